@@ -1,0 +1,138 @@
+// Tensor: a contiguous, row-major float32 N-d array with an optional gradient buffer.
+// It is deliberately not a view type: no strides, no broadcasting machinery. Ops that need a different
+// layout (transpose, im2col) produce a new contiguous tensor through a kernel, which keeps every kernel
+// a plain span loop. Storage may be larger than Size so that pooled tensors can be reused across shapes.
+namespace Sprout.Core;
+
+/// <summary>A contiguous row-major float32 tensor. <see cref="Grad"/> is allocated on first use.</summary>
+public sealed class Tensor
+{
+    /// <summary>Largest rank supported; dims live in a fixed inline buffer so reshaping never allocates.</summary>
+    public const int MaxRank = 6;
+
+    private readonly int[] _dims = new int[MaxRank];
+    private float[] _data;
+    private float[]? _grad;
+
+    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    public Tensor(params int[] shape) : this((ReadOnlySpan<int>)shape) { }
+
+    /// <summary>Creates a zero-filled tensor of the given shape.</summary>
+    public Tensor(ReadOnlySpan<int> shape)
+    {
+        SetShape(shape, allowGrow: true);
+        _data = new float[Math.Max(Size, 0)];
+    }
+
+    /// <summary>Wraps an existing array (not copied). Its length must be at least the shape's size.</summary>
+    public Tensor(float[] data, params int[] shape)
+    {
+        _data = data;
+        SetShape(shape, allowGrow: false);
+    }
+
+    /// <summary>Number of dimensions.</summary>
+    public int Rank { get; private set; }
+
+    /// <summary>Number of elements (product of the shape).</summary>
+    public int Size { get; private set; }
+
+    /// <summary>The dimensions, outermost first.</summary>
+    public ReadOnlySpan<int> Shape => _dims.AsSpan(0, Rank);
+
+    /// <summary>Size of dimension <paramref name="axis"/>; negative axes count from the end.</summary>
+    public int Dim(int axis) => _dims[axis < 0 ? Rank + axis : axis];
+
+    /// <summary>When true, ops on this tensor are recorded on the active tape and backward fills <see cref="Grad"/>.</summary>
+    public bool RequiresGrad { get; set; }
+
+    /// <summary>Optional name (parameters carry their module path, e.g. "layers.0.weight").</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The element data (exactly <see cref="Size"/> elements).</summary>
+    public Span<float> Data => _data.AsSpan(0, Size);
+
+    /// <summary>The backing array; may be longer than <see cref="Size"/>. For kernels that need an array.</summary>
+    public float[] Storage => _data;
+
+    /// <summary>True once a gradient buffer exists.</summary>
+    public bool HasGrad => _grad is not null;
+
+    /// <summary>The gradient (same shape as the data), allocated zeroed on first access.</summary>
+    public Span<float> Grad
+    {
+        get
+        {
+            if (_grad is null || _grad.Length < Size) _grad = new float[_data.Length];
+            return _grad.AsSpan(0, Size);
+        }
+    }
+
+    /// <summary>Element at a flat index.</summary>
+    public float this[int index]
+    {
+        get => Data[index];
+        set => Data[index] = value;
+    }
+
+    /// <summary>Element at a 2-d index (row, column).</summary>
+    public float this[int row, int col]
+    {
+        get => _data[row * _dims[1] + col];
+        set => _data[row * _dims[1] + col] = value;
+    }
+
+    /// <summary>Zeros the gradient, if any.</summary>
+    public void ZeroGrad()
+    {
+        if (_grad is not null) Array.Clear(_grad, 0, Size);
+    }
+
+    /// <summary>
+    /// Changes the shape in place. The element count may change only within the existing storage
+    /// (used by pools and by the last, smaller batch of an epoch); contents are kept as raw memory.
+    /// </summary>
+    public void Reshape(params int[] shape) => SetShape(shape, allowGrow: false);
+
+    /// <summary>Same as <see cref="Reshape(int[])"/> without an array allocation.</summary>
+    public void Reshape(ReadOnlySpan<int> shape) => SetShape(shape, allowGrow: false);
+
+    /// <summary>Reshapes, growing the storage (and gradient) if needed. Grown storage is zeroed.</summary>
+    public void Resize(ReadOnlySpan<int> shape)
+    {
+        SetShape(shape, allowGrow: true);
+        if (_data.Length < Size)
+        {
+            _data = new float[Size];
+            _grad = null;
+        }
+    }
+
+    /// <summary>True when this tensor has exactly the given shape.</summary>
+    public bool HasShape(ReadOnlySpan<int> shape) => Shape.SequenceEqual(shape);
+
+    /// <summary>Copies the data into a new array (for tests and serialization).</summary>
+    public float[] ToArray() => Data.ToArray();
+
+    /// <summary>A short description like "Tensor[100, 784]".</summary>
+    public override string ToString() => $"Tensor[{string.Join(", ", Shape.ToArray())}]" + (Name is null ? "" : $" '{Name}'");
+
+    private void SetShape(ReadOnlySpan<int> shape, bool allowGrow)
+    {
+        if (shape.Length is 0 or > MaxRank)
+            throw new ArgumentException($"A tensor needs 1 to {MaxRank} dimensions, got {shape.Length}.", nameof(shape));
+        long size = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0) throw new ArgumentException($"Dimensions must be non-negative, got [{string.Join(", ", shape.ToArray())}].", nameof(shape));
+            size *= d;
+        }
+        if (size > Array.MaxLength)
+            throw new ArgumentException($"Shape [{string.Join(", ", shape.ToArray())}] has {size} elements, more than one array can hold.", nameof(shape));
+        if (!allowGrow && _data is not null && size > _data.Length)
+            throw new ArgumentException($"Shape [{string.Join(", ", shape.ToArray())}] needs {size} elements but the storage holds {_data.Length}.", nameof(shape));
+        shape.CopyTo(_dims);
+        Rank = shape.Length;
+        Size = (int)size;
+    }
+}

@@ -1,0 +1,45 @@
+// Dense general matrix multiply, row-major, float32: C (=|+=) op(A)·op(B).
+// This file is the public entry and the scalar reference; fast paths are added beside it.
+namespace Sprout.Kernels;
+
+/// <summary>Dense matrix products in the three forms a linear layer needs (A·B, Aᵀ·B, A·Bᵀ).</summary>
+public static partial class Gemm
+{
+    /// <summary>
+    /// C[m×n] = op(A)·op(B) (or += when <paramref name="accumulate"/>). op(A) is m×k: A is stored m×k,
+    /// or k×m when <paramref name="transA"/>. op(B) is k×n: B is stored k×n, or n×k when <paramref name="transB"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is shorter than its shape requires, or a size is negative.</exception>
+    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
+    {
+        Validate(a.Length, b.Length, c.Length, m, n, k);
+        Scalar.Multiply(a, b, c, m, n, k, transA, transB, accumulate);
+    }
+
+    internal static void Validate(int aLen, int bLen, int cLen, int m, int n, int k)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"GEMM sizes must be non-negative (m={m}, n={n}, k={k}).");
+        if (aLen < (long)m * k) throw new ArgumentException($"A holds {aLen} elements, needs m·k = {(long)m * k}.");
+        if (bLen < (long)k * n) throw new ArgumentException($"B holds {bLen} elements, needs k·n = {(long)k * n}.");
+        if (cLen < (long)m * n) throw new ArgumentException($"C holds {cLen} elements, needs m·n = {(long)m * n}.");
+    }
+
+    /// <summary>Plain loops with the same contract; the reference for tests and the fallback path.</summary>
+    public static class Scalar
+    {
+        /// <inheritdoc cref="Gemm.Multiply"/>
+        public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+            int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
+        {
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float s = 0;
+                    for (int p = 0; p < k; p++)
+                        s += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+                    c[i * n + j] = accumulate ? c[i * n + j] + s : s;
+                }
+        }
+    }
+}
