@@ -16,6 +16,7 @@ public sealed class Trainer
 {
     private readonly Tape _tape = new();
     private readonly Tensor[] _parameters;
+    private readonly Evaluator _evaluator;
 
     /// <summary>Creates a trainer; <paramref name="schedule"/> defaults to a constant learning rate.</summary>
     public Trainer(Module model, Optimizer optimizer, LrSchedule? schedule = null, TrainerOptions? options = null)
@@ -28,6 +29,7 @@ public sealed class Trainer
             throw new ArgumentOutOfRangeException(nameof(options), Options.LabelSmoothing, "Label smoothing must be in [0, 1).");
         if (!(Options.ClipNorm >= 0f)) throw new ArgumentOutOfRangeException(nameof(options), Options.ClipNorm, "ClipNorm must be ≥ 0.");
         _parameters = [.. model.NamedParameters().Select(p => p.Tensor)];
+        _evaluator = new Evaluator(model);
     }
 
     /// <summary>The model being trained.</summary>
@@ -86,28 +88,7 @@ public sealed class Trainer
     }
 
     /// <summary>Mean loss and accuracy over a split, without recording gradients (evaluation mode).</summary>
-    public EvalResult Evaluate(IBatchSource data)
-    {
-        bool wasTraining = Model.Training;
-        Model.Eval();
-        double lossSum = 0;
-        long correct = 0;
-        int samples = 0;
-        data.Reset(0);
-        while (data.Next(out var inputs, out var labels, out int count))
-        {
-            using (_tape.Evaluate())
-            {
-                var logits = Model.Forward(inputs);
-                lossSum += (double)Functional.CrossEntropy(logits, labels, count, 0f)[0] * count;
-                correct += Accuracy.CountCorrect(logits, labels, count);
-            }
-            _tape.Reset();
-            samples += count;
-        }
-        if (wasTraining) Model.Train();
-        return samples == 0 ? new EvalResult(double.NaN, double.NaN, 0) : new EvalResult(lossSum / samples, (double)correct / samples, samples);
-    }
+    public EvalResult Evaluate(IBatchSource data) => _evaluator.Evaluate(data);
 
     /// <summary>Trains one epoch (number <see cref="CompletedEpochs"/> + 1), then evaluates.</summary>
     public EpochResult RunEpoch(IBatchSource train, IBatchSource test, IBatchSource? validation = null, int totalEpochs = 0,
@@ -149,7 +130,7 @@ public sealed class Trainer
             TestAccuracy = testResult.Accuracy,
             ValidationLoss = validationResult?.Loss,
             ValidationAccuracy = validationResult?.Accuracy,
-            LearningRate = Optimizer.LearningRate,
+            LearningRate = ShortestDouble(Optimizer.LearningRate),
             SamplesPerSecond = seconds > 0 ? samples / seconds : 0,
             Seconds = seconds,
             EvalSeconds = Seconds(evalStart),
@@ -187,6 +168,10 @@ public sealed class Trainer
             if (!float.IsFinite(v)) return false;
         return true;
     }
+
+    // The float's shortest decimal form as a double, so logs show 0.05 rather than 0.05000000074505806.
+    private static double ShortestDouble(float value) =>
+        double.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
 
     private static double Seconds(long start) => Stopwatch.GetElapsedTime(start).TotalSeconds;
 }

@@ -71,6 +71,18 @@ public sealed class Setting
             set(s, v);
         }, s => get(s));
 
+    /// <summary>An optional number (see <see cref="Number"/>); "auto" or empty = null (a default resolved later).</summary>
+    public static Setting OptionalNumber(string key, string help, double min, Func<TrainSettings, double?> get, Action<TrainSettings, double?> set,
+        bool minExclusive = false)
+    {
+        var inner = Number(key, help, min, double.PositiveInfinity, s => get(s) ?? 0, (s, v) => set(s, v), minExclusive);
+        return new(key, help, "X", false, true, (s, raw, where) =>
+        {
+            if (IsUnset(raw)) set(s, null);
+            else inner.Apply(s, raw, where);
+        }, s => get(s));
+    }
+
     /// <summary>A boolean; as a flag, its presence means true.</summary>
     public static Setting Bool(string key, string help, Func<TrainSettings, bool> get, Action<TrainSettings, bool> set, bool reproducible = true) =>
         new(key, help, "true|false", true, reproducible, (s, raw, where) => set(s, raw.ToLowerInvariant() switch

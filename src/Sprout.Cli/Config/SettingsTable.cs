@@ -12,6 +12,9 @@ public static class SettingsTable
     /// <summary>Learning-rate schedule names.</summary>
     public static readonly string[] Schedules = ["constant", "step", "multistep", "cosine"];
 
+    /// <summary>Input normalization names.</summary>
+    public static readonly string[] Normalizations = ["none", "train", "published"];
+
     /// <summary>The settings.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
@@ -23,11 +26,13 @@ public static class SettingsTable
         Setting.Text("method", "Training method (dense)", "NAME", s => s.Method, (s, v) => s.Method = v!.ToLowerInvariant()),
         Setting.Int("epochs", "Passes over the training set", 1, s => s.Epochs, (s, v) => s.Epochs = v),
         Setting.Int("batch-size", "Samples per step", 1, s => s.BatchSize, (s, v) => s.BatchSize = v),
-        Setting.Number("lr", "Peak learning rate", 0, double.PositiveInfinity, s => s.Lr, (s, v) => s.Lr = v, minExclusive: true),
+        Setting.OptionalNumber("lr", "Peak learning rate (default: 0.1 for sgd, 0.001 for adam/adamw)", 0, s => s.Lr, (s, v) => s.Lr = v,
+            minExclusive: true),
         Setting.Choice("optimizer", "Optimizer", Optimizers, s => s.Optimizer, (s, v) => s.Optimizer = v),
         Setting.Number("momentum", "SGD momentum", 0, 1, s => s.Momentum, (s, v) => s.Momentum = v, maxExclusive: true),
         Setting.Bool("nesterov", "Nesterov momentum for SGD", s => s.Nesterov, (s, v) => s.Nesterov = v),
-        Setting.Number("weight-decay", "Weight decay", 0, double.PositiveInfinity, s => s.WeightDecay, (s, v) => s.WeightDecay = v),
+        Setting.OptionalNumber("weight-decay", "Weight decay (default: 5e-4 for sgd, 0 for adam, 0.01 for adamw)", 0,
+            s => s.WeightDecay, (s, v) => s.WeightDecay = v),
         Setting.Choice("schedule", "Learning-rate schedule", Schedules, s => s.Schedule, (s, v) => s.Schedule = v),
         Setting.IntList("milestones", "Epochs at which multistep decays the rate (default: 50%,75% of the run)",
             s => s.Milestones, (s, v) => s.Milestones = v),
@@ -40,6 +45,9 @@ public static class SettingsTable
             maxExclusive: true),
         Setting.Number("clip-norm", "Clip the gradient norm to this value (0 = off)", 0, double.PositiveInfinity,
             s => s.ClipNorm, (s, v) => s.ClipNorm = v),
+        Setting.Number("validation", "Fraction of the training split held out for validation", 0, 1, s => s.Validation,
+            (s, v) => s.Validation = v, maxExclusive: true),
+        Setting.Choice("normalize", "Input normalization", Normalizations, s => s.Normalize, (s, v) => s.Normalize = v),
         Setting.UInt64("seed", "Random seed (initialization, shuffling)", s => s.Seed, (s, v) => s.Seed = v),
         Setting.Int("threads", "Compute threads (0 = all cores)", 0, s => s.Threads, (s, v) => s.Threads = v),
         Setting.Text("out", "Run directory (default: runs/<name>)", "DIR", s => s.Out, (s, v) => s.Out = v, reproducible: false, nullable: true),

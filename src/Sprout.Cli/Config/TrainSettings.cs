@@ -19,16 +19,16 @@ public sealed class TrainSettings
     public int Epochs { get; set; } = 20;
     /// <summary>Samples per optimizer step.</summary>
     public int BatchSize { get; set; } = 100;
-    /// <summary>Peak learning rate (before the schedule's factor).</summary>
-    public double Lr { get; set; } = 0.1;
+    /// <summary>Peak learning rate (before the schedule's factor); null = 0.1 for SGD, 0.001 for Adam/AdamW.</summary>
+    public double? Lr { get; set; }
     /// <summary>sgd, adam or adamw.</summary>
     public string Optimizer { get; set; } = "sgd";
     /// <summary>SGD momentum (ignored by Adam/AdamW).</summary>
     public double Momentum { get; set; } = 0.9;
     /// <summary>Nesterov momentum for SGD.</summary>
     public bool Nesterov { get; set; } = true;
-    /// <summary>L2 weight decay (decoupled for AdamW).</summary>
-    public double WeightDecay { get; set; } = 5e-4;
+    /// <summary>L2 weight decay (decoupled for AdamW); null = 5e-4 for SGD, 0 for Adam, 0.01 for AdamW.</summary>
+    public double? WeightDecay { get; set; }
     /// <summary>constant, step, multistep or cosine.</summary>
     public string Schedule { get; set; } = "cosine";
     /// <summary>Epochs at which multistep multiplies the rate by <see cref="Gamma"/>; null = 50% and 75% of the run.</summary>
@@ -43,6 +43,10 @@ public sealed class TrainSettings
     public double LabelSmoothing { get; set; }
     /// <summary>Gradient-norm clipping threshold; 0 = off.</summary>
     public double ClipNorm { get; set; }
+    /// <summary>Fraction of the training split held out for validation (0 = none).</summary>
+    public double Validation { get; set; }
+    /// <summary>Input normalization: none, train (statistics of the train split) or published (standard constants).</summary>
+    public string Normalize { get; set; } = "published";
     /// <summary>Seed of everything random (initialization, shuffling, dropout).</summary>
     public ulong Seed { get; set; } = 42;
     /// <summary>Compute threads; 0 = all cores.</summary>
@@ -55,4 +59,11 @@ public sealed class TrainSettings
     public bool Overwrite { get; set; }
     /// <summary>Plain line logs instead of progress bars.</summary>
     public bool Plain { get; set; }
+
+    /// <summary>Fills optimizer-dependent defaults (learning rate, weight decay) that were left unset.</summary>
+    public void ResolveDefaults()
+    {
+        Lr ??= Optimizer == "sgd" ? 0.1 : 1e-3;
+        WeightDecay ??= Optimizer switch { "sgd" => 5e-4, "adamw" => 0.01, _ => 0.0 };
+    }
 }

@@ -22,18 +22,25 @@ public static class MetricsJson
             json.WriteStartObject();
             json.WriteNumber("epoch", r.Epoch);
             json.WriteNumber("step", r.Step);
-            json.WriteNumber("train_loss", r.TrainLoss);
-            json.WriteNumber("train_accuracy", r.TrainAccuracy);
-            json.WriteNumber("test_loss", r.TestLoss);
-            json.WriteNumber("test_accuracy", r.TestAccuracy);
-            if (r.ValidationLoss is double vl) json.WriteNumber("val_loss", vl);
-            if (r.ValidationAccuracy is double va) json.WriteNumber("val_accuracy", va);
-            json.WriteNumber("lr", r.LearningRate);
+            Number(json, "train_loss", r.TrainLoss);
+            Number(json, "train_accuracy", r.TrainAccuracy);
+            Number(json, "test_loss", r.TestLoss);
+            Number(json, "test_accuracy", r.TestAccuracy);
+            if (r.ValidationLoss is double vl) Number(json, "val_loss", vl);
+            if (r.ValidationAccuracy is double va) Number(json, "val_accuracy", va);
+            Number(json, "lr", r.LearningRate);
             json.WriteNumber("samples_per_second", Math.Round(r.SamplesPerSecond, 1));
             json.WriteNumber("seconds", Math.Round(r.Seconds, 4));
             json.WriteNumber("eval_seconds", Math.Round(r.EvalSeconds, 4));
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    // JSON has no NaN or infinity; a diverged evaluation is written as null.
+    private static void Number(Utf8JsonWriter json, string name, double value)
+    {
+        if (double.IsFinite(value)) json.WriteNumber(name, value);
+        else json.WriteNull(name);
     }
 }

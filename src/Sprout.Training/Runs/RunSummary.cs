@@ -68,6 +68,9 @@ public sealed record RunSummary
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    // JSON has no NaN: a run stopped before any evaluation reports null.
+    private static JsonNode? Finite(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
     /// <summary>The summary as a JSON object with snake_case keys.</summary>
     public JsonObject ToJson() => new()
     {
@@ -76,9 +79,9 @@ public sealed record RunSummary
         ["method"] = Method,
         ["density"] = Density,
         ["epochs"] = Epochs,
-        ["test_accuracy"] = TestAccuracy,
-        ["test_loss"] = TestLoss,
-        ["best_test_accuracy"] = BestTestAccuracy,
+        ["test_accuracy"] = Finite(TestAccuracy),
+        ["test_loss"] = Finite(TestLoss),
+        ["best_test_accuracy"] = Finite(BestTestAccuracy),
         ["best_epoch"] = BestEpoch,
         ["train_seconds"] = Math.Round(TrainSeconds, 4),
         ["epoch_seconds_median"] = Math.Round(EpochSecondsMedian, 4),
