@@ -2,6 +2,7 @@
 // `sprout data download NAME` (fetch and verify official files, where the network allows).
 using System.CommandLine;
 using Sprout.Data;
+using Sprout.Data.Download;
 
 namespace Sprout.Cli.Commands;
 
@@ -30,12 +31,15 @@ public static class DataCommand
 
         var name = new Argument<string>("name") { Description = "Dataset name (see `sprout data list`)" };
         var download = new Command("download", "Download a dataset's official files and verify their SHA-256.") { name, dataDir };
-        download.SetAction((Func<ParseResult, int>)(parse =>
+        download.SetAction(async (parse, cancellation) =>
         {
             string dataset = DatasetRegistry.Canonicalize(parse.GetValue(name)!);
-            throw new UsageException($"sprout data download is not available in this build yet; place the official {dataset} files under " +
-                $"{Path.Combine(DataDirectory.ForDownload(parse.GetValue(dataDir)), DatasetRegistry.FolderNames(dataset)[0])}.");
-        }));
+            string directory = DataDirectory.ForDownload(parse.GetValue(dataDir));
+            using var downloader = new DatasetDownloader(log: line => context.Output.WriteLine(line));
+            var result = await downloader.DownloadAsync(dataset, directory, cancellation);
+            context.Output.WriteLine($"{result.Dataset}: {result.Downloaded.Count} downloaded, {result.AlreadyPresent.Count} already present in {Path.Combine(directory, result.Folder)}");
+            return ExitCodes.Ok;
+        });
 
         command.Add(list);
         command.Add(download);

@@ -47,7 +47,7 @@ public static class EvalCommand
             });
             var model = method.BuildModel(settings, splits.Test.SampleSize, splits.Test.ClassCount, new Rng(0));
             Checkpoint.LoadModel(path, model);
-            var result = new Evaluator(model).Evaluate(new DatasetBatchSource(splits.Test, TrainRunner.EvalBatchSize, shuffle: false));
+            var result = new Evaluator(model).Evaluate(new DataLoaderSource(splits.Test, TrainRunner.EvalBatchSize, shuffle: false));
 
             if (parse.GetValue(json))
             {

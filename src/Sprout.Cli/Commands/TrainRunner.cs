@@ -40,9 +40,10 @@ public sealed class TrainRunner(CliContext context)
 
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
-        var trainBatches = new DatasetBatchSource(train, s.BatchSize, shuffle: true, s.Seed);
-        var testBatches = new DatasetBatchSource(splits.Test, EvalBatchSize, shuffle: false);
-        var validationBatches = validation is null ? null : new DatasetBatchSource(validation, EvalBatchSize, shuffle: false);
+        var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
+            s.Augment ? Augmentation.Cifar : null);
+        var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
+        var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
 
         var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
         var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),

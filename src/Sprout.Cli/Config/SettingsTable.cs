@@ -48,6 +48,7 @@ public static class SettingsTable
         Setting.Number("validation", "Fraction of the training split held out for validation", 0, 1, s => s.Validation,
             (s, v) => s.Validation = v, maxExclusive: true),
         Setting.Choice("normalize", "Input normalization", Normalizations, s => s.Normalize, (s, v) => s.Normalize = v),
+        Setting.Bool("augment", "Random crops (padding 4) and horizontal flips of training images", s => s.Augment, (s, v) => s.Augment = v),
         Setting.UInt64("seed", "Random seed (initialization, shuffling)", s => s.Seed, (s, v) => s.Seed = v),
         Setting.Int("threads", "Compute threads (0 = all cores)", 0, s => s.Threads, (s, v) => s.Threads = v),
         Setting.Text("out", "Run directory (default: runs/<name>)", "DIR", s => s.Out, (s, v) => s.Out = v, reproducible: false, nullable: true),

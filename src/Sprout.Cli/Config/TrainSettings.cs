@@ -47,6 +47,8 @@ public sealed class TrainSettings
     public double Validation { get; set; }
     /// <summary>Input normalization: none, train (statistics of the train split) or published (standard constants).</summary>
     public string Normalize { get; set; } = "published";
+    /// <summary>Random crops (padding 4) and horizontal flips of training images (for CIFAR).</summary>
+    public bool Augment { get; set; }
     /// <summary>Seed of everything random (initialization, shuffling, dropout).</summary>
     public ulong Seed { get; set; } = 42;
     /// <summary>Compute threads; 0 = all cores.</summary>
