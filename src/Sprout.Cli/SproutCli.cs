@@ -33,11 +33,16 @@ public static class SproutCli
             BenchCommand.Create(context),
             DataCommand.Create(context),
         };
+        // The built-in --version prints the entry assembly's version, which in-process (tests) is the host's.
+        foreach (var option in root.Options)
+            if (option is VersionOption version) version.Action = new PrintVersion();
         var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
         {
             string command = parse.CommandResult.Command is RootCommand ? "sprout" : $"sprout {parse.CommandResult.Command.Name}";
-            context.Error.WriteLine($"error: {OneLine(parse.Errors[0].Message)} (see '{command} --help')");
+            // A stray word explains more than the "required command was not provided" it causes.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            context.Error.WriteLine($"error: {OneLine(error.Message)} (see '{command} --help')");
             return ExitCodes.Usage;
         }
         var invocation = new InvocationConfiguration
@@ -70,6 +75,20 @@ public static class SproutCli
         context.Error.WriteLine($"error: {OneLine(message)}");
         if (verbose) context.Error.WriteLine(e.ToString());
         return code;
+    }
+
+    /// <summary>The informational version of this assembly ("0.1.0+commit").</summary>
+    public static string Version { get; } =
+        typeof(SproutCli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute a, ..] ? a.InformationalVersion : "0.0.0";
+
+    private sealed class PrintVersion : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
+        }
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
