@@ -25,7 +25,9 @@ public static class SproutCli
     private static int Execute(string[] args, CliContext context, bool handleSignals)
     {
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for internal errors", Recursive = true };
-        var root = new RootCommand("Sprout: always-sparse neural-network training.")
+        var root = new RootCommand("Sprout: always-sparse neural-network training.\n" +
+            "Exit codes: 0 success, 1 internal error, 2 bad input (arguments, config, data, checkpoint, existing run), " +
+            "3 loss became NaN/infinite, 130 interrupted.")
         {
             verbose,
             TrainCommand.Create(context),
