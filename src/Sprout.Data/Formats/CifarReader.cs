@@ -102,7 +102,7 @@ public static class CifarReader
                         if (label >= classCount)
                             throw new DataException($"{path}: label {label} of record {r + k} is out of range 0..{classCount - 1}; the file is corrupt or not a {format} file", path);
                         labels[next] = label;
-                        PixelConvert.Scale(record[labelBytes..], pixels.Slice(next * ImageBytes, ImageBytes), 1f / 255f);
+                        PixelConvert.Divide(record[labelBytes..], pixels.Slice(next * ImageBytes, ImageBytes), 255f);
                     }
                 }
                 if (!DataFile.AtEnd(stream, path))

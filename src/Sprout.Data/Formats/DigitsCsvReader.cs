@@ -87,7 +87,7 @@ public static class DigitsCsvReader
             {
                 if (value > MaxPixel)
                     throw Malformed(source, lineNumber, $"pixel {field} is {value}, outside 0..{MaxPixel}");
-                pixels[field] = value * (1f / MaxPixel);
+                pixels[field] = value / (float)MaxPixel;
             }
             else
             {

@@ -18,16 +18,18 @@ public static class IdxReader
     public const int LabelsMagic = 0x00000801;
 
     /// <summary>
-    /// Reads an idx3 image file into a new tensor of shape [N, 1, rows, columns], each pixel multiplied by
-    /// <paramref name="scale"/> (default 1/255, so values land in [0, 1]).
+    /// Reads an idx3 image file into a new tensor of shape [N, 1, rows, columns], each pixel divided by
+    /// <paramref name="divisor"/> (default 255, so values land in [0, 1]).
     /// </summary>
     /// <exception cref="DataException">Missing file, wrong magic, bad dimensions, truncated data, bad gzip, or trailing bytes.</exception>
-    public static Tensor ReadImages(string path, float scale = 1f / 255f)
+    public static Tensor ReadImages(string path, float divisor = 255f)
     {
         using Stream stream = DataFile.OpenRead(path);
         Span<byte> header = stackalloc byte[16];
-        DataFile.ReadExactly(stream, header, path, "the IDX image header", 0);
+        // Magic first, so a (short) labels file given as images reports the wrong magic, not a truncated header.
+        DataFile.ReadExactly(stream, header[..4], path, "the IDX magic number", 0);
         CheckMagic(path, BinaryPrimitives.ReadInt32BigEndian(header), ImagesMagic, "images");
+        DataFile.ReadExactly(stream, header[4..], path, "the IDX image header", 4);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
         int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
@@ -37,7 +39,7 @@ public static class IdxReader
         CheckRawLength(path, 16 + total, $"{count} images of {rows}x{columns}");
 
         var images = new Tensor(count, 1, rows, columns);
-        ReadScaled(stream, images.Data, path, "pixel data", 16, scale);
+        ReadPixels(stream, images.Data, path, "pixel data", 16, divisor);
         if (!DataFile.AtEnd(stream, path))
             throw new DataException($"{path}: wrong dimensions: the header says {count} images of {rows}x{columns} but the file holds more data; the file is not a valid image file", path);
         return images;
@@ -50,8 +52,9 @@ public static class IdxReader
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
         using Stream stream = DataFile.OpenRead(path);
         Span<byte> header = stackalloc byte[8];
-        DataFile.ReadExactly(stream, header, path, "the IDX label header", 0);
+        DataFile.ReadExactly(stream, header[..4], path, "the IDX magic number", 0);
         CheckMagic(path, BinaryPrimitives.ReadInt32BigEndian(header), LabelsMagic, "labels");
+        DataFile.ReadExactly(stream, header[4..], path, "the IDX label header", 4);
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         if (count < 0)
             throw new DataException($"{path}: wrong dimensions in the IDX header: {count} labels; the file is not a valid label file", path);
@@ -95,8 +98,8 @@ public static class IdxReader
         return new Dataset(name, images, labels, classCount, classNames);
     }
 
-    /// <summary>Streams bytes from <paramref name="stream"/> into <paramref name="destination"/> as scaled floats.</summary>
-    internal static void ReadScaled(Stream stream, Span<float> destination, string path, string what, long offset, float scale)
+    /// <summary>Streams bytes from <paramref name="stream"/> into <paramref name="destination"/> as floats divided by <paramref name="divisor"/>.</summary>
+    internal static void ReadPixels(Stream stream, Span<float> destination, string path, string what, long offset, float divisor)
     {
         byte[] chunk = ArrayPool<byte>.Shared.Rent(DataFile.ChunkBytes);
         try
@@ -105,7 +108,7 @@ public static class IdxReader
             {
                 int n = Math.Min(DataFile.ChunkBytes, destination.Length - start);
                 DataFile.ReadExactly(stream, chunk.AsSpan(0, n), path, what, offset + start);
-                PixelConvert.Scale(chunk.AsSpan(0, n), destination.Slice(start, n), scale);
+                PixelConvert.Divide(chunk.AsSpan(0, n), destination.Slice(start, n), divisor);
             }
         }
         finally
