@@ -1,31 +1,9 @@
-// Synthetic dataset files for tests: small IDX, CIFAR and digits files written to a temp directory, plus
-// helpers to damage them. Pixel values follow a formula so tests can spot-check them after a round trip.
+// Synthetic dataset files for tests: small IDX, CIFAR and gzip content built in memory, plus helpers to
+// damage them and to check error messages. Pixel values follow a formula so tests can spot-check them after a round trip.
 using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace Sprout.Data.Tests;
-
-/// <summary>A temporary directory deleted on dispose.</summary>
-internal sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "sprout-data-" + Guid.NewGuid().ToString("N"));
-
-    /// <summary>Writes bytes under the directory (creating folders) and returns the full path.</summary>
-    public string Write(string relative, byte[] content)
-    {
-        string full = System.IO.Path.Combine(Path, relative);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
-        File.WriteAllBytes(full, content);
-        return full;
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-}
 
 internal static class Synthetic
 {
