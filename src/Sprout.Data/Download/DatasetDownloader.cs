@@ -55,7 +55,10 @@ public sealed class DatasetDownloader : IDisposable
             _log($"{key} is built into Sprout; nothing to download");
             return Task.FromResult(new DownloadResult(key, "embedded", [], []));
         }
-        return DownloadAsync(manifest, dataDirectory, cancellationToken);
+        // Reuse a folder the registry already reads (e.g. a hand-extracted cifar-10-batches-bin/) rather than
+        // creating a second copy that would then shadow it.
+        string? existing = DatasetRegistry.FolderNames(key).FirstOrDefault(f => Directory.Exists(Path.Combine(dataDirectory, f)));
+        return DownloadAsync(existing is null ? manifest : manifest with { Folder = existing }, dataDirectory, cancellationToken);
     }
 
     /// <summary>Testable core: downloads the files of an explicit manifest.</summary>

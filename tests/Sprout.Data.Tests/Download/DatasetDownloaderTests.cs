@@ -237,6 +237,19 @@ public class DatasetDownloaderTests
         Assert.StartsWith("https://", DatasetDownloader.Urls("mnist")[0]);
     }
 
+    [Fact]
+    public async Task ExistingAlternativeFolderIsReusedNotShadowed()
+    {
+        // Without the real files the digests cannot match, so the archive is fetched: into the existing folder.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(Path.Combine(dir.Path, "cifar-10-batches-bin"));
+        var http = new FakeHttp();
+        using var downloader = new DatasetDownloader(http);
+        var e = await Assert.ThrowsAsync<DataException>(() => downloader.DownloadAsync("cifar10", dir.Path));
+        Synthetic.AssertMessage(e, "cifar-10-binary.tar.gz", "HTTP 404", Path.Combine(dir.Path, "cifar-10-batches-bin"));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "cifar-10")));
+    }
+
     [RequiresDataFact]
     public async Task PublishedDigestsMatchTheRealFiles()
     {
