@@ -1,8 +1,8 @@
-// The hot loops of the CSR kernels, written once over the width abstraction in CsrSimd.cs.
-// Each loop covers a range of rows (or positions) and a range of batch columns in whole vectors, and returns
-// the first column it did not cover, so the caller can hand the tail to a narrower width (see Csr.*Widths).
-// Deliberately not here: argument checks (done once by the public entries) and threading (CsrWorkers.cs).
-// Everything is raw pointers because the parallel jobs cannot carry spans across threads; the entries pin.
+// The hot loops of SDDMM: one length-batch dot product per position, dy[row]·x[col]. Written once over the
+// width abstraction (CsrSimd.cs). Deliberately not here: argument checks (Csr.cs) and threading (CsrWorkers.cs).
+// Like SpMM this is bound by streaming x rows (one load per FMA), so the loops only make sure several
+// independent rows stream at once and that a row's dy is loaded once for many nonzeros.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Sprout.Kernels;
@@ -10,86 +10,10 @@ namespace Sprout.Kernels;
 public static partial class Csr
 {
     /// <summary>
-    /// For major rows r in [r0, r1): out[r, b..] (=|+=) Σ_q values[map(q)]·src[idx[q], b..], q in ptr[r]..ptr[r+1].
-    /// This is SpMM on CSR (identity map) and the transposed SpMM on the CSC view (permutation map).
-    /// </summary>
-    internal static unsafe int AxpyRows<TS, TV, TMap>(int* ptr, int* idx, int* perm, float* values, float* src, float* dst,
-        int r0, int r1, int batch, int b, int bEnd, bool accumulate)
-        where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
-    {
-        int w = TS.Count;
-        // Register tile of 4 vectors per row; the batch-tile loop is outermost so that the src tile
-        // (minor × 4w floats) stays in L2 while every row in the range reuses it.
-        for (; b + 4 * w <= bEnd; b += 4 * w)
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                float* o = dst + (nint)r * batch + b;
-                TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
-                TV c0 = TS.Zero, c1 = TS.Zero, c2 = TS.Zero, c3 = TS.Zero;
-                if (accumulate)
-                {
-                    a0 = TS.Load(o); a1 = TS.Load(o + w); a2 = TS.Load(o + 2 * w); a3 = TS.Load(o + 3 * w);
-                }
-                int q = ptr[r], end = ptr[r + 1];
-                // Two nonzeros per step into separate accumulator sets: eight independent FMA chains hide latency.
-                for (; q + 1 < end; q += 2)
-                {
-                    float* s0 = src + (nint)idx[q] * batch + b;
-                    float* s1 = src + (nint)idx[q + 1] * batch + b;
-                    TV v0 = TS.Broadcast(values[TMap.Map(perm, q)]);
-                    TV v1 = TS.Broadcast(values[TMap.Map(perm, q + 1)]);
-                    a0 = TS.MulAdd(v0, TS.Load(s0), a0);
-                    a1 = TS.MulAdd(v0, TS.Load(s0 + w), a1);
-                    a2 = TS.MulAdd(v0, TS.Load(s0 + 2 * w), a2);
-                    a3 = TS.MulAdd(v0, TS.Load(s0 + 3 * w), a3);
-                    c0 = TS.MulAdd(v1, TS.Load(s1), c0);
-                    c1 = TS.MulAdd(v1, TS.Load(s1 + w), c1);
-                    c2 = TS.MulAdd(v1, TS.Load(s1 + 2 * w), c2);
-                    c3 = TS.MulAdd(v1, TS.Load(s1 + 3 * w), c3);
-                }
-                if (q < end)
-                {
-                    float* s0 = src + (nint)idx[q] * batch + b;
-                    TV v0 = TS.Broadcast(values[TMap.Map(perm, q)]);
-                    a0 = TS.MulAdd(v0, TS.Load(s0), a0);
-                    a1 = TS.MulAdd(v0, TS.Load(s0 + w), a1);
-                    a2 = TS.MulAdd(v0, TS.Load(s0 + 2 * w), a2);
-                    a3 = TS.MulAdd(v0, TS.Load(s0 + 3 * w), a3);
-                }
-                TS.Store(o, TS.Add(a0, c0));
-                TS.Store(o + w, TS.Add(a1, c1));
-                TS.Store(o + 2 * w, TS.Add(a2, c2));
-                TS.Store(o + 3 * w, TS.Add(a3, c3));
-            }
-        }
-        // Fewer than four vectors left: one vector per row, four nonzeros per step for independent chains.
-        for (; b + w <= bEnd; b += w)
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                float* o = dst + (nint)r * batch + b;
-                TV a0 = accumulate ? TS.Load(o) : TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
-                int q = ptr[r], end = ptr[r + 1];
-                for (; q + 3 < end; q += 4)
-                {
-                    a0 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q)]), TS.Load(src + (nint)idx[q] * batch + b), a0);
-                    a1 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q + 1)]), TS.Load(src + (nint)idx[q + 1] * batch + b), a1);
-                    a2 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q + 2)]), TS.Load(src + (nint)idx[q + 2] * batch + b), a2);
-                    a3 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q + 3)]), TS.Load(src + (nint)idx[q + 3] * batch + b), a3);
-                }
-                for (; q < end; q++)
-                    a0 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q)]), TS.Load(src + (nint)idx[q] * batch + b), a0);
-                TS.Store(o, TS.Add(TS.Add(a0, a1), TS.Add(a2, a3)));
-            }
-        }
-        return b;
-    }
-
-    /// <summary>
     /// For rows r in [r0, r1) and q in ptr[r]..ptr[r+1]: outv[q] (=|+=) Σ_b dy[r, b]·x[idx[q], b] over the
     /// whole vectors of [b0, bEnd). This is the SDDMM at the active positions.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // full opts on the first call: tier-0 loops would be ~10× slower
     internal static unsafe int DotRows<TS, TV>(int* ptr, int* idx, float* dy, float* x, float* outv,
         int r0, int r1, int batch, int b0, int bEnd, bool accumulate)
         where TS : struct, ISimd<TV> where TV : struct
@@ -101,7 +25,35 @@ public static partial class Csr
         {
             float* d = dy + (nint)r * batch;
             int q = ptr[r], end = ptr[r + 1];
-            // Four nonzeros share each load of the dy row (it stays in L1 for the whole row).
+            // Eight (then four) nonzeros share each load of the dy row, which stays in L1 for the whole row.
+            for (; q + 7 < end; q += 8)
+            {
+                float* x0 = x + (nint)idx[q] * batch, x1 = x + (nint)idx[q + 1] * batch;
+                float* x2 = x + (nint)idx[q + 2] * batch, x3 = x + (nint)idx[q + 3] * batch;
+                float* x4 = x + (nint)idx[q + 4] * batch, x5 = x + (nint)idx[q + 5] * batch;
+                float* x6 = x + (nint)idx[q + 6] * batch, x7 = x + (nint)idx[q + 7] * batch;
+                TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
+                for (int b = b0; b < stop; b += w)
+                {
+                    TV dv = TS.Load(d + b);
+                    s0 = TS.MulAdd(dv, TS.Load(x0 + b), s0);
+                    s1 = TS.MulAdd(dv, TS.Load(x1 + b), s1);
+                    s2 = TS.MulAdd(dv, TS.Load(x2 + b), s2);
+                    s3 = TS.MulAdd(dv, TS.Load(x3 + b), s3);
+                    s4 = TS.MulAdd(dv, TS.Load(x4 + b), s4);
+                    s5 = TS.MulAdd(dv, TS.Load(x5 + b), s5);
+                    s6 = TS.MulAdd(dv, TS.Load(x6 + b), s6);
+                    s7 = TS.MulAdd(dv, TS.Load(x7 + b), s7);
+                }
+                Write(outv + q, TS.Sum(s0), accumulate);
+                Write(outv + q + 1, TS.Sum(s1), accumulate);
+                Write(outv + q + 2, TS.Sum(s2), accumulate);
+                Write(outv + q + 3, TS.Sum(s3), accumulate);
+                Write(outv + q + 4, TS.Sum(s4), accumulate);
+                Write(outv + q + 5, TS.Sum(s5), accumulate);
+                Write(outv + q + 6, TS.Sum(s6), accumulate);
+                Write(outv + q + 7, TS.Sum(s7), accumulate);
+            }
             for (; q + 3 < end; q += 4)
             {
                 float* x0 = x + (nint)idx[q] * batch, x1 = x + (nint)idx[q + 1] * batch;
@@ -130,6 +82,7 @@ public static partial class Csr
     /// For q in [q0, q1): outv[q] (=|+=) Σ_b dy[rowIdx[q], b]·x[colIdx[q], b] over the whole vectors of [b0, bEnd).
     /// This is the SDDMM at an arbitrary list of positions (growth candidates).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // full opts on the first call: tier-0 loops would be ~10× slower
     internal static unsafe int DotPairs<TS, TV>(int* rowIdx, int* colIdx, float* dy, float* x, float* outv,
         int q0, int q1, int batch, int b0, int bEnd, bool accumulate)
         where TS : struct, ISimd<TV> where TV : struct
@@ -178,22 +131,6 @@ public static partial class Csr
     }
 
     private static unsafe void Write(float* p, float v, bool accumulate) => *p = accumulate ? *p + v : v;
-
-    // ---- width cascades: widest vector over as much of the batch as fits, then narrower ones over the tail ----
-
-    internal static unsafe void AxpyWidths<TMap>(int* ptr, int* idx, int* perm, float* values, float* src, float* dst,
-        int r0, int r1, int batch, bool accumulate) where TMap : struct, IValueMap
-    {
-        int b = 0;
-        if (Vector512.IsHardwareAccelerated && batch - b >= 16)
-            b = AxpyRows<Simd512, Vector512<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
-        if (Vector256.IsHardwareAccelerated && batch - b >= 8)
-            b = AxpyRows<Simd256, Vector256<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
-        if (Vector128.IsHardwareAccelerated && batch - b >= 4)
-            b = AxpyRows<Simd128, Vector128<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
-        if (b < batch)
-            AxpyRows<Simd1, float, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
-    }
 
     // Later passes add to what the first pass wrote, so only the first honours accumulate=false.
     internal static unsafe void DotRowsWidths(int* ptr, int* idx, float* dy, float* x, float* outv, int r0, int r1, int batch, bool accumulate)
