@@ -108,6 +108,26 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void ValidationSplitIsEvaluatedEachEpoch()
+    {
+        var r = _cli.Train("val", "--validation", "0.25", "--epochs", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("1076 train / 362 val / 359 test", r.Output); // stratified 25% of each class, rounded
+        using var line = JsonDocument.Parse(File.ReadAllLines(_cli.PathOf("val", "metrics.jsonl"))[0]);
+        Assert.InRange(line.RootElement.GetProperty("val_accuracy").GetDouble(), 0, 1);
+        Assert.True(line.RootElement.GetProperty("val_loss").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void AdamAndStepScheduleWithWarmupAndClipping()
+    {
+        var r = _cli.Train("adam", "--optimizer", "adamw", "--schedule", "step", "--step-size", "1", "--warmup-epochs", "0.5",
+            "--clip-norm", "1", "--label-smoothing", "0.1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("adamw lr 0.001", r.Output);
+    }
+
+    [Fact]
     public void ResumeAtTheEndIsAnError()
     {
         Assert.Equal(0, _cli.Train("done", "--epochs", "1").ExitCode);

@@ -19,7 +19,7 @@ public static class DataCommand
         list.SetAction(parse =>
         {
             string? dir = parse.GetValue(dataDir);
-            context.Output.WriteLine($"data directory: {DataDirectory.DescribeSource(dir)}");
+            context.Output.WriteLine($"data directory: {DataDirectory.Resolve(dir) ?? "(none)"} ({DataDirectory.DescribeSource(dir)})");
             foreach (string name in DatasetRegistry.Names)
             {
                 string where = name == "digits" ? "embedded" : string.Join(", ", DatasetRegistry.FolderNames(name).Select(f => f + "/"));
