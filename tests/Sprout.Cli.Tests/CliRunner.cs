@@ -21,19 +21,3 @@ public sealed class CliRunner : IDisposable
     public CliResult Train(string name, params string[] extra) =>
         Run(["train", "--model", "mlp:16", "--epochs", "2", "--out", PathOf(name), .. extra]);
 }
-
-public sealed record CliResult(int ExitCode, string Output, string Error)
-{
-    /// <summary>Stderr's single line (asserts there is exactly one).</summary>
-    public string ErrorLine
-    {
-        get
-        {
-            string[] lines = Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.True(lines.Length == 1, $"expected one error line, got {lines.Length}:\n{Error}");
-            return lines[0];
-        }
-    }
-
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Output}\n--- stderr\n{Error}";
-}
