@@ -89,14 +89,17 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(WithoutTiming(_cli.PathOf("run", "metrics.jsonl")), WithoutTiming(_cli.PathOf("again", "metrics.jsonl")));
     }
 
-    [Fact]
-    public void ResumeContinuesBitExactly()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ResumeContinuesBitExactly(bool namingTheSameFolder)
     {
         // A constant rate, so that the 1-epoch run's schedule equals the first half of the 2-epoch run's
         // (a cosine over 1 epoch is not the first half of a cosine over 2); the optimizer state still matters.
         Assert.Equal(0, _cli.Train("straight", "--schedule", "constant").ExitCode);
         Assert.Equal(0, _cli.Train("split", "--epochs", "1", "--schedule", "constant").ExitCode);
-        var resumed = CliRunner.Run("train", "--resume", _cli.PathOf("split", "last.safetensors"), "--epochs", "2");
+        string[] resume = ["train", "--resume", _cli.PathOf("split", "last.safetensors"), "--epochs", "2"];
+        var resumed = CliRunner.Run(namingTheSameFolder ? [.. resume, "--out", _cli.PathOf("split")] : resume);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains("epoch 2/2", resumed.Output);
 

@@ -144,9 +144,12 @@ public sealed class TrainRunner(CliContext context)
     {
         try
         {
+            // Resuming continues the checkpoint's own run folder unless another folder is named.
+            string? resumeDir = resumePath is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumePath));
+            bool sameFolder = s.Out is not null && resumeDir is not null && Path.GetFullPath(s.Out).TrimEnd('/') == resumeDir.TrimEnd('/');
+            if (resumeDir is not null && resumeInfo is not null && s.Name is null && (s.Out is null || sameFolder))
+                return RunDirectory.Continue(resumeDir, resumeInfo.Epoch);
             if (s.Out is not null) return RunDirectory.Create(s.Out, s.Overwrite);
-            if (resumePath is not null && resumeInfo is not null && s.Name is null)
-                return RunDirectory.Continue(Path.GetDirectoryName(Path.GetFullPath(resumePath))!, resumeInfo.Epoch);
             if (s.Name is not null)
             {
                 if (s.Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || s.Name is "." or "..")
