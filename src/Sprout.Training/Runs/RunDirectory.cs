@@ -24,6 +24,8 @@ public sealed class RunDirectory
 
     private static readonly string[] KnownFiles = [MetricsFile, SummaryFile, ConfigFile, LogFile, LastCheckpointFile, BestCheckpointFile];
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+    private static readonly JsonSerializerOptions SummaryJsonOptions =
+        new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private RunDirectory(string path) => FullPath = path;
 
@@ -92,7 +94,7 @@ public sealed class RunDirectory
 
     /// <summary>Writes summary.json (indented, replacing any previous one).</summary>
     public void WriteSummary(RunSummary summary) =>
-        WriteText(SummaryFile, summary.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        WriteText(SummaryFile, summary.ToJson().ToJsonString(SummaryJsonOptions) + "\n");
 
     /// <summary>Writes a text file in the run directory atomically (temporary file, then rename).</summary>
     public void WriteText(string fileName, string text)
