@@ -6,7 +6,7 @@ using Sprout.Core;
 namespace Sprout.Nn.Optim;
 
 /// <summary>Base class of optimizers.</summary>
-public abstract class Optimizer
+public abstract class Optimizer : IOptimizerState
 {
     private readonly List<(string Name, Tensor Tensor)> _stateTensors = [];
 
@@ -64,6 +64,19 @@ public abstract class Optimizer
             return;
         }
         throw new ArgumentException($"{parameter} is not optimized by this optimizer.", nameof(parameter));
+    }
+
+    /// <inheritdoc/>
+    public Tensor? FindState(Tensor parameter, string slot)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
+            foreach (var t in SlotsOf(i))
+                if (t.Name is { } n && n.EndsWith("." + slot, StringComparison.Ordinal)) return t;
+            return null;
+        }
+        return null;
     }
 
     /// <summary>Updates parameter <paramref name="index"/> from its gradient.</summary>
