@@ -13,11 +13,20 @@ public static class SettingOptions
     public static IReadOnlyList<(Setting Setting, Option<string[]> Option)> Add(Command command, IEnumerable<Setting> settings)
     {
         var list = new List<(Setting, Option<string[]>)>();
+        var defaults = new TrainSettings();
         foreach (var s in settings)
         {
+            // Optimizer-dependent defaults are null here; their help text already spells them out.
+            string? fallback = s.Read(defaults) switch
+            {
+                null or int[] or false => null,
+                true => "true",
+                IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                object v => v.ToString(),
+            };
             var option = new Option<string[]>("--" + s.Key)
             {
-                Description = s.Help,
+                Description = fallback is null || s.Help.Contains("default", StringComparison.Ordinal) ? s.Help : $"{s.Help} [default: {fallback}]",
                 HelpName = s.ValueName,
                 Arity = s.IsFlag ? ArgumentArity.ZeroOrMore : ArgumentArity.OneOrMore, // repeated flags: the last one wins
             };
