@@ -42,6 +42,6 @@ public sealed class PlainProgressReporter(TextWriter output) : IProgressReporter
             ? string.Create(CultureInfo.InvariantCulture, $"  val_loss {r.ValidationLoss:F4}  val_acc {100 * va:F2}%")
             : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"epoch {r.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(width)}/{epochs}  loss {r.TrainLoss:F4}  acc {100 * r.TrainAccuracy:F2}%{validation}  test_loss {r.TestLoss:F4}  test_acc {100 * r.TestAccuracy:F2}%  lr {r.LearningRate:G4}  {r.Seconds:F2}s  {r.SamplesPerSecond:F0} samples/s");
+            $"epoch {r.Epoch.ToString(CultureInfo.InvariantCulture).PadLeft(width)}{(epochs > 0 ? "/" + epochs.ToString(CultureInfo.InvariantCulture) : "")}  loss {r.TrainLoss:F4}  acc {100 * r.TrainAccuracy:F2}%{validation}  test_loss {r.TestLoss:F4}  test_acc {100 * r.TestAccuracy:F2}%  lr {r.LearningRate:G4}  {r.Seconds:F2}s  {r.SamplesPerSecond:F0} samples/s");
     }
 }
