@@ -28,6 +28,7 @@ public sealed class BadInputTests : IDisposable
         { ["train", "--nesterov", "maybe"], "--nesterov must be true or false" },
         { ["train", "--warmup-epochs", "5", "--epochs", "5"], "--warmup-epochs (5) must be smaller than --epochs (5)" },
         { ["train", "--schedule", "multistep", "--milestones", "5,50", "--epochs", "10"], "beyond --epochs 10" },
+        { ["train", "--threads", "1000"], "--threads must be at most 256" },
         { ["train", "--bogus"], "Unrecognized command or argument '--bogus'" },
         { ["train", "--epochs"], "--epochs" },
         { ["frobnicate"], "Unrecognized command or argument 'frobnicate'" },

@@ -47,6 +47,22 @@ public sealed class OtherCommandTests : IDisposable
     }
 
     [Fact]
+    public void BenchGemmPrintsOneJsonObject()
+    {
+        var r = CliRunner.Run("bench", "gemm", "--json", "--sizes", "64,96", "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var doc = JsonDocument.Parse(r.Output);
+        Assert.True(doc.RootElement.GetProperty("peak_gflops").GetDouble() > 0);
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal([64, 96], results.Select(e => e.GetProperty("n").GetInt32()));
+        Assert.All(results, e => Assert.True(e.GetProperty("gflops").GetDouble() > 0 && e.GetProperty("fraction_of_peak").GetDouble() > 0));
+
+        var bad = CliRunner.Run("bench", "gemm", "--sizes", "64,x");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--sizes", bad.ErrorLine);
+    }
+
+    [Fact]
     public void VersionAndHelp()
     {
         var version = CliRunner.Run("--version");

@@ -38,6 +38,7 @@ public sealed class TrainRunner(CliContext context)
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
 
+        TrainingSetup.ApplyThreads(s.Threads);
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
         var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),

@@ -15,12 +15,19 @@ public static class TrainingSetup
     public static void Validate(TrainSettings s)
     {
         s.ResolveDefaults();
+        if (s.Threads > 256) throw new UsageException($"--threads must be at most 256, got {s.Threads}.");
         if (s.WarmupEpochs >= s.Epochs)
             throw new UsageException($"--warmup-epochs ({s.WarmupEpochs}) must be smaller than --epochs ({s.Epochs}).");
         if (s.Schedule == "multistep" && s.Milestones is { } ms && ms.Any(m => m > s.Epochs))
             throw new UsageException($"--milestones {string.Join(",", ms)} has an epoch beyond --epochs {s.Epochs}.");
         if (s.Schedule == "step" && s.StepSize is int size && size > s.Epochs)
             throw new UsageException($"--step-size ({size}) is larger than --epochs ({s.Epochs}); the rate would never decay.");
+    }
+
+    /// <summary>Applies --threads to the kernels' thread pool (0 keeps the default: all cores).</summary>
+    public static void ApplyThreads(int threads)
+    {
+        if (threads > 0) Sprout.Kernels.Parallelism.Threads = threads;
     }
 
     /// <summary>The optimizer over the model's parameters.</summary>
