@@ -9,12 +9,8 @@ namespace Sprout.Cli.Models;
 /// <summary>Builds models from <c>--model</c> specs.</summary>
 public static class ModelRegistry
 {
-    /// <summary>A model kind: syntax and example for help and errors, and its factory.</summary>
-    public sealed record Entry(string Kind, string Syntax, string Example, string Description,
-        Func<ModelSpec, int, int, Rng, Module> Build);
-
     /// <summary>The known model kinds.</summary>
-    public static IReadOnlyList<Entry> Entries { get; } =
+    public static IReadOnlyList<ModelEntry> Entries { get; } =
     [
         new("mlp", "mlp:H1,H2,...", "mlp:300,100", "fully connected ReLU network with the given hidden sizes (mlp = mlp:300,100)",
             (spec, inputs, classes, rng) =>
