@@ -1,8 +1,9 @@
 // Sparse (CSR) × dense kernels for always-sparse layers: the forward SpMM, the transposed SpMM for the input
 // gradient, and SDDMM (dense·denseᵀ sampled at sparse positions) for the weight gradient and growth scores.
-// This file is the public, validating entry of each kernel; the loops are in CsrLoops.cs, the reference
-// loops in CsrScalar.cs, threading in CsrWorkers.cs. Spans and explicit dimensions only: no Tensor, no
-// autograd, no allocation. It deliberately has no dense fallback: cost is always O(nnz·batch).
+// This file is the public, validating entry of each kernel; the loops are in CsrAxpyLoops.cs and
+// CsrDotLoops.cs, the reference loops in CsrScalar.cs, threading in CsrWorkers.cs. Spans and explicit
+// dimensions only: no Tensor, no autograd, no allocation. It deliberately has no dense fallback: cost is
+// always O(nnz·batch).
 //
 // Layout. Dense activations are feature-major with the batch contiguous: X is [features × batch] row-major,
 // so each nonzero touches one contiguous batch row and the batch dimension is what gets vectorised.
