@@ -96,6 +96,60 @@ public static partial class Csr
     }
 
     /// <summary>
+    /// Both gradients of Y = W·X in one pass over the transposed (CSC) index:
+    /// dx[c, b] (=|+=) Σ values[p]·dy[r, b] and dValues[p] (=|+=) Σ_b dy[r, b]·x[c, b] for every nonzero p = (r, c).
+    /// Equal to <see cref="SpMMTransposed"/> plus <see cref="Sddmm"/>, but each dy row is read once for both
+    /// (the kernels are bound by those reads), so it is the one to use when both gradients are needed.
+    /// Each thread owns whole columns: their dx rows and their nonzeros' gradients.
+    /// </summary>
+    /// <param name="columnPointers">[cols + 1] CSC column pointers (see <see cref="BuildTransposedIndex"/>).</param>
+    /// <param name="rowIndices">[nnz] row of each CSC position, in [0, rows).</param>
+    /// <param name="permutation">[nnz] value index of each CSC position; must be a permutation of [0, nnz).</param>
+    /// <param name="values">[nnz] the weights in CSR order.</param>
+    /// <param name="x">[cols × batch] the layer input of the forward pass.</param>
+    /// <param name="dy">[rows × batch] output gradient.</param>
+    /// <param name="dx">[cols × batch] input gradient; must not overlap the inputs.</param>
+    /// <param name="dValues">[nnz] gradient of the values, in CSR order.</param>
+    /// <param name="rows">Rows of W (the layer's outputs).</param>
+    /// <param name="cols">Columns of W (the layer's inputs).</param>
+    /// <param name="batch">Batch length, the contiguous dimension of every dense operand.</param>
+    /// <param name="accumulateInput">When true dX += Wᵀ·dY, otherwise dX is overwritten.</param>
+    /// <param name="accumulateValues">When true dValues is added to, otherwise overwritten.</param>
+    /// <exception cref="ArgumentException">As for <see cref="SpMMTransposed"/>, or x or dValues is too short.</exception>
+    public static unsafe void SpMMBackward(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation,
+        ReadOnlySpan<float> values, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dValues,
+        int rows, int cols, int batch, bool accumulateInput, bool accumulateValues)
+    {
+        // columnPointers [cols+1], rowIndices [nnz], permutation [nnz], values [nnz]; x [cols × batch]; dy [rows × batch];
+        // dx [cols × batch]; dValues [nnz].
+        CheckBatch(batch);
+        int nnz = CheckCompressed(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
+        CheckLength(permutation.Length, nnz, nameof(permutation), "nnz");
+        CheckLength(values.Length, nnz, nameof(values), "nnz");
+        CheckLength(dValues.Length, nnz, nameof(dValues), "nnz");
+        CheckIndices(permutation[..nnz], nnz, nameof(permutation), "nnz");
+        CheckDense(x.Length, cols, batch, nameof(x), nameof(cols));
+        CheckDense(dy.Length, rows, batch, nameof(dy), nameof(rows));
+        CheckDense(dx.Length, cols, batch, nameof(dx), nameof(cols));
+        if (batch == 0)
+        {
+            if (!accumulateValues) dValues[..nnz].Clear();
+            return;
+        }
+        if (cols == 0) return;
+        fixed (int* ptr = columnPointers, idx = rowIndices, perm = permutation)
+        fixed (float* v = values, px = x, pdy = dy, pdx = dx, pdv = dValues)
+        {
+            var job = new BackwardJob
+            {
+                Ptr = ptr, Idx = idx, Perm = perm, Values = v, X = px, Dy = pdy, Dx = pdx, DValues = pdv,
+                Cols = cols, Batch = batch, AccumulateDx = accumulateInput, AccumulateDw = accumulateValues,
+            };
+            Workers.Run(ref job, PartsFor((long)(2 * nnz + cols) * batch, cols));
+        }
+    }
+
+    /// <summary>
     /// Weight gradient at the active positions (SDDMM): values[p] (=|+=) Σ_b dy[r, b]·x[columnIndices[p], b]
     /// for every nonzero p of row r. This is (dY·Xᵀ) sampled at W's pattern, never forming the dense product.
     /// </summary>
@@ -242,6 +296,20 @@ public static partial class Csr
         {
             int r0 = SplitPoint(Ptr, Major, part, parts), r1 = SplitPoint(Ptr, Major, part + 1, parts);
             if (r0 < r1) AxpyWidths<TMap>(Ptr, Idx, Perm, Values, Src, Dst, r0, r1, Batch, Accumulate);
+        }
+    }
+
+    private unsafe struct BackwardJob : IJob
+    {
+        public int* Ptr, Idx, Perm;
+        public float* Values, X, Dy, Dx, DValues;
+        public int Cols, Batch;
+        public bool AccumulateDx, AccumulateDw;
+
+        public readonly void Execute(int part, int parts)
+        {
+            int c0 = SplitPoint(Ptr, Cols, part, parts), c1 = SplitPoint(Ptr, Cols, part + 1, parts);
+            if (c0 < c1) BackwardWidths(Ptr, Idx, Perm, Values, X, Dy, Dx, DValues, c0, c1, Batch, AccumulateDx, AccumulateDw);
         }
     }
 

@@ -20,8 +20,8 @@ public static class SparseKernelBenchmark
     /// Measures, for each density d, the sparse layer W (outputs×inputs, nnz = round(d·outputs·inputs), uniform
     /// random pattern) with activations feature-major ([features × batch]):
     /// forward Y = W·X (<see cref="Csr.SpMM"/>), input gradient dX = Wᵀ·dY (<see cref="Csr.SpMMTransposed"/>),
-    /// weight gradient at the nonzeros (<see cref="Csr.Sddmm"/>), and step = all three plus SGD with momentum on
-    /// the nnz values. The dense reference uses the natural layout, Y[batch×out] = X[batch×in]·Wᵀ, through
+    /// weight gradient at the nonzeros (<see cref="Csr.Sddmm"/>), and step = forward, both gradients through the fused
+    /// <see cref="Csr.SpMMBackward"/> (what a layer uses when it needs both), and SGD with momentum on the nnz values. The dense reference uses the natural layout, Y[batch×out] = X[batch×in]·Wᵀ, through
     /// <see cref="Gemm.Multiply"/> and <see cref="OptimizerUpdates.Sgd"/>; it does not depend on d, so it is timed
     /// once. Each "step" is timed as one sequence, so it includes what the ops do to each other's caches.
     /// </summary>
@@ -88,8 +88,8 @@ public static class SparseKernelBenchmark
         double step = Time(o, () =>
         {
             Forward();
-            InputGrad();
-            WeightGrad();
+            Csr.SpMMBackward(m.ColumnPointers, m.RowIndices, m.TransposePermutation, m.Values, x, dy, dx, grad, nOut, nIn, batch,
+                accumulateInput: false, accumulateValues: false);
             OptimizerUpdates.Sgd(m.Values, grad, velocity, o.LearningRate, o.Momentum, 0f, false);
         });
         return [forward, inputGrad, weightGrad, step];
