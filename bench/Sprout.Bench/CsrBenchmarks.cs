@@ -1,5 +1,5 @@
 // BenchmarkDotNet suite for the CSR kernels on one 4096×4096 layer, batch 256: forward SpMM, transposed SpMM,
-// SDDMM and a topology change, at 5% and 1% density. For the sparse-vs-dense comparison use
+// SDDMM, the fused backward and a topology change, at 5% and 1% density. For the sparse-vs-dense comparison use
 // `sprout bench sparse` (Sprout.Sparse.Diagnostics.SparseKernelBenchmark); this suite is for kernel tuning.
 using BenchmarkDotNet.Attributes;
 using Sprout.Core;
@@ -64,6 +64,11 @@ public class CsrBenchmarks
 
     [Benchmark]
     public void Sddmm() => Csr.Sddmm(_w.RowPointers, _w.ColumnIndices, _dy, _x, _grad, Size, Size, Batch, accumulate: false);
+
+    [Benchmark]
+    public void SpMMBackward() =>
+        Csr.SpMMBackward(_w.ColumnPointers, _w.RowIndices, _w.TransposePermutation, _w.Values, _x, _dy, _dx, _grad, Size, Size, Batch,
+            accumulateInput: false, accumulateValues: false);
 
     [Benchmark]
     public void TopologyChangeAndBack()
