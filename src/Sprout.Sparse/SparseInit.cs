@@ -31,7 +31,14 @@ public static class SparseInit
         }
     }
 
-    /// <summary>The bias bound that matches <see cref="Fill"/> for row <paramref name="row"/>.</summary>
-    public static float BiasBound(CsrMatrix topology, int row, SparseInitMode mode) =>
-        mode == SparseInitMode.Dense ? 1f / MathF.Sqrt(Math.Max(topology.Cols, 1)) : MathF.Sqrt(3f / Math.Max(topology.RowLength(row), 1));
+    /// <summary>Fills a bias [Rows] with U(±bound(row)), the bound matching <see cref="Fill"/> for that row.</summary>
+    public static void FillBias(CsrMatrix topology, Span<float> bias, Rng rng, SparseInitMode mode = SparseInitMode.FanInAware)
+    {
+        if (bias.Length != topology.Rows) throw new ArgumentException($"bias has {bias.Length} elements, the topology {topology.Rows} rows.", nameof(bias));
+        for (int r = 0; r < topology.Rows; r++)
+        {
+            float b = mode == SparseInitMode.Dense ? 1f / MathF.Sqrt(Math.Max(topology.Cols, 1)) : MathF.Sqrt(3f / Math.Max(topology.RowLength(r), 1));
+            bias[r] = rng.Uniform(-b, b);
+        }
+    }
 }

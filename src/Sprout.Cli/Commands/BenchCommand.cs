@@ -46,11 +46,6 @@ public static class BenchCommand
         return sparse;
     }
 
-    private static double[] ParseDensities(string text) =>
-        Array.ConvertAll(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), part =>
-            double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d is > 0 and <= 1
-                ? d
-                : throw new UsageException($"--densities must be numbers in (0, 1], e.g. 0.05,0.01; got '{part}'."));
 
     private static Command Gemm(CliContext context)
     {
@@ -80,9 +75,16 @@ public static class BenchCommand
         return gemm;
     }
 
-    private static int[] ParseSizes(string text) =>
-        Array.ConvertAll(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), part =>
-            int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 16384
-                ? n
-                : throw new UsageException($"--sizes must be positive integers up to 16384, e.g. 512,1024; got '{part}'."));
+    private static int[] ParseSizes(string text) => ParseList(text, part =>
+        int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 16384
+            ? n
+            : throw new UsageException($"--sizes must be positive integers up to 16384, e.g. 512,1024; got '{part}'."));
+
+    private static double[] ParseDensities(string text) => ParseList(text, part =>
+        double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d is > 0 and <= 1
+            ? d
+            : throw new UsageException($"--densities must be numbers in (0, 1], e.g. 0.05,0.01; got '{part}'."));
+
+    private static T[] ParseList<T>(string text, Converter<string, T> parse) =>
+        Array.ConvertAll(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), parse);
 }

@@ -26,11 +26,7 @@ public sealed class SparseLinear : Module, ISparseLayer
         if (bias)
         {
             Bias = RegisterParameter("bias", new Tensor(topology.Rows));
-            for (int r = 0; r < topology.Rows; r++)
-            {
-                float b = SparseInit.BiasBound(topology, r, init);
-                Bias[r] = rng.Uniform(-b, b);
-            }
+            SparseInit.FillBias(topology, Bias.Data, rng, init);
         }
     }
 
