@@ -5,7 +5,9 @@
 // part the optimizer sees (its parameter is θ restricted to B, [|B|]). The reservoir C = rest is never updated.
 // The exploration regularizer R = λ·[Σ_A θ² + (1/D)·Σ_{B\A} θ²] enters as its gradient in the backward pass (same
 // sparsity as the loss gradient), so the optimizer must have weight decay 0 (its decay would touch only B, but
-// with the wrong weights). Sets are recomputed every RefreshEvery steps by a full ranking of |θ| (O(n log n)).
+// with the wrong weights). Sets are recomputed every RefreshEvery steps by a full ranking of |θ| (O(n log n) time,
+// O(|B|) scratch allocated per refresh); the per-step forward and backward allocate nothing beyond the tape.
+// Weights that leave B keep their value in θ; their optimizer state is dropped (the paper leaves this open).
 // Not here: the compact reservoir of ALGORITHMS.md §4a (only B plus ever-touched entries), the GSE repo's
 // schedule (every step for 20 epochs, then every 1000).
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
