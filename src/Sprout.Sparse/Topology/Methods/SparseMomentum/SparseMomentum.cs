@@ -7,8 +7,10 @@
 // Sprout's own always-sparse variant (not in the paper): on SparseLinear, a pool of ⌈γ·nnz⌉ sampled inactive
 // positions carries a momentum m ← μ·m + g computed every step by SDDMM at the pool (O(|pool|·batch) per step);
 // growth ranks the pool by |m|, and the pool is resampled after each update.
-// Not here: redistribution of the freed budget across layers by mean |momentum|: it changes per-layer nnz, which
-// CsrMatrix does not support yet, so every layer keeps its own budget (as the "none" redistribution mode does).
+// Not here: redistribution of the freed budget across layers by mean |momentum|. It changes per-layer nnz, which
+// the shared mechanism does not do, so this updater keeps each layer's budget (the reference's "none" mode); the
+// published redistributing update is Sprout.Nn.SparseMomentumRedistribution.Update, called at epoch ends on
+// MaskedLinear layers instead of the scheduler.
 namespace Sprout.Sparse.Topology.Methods;
 
 /// <summary>
