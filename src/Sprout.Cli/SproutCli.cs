@@ -33,8 +33,8 @@ public static class SproutCli
             TrainCommand.Create(context),
             EvalCommand.Create(context),
             BenchCommand.Create(context),
-            SweepCommand.Create(context),
             DataCommand.Create(context),
+            SweepCommand.Create(context),
         };
         // The built-in --version prints the entry assembly's version, which in-process (tests) is the host's.
         foreach (var option in root.Options)
