@@ -34,6 +34,7 @@ public static class SproutCli
             EvalCommand.Create(context),
             BenchCommand.Create(context),
             DataCommand.Create(context),
+            SweepCommand.Create(context),
         };
         // The built-in --version prints the entry assembly's version, which in-process (tests) is the host's.
         foreach (var option in root.Options)

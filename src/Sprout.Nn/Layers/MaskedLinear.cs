@@ -39,7 +39,7 @@ public sealed class MaskedLinear : Module, ISparseLayer
     public string LayerName { get; set; } = "";
 
     /// <inheritdoc/>
-    public CsrMatrix Topology { get; }
+    public CsrMatrix Topology { get; private set; }
 
     /// <summary>Dense weight [out × in]; zero wherever the mask is zero.</summary>
     public Tensor Weight { get; }
@@ -131,6 +131,30 @@ public sealed class MaskedLinear : Module, ISparseLayer
         ApplyMask();
         if (resetGrownState && optimizer is not null) optimizer.RemapState(Weight, _grownReset);
         return change;
+    }
+
+    /// <summary>
+    /// Replaces the mask with <paramref name="mask"/> [Rows × Cols] (0/1), whose number of ones may differ from
+    /// Nnz: the topology is rebuilt (a new CsrMatrix, so a per-layer nnz change is possible; used by sparse momentum's
+    /// redistribution), inactive weights are zeroed, and optimizer state is left as it is (dense, like the weights).
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong length, or an entry that is not 0 or 1.</exception>
+    public void SetMask(ReadOnlySpan<float> mask)
+    {
+        int rows = Weight.Dim(0), cols = Weight.Dim(1);
+        if (mask.Length != rows * cols) throw new ArgumentException($"The mask needs {rows * cols} entries ({rows}×{cols}), got {mask.Length}.", nameof(mask));
+        var r = new List<int>();
+        var c = new List<int>();
+        for (int i = 0; i < mask.Length; i++)
+        {
+            if (mask[i] == 1f) { r.Add(i / cols); c.Add(i % cols); }
+            else if (mask[i] != 0f) throw new ArgumentException($"Mask entry {i} is {mask[i]}; masks are 0/1.", nameof(mask));
+        }
+        mask.CopyTo(Mask.Data);
+        ApplyMask();
+        var values = new float[r.Count];
+        for (int k = 0; k < values.Length; k++) values[k] = Weight[r[k] * cols + c[k]];
+        Topology = CsrMatrix.FromEntries(rows, cols, r.ToArray(), c.ToArray(), values);
     }
 
     /// <inheritdoc/>

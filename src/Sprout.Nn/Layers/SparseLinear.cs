@@ -7,7 +7,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·Wᵀ + b with W stored in CSR. Implements <see cref="ISparseLayer"/> for the topology methods.</summary>
-public sealed class SparseLinear : Module, ISparseLayer
+public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics
 {
     private readonly SparseBatchCache _cache = new();
     private readonly ChangeRemap _remap = new();
@@ -83,6 +83,31 @@ public sealed class SparseLinear : Module, ISparseLayer
     {
         RequireCachedGradient();
         Csr.SddmmAt(rows, cols, _cache.OutputGradientT(OutFeatures), _cache.InputT(InFeatures), dst, OutFeatures, InFeatures, _cache.Batch, accumulate: false);
+    }
+
+    /// <inheritdoc/>
+    public void BatchStatistics(ReadOnlySpan<float> signs, Span<float> inputStat, Span<float> outputStat)
+    {
+        RequireCachedGradient();
+        int b = _cache.Batch;
+        if (inputStat.Length != InFeatures || outputStat.Length != OutFeatures)
+            throw new ArgumentException($"Statistics need spans of {InFeatures} (inputs) and {OutFeatures} (outputs) elements, got {inputStat.Length} and {outputStat.Length}.");
+        if (!signs.IsEmpty && signs.Length != b)
+            throw new ArgumentException($"GraEst needs one sign per cached sample ({b}), got {signs.Length}.", nameof(signs));
+        // Xᵀ and dYᵀ are feature-major, so each feature's batch is one contiguous row.
+        Aggregate(_cache.InputT(InFeatures), b, signs, inputStat);
+        Aggregate(_cache.OutputGradientT(OutFeatures), b, signs, outputStat);
+    }
+
+    private static void Aggregate(ReadOnlySpan<float> featureMajor, int batch, ReadOnlySpan<float> signs, Span<float> dst)
+    {
+        for (int i = 0; i < dst.Length; i++)
+        {
+            var row = featureMajor.Slice(i * batch, batch);
+            dst[i] = signs.IsEmpty
+                ? System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(row)
+                : System.Numerics.Tensors.TensorPrimitives.Dot(row, signs);
+        }
     }
 
     /// <inheritdoc/>

@@ -50,6 +50,12 @@ public sealed class TopologyScheduler
     public bool Step(int step, IOptimizerState? optimizer = null)
     {
         foreach (var layer in _layers) layer.ApplyMask();
+        if (Updater is IStepObserver observer)
+        {
+            _context.Step = step;
+            _context.Optimizer = optimizer;
+            foreach (var layer in _layers) observer.Observe(layer, _context);
+        }
         if (!Schedule.IsUpdateStep(step)) return false;
         float fraction = Schedule.FractionAt(step);
         if (fraction <= 0f) return false;
