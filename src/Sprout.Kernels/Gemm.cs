@@ -1,5 +1,6 @@
 // Dense general matrix multiply, row-major, float32: C (=|+=) op(A)·op(B).
-// This file is the public entry and the scalar reference; fast paths are added beside it.
+// This file is the public entry and the scalar reference. The fast path (blocked, packed, SIMD micro-kernels,
+// parallel over Parallelism.Threads) is in Gemm.Blocked.cs, Gemm.Packing.cs and Gemm.MicroKernel.cs.
 namespace Sprout.Kernels;
 
 /// <summary>Dense matrix products in the three forms a linear layer needs (A·B, Aᵀ·B, A·Bᵀ).</summary>
@@ -9,13 +10,21 @@ public static partial class Gemm
     /// C[m×n] = op(A)·op(B) (or += when <paramref name="accumulate"/>). op(A) is m×k: A is stored m×k,
     /// or k×m when <paramref name="transA"/>. op(B) is k×n: B is stored k×n, or n×k when <paramref name="transB"/>.
     /// </summary>
+    /// <remarks>
+    /// C must not overlap A or B. With k = 0, C is zeroed (or left as is when accumulating). Allocates nothing
+    /// after the first call on a thread; the result is identical for any <see cref="Parallelism.Threads"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than its shape requires, or a size is negative.</exception>
-    public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+    public static unsafe void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
         int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
-        Scalar.Multiply(a, b, c, m, n, k, transA, transB, accumulate);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c) Blocked(pa, pb, pc, m, n, k, transA, transB, accumulate);
     }
+
+    /// <summary>Name of the micro-kernel in use on this machine (e.g. "avx512-8x32"), for diagnostics.</summary>
+    public static string KernelName => Selected.Name;
 
     internal static void Validate(int aLen, int bLen, int cLen, int m, int n, int k)
     {

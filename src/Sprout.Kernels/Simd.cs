@@ -1,0 +1,126 @@
+// Simd: the one elementwise driver. A kernel is a ref struct whose Step<TV, V> is written once against the
+// ISimd<TV> operations; the driver runs it at Vector512, then Vector256, then Vector128 width (each only
+// when hardware accelerated), then one float at a time for the tail. Because the tail uses the same
+// formula at width 1, every element gets the same arithmetic whatever the length. Not public API, and not
+// a general vector library: only the operations the kernels need.
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Sprout.Kernels;
+
+/// <summary>Vector operations over a vector type TV (Vector512/256/128 of float, or float itself).</summary>
+internal interface ISimd<TV> where TV : struct
+{
+    static abstract int Count { get; }
+    static abstract TV Load(ref float source, nuint index);
+    static abstract void Store(TV value, ref float destination, nuint index);
+    static abstract TV Splat(float value);
+    static abstract TV Add(TV a, TV b);
+    static abstract TV Sub(TV a, TV b);
+    static abstract TV Mul(TV a, TV b);
+    static abstract TV Div(TV a, TV b);
+    static abstract TV Sqrt(TV a);
+    static abstract TV Exp(TV a);
+
+    /// <summary>value where x &gt; 0, else 0 (NaN x gives 0).</summary>
+    static abstract TV WherePositive(TV x, TV value);
+}
+
+/// <summary>An elementwise kernel: Step processes elements [i, i + V.Count).</summary>
+internal interface IElementwise
+{
+    void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>;
+}
+
+internal static class Simd
+{
+    /// <summary>Runs <paramref name="kernel"/> over [0, length), widest accelerated vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<TK>(int length, TK kernel) where TK : IElementwise, allows ref struct
+    {
+        nuint i = 0, n = (nuint)length;
+        if (Vector512.IsHardwareAccelerated) for (; i + 16 <= n; i += 16) kernel.Step<Vector512<float>, V512>(i);
+        if (Vector256.IsHardwareAccelerated) for (; i + 8 <= n; i += 8) kernel.Step<Vector256<float>, V256>(i);
+        if (Vector128.IsHardwareAccelerated) for (; i + 4 <= n; i += 4) kernel.Step<Vector128<float>, V128>(i);
+        for (; i < n; i++) kernel.Step<float, V1>(i);
+    }
+
+    /// <summary>Reference to element 0 (valid for empty spans too; never dereferenced then).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float At(ReadOnlySpan<float> span) => ref MemoryMarshal.GetReference(span);
+
+    /// <inheritdoc cref="At(ReadOnlySpan{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float At(Span<float> span) => ref MemoryMarshal.GetReference(span);
+
+    /// <summary>Throws unless every span holds at least <paramref name="length"/> elements.</summary>
+    public static void RequireLength(int length, int actual, string name)
+    {
+        if (actual < length) throw new ArgumentException($"{name} holds {actual} elements, needs {length}.", name);
+    }
+}
+
+internal readonly struct V512 : ISimd<Vector512<float>>
+{
+    public static int Count => 16;
+    public static Vector512<float> Load(ref float s, nuint i) => Vector512.LoadUnsafe(ref s, i);
+    public static void Store(Vector512<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    public static Vector512<float> Splat(float v) => Vector512.Create(v);
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
+    public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
+    public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
+    public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
+    public static Vector512<float> Exp(Vector512<float> a) => Vector512.Exp(a);
+    public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> v) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), v, Vector512<float>.Zero);
+}
+
+internal readonly struct V256 : ISimd<Vector256<float>>
+{
+    public static int Count => 8;
+    public static Vector256<float> Load(ref float s, nuint i) => Vector256.LoadUnsafe(ref s, i);
+    public static void Store(Vector256<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    public static Vector256<float> Splat(float v) => Vector256.Create(v);
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
+    public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
+    public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
+    public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
+    public static Vector256<float> Exp(Vector256<float> a) => Vector256.Exp(a);
+    public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> v) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), v, Vector256<float>.Zero);
+}
+
+internal readonly struct V128 : ISimd<Vector128<float>>
+{
+    public static int Count => 4;
+    public static Vector128<float> Load(ref float s, nuint i) => Vector128.LoadUnsafe(ref s, i);
+    public static void Store(Vector128<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    public static Vector128<float> Splat(float v) => Vector128.Create(v);
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
+    public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
+    public static Vector128<float> Div(Vector128<float> a, Vector128<float> b) => a / b;
+    public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
+    public static Vector128<float> Exp(Vector128<float> a) => Vector128.Exp(a);
+    public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> v) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), v, Vector128<float>.Zero);
+}
+
+/// <summary>Width 1: the tail, and the whole loop when no SIMD is available.</summary>
+internal readonly struct V1 : ISimd<float>
+{
+    public static int Count => 1;
+    public static float Load(ref float s, nuint i) => Unsafe.Add(ref s, i);
+    public static void Store(float v, ref float d, nuint i) => Unsafe.Add(ref d, i) = v;
+    public static float Splat(float v) => v;
+    public static float Add(float a, float b) => a + b;
+    public static float Sub(float a, float b) => a - b;
+    public static float Mul(float a, float b) => a * b;
+    public static float Div(float a, float b) => a / b;
+    public static float Sqrt(float a) => MathF.Sqrt(a);
+    public static float Exp(float a) => MathF.Exp(a);
+    public static float WherePositive(float x, float v) => x > 0 ? v : 0;
+}
