@@ -43,11 +43,11 @@ switch (cmd)
         Console.Write(driver.LayerTable());
         var sOpt = new Sgd(sparse.NamedParameters(), 0.05f, momentum: 0.9f);
         var tape = new Tape();
-        SparseEpochLoop.TrainEpoch(sparse, loader, sOpt, tape, driver, 0, maxBatches: 2); // warm-up
+        SparseEpochLoop.TrainEpoch(sparse, loader, sOpt, tape, driver, 0, maxBatches: 40); // warm-up: long enough for tiered JIT to reach optimized code
         var (sl, st, sn) = SparseEpochLoop.TrainEpoch(sparse, loader, sOpt, tape, driver, 1);
         var dense = Models.Mlp(784, [4096, 4096], 10, new Rng(1));
         var dOpt = new Sgd(dense.NamedParameters(), 0.05f, momentum: 0.9f);
-        SparseEpochLoop.TrainEpoch(dense, loader, dOpt, tape, null, 0, maxBatches: 2);
+        SparseEpochLoop.TrainEpoch(dense, loader, dOpt, tape, null, 0, maxBatches: 10);
         var (_, dt, dn) = SparseEpochLoop.TrainEpoch(dense, loader, dOpt, tape, null, 1, maxBatches: denseSteps);
         double denseEpoch = dt.TotalSeconds / dn * loader.BatchesPerEpoch;
         Console.WriteLine(string.Create(ci, $"sparse ERK {density}: epoch {st.TotalSeconds:0.00} s ({sn} steps, loss {sl:0.###}), FLOPs vs dense {driver.Flops.RelativeToDense:0.####}"));
@@ -59,7 +59,7 @@ switch (cmd)
     case "lenet":
     {
         double density = double.Parse(Opt("--density", "0.05"), ci);
-        int epochs = int.Parse(Opt("--epochs", "3"), ci);
+        int epochs = int.Parse(Opt("--epochs", "5"), ci);
         var tape = new Tape();
         foreach (var (name, model) in new (string, Module)[]
         {
@@ -71,7 +71,7 @@ switch (cmd)
             var opt = new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f);
             var driver = new SparseTrainingDriver(model, null, null);
             if (name != "dense") Console.Write(driver.LayerTable());
-            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 2); // warm-up
+            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 40); // warm-up: long enough for tiered JIT to reach optimized code
             var times = new List<double>();
             for (int e = 1; e <= epochs; e++)
             {
