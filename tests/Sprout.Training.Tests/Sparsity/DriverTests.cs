@@ -49,4 +49,16 @@ public class DriverTests
         Assert.Contains("30x20", table);
         Assert.Contains("4x30", table);
     }
+
+    [Fact]
+    public void OffScheduleSteps_AllocateNothing()
+    {
+        var model = SparseMlpBuilder.Build(20, [30], 4, new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), SparseLayerKind.Csr);
+        var opt = new Sgd(model.NamedParameters(), 0.05f);
+        var driver = new SparseTrainingDriver(model, new RigL(), new UpdateSchedule(1000, 2000, 0.3f), seed: 1);
+        driver.AfterOptimizerStep(1, opt, 8); // first call: JIT
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int step = 2; step < 50; step++) driver.AfterOptimizerStep(step, opt, 8);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
 }
