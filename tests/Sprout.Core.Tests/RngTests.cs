@@ -42,4 +42,17 @@ public class RngTests
         Assert.InRange(s / n, -0.01, 0.01);
         Assert.InRange(s2 / n, 0.98, 1.02);
     }
+
+    [Fact]
+    public void StateRoundTripResumesTheStream()
+    {
+        var a = new Rng(9);
+        a.Normal(); // leave a cached normal in the state
+        var saved = a.GetState();
+        var expected = new[] { a.Normal(), a.NextFloat(), (float)a.NextInt(1000) };
+        var b = new Rng(1);
+        b.SetState(saved);
+        Assert.Equal(expected, new[] { b.Normal(), b.NextFloat(), (float)b.NextInt(1000) });
+        Assert.Throws<ArgumentException>(() => b.SetState(default));
+    }
 }

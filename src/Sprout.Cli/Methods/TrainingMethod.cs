@@ -1,0 +1,35 @@
+// TrainingMethod: the CLI's extension point for --method. A method may build a different model for the
+// same --model spec (sparse layers instead of dense ones), check its own settings, and attach callbacks to
+// the trainer (topology updates after optimizer steps). Dense training overrides nothing.
+// To add a method: subclass this, add settings to SettingsTable if needed, and list it in MethodRegistry.
+using Sprout.Cli.Config;
+using Sprout.Cli.Models;
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Training;
+
+namespace Sprout.Cli.Methods;
+
+/// <summary>A way of training a model, selected with --method.</summary>
+public abstract class TrainingMethod
+{
+    /// <summary>Name used with --method.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>One line for help and `--method` errors.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Checks method-specific settings before anything is loaded.</summary>
+    /// <exception cref="UsageException">A setting is invalid for this method.</exception>
+    public virtual void Validate(TrainSettings settings) { }
+
+    /// <summary>Target density reported in summary.json (1 for dense).</summary>
+    public virtual double Density(TrainSettings settings) => 1.0;
+
+    /// <summary>Builds the model; the default is the dense model of <see cref="ModelRegistry"/>.</summary>
+    public virtual Module BuildModel(TrainSettings settings, int inputs, int classes, Rng rng) =>
+        ModelRegistry.Build(settings.Model, inputs, classes, rng);
+
+    /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
+    public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];
+}
