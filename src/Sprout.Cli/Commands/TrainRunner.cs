@@ -134,7 +134,8 @@ public sealed class TrainRunner(CliContext context)
         else console.MarkupLine(Markup.Escape(text));
     }
 
-    private static NormalizationMode Normalization(string name) => name switch
+    /// <summary>Maps --normalize onto the data layer's mode (also used by methods that score on a data batch).</summary>
+    internal static NormalizationMode Normalization(string name) => name switch
     {
         "none" => NormalizationMode.None,
         "train" => NormalizationMode.TrainStatistics,
@@ -226,6 +227,7 @@ public sealed class TrainRunner(CliContext context)
             Version = Checkpoint.Version,
             Status = status,
             Config = ConfigFile.ToJson(s),
+            Sparsity = method.Summary(),
         };
     }
 }
