@@ -15,6 +15,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Measure kernel performance on this machine.");
         command.Add(Gemm(context));
+        command.Add(BenchScaleCommand.Create(context));
 
         var sparseJson = new Option<bool>("--json") { Description = "Print one JSON object" };
         var sparse = new Command("sparse", "Sparse (CSR) versus dense layer throughput") { sparseJson };
