@@ -77,6 +77,11 @@ public sealed class TrainRunner(CliContext context)
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
+        if (method.LayerTable() is string table)
+        {
+            log.Write(table);
+            WriteLine(console, table.TrimEnd());
+        }
         var logReporter = new PlainProgressReporter(log);
 
         string status = "completed";

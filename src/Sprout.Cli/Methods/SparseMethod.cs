@@ -88,9 +88,12 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         var decay = s.Decay switch { "linear" => FractionDecay.Linear, "constant" => FractionDecay.Constant, _ => FractionDecay.Cosine };
         var driver = new SparseTrainingDriver(_model!, updater?.Invoke(), updater is null ? null : new UpdateSchedule(s.UpdateEvery, end, (float)s.DropFraction, decay),
             Rng.Derive(s.Seed, "topology").NextUInt64());
-        _callback = new SparsityCallback(driver, _gmp, Console.Out);
+        _callback = new SparsityCallback(driver, _gmp);
         return [_callback];
     }
+
+    /// <inheritdoc/>
+    public override string? LayerTable() => _callback?.Driver.LayerTable();
 
     /// <inheritdoc/>
     public override JsonObject? Summary()

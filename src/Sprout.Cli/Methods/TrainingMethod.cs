@@ -33,6 +33,9 @@ public abstract class TrainingMethod
     /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
     public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];
 
+    /// <summary>A per-layer table (shape, density, nnz) to print when training starts (null: none).</summary>
+    public virtual string? LayerTable() => null;
+
     /// <summary>Entries for summary.json's "sparsity" object after training (null: none).</summary>
     public virtual System.Text.Json.Nodes.JsonObject? Summary() => null;
 }
