@@ -34,6 +34,8 @@ public sealed class TrainRunner(CliContext context)
         Models.ModelRegistry.Validate(s.Model);
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        if (resumePath is not null && !method.SupportsResume)
+            throw new UsageException($"--method {method.Name} changes the topology during training, which checkpoints do not store yet; start a new run instead of --resume.");
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");

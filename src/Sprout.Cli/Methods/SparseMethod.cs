@@ -41,6 +41,10 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     public override double Density(TrainSettings s) => s.Density;
 
     /// <inheritdoc/>
+    /// <remarks>Fixed masks are rebuilt identically from the seed; changed topologies (SET, RigL, GMP) are not in checkpoints yet.</remarks>
+    public override bool SupportsResume => updater is null && !gmp;
+
+    /// <inheritdoc/>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
     {
         var dense = base.BuildModel(s, inputs, classes, rng) as Sequential
