@@ -10,12 +10,6 @@ using Sprout.Sparse.Pruning;
 
 namespace Sprout.Training.Sparsity;
 
-/// <summary>Result of one IMP round.</summary>
-/// <param name="Round">0 = the dense run.</param>
-/// <param name="Density">Density the round trained at.</param>
-/// <param name="Metric">What the training delegate returned (e.g. test accuracy).</param>
-public sealed record ImpRound(int Round, double Density, double Metric);
-
 /// <summary>Lottery-ticket IMP with rewinding to θ0.</summary>
 public static class IterativeMagnitudePruning
 {
