@@ -28,7 +28,7 @@ public sealed class TrainRunner(CliContext context)
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
     public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation)
     {
-        var method = MethodRegistry.Get(s.Method);
+        var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
         method.Validate(s);
         Models.ModelRegistry.Validate(s.Model);

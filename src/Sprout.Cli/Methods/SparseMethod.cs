@@ -38,6 +38,10 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     }
 
     /// <inheritdoc/>
+    /// <remarks>The registry's instance is shared; each run gets its own, since the model and counters are per run.</remarks>
+    public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp);
+
+    /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;
 
     /// <inheritdoc/>
