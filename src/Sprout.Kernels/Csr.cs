@@ -1,8 +1,9 @@
 // Sparse (CSR) × dense kernels for always-sparse layers: the forward SpMM, the transposed SpMM for the input
 // gradient, and SDDMM (dense·denseᵀ sampled at sparse positions) for the weight gradient and growth scores.
-// This file is the public, validating entry of each kernel; the loops are in CsrLoops.cs, the reference
-// loops in CsrScalar.cs, threading in CsrWorkers.cs. Spans and explicit dimensions only: no Tensor, no
-// autograd, no allocation. It deliberately has no dense fallback: cost is always O(nnz·batch).
+// This file is the public, validating entry of each kernel; the loops are in CsrAxpyLoops.cs and
+// CsrDotLoops.cs, the reference loops in CsrScalar.cs, threading in CsrWorkers.cs. Spans and explicit
+// dimensions only: no Tensor, no autograd, no allocation. It deliberately has no dense fallback: cost is
+// always O(nnz·batch).
 //
 // Layout. Dense activations are feature-major with the batch contiguous: X is [features × batch] row-major,
 // so each nonzero touches one contiguous batch row and the batch dimension is what gets vectorised.
@@ -18,8 +19,11 @@ namespace Sprout.Kernels;
 /// </summary>
 public static partial class Csr
 {
-    /// <summary>Below this many multiply-adds a kernel stays on the calling thread: waking a helper costs microseconds.</summary>
-    private const long ParallelWork = 1 << 16;
+    /// <summary>
+    /// Below this many multiply-adds (≈ 10 µs on one core) a kernel stays on the calling thread: waking a helper
+    /// costs several microseconds, more on a loaded machine.
+    /// </summary>
+    private const long ParallelWork = 1 << 18;
 
     /// <summary>
     /// Forward: Y = W·X, i.e. y[r, b] (=|+=) Σ_p values[p]·x[columnIndices[p], b] over p in row r.
@@ -88,6 +92,60 @@ public static partial class Csr
         {
             var job = new AxpyJob<PermutedValues> { Ptr = ptr, Idx = idx, Perm = perm, Values = v, Src = pdy, Dst = pdx, Major = cols, Batch = batch, Accumulate = accumulate };
             Workers.Run(ref job, PartsFor((long)(nnz + cols) * batch, cols));
+        }
+    }
+
+    /// <summary>
+    /// Both gradients of Y = W·X in one pass over the transposed (CSC) index:
+    /// dx[c, b] (=|+=) Σ values[p]·dy[r, b] and dValues[p] (=|+=) Σ_b dy[r, b]·x[c, b] for every nonzero p = (r, c).
+    /// Equal to <see cref="SpMMTransposed"/> plus <see cref="Sddmm"/>, but each dy row is read once for both
+    /// (the kernels are bound by those reads), so it is the one to use when both gradients are needed.
+    /// Each thread owns whole columns: their dx rows and their nonzeros' gradients.
+    /// </summary>
+    /// <param name="columnPointers">[cols + 1] CSC column pointers (see <see cref="BuildTransposedIndex"/>).</param>
+    /// <param name="rowIndices">[nnz] row of each CSC position, in [0, rows).</param>
+    /// <param name="permutation">[nnz] value index of each CSC position; must be a permutation of [0, nnz).</param>
+    /// <param name="values">[nnz] the weights in CSR order.</param>
+    /// <param name="x">[cols × batch] the layer input of the forward pass.</param>
+    /// <param name="dy">[rows × batch] output gradient.</param>
+    /// <param name="dx">[cols × batch] input gradient; must not overlap the inputs.</param>
+    /// <param name="dValues">[nnz] gradient of the values, in CSR order.</param>
+    /// <param name="rows">Rows of W (the layer's outputs).</param>
+    /// <param name="cols">Columns of W (the layer's inputs).</param>
+    /// <param name="batch">Batch length, the contiguous dimension of every dense operand.</param>
+    /// <param name="accumulateInput">When true dX += Wᵀ·dY, otherwise dX is overwritten.</param>
+    /// <param name="accumulateValues">When true dValues is added to, otherwise overwritten.</param>
+    /// <exception cref="ArgumentException">As for <see cref="SpMMTransposed"/>, or x or dValues is too short.</exception>
+    public static unsafe void SpMMBackward(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation,
+        ReadOnlySpan<float> values, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dValues,
+        int rows, int cols, int batch, bool accumulateInput, bool accumulateValues)
+    {
+        // columnPointers [cols+1], rowIndices [nnz], permutation [nnz], values [nnz]; x [cols × batch]; dy [rows × batch];
+        // dx [cols × batch]; dValues [nnz].
+        CheckBatch(batch);
+        int nnz = CheckCompressed(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
+        CheckLength(permutation.Length, nnz, nameof(permutation), "nnz");
+        CheckLength(values.Length, nnz, nameof(values), "nnz");
+        CheckLength(dValues.Length, nnz, nameof(dValues), "nnz");
+        CheckIndices(permutation[..nnz], nnz, nameof(permutation), "nnz");
+        CheckDense(x.Length, cols, batch, nameof(x), nameof(cols));
+        CheckDense(dy.Length, rows, batch, nameof(dy), nameof(rows));
+        CheckDense(dx.Length, cols, batch, nameof(dx), nameof(cols));
+        if (batch == 0)
+        {
+            if (!accumulateValues) dValues[..nnz].Clear();
+            return;
+        }
+        if (cols == 0) return;
+        fixed (int* ptr = columnPointers, idx = rowIndices, perm = permutation)
+        fixed (float* v = values, px = x, pdy = dy, pdx = dx, pdv = dValues)
+        {
+            var job = new BackwardJob
+            {
+                Ptr = ptr, Idx = idx, Perm = perm, Values = v, X = px, Dy = pdy, Dx = pdx, DValues = pdv,
+                Cols = cols, Batch = batch, AccumulateDx = accumulateInput, AccumulateDw = accumulateValues,
+            };
+            Workers.Run(ref job, PartsFor((long)(2 * nnz + cols) * batch, cols));
         }
     }
 
@@ -238,6 +296,20 @@ public static partial class Csr
         {
             int r0 = SplitPoint(Ptr, Major, part, parts), r1 = SplitPoint(Ptr, Major, part + 1, parts);
             if (r0 < r1) AxpyWidths<TMap>(Ptr, Idx, Perm, Values, Src, Dst, r0, r1, Batch, Accumulate);
+        }
+    }
+
+    private unsafe struct BackwardJob : IJob
+    {
+        public int* Ptr, Idx, Perm;
+        public float* Values, X, Dy, Dx, DValues;
+        public int Cols, Batch;
+        public bool AccumulateDx, AccumulateDw;
+
+        public readonly void Execute(int part, int parts)
+        {
+            int c0 = SplitPoint(Ptr, Cols, part, parts), c1 = SplitPoint(Ptr, Cols, part + 1, parts);
+            if (c0 < c1) BackwardWidths(Ptr, Idx, Perm, Values, X, Dy, Dx, DValues, c0, c1, Batch, AccumulateDx, AccumulateDw);
         }
     }
 

@@ -1,7 +1,7 @@
 // The hot loops of SDDMM: one length-batch dot product per position, dy[row]·x[col]. Written once over the
 // width abstraction (CsrSimd.cs). Deliberately not here: argument checks (Csr.cs) and threading (CsrWorkers.cs).
-// Like SpMM this is bound by streaming x rows (one load per FMA), so the loops only make sure several
-// independent rows stream at once and that a row's dy is loaded once for many nonzeros.
+// Like SpMM this is bound by streaming x rows (one load per FMA), so the wide paths keep a chunk of the dy
+// row in registers and stream each x row through once; narrow remainders share each dy load among four x rows.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -10,72 +10,126 @@ namespace Sprout.Kernels;
 public static partial class Csr
 {
     /// <summary>
-    /// For rows r in [r0, r1) and q in ptr[r]..ptr[r+1]: outv[q] (=|+=) Σ_b dy[r, b]·x[idx[q], b] over the
-    /// whole vectors of [b0, bEnd). This is the SDDMM at the active positions.
+    /// For rows r in [r0, r1) and q in ptr[r] up to ptr[r+1]: outv[q] (=|+=) Σ_b dy[r, b]·x[idx[q], b] over the
+    /// whole vectors of [b0, bEnd). This is the SDDMM at the active positions. Returns the first column not done.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // full opts on the first call: tier-0 loops would be ~10× slower
     internal static unsafe int DotRows<TS, TV>(int* ptr, int* idx, float* dy, float* x, float* outv,
         int r0, int r1, int batch, int b0, int bEnd, bool accumulate)
         where TS : struct, ISimd<TV> where TV : struct
     {
-        int w = TS.Count;
-        int stop = b0 + (bEnd - b0) / w * w;
-        if (stop == b0) return b0;
+        int w = TS.Count, vectors = (bEnd - b0) / w;
+        if (vectors == 0) return b0;
+        int stop = b0 + vectors * w;
         for (int r = r0; r < r1; r++)
         {
+            int q0 = ptr[r], q1 = ptr[r + 1];
             float* d = dy + (nint)r * batch;
-            int q = ptr[r], end = ptr[r + 1];
-            // Eight (then four) nonzeros share each load of the dy row, which stays in L1 for the whole row.
-            for (; q + 7 < end; q += 8)
+            int b = b0, left = vectors;
+            bool acc = accumulate; // the first batch chunk honours accumulate, later chunks add to it
+            for (; left >= 16; left -= 16, b += 16 * w, acc = true) DotTile16<TS, TV>(idx, d + b, x + b, outv, batch, q0, q1, acc);
+            if (left >= 8)
             {
-                float* x0 = x + (nint)idx[q] * batch, x1 = x + (nint)idx[q + 1] * batch;
-                float* x2 = x + (nint)idx[q + 2] * batch, x3 = x + (nint)idx[q + 3] * batch;
-                float* x4 = x + (nint)idx[q + 4] * batch, x5 = x + (nint)idx[q + 5] * batch;
-                float* x6 = x + (nint)idx[q + 6] * batch, x7 = x + (nint)idx[q + 7] * batch;
-                TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
-                for (int b = b0; b < stop; b += w)
-                {
-                    TV dv = TS.Load(d + b);
-                    s0 = TS.MulAdd(dv, TS.Load(x0 + b), s0);
-                    s1 = TS.MulAdd(dv, TS.Load(x1 + b), s1);
-                    s2 = TS.MulAdd(dv, TS.Load(x2 + b), s2);
-                    s3 = TS.MulAdd(dv, TS.Load(x3 + b), s3);
-                    s4 = TS.MulAdd(dv, TS.Load(x4 + b), s4);
-                    s5 = TS.MulAdd(dv, TS.Load(x5 + b), s5);
-                    s6 = TS.MulAdd(dv, TS.Load(x6 + b), s6);
-                    s7 = TS.MulAdd(dv, TS.Load(x7 + b), s7);
-                }
-                Write(outv + q, TS.Sum(s0), accumulate);
-                Write(outv + q + 1, TS.Sum(s1), accumulate);
-                Write(outv + q + 2, TS.Sum(s2), accumulate);
-                Write(outv + q + 3, TS.Sum(s3), accumulate);
-                Write(outv + q + 4, TS.Sum(s4), accumulate);
-                Write(outv + q + 5, TS.Sum(s5), accumulate);
-                Write(outv + q + 6, TS.Sum(s6), accumulate);
-                Write(outv + q + 7, TS.Sum(s7), accumulate);
+                DotTile8<TS, TV>(idx, d + b, x + b, outv, batch, q0, q1, acc);
+                left -= 8;
+                b += 8 * w;
+                acc = true;
             }
-            for (; q + 3 < end; q += 4)
-            {
-                float* x0 = x + (nint)idx[q] * batch, x1 = x + (nint)idx[q + 1] * batch;
-                float* x2 = x + (nint)idx[q + 2] * batch, x3 = x + (nint)idx[q + 3] * batch;
-                TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
-                for (int b = b0; b < stop; b += w)
-                {
-                    TV dv = TS.Load(d + b);
-                    s0 = TS.MulAdd(dv, TS.Load(x0 + b), s0);
-                    s1 = TS.MulAdd(dv, TS.Load(x1 + b), s1);
-                    s2 = TS.MulAdd(dv, TS.Load(x2 + b), s2);
-                    s3 = TS.MulAdd(dv, TS.Load(x3 + b), s3);
-                }
-                Write(outv + q, TS.Sum(s0), accumulate);
-                Write(outv + q + 1, TS.Sum(s1), accumulate);
-                Write(outv + q + 2, TS.Sum(s2), accumulate);
-                Write(outv + q + 3, TS.Sum(s3), accumulate);
-            }
-            for (; q < end; q++)
-                Write(outv + q, Dot<TS, TV>(d, x + (nint)idx[q] * batch, b0, stop), accumulate);
+            if (left > 0) DotSpan<TS, TV>(idx, d, x, outv, batch, q0, q1, b, stop, acc);
         }
         return stop;
+    }
+
+    /// <summary>
+    /// Sixteen vectors of the dy row stay in registers while each x row streams through once: the same one load
+    /// per FMA as SpMM, and ~1.4× faster than re-loading dy for groups of x rows (measured at 4096 inputs).
+    /// Two nonzeros at a time with four partial sums each, for eight independent FMA chains.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void DotTile16<TS, TV>(int* idx, float* d, float* x, float* outv, int batch, int q, int end, bool accumulate)
+        where TS : struct, ISimd<TV> where TV : struct
+    {
+        int w = TS.Count;
+        TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
+        TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
+        TV d8 = TS.Load(d + 8 * w), d9 = TS.Load(d + 9 * w), d10 = TS.Load(d + 10 * w), d11 = TS.Load(d + 11 * w);
+        TV d12 = TS.Load(d + 12 * w), d13 = TS.Load(d + 13 * w), d14 = TS.Load(d + 14 * w), d15 = TS.Load(d + 15 * w);
+        for (; q < end; q += 2)
+        {
+            // An odd last nonzero pairs with itself; its second result is discarded.
+            int qb = q + 1 < end ? q + 1 : q;
+            float* s = x + (nint)idx[q] * batch, t = x + (nint)idx[qb] * batch;
+            TV a0 = TS.MulAdd(d0, TS.Load(s), TS.Zero), a1 = TS.MulAdd(d1, TS.Load(s + w), TS.Zero);
+            TV a2 = TS.MulAdd(d2, TS.Load(s + 2 * w), TS.Zero), a3 = TS.MulAdd(d3, TS.Load(s + 3 * w), TS.Zero);
+            TV c0 = TS.MulAdd(d0, TS.Load(t), TS.Zero), c1 = TS.MulAdd(d1, TS.Load(t + w), TS.Zero);
+            TV c2 = TS.MulAdd(d2, TS.Load(t + 2 * w), TS.Zero), c3 = TS.MulAdd(d3, TS.Load(t + 3 * w), TS.Zero);
+            a0 = TS.MulAdd(d4, TS.Load(s + 4 * w), a0); a1 = TS.MulAdd(d5, TS.Load(s + 5 * w), a1);
+            a2 = TS.MulAdd(d6, TS.Load(s + 6 * w), a2); a3 = TS.MulAdd(d7, TS.Load(s + 7 * w), a3);
+            c0 = TS.MulAdd(d4, TS.Load(t + 4 * w), c0); c1 = TS.MulAdd(d5, TS.Load(t + 5 * w), c1);
+            c2 = TS.MulAdd(d6, TS.Load(t + 6 * w), c2); c3 = TS.MulAdd(d7, TS.Load(t + 7 * w), c3);
+            a0 = TS.MulAdd(d8, TS.Load(s + 8 * w), a0); a1 = TS.MulAdd(d9, TS.Load(s + 9 * w), a1);
+            a2 = TS.MulAdd(d10, TS.Load(s + 10 * w), a2); a3 = TS.MulAdd(d11, TS.Load(s + 11 * w), a3);
+            c0 = TS.MulAdd(d8, TS.Load(t + 8 * w), c0); c1 = TS.MulAdd(d9, TS.Load(t + 9 * w), c1);
+            c2 = TS.MulAdd(d10, TS.Load(t + 10 * w), c2); c3 = TS.MulAdd(d11, TS.Load(t + 11 * w), c3);
+            a0 = TS.MulAdd(d12, TS.Load(s + 12 * w), a0); a1 = TS.MulAdd(d13, TS.Load(s + 13 * w), a1);
+            a2 = TS.MulAdd(d14, TS.Load(s + 14 * w), a2); a3 = TS.MulAdd(d15, TS.Load(s + 15 * w), a3);
+            c0 = TS.MulAdd(d12, TS.Load(t + 12 * w), c0); c1 = TS.MulAdd(d13, TS.Load(t + 13 * w), c1);
+            c2 = TS.MulAdd(d14, TS.Load(t + 14 * w), c2); c3 = TS.MulAdd(d15, TS.Load(t + 15 * w), c3);
+            Write(outv + q, TS.Sum(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3))), accumulate);
+            if (qb != q) Write(outv + qb, TS.Sum(TS.Add(TS.Add(c0, c1), TS.Add(c2, c3))), accumulate);
+        }
+    }
+
+    /// <summary>As <see cref="DotTile16{TS, TV}"/> for an eight-vector chunk of the batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void DotTile8<TS, TV>(int* idx, float* d, float* x, float* outv, int batch, int q, int end, bool accumulate)
+        where TS : struct, ISimd<TV> where TV : struct
+    {
+        int w = TS.Count;
+        TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
+        TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
+        for (; q < end; q += 2)
+        {
+            int qb = q + 1 < end ? q + 1 : q;
+            float* s = x + (nint)idx[q] * batch, t = x + (nint)idx[qb] * batch;
+            TV a0 = TS.MulAdd(d0, TS.Load(s), TS.Zero), a1 = TS.MulAdd(d1, TS.Load(s + w), TS.Zero);
+            TV a2 = TS.MulAdd(d2, TS.Load(s + 2 * w), TS.Zero), a3 = TS.MulAdd(d3, TS.Load(s + 3 * w), TS.Zero);
+            TV c0 = TS.MulAdd(d0, TS.Load(t), TS.Zero), c1 = TS.MulAdd(d1, TS.Load(t + w), TS.Zero);
+            TV c2 = TS.MulAdd(d2, TS.Load(t + 2 * w), TS.Zero), c3 = TS.MulAdd(d3, TS.Load(t + 3 * w), TS.Zero);
+            a0 = TS.MulAdd(d4, TS.Load(s + 4 * w), a0); a1 = TS.MulAdd(d5, TS.Load(s + 5 * w), a1);
+            a2 = TS.MulAdd(d6, TS.Load(s + 6 * w), a2); a3 = TS.MulAdd(d7, TS.Load(s + 7 * w), a3);
+            c0 = TS.MulAdd(d4, TS.Load(t + 4 * w), c0); c1 = TS.MulAdd(d5, TS.Load(t + 5 * w), c1);
+            c2 = TS.MulAdd(d6, TS.Load(t + 6 * w), c2); c3 = TS.MulAdd(d7, TS.Load(t + 7 * w), c3);
+            Write(outv + q, TS.Sum(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3))), accumulate);
+            if (qb != q) Write(outv + qb, TS.Sum(TS.Add(TS.Add(c0, c1), TS.Add(c2, c3))), accumulate);
+        }
+    }
+
+    /// <summary>One row's nonzeros over batch columns [b0, stop) (fewer than eight vectors): four x rows share each dy load.</summary>
+    private static unsafe void DotSpan<TS, TV>(int* idx, float* d, float* x, float* outv, int batch, int q, int end, int b0, int stop, bool accumulate)
+        where TS : struct, ISimd<TV> where TV : struct
+    {
+        int w = TS.Count;
+        for (; q + 3 < end; q += 4)
+        {
+            float* x0 = x + (nint)idx[q] * batch, x1 = x + (nint)idx[q + 1] * batch;
+            float* x2 = x + (nint)idx[q + 2] * batch, x3 = x + (nint)idx[q + 3] * batch;
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
+            for (int b = b0; b < stop; b += w)
+            {
+                TV dv = TS.Load(d + b);
+                s0 = TS.MulAdd(dv, TS.Load(x0 + b), s0);
+                s1 = TS.MulAdd(dv, TS.Load(x1 + b), s1);
+                s2 = TS.MulAdd(dv, TS.Load(x2 + b), s2);
+                s3 = TS.MulAdd(dv, TS.Load(x3 + b), s3);
+            }
+            Write(outv + q, TS.Sum(s0), accumulate);
+            Write(outv + q + 1, TS.Sum(s1), accumulate);
+            Write(outv + q + 2, TS.Sum(s2), accumulate);
+            Write(outv + q + 3, TS.Sum(s3), accumulate);
+        }
+        for (; q < end; q++)
+            Write(outv + q, Dot<TS, TV>(d, x + (nint)idx[q] * batch, b0, stop), accumulate);
     }
 
     /// <summary>

@@ -43,6 +43,23 @@ public static partial class Csr
             }
         }
 
+        /// <inheritdoc cref="Csr.SpMMBackward"/>
+        public static void SpMMBackward(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation,
+            ReadOnlySpan<float> values, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dValues,
+            int rows, int cols, int batch, bool accumulateInput, bool accumulateValues)
+        {
+            // columnPointers [cols+1], rowIndices [nnz], permutation [nnz], values [nnz]; x [cols × batch]; dy [rows × batch];
+            // dx [cols × batch]; dValues [nnz].
+            SpMMTransposed(columnPointers, rowIndices, permutation, values, dy, dx, rows, cols, batch, accumulateInput);
+            for (int c = 0; c < cols; c++)
+                for (int q = columnPointers[c]; q < columnPointers[c + 1]; q++)
+                {
+                    int p = permutation[q];
+                    float s = Dot(dy.Slice(rowIndices[q] * batch, batch), x.Slice(c * batch, batch));
+                    dValues[p] = accumulateValues ? dValues[p] + s : s;
+                }
+        }
+
         /// <inheritdoc cref="Csr.Sddmm"/>
         public static void Sddmm(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> dy,
             ReadOnlySpan<float> x, Span<float> values, int rows, int cols, int batch, bool accumulate)

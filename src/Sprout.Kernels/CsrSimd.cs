@@ -1,7 +1,7 @@
-// The vector-width abstraction behind the CSR kernels: one generic loop per kernel (CsrLoops.cs), specialised
-// by the JIT for Vector512, Vector256, Vector128 and plain float. A kernel runs its widest width over as much
-// of the batch as fits, then narrower widths over the tail, so a batch of 17 is one 512-bit pass plus one
-// scalar column rather than 17 scalar columns.
+// The vector-width abstraction behind the CSR kernels: one generic loop per kernel (CsrAxpyLoops.cs and
+// CsrDotLoops.cs), specialised by the JIT for Vector512, Vector256, Vector128 and plain float. A kernel runs
+// its widest width over as much of the batch as fits, then narrower widths over the tail, so a batch of 17
+// is one 512-bit pass plus one scalar column rather than 17 scalar columns.
 // Deliberately internal and nested in Csr: the dense kernels have their own helpers, and these names must not
 // collide with them. Nothing here allocates; every member is a one-line forward the JIT inlines.
 using System.Runtime.CompilerServices;

@@ -3,7 +3,6 @@
 // arrays in place by one merge of each row's surviving entries with the sorted grow list: O(nnz + rows + k log k)
 // time, and after the first call no allocation (scratch buffers are kept and reused).
 // Deliberately not here: choosing what to drop or grow (scores, schedules), which belongs to the updaters.
-using Sprout.Kernels;
 
 namespace Sprout.Sparse;
 

@@ -124,6 +124,17 @@ public sealed partial class CsrMatrix
         return lo;
     }
 
+    /// <summary>
+    /// Writes the row of every value index: destination[p] = row of entry p (the CSR row pointers expanded), O(nnz).
+    /// With <see cref="ColumnIndices"/> this gives every entry's (row, col), e.g. for <see cref="Csr.SddmmAt"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than Nnz.</exception>
+    public void CopyRowsTo(Span<int> destination)
+    {
+        if (destination.Length < Nnz) throw new ArgumentException($"destination holds {destination.Length} elements, needs Nnz = {Nnz}.", nameof(destination));
+        for (int r = 0; r < Rows; r++) destination[_rowPointers[r].._rowPointers[r + 1]].Fill(r);
+    }
+
     /// <summary>Linear index row·Cols + col of value index p, the key samplers use for active-set lookups.</summary>
     public long LinearIndexOf(int valueIndex) => (long)RowOf(valueIndex) * Cols + _columnIndices[valueIndex];
 

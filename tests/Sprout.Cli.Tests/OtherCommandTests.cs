@@ -1,4 +1,4 @@
-// eval, data list, --version, help and the not-yet-built bench commands.
+// eval, data list, --version, help and the bench commands.
 using System.Text.Json;
 
 namespace Sprout.Cli.Tests;
@@ -60,6 +60,15 @@ public sealed class OtherCommandTests : IDisposable
         var bad = CliRunner.Run("bench", "gemm", "--sizes", "64,x");
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--sizes", bad.ErrorLine);
+    }
+
+    [Fact]
+    public void BenchSparseRejectsBadDensities()
+    {
+        // The measurement itself (4096² layers, ~20 s) is covered by the Sparse library tests on small shapes.
+        var bad = CliRunner.Run("bench", "sparse", "--densities", "0.05,2");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--densities", bad.ErrorLine);
     }
 
     [Fact]

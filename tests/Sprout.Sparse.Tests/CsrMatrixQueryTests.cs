@@ -30,6 +30,10 @@ public class CsrMatrixQueryTests
                     Assert.Equal((long)r * m.Cols + c, m.LinearIndexOf(p));
                 }
             }
+        int[] rowOf = new int[m.Nnz];
+        m.CopyRowsTo(rowOf);
+        for (int p = 0; p < m.Nnz; p++) Assert.Equal(m.RowOf(p), rowOf[p]);
+        Assert.Throws<ArgumentException>(() => m.CopyRowsTo(new int[m.Nnz - 1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => m.IndexOf(23, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => m.IndexOf(0, -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => m.RowOf(m.Nnz));

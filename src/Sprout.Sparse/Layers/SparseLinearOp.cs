@@ -67,14 +67,22 @@ public static class SparseLinearOp
             var dyt = Cache.OutputGradientT(outF);
             Transpose.Matrix(Y.Grad, dyt, Batch, outF);
             Cache.HasGradient = true;
-            if (Values.RequiresGrad)
-                Csr.Sddmm(W.RowPointers, W.ColumnIndices, dyt, Cache.InputT(inF), Values.Grad, outF, inF, Batch, accumulate: true);
             if (B is { RequiresGrad: true }) Bias.AddRowsBackward(Y.Grad, B.Grad, Batch, outF);
+            var xt = Cache.InputT(inF);
             if (DxT is not null && Dx is not null)
             {
-                Csr.SpMMTransposed(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dyt, DxT.Data, outF, inF, Batch, accumulate: false);
+                if (Values.RequiresGrad)
+                    // Both gradients in one pass over dYᵀ (the kernels are bound by reading it).
+                    Csr.SpMMBackward(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, xt, dyt, DxT.Data, Values.Grad,
+                        outF, inF, Batch, accumulateInput: false, accumulateValues: true);
+                else
+                    Csr.SpMMTransposed(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dyt, DxT.Data, outF, inF, Batch, accumulate: false);
                 Transpose.Matrix(DxT.Data, Dx.Data, inF, Batch);
                 TensorPrimitives.Add(X.Grad, Dx.Data, X.Grad);
+            }
+            else if (Values.RequiresGrad)
+            {
+                Csr.Sddmm(W.RowPointers, W.ColumnIndices, dyt, xt, Values.Grad, outF, inF, Batch, accumulate: true);
             }
         }
 
