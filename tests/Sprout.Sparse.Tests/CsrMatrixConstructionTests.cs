@@ -1,11 +1,13 @@
 // Construction of CsrMatrix: from entries and CSR arrays (with precise rejections), random patterns with exact
 // counts, determinism under a seed, rough uniformity, Erdős–Rényi density, and a 1e6×1e6 pattern built without
 // enumerating its 1e12 positions.
+using Sprout.TestSupport;
 using Sprout.Core;
 using Sprout.Sparse;
 
 namespace Sprout.Sparse.Tests;
 
+[Collection(ProcessMemory.Name)]
 public class CsrMatrixConstructionTests
 {
     [Fact]

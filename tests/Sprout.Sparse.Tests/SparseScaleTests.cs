@@ -8,6 +8,7 @@ using Sprout.TestSupport;
 
 namespace Sprout.Sparse.Tests;
 
+[Collection(ProcessMemory.Name)]
 public class SparseScaleTests
 {
     [Fact]

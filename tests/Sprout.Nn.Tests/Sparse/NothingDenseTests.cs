@@ -9,6 +9,7 @@ using Sprout.TestSupport;
 
 namespace Sprout.Nn.Tests.Sparse;
 
+[Collection(ProcessMemory.Name)]
 public class NothingDenseTests
 {
     [Fact]

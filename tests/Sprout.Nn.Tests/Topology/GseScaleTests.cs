@@ -8,6 +8,7 @@ using Sprout.TestSupport;
 
 namespace Sprout.Nn.Tests.Topology;
 
+[Collection(ProcessMemory.Name)]
 public class GseScaleTests
 {
     [Theory]
