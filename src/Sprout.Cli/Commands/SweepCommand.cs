@@ -1,8 +1,10 @@
 // SweepCommand: `sprout sweep`, a thin wrapper over Sprout.Training.Sweeps.Sweep: every --config file is trained
-// once per seed (sequentially, through the same TrainRunner as `sprout train`, into runs/sweep-<config>-s<seed>),
-// each run's summary.json is read back, and the mean ± std table is written to --out (e.g. docs/RESULTS.md).
-// Training FLOPs relative to dense are approximated by params_nonzero / params_total (exact for the always-sparse
-// layers' products, ignoring topology-update cost) until the trainer counts FLOPs itself.
+// once per seed (sequentially, through the same TrainRunner as `sprout train`, into
+// runs/sweep-<config folder>-<config>-s<seed>), each run's summary.json is read back, and the mean ± std table is
+// written to --out (e.g. docs/RESULTS.md). Training FLOPs relative to dense come from the run's own FLOP counter
+// (summary.json: sparsity.train_flops_relative_to_dense; 1 for a dense run). Like `train`, an existing run is
+// never overwritten silently: --reuse reads finished runs back (to resume a sweep or rebuild its table),
+// --overwrite retrains them.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -22,6 +24,12 @@ public static class SweepCommand
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds", HelpName = "S,S,...", DefaultValueFactory = _ => "0,1,2" };
         var epochs = new Option<int?>("--epochs") { Description = "Override every config's epochs (quick checks)", HelpName = "N" };
         var output = new Option<string?>("--out") { Description = "Markdown file to write (default: print only)", HelpName = "FILE" };
+        var reuse = new Option<bool>("--reuse") { Description = "Read back runs that already completed instead of training them again" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Retrain runs whose directories already exist" };
+        var runsRoot = new Option<string>("--runs") { Description = "Folder for the sweep's run directories", HelpName = "DIR", DefaultValueFactory = _ => "runs" };
+        command.Add(reuse);
+        command.Add(runsRoot);
+        command.Add(overwrite);
         command.Add(configs);
         command.Add(seeds);
         command.Add(epochs);
@@ -32,7 +40,9 @@ public static class SweepCommand
             var seedList = ParseSeeds(parse.GetValue(seeds) ?? "0,1,2");
             int? epochOverride = parse.GetValue(epochs);
             var sweep = new Sweep<string>(files, f => Path.GetFileNameWithoutExtension(f), seedList);
-            var rows = sweep.Run((file, seed) => RunOne(context, file, seed, epochOverride, cancellation),
+            var mode = parse.GetValue(reuse) ? ExistingRun.Reuse : parse.GetValue(overwrite) ? ExistingRun.Overwrite : ExistingRun.Refuse;
+            string root = parse.GetValue(runsRoot) ?? "runs";
+            var rows = sweep.Run((file, seed) => RunOne(context, file, seed, epochOverride, mode, root, cancellation),
                 (name, seed, r) => context.Output.WriteLine($"{name} seed {seed}: test error {100 * r.TestError:F2}%, {r.EpochSeconds:F2} s/epoch"));
             string markdown = Sweep<string>.ToMarkdown(rows, "sprout " + string.Join(' ', context.Arguments));
             context.Output.Write(markdown);
@@ -43,22 +53,46 @@ public static class SweepCommand
         return command;
     }
 
-    private static RunResult RunOne(CliContext context, string file, ulong seed, int? epochs, CancellationToken cancellation)
+    private enum ExistingRun { Refuse, Reuse, Overwrite }
+
+    /// <summary>The run directory name: the config's folder is part of it, so equal file names in different folders do not collide.</summary>
+    internal static string RunName(string file, ulong seed)
+    {
+        string folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "";
+        return $"sweep-{folder}-{Path.GetFileNameWithoutExtension(file)}-s{seed}";
+    }
+
+    private static RunResult RunOne(CliContext context, string file, ulong seed, int? epochs, ExistingRun mode, string root, CancellationToken cancellation)
     {
         var s = new TrainSettings();
         ConfigFile.Apply(file, s);
         s.Seed = seed;
         if (epochs is int e) s.Epochs = e;
-        s.Name = $"sweep-{Path.GetFileNameWithoutExtension(file)}-s{seed}";
-        s.Overwrite = true;
+        s.Name = RunName(file, seed);
+        s.Out = Path.Combine(root, s.Name);
         s.Plain = true;
-        int code = new TrainRunner(context).Run(s, null, cancellation);
-        if (code != ExitCodes.Ok) throw new UsageException($"Sweep run {s.Name} ({file}) exited with code {code}; see runs/{s.Name}/train.log.");
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine("runs", s.Name, "summary.json")));
+        string summary = Path.Combine(s.Out, "summary.json");
+        bool completed = File.Exists(summary) && ReadSummary(summary).Status == "completed";
+        if (!(completed && mode == ExistingRun.Reuse))
+        {
+            if (mode == ExistingRun.Refuse && Directory.Exists(s.Out))
+                throw new UsageException($"Sweep run directory {s.Out} already exists: pass --reuse to read finished runs back, or --overwrite to retrain them.");
+            s.Overwrite = mode != ExistingRun.Refuse;
+            int code = new TrainRunner(context).Run(s, null, cancellation);
+            if (code != ExitCodes.Ok) throw new UsageException($"Sweep run {s.Name} ({file}) exited with code {code}; see {s.Out}/train.log (--reuse keeps finished runs, --overwrite retrains them).");
+        }
+        return ReadSummary(summary).Result;
+    }
+
+    private static (string? Status, RunResult Result) ReadSummary(string path)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var root = doc.RootElement;
-        double total = root.GetProperty("params_total").GetDouble();
-        return new RunResult(1 - root.GetProperty("test_accuracy").GetDouble(), root.GetProperty("epoch_seconds_median").GetDouble(),
-            root.GetProperty("params_nonzero").GetDouble(), total);
+        // The run's own FLOP counter; a run without a sparsity section is dense.
+        double relative = root.TryGetProperty("sparsity", out var sp) && sp.ValueKind == JsonValueKind.Object
+            && sp.TryGetProperty("train_flops_relative_to_dense", out var f) ? f.GetDouble() : 1.0;
+        string? status = root.TryGetProperty("status", out var st) ? st.GetString() : null;
+        return (status, new RunResult(1 - root.GetProperty("test_accuracy").GetDouble(), root.GetProperty("epoch_seconds_median").GetDouble(), relative, 1.0));
     }
 
     private static ulong[] ParseSeeds(string text)

@@ -1,0 +1,35 @@
+// sprout sweep end to end on the embedded digits: one table row per config, FLOPs from each run's own counter,
+// finished runs never silently retrained or overwritten, and --reuse rebuilding the table from them.
+namespace Sprout.Cli.Tests;
+
+public class SweepCommandTests
+{
+    [Fact]
+    public void SweepWritesTableAndRespectsExistingRuns()
+    {
+        using var cli = new CliRunner();
+        Directory.CreateDirectory(cli.PathOf("configs"));
+        File.WriteAllText(cli.PathOf("configs", "dense.yaml"), "model: mlp:16\nepochs: 1\n");
+        File.WriteAllText(cli.PathOf("configs", "set.yaml"), "model: mlp:16\nepochs: 1\nmethod: set\ndensity: 0.1\n");
+        string[] args = ["sweep", "--config", cli.PathOf("configs", "dense.yaml"), "--config", cli.PathOf("configs", "set.yaml"),
+            "--seeds", "0,1", "--runs", cli.PathOf("runs"), "--out", cli.PathOf("table.md")];
+
+        var first = CliRunner.Run(args);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        string table = File.ReadAllText(cli.PathOf("table.md"));
+        var dense = table.Split('\n').Single(l => l.StartsWith("| dense "));
+        var set = table.Split('\n').Single(l => l.StartsWith("| set "));
+        Assert.EndsWith("| 1.000 |", dense.TrimEnd());
+        double setFlops = double.Parse(set.TrimEnd().TrimEnd('|').Split('|').Last().Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(setFlops, 0.05, 0.5); // a 10%-dense network's own FLOP counter, not its parameter count
+        Assert.True(Directory.Exists(cli.PathOf("runs", "sweep-configs-set-s1")));
+
+        var again = CliRunner.Run(args);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("--reuse", again.ErrorLine);
+
+        var reuse = CliRunner.Run([.. args, "--reuse"]);
+        Assert.True(reuse.ExitCode == 0, reuse.ToString());
+        Assert.Equal(table.Split('\n').Skip(1), File.ReadAllText(cli.PathOf("table.md")).Split('\n').Skip(1));
+    }
+}
