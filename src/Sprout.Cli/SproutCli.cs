@@ -33,6 +33,7 @@ public static class SproutCli
             TrainCommand.Create(context),
             EvalCommand.Create(context),
             BenchCommand.Create(context),
+            PruneCommand.Create(context),
             DataCommand.Create(context),
             SweepCommand.Create(context),
         };

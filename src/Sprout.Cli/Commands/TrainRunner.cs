@@ -28,12 +28,14 @@ public sealed class TrainRunner(CliContext context)
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
     public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation)
     {
-        var method = MethodRegistry.Get(s.Method);
+        var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
         method.Validate(s);
         Models.ModelRegistry.Validate(s.Model);
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        if (resumePath is not null && !method.SupportsResume)
+            throw new UsageException($"--method {method.Name} changes the topology during training, which checkpoints do not store yet; start a new run instead of --resume.");
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
@@ -77,6 +79,11 @@ public sealed class TrainRunner(CliContext context)
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
+        if (method.LayerTable() is string table)
+        {
+            log.Write(table);
+            WriteLine(console, table.TrimEnd());
+        }
         var logReporter = new PlainProgressReporter(log);
 
         string status = "completed";
@@ -134,7 +141,8 @@ public sealed class TrainRunner(CliContext context)
         else console.MarkupLine(Markup.Escape(text));
     }
 
-    private static NormalizationMode Normalization(string name) => name switch
+    /// <summary>Maps --normalize onto the data layer's mode (also used by methods that score on a data batch).</summary>
+    internal static NormalizationMode Normalization(string name) => name switch
     {
         "none" => NormalizationMode.None,
         "train" => NormalizationMode.TrainStatistics,
@@ -226,6 +234,7 @@ public sealed class TrainRunner(CliContext context)
             Version = Checkpoint.Version,
             Status = status,
             Config = ConfigFile.ToJson(s),
+            Sparsity = method.Summary(),
         };
     }
 }

@@ -15,6 +15,15 @@ public static class SettingsTable
     /// <summary>Input normalization names.</summary>
     public static readonly string[] Normalizations = ["none", "train", "published"];
 
+    /// <summary>Layer-wise density distributions.</summary>
+    public static readonly string[] Distributions = ["uniform", "er", "erk"];
+
+    /// <summary>Sparse layer implementations.</summary>
+    public static readonly string[] LayerKinds = ["csr", "masked"];
+
+    /// <summary>Drop-fraction decays.</summary>
+    public static readonly string[] Decays = ["cosine", "linear", "constant"];
+
     /// <summary>The settings.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
@@ -24,6 +33,16 @@ public static class SettingsTable
         Setting.Text("model", "Model spec, e.g. mlp:300,100 (hidden sizes; inputs and classes come from the dataset)", "SPEC",
             s => s.Model, (s, v) => s.Model = v!),
         Setting.Text("method", "Training method (dense)", "NAME", s => s.Method, (s, v) => s.Method = v!.ToLowerInvariant()),
+        Setting.Number("density", "Sparse methods: overall density, the kept fraction of weights", 0, 1, s => s.Density, (s, v) => s.Density = v,
+            minExclusive: true),
+        Setting.Choice("distribution", "Sparse methods: layer-wise density distribution", Distributions, s => s.Distribution, (s, v) => s.Distribution = v),
+        Setting.Choice("layer-kind", "Sparse methods: csr (always-sparse) or masked (dense weights x mask)", LayerKinds, s => s.LayerKind, (s, v) => s.LayerKind = v),
+        Setting.Int("update-every", "Dynamic methods: steps between topology updates", 1, s => s.UpdateEvery, (s, v) => s.UpdateEvery = v),
+        Setting.Number("end-fraction", "Dynamic methods: fraction of training after which the topology stops changing", 0, 1,
+            s => s.EndFraction, (s, v) => s.EndFraction = v),
+        Setting.Number("drop-fraction", "Dynamic methods: initial fraction of connections replaced per update", 0, 1,
+            s => s.DropFraction, (s, v) => s.DropFraction = v),
+        Setting.Choice("decay", "Dynamic methods: decay of the drop fraction", Decays, s => s.Decay, (s, v) => s.Decay = v),
         Setting.Int("epochs", "Passes over the training set", 1, s => s.Epochs, (s, v) => s.Epochs = v),
         Setting.Int("batch-size", "Samples per step", 1, s => s.BatchSize, (s, v) => s.BatchSize = v),
         Setting.OptionalNumber("lr", "Peak learning rate (default: 0.1 for sgd, 0.001 for adam/adamw)", 0, s => s.Lr, (s, v) => s.Lr = v,

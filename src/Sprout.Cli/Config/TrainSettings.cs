@@ -62,6 +62,27 @@ public sealed class TrainSettings
     /// <summary>Plain line logs instead of progress bars.</summary>
     public bool Plain { get; set; }
 
+    /// <summary>Sparse methods: overall density (kept fraction).</summary>
+    public double Density { get; set; } = 0.05;
+
+    /// <summary>Sparse methods: layer-wise density distribution (uniform, er, erk).</summary>
+    public string Distribution { get; set; } = "erk";
+
+    /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
+    public string LayerKind { get; set; } = "csr";
+
+    /// <summary>Dynamic methods: steps between topology updates (ΔT).</summary>
+    public int UpdateEvery { get; set; } = 100;
+
+    /// <summary>Dynamic methods: fraction of training after which the topology is frozen (T_end).</summary>
+    public double EndFraction { get; set; } = 0.75;
+
+    /// <summary>Dynamic methods: initial drop fraction α.</summary>
+    public double DropFraction { get; set; } = 0.3;
+
+    /// <summary>Dynamic methods: decay of the drop fraction (cosine, linear, constant).</summary>
+    public string Decay { get; set; } = "cosine";
+
     /// <summary>Fills optimizer-dependent defaults (learning rate, weight decay) that were left unset.</summary>
     public void ResolveDefaults()
     {

@@ -32,4 +32,19 @@ public abstract class TrainingMethod
 
     /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
     public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];
+
+    /// <summary>The instance one training run uses: methods that keep per-run state (the model, counters) return a fresh copy.</summary>
+    public virtual TrainingMethod ForRun() => this;
+
+    /// <summary>
+    /// False when a checkpoint cannot restore this method's state (e.g. a topology changed during training, which
+    /// checkpoints do not store yet); --resume is then refused with a usage error instead of resuming wrongly.
+    /// </summary>
+    public virtual bool SupportsResume => true;
+
+    /// <summary>A per-layer table (shape, density, nnz) to print when training starts (null: none).</summary>
+    public virtual string? LayerTable() => null;
+
+    /// <summary>Entries for summary.json's "sparsity" object after training (null: none).</summary>
+    public virtual System.Text.Json.Nodes.JsonObject? Summary() => null;
 }

@@ -59,6 +59,9 @@ public sealed record RunSummary
     /// <summary>The resolved configuration (all keys, after defaults, file and flags).</summary>
     public JsonObject? Config { get; init; }
 
+    /// <summary>Sparse methods: per-layer density and nnz, topology updates, training FLOPs relative to dense; null for dense.</summary>
+    public JsonObject? Sparsity { get; init; }
+
     /// <summary>Median of a list of values (0 for an empty list).</summary>
     public static double Median(IReadOnlyList<double> values)
     {
@@ -91,5 +94,6 @@ public sealed record RunSummary
         ["version"] = Version,
         ["status"] = Status,
         ["config"] = Config?.DeepClone(),
+        ["sparsity"] = Sparsity?.DeepClone(),
     };
 }
