@@ -59,6 +59,7 @@ public sealed class PaperMethodTests : IDisposable
     public static TheoryData<string[], string> BadOptions() => new()
     {
         { ["--method", "gse", "--gse-subset", "0"], "--gse-subset must be" },
+        { ["--method", "gse-grabo", "--layer-kind", "masked"], "--method gse-grabo samples from the layer's last batch" },
         { ["--method", "dst-ee", "--dst-ee-c", "-1"], "--dst-ee-c must be" },
         { ["--method", "dst-ee", "--dst-ee-bonus", "exp"], "unknown dst-ee-bonus 'exp'; valid: linear, ucb" },
         { ["--method", "dst-ee", "--dst-ee-epsilon", "0"], "--dst-ee-epsilon must be" },

@@ -19,7 +19,8 @@ namespace Sprout.Cli.Methods;
 
 /// <summary>A sparse training method: a topology updater, a pruning-at-init criterion, GMP, or static.</summary>
 public sealed class SparseMethod(string name, string description, Func<ITopologyUpdater>? updater = null, PruningCriterion? pruning = null, bool gmp = false,
-    Func<TrainSettings, ITopologyUpdater>? configured = null, Func<TrainSettings, int, UpdateSchedule>? schedule = null)
+    Func<TrainSettings, ITopologyUpdater>? configured = null, Func<TrainSettings, int, UpdateSchedule>? schedule = null,
+    Action<TrainSettings>? check = null)
     : TrainingMethod
 {
     private Module? _model;
@@ -37,11 +38,12 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     {
         if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method {name}, got {s.Density}; use --method dense for a dense model.");
         if ((updater is not null || configured is not null) && schedule is null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
+        check?.Invoke(s);
     }
 
     /// <inheritdoc/>
     /// <remarks>The registry's instance is shared; each run gets its own, since the model and counters are per run.</remarks>
-    public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp, configured, schedule);
+    public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp, configured, schedule, check);
 
     /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;

@@ -25,4 +25,12 @@ internal static class UpdaterFactories
     /// <summary>SNFS's schedule: --snfs-prune-rate cosine-decayed over the run, an update at every epoch end.</summary>
     public static UpdateSchedule SnfsSchedule(TrainSettings s, int stepsPerEpoch) =>
         Sprout.Sparse.Topology.Methods.SparseMomentum.DefaultSchedule(stepsPerEpoch, s.Epochs, (float)s.SnfsPruneRate);
+
+    /// <summary>GraBo/GraEst read the layer's cached batch, which only CSR layers keep.</summary>
+    /// <exception cref="UsageException">--layer-kind masked.</exception>
+    public static void NeedsCsr(TrainSettings s)
+    {
+        if (s.LayerKind != "csr")
+            throw new UsageException($"--method {s.Method} samples from the layer's last batch, which only --layer-kind csr keeps; use csr or --method gse.");
+    }
 }
