@@ -56,6 +56,18 @@ public sealed class PaperMethodTests : IDisposable
         else Assert.InRange(rel, 0.1, 0.5);
     }
 
+    [Fact]
+    public void SpartanCheckpointHoldsTheEvaluatedSparseModel()
+    {
+        var r = CliRunner.Run(["train", "--model", "mlp:64", "--epochs", "2", "--out", _cli.PathOf("sp"), "--method", "spartan", "--density", "0.2"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var e = CliRunner.Run(["eval", "--checkpoint", _cli.PathOf("sp", "last.safetensors"), "--json"]);
+        Assert.True(e.ExitCode == 0, e.ToString());
+        using var eval = JsonDocument.Parse(e.Output);
+        using var summary = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("sp", "summary.json")));
+        Assert.Equal(summary.RootElement.GetProperty("test_accuracy").GetDouble(), eval.RootElement.GetProperty("accuracy").GetDouble(), 9);
+    }
+
     public static TheoryData<string[], string> BadOptions() => new()
     {
         { ["--method", "gse", "--gse-subset", "0"], "--gse-subset must be" },

@@ -2,7 +2,7 @@
 // matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
 // --spartan-warmup, mask frozen for the last --spartan-finetune), allocation --spartan-allocation, blocks
 // --spartan-block. FLOPs relative to dense are 1 (dense GEMMs). Per-layer nnz in the summary counts the final
-// weights w̃, which the model holds after training (checkpoints written during training hold the dense w).
+// weights w̃, which the model (and every checkpoint, written at epoch ends) holds after each epoch.
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
