@@ -42,6 +42,20 @@ public class ShippedConfigTests
             Assert.Contains(m, methods);
     }
 
+    [Fact]
+    public void MethodKeysReachTheSettings()
+    {
+        var s = new TrainSettings();
+        ConfigFile.Apply(Path.Combine(ConfigRoot(), "methods", "mnist-lenet300-topkast-d05.yaml"), s);
+        Assert.Equal((0.05, 100, 5e-4, "squared"), (s.TopKastBackward, s.TopKastRefresh, s.TopKastLambda, s.TopKastPenalty));
+        ConfigFile.Apply(Path.Combine(ConfigRoot(), "methods", "mnist-lenet300-dst-ee-d05.yaml"), s);
+        Assert.Equal((0.1, "linear", 1.0, true, 1.0), (s.DstEeC, s.DstEeBonus, s.DstEeEpsilon, s.DstEeNormalize, s.GseSubset));
+        ConfigFile.Apply(Path.Combine(ConfigRoot(), "methods", "mnist-lenet300-spartan-d05.yaml"), s);
+        Assert.Equal((20.0, 0.2, 0.2, "global", "1x1"), (s.SpartanBeta, s.SpartanWarmup, s.SpartanFinetune, s.SpartanAllocation, s.SpartanBlock));
+        ConfigFile.Apply(Path.Combine(ConfigRoot(), "methods", "mnist-lenet300-snfs-sparse-d05.yaml"), s);
+        Assert.Equal(("snfs-sparse", 0.5, 0.9), (s.Method, s.SnfsPruneRate, s.SnfsPoolMomentum));
+    }
+
     private static string ConfigRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
