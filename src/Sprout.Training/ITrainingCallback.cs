@@ -9,6 +9,18 @@ public interface ITrainingCallback
     /// <summary>Before the first epoch of <see cref="Trainer.Fit"/> (also when resuming).</summary>
     void OnTrainStart(Trainer trainer) { }
 
+    /// <summary>Before the forward pass of the step that will become step <paramref name="step"/> + 1 (masked-dense methods swap weights here).</summary>
+    void OnForwardStart(Trainer trainer, int step) { }
+
+    /// <summary>After the backward pass, before clipping and the optimizer step (also when the loss was not finite).</summary>
+    void OnBackwardEnd(Trainer trainer) { }
+
+    /// <summary>Before an evaluation pass (test or validation split).</summary>
+    void OnEvaluateStart(Trainer trainer) { }
+
+    /// <summary>After an evaluation pass.</summary>
+    void OnEvaluateEnd(Trainer trainer) { }
+
     /// <summary>After each optimizer step. Must not allocate if the loop is to stay allocation-free.</summary>
     void OnStepEnd(Trainer trainer, in StepInfo step) { }
 

@@ -64,6 +64,7 @@ public sealed class Trainer
     {
         Schedule.Apply(Optimizer, Optimizer.StepCount);
         Optimizer.ZeroGrad();
+        for (int i = 0; i < Callbacks.Count; i++) Callbacks[i].OnForwardStart(this, Optimizer.StepCount);
         Tensor loss;
         using (_tape.Record())
         {
@@ -75,9 +76,11 @@ public sealed class Trainer
         if (!float.IsFinite(value))
         {
             _tape.Reset();
+            for (int i = 0; i < Callbacks.Count; i++) Callbacks[i].OnBackwardEnd(this);
             throw new NonFiniteLossException(epoch, Optimizer.StepCount + 1, batch, value);
         }
         _tape.Backward(loss);
+        for (int i = 0; i < Callbacks.Count; i++) Callbacks[i].OnBackwardEnd(this);
         if (Options.ClipNorm > 0f) GradientClipping.ClipNorm(_parameters, Options.ClipNorm);
         Optimizer.Step();
         _tape.Reset();
@@ -88,7 +91,18 @@ public sealed class Trainer
     }
 
     /// <summary>Mean loss and accuracy over a split, without recording gradients (evaluation mode).</summary>
-    public EvalResult Evaluate(IBatchSource data) => _evaluator.Evaluate(data);
+    public EvalResult Evaluate(IBatchSource data)
+    {
+        for (int i = 0; i < Callbacks.Count; i++) Callbacks[i].OnEvaluateStart(this);
+        try
+        {
+            return _evaluator.Evaluate(data);
+        }
+        finally
+        {
+            for (int i = 0; i < Callbacks.Count; i++) Callbacks[i].OnEvaluateEnd(this);
+        }
+    }
 
     /// <summary>Trains one epoch (number <see cref="CompletedEpochs"/> + 1), then evaluates.</summary>
     public EpochResult RunEpoch(IBatchSource train, IBatchSource test, IBatchSource? validation = null, int totalEpochs = 0,

@@ -1,5 +1,6 @@
 // Trainer tests on synthetic blobs: it learns, it is deterministic, callbacks see every step and epoch,
-// a non-finite loss stops training without touching the weights, and a steady-state step does not allocate.
+// a non-finite loss stops training without touching the weights, a steady-state step does not allocate, and the
+// forward/backward/evaluation hooks run in order.
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
@@ -136,6 +137,27 @@ public class TrainerTests
         Assert.Equal(30, r.Samples);
         Assert.True(trainer.Model.Training);
         Assert.InRange(r.Accuracy, 0, 1);
+    }
+
+    [Fact]
+    public void StepHooksRunAroundForwardBackwardAndEvaluation()
+    {
+        var (train, test) = (new Blobs(seed: 10, samples: 80, batchSize: 40), new Blobs(samples: 30, seed: 10, shuffle: false));
+        var trainer = Make(train, epochs: 1);
+        var hooks = new HookRecorder();
+        trainer.Callbacks.Add(hooks);
+        trainer.Fit(train, test, epochs: 1);
+        Assert.Equal(["forward 0", "backward", "step 1", "forward 1", "backward", "step 2", "eval", "eval end"], hooks.Events);
+    }
+
+    private sealed class HookRecorder : ITrainingCallback
+    {
+        public List<string> Events { get; } = [];
+        public void OnForwardStart(Trainer trainer, int step) => Events.Add($"forward {step}");
+        public void OnBackwardEnd(Trainer trainer) => Events.Add("backward");
+        public void OnStepEnd(Trainer trainer, in StepInfo step) => Events.Add($"step {step.Step}");
+        public void OnEvaluateStart(Trainer trainer) => Events.Add("eval");
+        public void OnEvaluateEnd(Trainer trainer) => Events.Add("eval end");
     }
 
     private sealed class Recorder : ITrainingCallback

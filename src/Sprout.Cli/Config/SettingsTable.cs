@@ -24,6 +24,15 @@ public static class SettingsTable
     /// <summary>Drop-fraction decays.</summary>
     public static readonly string[] Decays = ["cosine", "linear", "constant"];
 
+    /// <summary>DST-EE bonus forms.</summary>
+    public static readonly string[] DstEeBonuses = ["linear", "ucb"];
+
+    /// <summary>Top-KAST penalty forms.</summary>
+    public static readonly string[] TopKastPenalties = ["squared", "abs"];
+
+    /// <summary>Spartan allocations.</summary>
+    public static readonly string[] SpartanAllocations = ["global", "uniform", "erk"];
+
     /// <summary>The settings.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
@@ -43,6 +52,29 @@ public static class SettingsTable
         Setting.Number("drop-fraction", "Dynamic methods: initial fraction of connections replaced per update", 0, 1,
             s => s.DropFraction, (s, v) => s.DropFraction = v),
         Setting.Choice("decay", "Dynamic methods: decay of the drop fraction", Decays, s => s.Decay, (s, v) => s.Decay = v),
+        Setting.Number("gse-subset", "GSE, DST-EE, snfs-sparse: candidate subset size as a multiple of each layer's nnz (gamma)", 0, 1e6,
+            s => s.GseSubset, (s, v) => s.GseSubset = v, minExclusive: true),
+        Setting.Number("dst-ee-c", "DST-EE: exploration strength c (0 = RigL on the same candidates)", 0, 1e6, s => s.DstEeC, (s, v) => s.DstEeC = v),
+        Setting.Choice("dst-ee-bonus", "DST-EE: bonus form", DstEeBonuses, s => s.DstEeBonus, (s, v) => s.DstEeBonus = v),
+        Setting.Number("dst-ee-epsilon", "DST-EE: epsilon in N + epsilon", 0, 1e6, s => s.DstEeEpsilon, (s, v) => s.DstEeEpsilon = v, minExclusive: true),
+        Setting.Bool("dst-ee-normalize", "DST-EE: normalize |gradient| by its per-layer mean over the candidates", s => s.DstEeNormalize, (s, v) => s.DstEeNormalize = v),
+        Setting.Number("snfs-prune-rate", "snfs, snfs-sparse: initial prune rate p0, cosine-decayed, updates at epoch ends", 0, 1,
+            s => s.SnfsPruneRate, (s, v) => s.SnfsPruneRate = v),
+        Setting.Number("snfs-pool-momentum", "snfs-sparse: momentum of the sampled candidate pool's gradient EMA", 0, 1,
+            s => s.SnfsPoolMomentum, (s, v) => s.SnfsPoolMomentum = v, maxExclusive: true),
+        Setting.OptionalNumber("topkast-backward", "Top-KAST: backward extra M, B = top-(D+M) (default: M = each layer's D)", 0,
+            s => s.TopKastBackward, (s, v) => s.TopKastBackward = v),
+        Setting.Int("topkast-refresh", "Top-KAST: steps between refreshes of the forward/backward sets", 1, s => s.TopKastRefresh, (s, v) => s.TopKastRefresh = v),
+        Setting.Number("topkast-lambda", "Top-KAST: exploration regularizer strength (optimizer weight decay is set to 0)", 0, 1,
+            s => s.TopKastLambda, (s, v) => s.TopKastLambda = v),
+        Setting.Choice("topkast-penalty", "Top-KAST: regularizer penalty", TopKastPenalties, s => s.TopKastPenalty, (s, v) => s.TopKastPenalty = v),
+        Setting.Number("spartan-beta", "Spartan: final beta of the soft top-k (starts at 1)", 1, 1e6, s => s.SpartanBeta, (s, v) => s.SpartanBeta = v),
+        Setting.Number("spartan-warmup", "Spartan: fraction of training over which the kept fraction falls to --density", 0, 1,
+            s => s.SpartanWarmup, (s, v) => s.SpartanWarmup = v),
+        Setting.Number("spartan-finetune", "Spartan: final fraction of training with the mask frozen", 0, 1,
+            s => s.SpartanFinetune, (s, v) => s.SpartanFinetune = v),
+        Setting.Choice("spartan-allocation", "Spartan: budget allocation across layers", SpartanAllocations, s => s.SpartanAllocation, (s, v) => s.SpartanAllocation = v),
+        Setting.Text("spartan-block", "Spartan: block shape RxC (1x1 = unstructured)", "RxC", s => s.SpartanBlock, (s, v) => s.SpartanBlock = v!),
         Setting.Int("epochs", "Passes over the training set", 1, s => s.Epochs, (s, v) => s.Epochs = v),
         Setting.Int("batch-size", "Samples per step", 1, s => s.BatchSize, (s, v) => s.BatchSize = v),
         Setting.OptionalNumber("lr", "Peak learning rate (default: 0.1 for sgd, 0.001 for adam/adamw)", 0, s => s.Lr, (s, v) => s.Lr = v,

@@ -83,6 +83,54 @@ public sealed class TrainSettings
     /// <summary>Dynamic methods: decay of the drop fraction (cosine, linear, constant).</summary>
     public string Decay { get; set; } = "cosine";
 
+    /// <summary>GSE, DST-EE, snfs-sparse: candidate subset size γ as a multiple of each layer's nnz.</summary>
+    public double GseSubset { get; set; } = 1.0;
+
+    /// <summary>DST-EE: exploration strength c (0 = RigL on the same candidates).</summary>
+    public double DstEeC { get; set; } = 0.1;
+
+    /// <summary>DST-EE: bonus form, linear (ln t/(N+ε)) or ucb (√(ln t/(N+ε))).</summary>
+    public string DstEeBonus { get; set; } = "linear";
+
+    /// <summary>DST-EE: ε in N + ε.</summary>
+    public double DstEeEpsilon { get; set; } = 1.0;
+
+    /// <summary>DST-EE: divide |g| by its mean over each layer's candidates.</summary>
+    public bool DstEeNormalize { get; set; } = true;
+
+    /// <summary>snfs, snfs-sparse: initial prune rate p0 (cosine-decayed, updates at epoch ends).</summary>
+    public double SnfsPruneRate { get; set; } = 0.5;
+
+    /// <summary>snfs-sparse: μ of the candidate pool's gradient momentum.</summary>
+    public double SnfsPoolMomentum { get; set; } = 0.9;
+
+    /// <summary>Top-KAST: backward extra M (B = top-(D+M)); null = M equal to each layer's forward density D.</summary>
+    public double? TopKastBackward { get; set; }
+
+    /// <summary>Top-KAST: steps between refreshes of the forward and backward sets.</summary>
+    public int TopKastRefresh { get; set; } = 100;
+
+    /// <summary>Top-KAST: λ of the exploration regularizer (replaces weight decay, which Top-KAST sets to 0).</summary>
+    public double TopKastLambda { get; set; } = 5e-4;
+
+    /// <summary>Top-KAST: penalty form, squared (L2) or abs (L1).</summary>
+    public string TopKastPenalty { get; set; } = "squared";
+
+    /// <summary>Spartan: final β (sharpness of the soft top-k; β starts at 1).</summary>
+    public double SpartanBeta { get; set; } = 20;
+
+    /// <summary>Spartan: fraction of training over which the kept fraction goes from 1 to the density.</summary>
+    public double SpartanWarmup { get; set; } = 0.2;
+
+    /// <summary>Spartan: final fraction of training with the mask frozen (fine-tuning).</summary>
+    public double SpartanFinetune { get; set; } = 0.2;
+
+    /// <summary>Spartan: budget allocation across layers (global, uniform, erk).</summary>
+    public string SpartanAllocation { get; set; } = "global";
+
+    /// <summary>Spartan: block shape RxC (1x1 = unstructured).</summary>
+    public string SpartanBlock { get; set; } = "1x1";
+
     /// <summary>Fills optimizer-dependent defaults (learning rate, weight decay) that were left unset.</summary>
     public void ResolveDefaults()
     {

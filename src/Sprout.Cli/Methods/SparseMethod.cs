@@ -1,4 +1,5 @@
-// SparseMethod: every sparse --method of the topology work (static, set, rigl, snip, grasp, synflow, magnitude, gmp),
+// SparseMethod: every sparse --method of the topology work (static, set, rigl, snip, grasp, synflow, magnitude, gmp)
+// and the updaters configured from settings (gse*, dst-ee, snfs-sparse; an optional schedule overrides the shared one),
 // configured by the row MethodRegistry lists for it. It builds the sparse model (allocation → layers of --layer-kind,
 // or a pruning-at-init mask of a dense twin), the schedule from --update-every/--end-fraction/--drop-fraction/--decay,
 // and a SparsityCallback; summary.json gets per-layer density/nnz and FLOPs relative to dense.
@@ -17,7 +18,9 @@ using Sprout.Training.Sparsity;
 namespace Sprout.Cli.Methods;
 
 /// <summary>A sparse training method: a topology updater, a pruning-at-init criterion, GMP, or static.</summary>
-public sealed class SparseMethod(string name, string description, Func<ITopologyUpdater>? updater = null, PruningCriterion? pruning = null, bool gmp = false)
+public sealed class SparseMethod(string name, string description, Func<ITopologyUpdater>? updater = null, PruningCriterion? pruning = null, bool gmp = false,
+    Func<TrainSettings, ITopologyUpdater>? configured = null, Func<TrainSettings, int, UpdateSchedule>? schedule = null,
+    Action<TrainSettings>? check = null)
     : TrainingMethod
 {
     private Module? _model;
@@ -34,19 +37,20 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     public override void Validate(TrainSettings s)
     {
         if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method {name}, got {s.Density}; use --method dense for a dense model.");
-        if (updater is not null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
+        if ((updater is not null || configured is not null) && schedule is null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
+        check?.Invoke(s);
     }
 
     /// <inheritdoc/>
     /// <remarks>The registry's instance is shared; each run gets its own, since the model and counters are per run.</remarks>
-    public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp);
+    public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp, configured, schedule, check);
 
     /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;
 
     /// <inheritdoc/>
     /// <remarks>Fixed masks are rebuilt identically from the seed; changed topologies (SET, RigL, GMP) are not in checkpoints yet.</remarks>
-    public override bool SupportsResume => updater is null && !gmp;
+    public override bool SupportsResume => updater is null && configured is null && !gmp;
 
     /// <inheritdoc/>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
@@ -94,8 +98,10 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         if (gmp)
             _gmp = new GradualMagnitudePruner((Sequential)_model!, new GmpSchedule(0, 1 - s.Density, 0, s.UpdateEvery, Math.Max(1, end / s.UpdateEvery)));
         var decay = s.Decay switch { "linear" => FractionDecay.Linear, "constant" => FractionDecay.Constant, _ => FractionDecay.Cosine };
-        var driver = new SparseTrainingDriver(_model!, updater?.Invoke(), updater is null ? null : new UpdateSchedule(s.UpdateEvery, end, (float)s.DropFraction, decay),
-            Rng.Derive(s.Seed, "topology").NextUInt64());
+        var topology = updater?.Invoke() ?? configured?.Invoke(s);
+        var plan = topology is null ? null
+            : schedule?.Invoke(s, stepsPerEpoch) ?? new UpdateSchedule(s.UpdateEvery, end, (float)s.DropFraction, decay);
+        var driver = new SparseTrainingDriver(_model!, topology, plan, Rng.Derive(s.Seed, "topology").NextUInt64());
         _callback = new SparsityCallback(driver, _gmp);
         return [_callback];
     }

@@ -3,6 +3,7 @@
 // weight gradient δxᵀ, i.e. 3·cost MACs where cost is Nnz for SparseLinear (the CSR kernels touch only live
 // connections) and Rows·Cols for Linear and MaskedLinear (which run dense GEMMs whatever the mask). Extra work at
 // topology updates (RigL's streamed dense gradient: Rows·Cols·batch per layer) is added by the driver.
+// TopKastLinear costs |A| forward, |A| for the input gradient and |B| for the weight gradient (SDDMM at B).
 // Not counted: biases, activations, the loss and optimizer updates (O(params), not O(params·batch)).
 using Sprout.Nn;
 
@@ -16,7 +17,7 @@ public sealed class FlopCounter
     /// <summary>Counts the linear layers (Linear, SparseLinear, MaskedLinear) of <paramref name="model"/>.</summary>
     public FlopCounter(Module model)
     {
-        _layers = model.Modules().Where(m => m is Linear or SparseLinear or MaskedLinear).ToArray();
+        _layers = model.Modules().Where(m => m is Linear or SparseLinear or MaskedLinear or TopKastLinear).ToArray();
         if (_layers.Length == 0) throw new ArgumentException("The model has no Linear, SparseLinear or MaskedLinear layer to count.", nameof(model));
         foreach (var m in _layers) DenseMacsPerSample += 3 * DenseCost(m);
     }
@@ -37,13 +38,19 @@ public sealed class FlopCounter
     public void AddStep(int batch)
     {
         long macs = 0;
-        for (int i = 0; i < _layers.Length; i++) macs += 3 * ExecutedCost(_layers[i]);
+        for (int i = 0; i < _layers.Length; i++) macs += ExecutedPerSample(_layers[i]);
         ExecutedMacs += (double)macs * batch;
         DenseMacs += (double)DenseMacsPerSample * batch;
     }
 
     /// <summary>Adds work done outside the forward/backward pass (e.g. RigL's dense gradient at an update step).</summary>
     public void AddExtra(double macs) => ExecutedMacs += macs;
+
+    private static long ExecutedPerSample(Module m) => m switch
+    {
+        TopKastLinear t => 2L * t.ForwardCount + t.BackwardCount,
+        _ => 3 * ExecutedCost(m),
+    };
 
     private static long ExecutedCost(Module m) => m switch
     {
@@ -56,6 +63,7 @@ public sealed class FlopCounter
         Linear l => (long)l.InFeatures * l.OutFeatures,
         SparseLinear s => s.Topology.Positions,
         MaskedLinear k => k.Topology.Positions,
+        TopKastLinear t => (long)t.InFeatures * t.OutFeatures,
         _ => 0,
     };
 }

@@ -8,7 +8,7 @@ namespace Sprout.Training.Sparsity;
 
 /// <summary>One row of the table.</summary>
 /// <param name="Name">Module path.</param>
-/// <param name="Kind">"csr", "masked" or "dense".</param>
+/// <param name="Kind">"csr", "masked", "topkast" (Nnz = forward set) or "dense".</param>
 /// <param name="Rows">Outputs.</param>
 /// <param name="Cols">Inputs.</param>
 /// <param name="Nnz">Active connections.</param>
@@ -47,6 +47,7 @@ public sealed record LayerRow(string Name, string Kind, int Rows, int Cols, long
         switch (m)
         {
             case SparseLinear s: rows.Add(new(path, "csr", s.OutFeatures, s.InFeatures, s.Topology.Nnz)); break;
+            case TopKastLinear t: rows.Add(new(path, "topkast", t.OutFeatures, t.InFeatures, t.ForwardCount)); break;
             case MaskedLinear k: rows.Add(new(path, "masked", k.Topology.Rows, k.Topology.Cols, k.Topology.Nnz)); break;
             case Linear l: rows.Add(new(path, "dense", l.OutFeatures, l.InFeatures, (long)l.OutFeatures * l.InFeatures)); break;
         }

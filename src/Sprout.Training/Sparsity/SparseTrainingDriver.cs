@@ -1,7 +1,8 @@
 // SparseTrainingDriver: what a training loop calls to run a sparsity method. After every optimizer step it counts
 // the step's multiply-adds and lets the TopologyScheduler update the topology on schedule (RigL's streamed dense
-// gradient is counted as extra work). It also produces the per-layer table printed at the start and the summary
-// entries (per-layer density and nnz, training FLOPs relative to dense).
+// gradient, and the sampled-candidate SDDMMs of GSE, DST-EE and the always-sparse sparse momentum, are counted as
+// extra work). It also produces the per-layer table printed at the start and the summary entries (per-layer density
+// and nnz, training FLOPs relative to dense).
 // Deliberately small and independent of any particular Trainer: an adapter to a trainer's step callback is a few
 // lines (call AfterOptimizerStep(step, optimizer, batch)).
 using Sprout.Core;
@@ -63,6 +64,19 @@ public sealed class SparseTrainingDriver
         if (changed && Scheduler.Updater is RigL)
             for (int i = 0; i < _layers.Count; i++)
                 Flops.AddExtra((double)_layers[i].Topology.Positions * _layers[i].CachedBatch);
+        // Sampled-candidate gradients by SDDMM, |S|·batch per layer: at updates (GSE, DST-EE), and every step for the
+        // always-sparse sparse momentum's pool (counted after the update, with the pool size of the new topology).
+        var sampler = Scheduler.Updater switch
+        {
+            Gse g when changed => g.Sampler,
+            DstEe d when changed && !d.AllInactive => d.Sampler,
+            SparseMomentum m => m.Sampler,
+            _ => null,
+        };
+        if (sampler is not null)
+            for (int i = 0; i < _layers.Count; i++)
+                if (_layers[i].IsAlwaysSparse || Scheduler.Updater is not SparseMomentum)
+                    Flops.AddExtra((double)sampler.SubsetSize(_layers[i].Topology.Nnz) * _layers[i].CachedBatch);
         return changed;
     }
 

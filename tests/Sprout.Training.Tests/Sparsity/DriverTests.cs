@@ -61,4 +61,16 @@ public class DriverTests
         for (int step = 2; step < 50; step++) driver.AfterOptimizerStep(step, opt, 8);
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
     }
+
+    [Fact]
+    public void Flops_TopKastCountsForwardSetTwiceAndBackwardSetOnce()
+    {
+        var layer = new TopKastLinear(50, 40, 0.1, 0.2, new Rng(3));
+        var model = new Sequential(new Flatten(), layer);
+        var driver = new SparseTrainingDriver(model, null, null);
+        driver.AfterOptimizerStep(1, new Sgd(model.NamedParameters(), 0.1f), 8);
+        double expected = (2.0 * layer.ForwardCount + layer.BackwardCount) / (3.0 * 50 * 40);
+        Assert.Equal(expected, driver.Flops.RelativeToDense, 9);
+        Assert.Equal(("topkast", (long)layer.ForwardCount), (driver.Layers()[0].Kind, driver.Layers()[0].Nnz));
+    }
 }

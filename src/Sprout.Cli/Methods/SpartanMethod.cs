@@ -1,0 +1,109 @@
+// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense MLP whose weight
+// matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
+// --spartan-warmup, mask frozen for the last --spartan-finetune), allocation --spartan-allocation, blocks
+// --spartan-block. FLOPs relative to dense are 1 (dense GEMMs). Per-layer nnz in the summary counts the final
+// weights w̃, which the model (and every checkpoint, written at epoch ends) holds after each epoch.
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Sprout.Cli.Config;
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Sparse.Topology.Methods;
+using Sprout.Training;
+using Sprout.Training.Sparsity;
+
+namespace Sprout.Cli.Methods;
+
+/// <summary>Spartan training of an MLP.</summary>
+public sealed class SpartanMethod : TrainingMethod
+{
+    private Sequential? _model;
+    private Linear[] _layers = [];
+    private SparseTrainingDriver? _driver;
+    private SpartanCallback? _callback;
+
+    /// <inheritdoc/>
+    public override string Name => "spartan";
+
+    /// <inheritdoc/>
+    public override string Description => "Spartan (Tai et al. 2022): soft top-k masks by regularized optimal transport, masked dense";
+
+    /// <inheritdoc/>
+    public override void Validate(TrainSettings s)
+    {
+        if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method spartan, got {s.Density}; use --method dense for a dense model.");
+        if (s.SpartanWarmup + s.SpartanFinetune > 1)
+            throw new UsageException($"--spartan-warmup + --spartan-finetune must be at most 1, got {s.SpartanWarmup} + {s.SpartanFinetune}.");
+        Block(s.SpartanBlock);
+    }
+
+    /// <inheritdoc/>
+    public override TrainingMethod ForRun() => new SpartanMethod();
+
+    /// <inheritdoc/>
+    public override double Density(TrainSettings s) => s.Density;
+
+    /// <inheritdoc/>
+    public override bool SupportsResume => false;
+
+    /// <inheritdoc/>
+    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    {
+        _model = base.BuildModel(s, inputs, classes, rng) as Sequential
+            ?? throw new UsageException("--method spartan needs an MLP model (e.g. --model mlp:300,100).");
+        _layers = _model.Layers.OfType<Linear>().ToArray();
+        return _model;
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings s, int stepsPerEpoch)
+    {
+        var (rows, cols) = Block(s.SpartanBlock);
+        var allocation = s.SpartanAllocation switch { "uniform" => SpartanAllocation.Uniform, "erk" => SpartanAllocation.Erk, _ => SpartanAllocation.Global };
+        var spartan = new Spartan(_layers.Select(l => l.Weight).ToArray(), stepsPerEpoch * s.Epochs, s.Density, (float)s.SpartanBeta, 1f,
+            s.SpartanWarmup, s.SpartanFinetune, rows, cols, allocation);
+        _driver = new SparseTrainingDriver(_model!, null, null);
+        _callback = new SpartanCallback(spartan);
+        return [_callback, new SparsityCallback(_driver)];
+    }
+
+    /// <inheritdoc/>
+    public override string? LayerTable() => _driver?.LayerTable();
+
+    /// <inheritdoc/>
+    public override JsonObject? Summary()
+    {
+        if (_driver is null) return null;
+        var layers = new JsonArray();
+        var rows = _driver.Layers();
+        for (int i = 0; i < rows.Count; i++)
+        {
+            var r = rows[i];
+            long nnz = 0;
+            foreach (float v in _layers[i].Weight.Data) if (v != 0f) nnz++;
+            layers.Add(new JsonObject
+            {
+                ["name"] = r.Name, ["kind"] = "spartan", ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = (double)nnz / ((long)r.Rows * r.Cols), ["nnz"] = nnz,
+            });
+        }
+        return new JsonObject
+        {
+            ["layers"] = layers,
+            ["topology_updates"] = 0,
+            ["train_macs"] = _driver.Flops.ExecutedMacs,
+            ["dense_train_macs"] = _driver.Flops.DenseMacs,
+            ["train_flops_relative_to_dense"] = _driver.Flops.RelativeToDense,
+        };
+    }
+
+    /// <summary>Parses --spartan-block "RxC".</summary>
+    /// <exception cref="UsageException">Not two positive integers separated by x.</exception>
+    internal static (int Rows, int Cols) Block(string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int r) && r > 0
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int c) && c > 0)
+            return (r, c);
+        throw new UsageException($"--spartan-block must be RxC with positive integers (e.g. 1x1, 4x4), got '{text}'.");
+    }
+}

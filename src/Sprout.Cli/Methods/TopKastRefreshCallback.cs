@@ -1,0 +1,23 @@
+// TopKastRefreshCallback: calls TopKastLinear.Step after every optimizer step, which refreshes the forward set A and
+// backward set B (and remaps the optimizer's state) every --topkast-refresh steps.
+using Sprout.Nn;
+using Sprout.Training;
+
+namespace Sprout.Cli.Methods;
+
+/// <summary>Drives the set refreshes of a model's Top-KAST layers.</summary>
+public sealed class TopKastRefreshCallback(IReadOnlyList<TopKastLinear> layers) : ITrainingCallback
+{
+    private readonly TopKastLinear[] _layers = [.. layers];
+
+    /// <summary>Refreshes performed (counted once per step in which any layer refreshed).</summary>
+    public int Refreshes { get; private set; }
+
+    /// <inheritdoc/>
+    public void OnStepEnd(Trainer trainer, in StepInfo step)
+    {
+        bool any = false;
+        for (int i = 0; i < _layers.Length; i++) any |= _layers[i].Step(trainer.Step, trainer.Optimizer);
+        if (any) Refreshes++;
+    }
+}
