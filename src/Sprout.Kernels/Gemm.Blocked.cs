@@ -24,14 +24,13 @@ public static partial class Gemm
     private static readonly Variant Selected = Variant.Create();
 
     /// <summary>Blocked product on raw pointers; sizes already validated, m, n &gt; 0.</summary>
-    private static unsafe void Blocked(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    private static unsafe void Blocked(Variant v, float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         if (k == 0)
         {
             if (!accumulate) new Span<float>(c, checked(m * n)).Clear();
             return;
         }
-        var v = Selected;
         int threads = Parallelism.Threads;
         bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold;
 
@@ -223,12 +222,17 @@ public static partial class Gemm
         public required delegate*<int, float*, float*, float*, nint, bool, void> Kernel { get; init; }
         public required string Name { get; init; }
 
-        public static Variant Create()
+        public static Variant Create() => Supported()[0];
+
+        /// <summary>Every micro-kernel this machine accelerates, widest first (the scalar one is always last).</summary>
+        public static Variant[] Supported()
         {
-            if (Vector512.IsHardwareAccelerated) return new() { Mr = 8, Nr = 32, Kernel = &Kernel512, Name = "avx512-8x32" };
-            if (Vector256.IsHardwareAccelerated) return new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<Ops256, Vector256<float>>, Name = "v256-6x16" };
-            if (Vector128.IsHardwareAccelerated) return new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<Ops128, Vector128<float>>, Name = "v128-6x8" };
-            return new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<OpsScalar, float>, Name = "scalar-6x2" };
+            var list = new List<Variant>();
+            if (Vector512.IsHardwareAccelerated) list.Add(new() { Mr = 8, Nr = 32, Kernel = &Kernel512, Name = "avx512-8x32" });
+            if (Vector256.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<Ops256, Vector256<float>>, Name = "v256-6x16" });
+            if (Vector128.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<Ops128, Vector128<float>>, Name = "v128-6x8" });
+            list.Add(new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<OpsScalar, float>, Name = "scalar-6x2" });
+            return [.. list];
         }
     }
 
