@@ -52,7 +52,7 @@ public static partial class Gemm
                 var pack = new PackJob(shape, a, b, m, n, transA, transB, ic, jc, packB: ic == 0, buffers.A, buffers.B);
                 Run(pack.TaskCount, pack, parallel);
 
-                var tiles = new TileJob(shape, v.Kernel, buffers.A, buffers.B, c + (nint)ic * n + jc, n, accumulate, parallel ? threads : 1);
+                var tiles = new TileJob(shape, v, buffers.A, buffers.B, c + (nint)ic * n + jc, n, accumulate, parallel ? threads : 1);
                 Run(tiles.TaskCount, tiles, parallel);
             }
         }
@@ -139,15 +139,14 @@ public static partial class Gemm
     private readonly unsafe struct TileJob : IParallelJob
     {
         private readonly PackedShape _s;
-        private readonly delegate*<int, float*, float*, float*, nint, bool, void> _kernel;
+        private readonly delegate*<int, float*, float*, float*, nint, bool, void> _kernel, _half;
         private readonly float* _packA, _packB, _c;
         private readonly int _ldc, _tileRows, _tileCols, _tilesN;
         private readonly bool _accumulate;
 
-        public TileJob(PackedShape s, delegate*<int, float*, float*, float*, nint, bool, void> kernel,
-            float* packA, float* packB, float* c, int ldc, bool accumulate, int threads)
+        public TileJob(PackedShape s, Variant v, float* packA, float* packB, float* c, int ldc, bool accumulate, int threads)
         {
-            _kernel = kernel; _packA = packA; _packB = packB; _c = c;
+            _kernel = v.Kernel; _half = v.HalfKernel; _packA = packA; _packB = packB; _c = c;
             (_s, _ldc, _accumulate) = (s, ldc, accumulate);
             int pm = s.PanelsA, pn = s.PanelsB;
             int rowPanels = Math.Min(pm, McMax / s.Mr), colPanels = pn;
@@ -190,17 +189,23 @@ public static partial class Gemm
                         int i = ir * mr, rows = Math.Min(mr, _s.Mb - i);
                         float* ct = _c + (nint)i * _ldc + j;
                         if (rows == mr && cols == nr) _kernel(kc, ap, bp, ct, _ldc, add);
-                        else EdgeTile(kc, ap, bp, ct, rows, cols, add, scratch);
+                        else if (_half != null && cols * 2 <= nr)
+                        {
+                            if (rows == mr && cols * 2 == nr) _half(kc, ap, bp, ct, _ldc, add);
+                            else EdgeTile(_half, kc, ap, bp, ct, rows, cols, add, scratch);
+                        }
+                        else EdgeTile(_kernel, kc, ap, bp, ct, rows, cols, add, scratch);
                     }
                 }
             }
         }
 
         /// <summary>Partial tile: the full tile goes to scratch, then only the valid part into C.</summary>
-        private void EdgeTile(int kc, float* ap, float* bp, float* ct, int rows, int cols, bool add, float* scratch)
+        private void EdgeTile(delegate*<int, float*, float*, float*, nint, bool, void> kernel,
+            int kc, float* ap, float* bp, float* ct, int rows, int cols, bool add, float* scratch)
         {
             int nr = _s.Nr;
-            _kernel(kc, ap, bp, scratch, nr, false);
+            kernel(kc, ap, bp, scratch, nr, false);
             for (int r = 0; r < rows; r++)
             {
                 float* src = scratch + r * nr, dst = ct + (nint)r * _ldc;
@@ -220,6 +225,9 @@ public static partial class Gemm
         public required int Mr { get; init; }
         public required int Nr { get; init; }
         public required delegate*<int, float*, float*, float*, nint, bool, void> Kernel { get; init; }
+
+        /// <summary>Optional Mr×(Nr/2) kernel on the same packed panels, for a last column panel at most half full.</summary>
+        public delegate*<int, float*, float*, float*, nint, bool, void> HalfKernel { get; init; }
         public required string Name { get; init; }
 
         public static Variant Create() => Supported()[0];
@@ -228,7 +236,7 @@ public static partial class Gemm
         public static Variant[] Supported()
         {
             var list = new List<Variant>();
-            if (Vector512.IsHardwareAccelerated) list.Add(new() { Mr = 8, Nr = 32, Kernel = &Kernel512, Name = "avx512-8x32" });
+            if (Vector512.IsHardwareAccelerated) list.Add(new() { Mr = 8, Nr = 32, Kernel = &Kernel512, HalfKernel = &Kernel512Half, Name = "avx512-8x32" });
             if (Vector256.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<Ops256, Vector256<float>>, Name = "v256-6x16" });
             if (Vector128.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<Ops128, Vector128<float>>, Name = "v128-6x8" });
             list.Add(new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<OpsScalar, float>, Name = "scalar-6x2" });

@@ -50,6 +50,46 @@ public static partial class Gemm
         Store512(c, c70, c71, add);
     }
 
+    /// <summary>
+    /// 8×16 tile on a 32-wide B panel (only its first 16 lanes): the last column panel when at most 16 columns
+    /// remain, so a 100-column product computes 112 columns instead of 128. Eight accumulators still cover FMA latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512Half(int kc, float* a, float* b, float* c, nint ldc, bool add)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default,
+                         c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += 8;
+            b += 32;
+        }
+        Store512Half(c, c0, add); c += ldc;
+        Store512Half(c, c1, add); c += ldc;
+        Store512Half(c, c2, add); c += ldc;
+        Store512Half(c, c3, add); c += ldc;
+        Store512Half(c, c4, add); c += ldc;
+        Store512Half(c, c5, add); c += ldc;
+        Store512Half(c, c6, add); c += ldc;
+        Store512Half(c, c7, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store512Half(float* c, Vector512<float> v, bool add)
+    {
+        if (add) v += Vector512.Load(c);
+        Vector512.Store(v, c);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool add)
     {
