@@ -65,8 +65,8 @@ public static partial class Gemm
     }
 
     /// <summary>
-    /// Layout of one packed chunk: slice s (p0 = s·KcStep, kc floats deep) holds the A panels at
-    /// s·MbPad·… (panel i at offset i·Mr·kc within the slice) and likewise B with NcPad.
+    /// Layout of one packed chunk: the KC slice starting at depth p0 holds all A panels from offset
+    /// p0·PanelsA·Mr, panel i at i·Mr·kc within it (kc × Mr floats, p-major); B likewise with PanelsB and Nr.
     /// </summary>
     private readonly record struct PackedShape(int Mr, int Nr, int K, int KcStep, int Mb, int Nc)
     {
