@@ -13,6 +13,7 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512(int kc, float* a, float* b, float* c, nint ldc, bool add)
     {
+        PrefetchTile(c, ldc, 8);
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
                          c20 = default, c21 = default, c30 = default, c31 = default,
                          c40 = default, c41 = default, c50 = default, c51 = default,
@@ -88,6 +89,23 @@ public static partial class Gemm
     {
         if (add) v += Vector512.Load(c);
         Vector512.Store(v, c);
+    }
+
+    /// <summary>
+    /// Starts fetching the C tile (32 floats per row, up to three 64-byte lines when unaligned) that the kernel
+    /// reads and writes after its k loop; for a large C the rows are in L3 or memory, and waiting for them only
+    /// at the end would stall every call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile(float* c, nint ldc, int rows)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 16);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 31);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
