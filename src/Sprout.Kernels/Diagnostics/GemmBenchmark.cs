@@ -132,20 +132,38 @@ public static class GemmBenchmark
         return new GemmReport(peak, threads, Gemm.KernelName, results);
     }
 
-    /// <summary>Runs <paramref name="iterations"/> rounds of 12 independent FMAs per lane; returns the FMA count.</summary>
+    /// <summary>Runs <paramref name="iterations"/> rounds of independent FMAs (widest accelerated vectors); returns lane-FMAs.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static long FmaBurst(int iterations)
     {
         if (Vector512.IsHardwareAccelerated) return Burst512(iterations);
         if (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported) return Burst256(iterations);
-        float x0 = 1, x1 = 1, x2 = 1, x3 = 1;
+        // No FMA: chains of multiply-then-add. Only approximate for these fallback paths (the GEMM kernels' adds do
+        // not wait on their multiplies, so they can beat it); it is exact for the FMA paths that matter.
+        if (Vector128.IsHardwareAccelerated) return Burst128(iterations);
+        float x0 = 1, x1 = 1, x2 = 1, x3 = 1, x4 = 1, x5 = 1, x6 = 1, x7 = 1;
         const float mul = 0.9999999f, add = 1e-7f;
         for (int i = 0; i < iterations; i++)
         {
             x0 = x0 * mul + add; x1 = x1 * mul + add; x2 = x2 * mul + add; x3 = x3 * mul + add;
+            x4 = x4 * mul + add; x5 = x5 * mul + add; x6 = x6 * mul + add; x7 = x7 * mul + add;
         }
-        Sink = x0 + x1 + x2 + x3;
-        return 4L * iterations;
+        Sink = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
+        return 8L * iterations;
+    }
+
+    private static long Burst128(int iterations)
+    {
+        var mul = Vector128.Create(0.9999999f);
+        var add = Vector128.Create(1e-7f);
+        Vector128<float> a0 = Vector128<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = a0 * mul + add; a1 = a1 * mul + add; a2 = a2 * mul + add; a3 = a3 * mul + add;
+            a4 = a4 * mul + add; a5 = a5 * mul + add; a6 = a6 * mul + add; a7 = a7 * mul + add;
+        }
+        Sink = Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+        return 8L * 4 * iterations;
     }
 
     private static long Burst512(int iterations)
