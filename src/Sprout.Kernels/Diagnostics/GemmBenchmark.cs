@@ -85,10 +85,11 @@ public static class GemmBenchmark
 
     /// <summary>
     /// Times C = A·B for n×n×n on <paramref name="threads"/> threads (sets <see cref="Parallelism.Threads"/> for the
-    /// duration): one warm-up call, then <paramref name="reps"/> timed calls (at least 3, more for small n
-    /// so each size takes roughly the same time); reports the best. <paramref name="peakGflops"/>, when known, fills the fraction.
+    /// duration): one warm-up call, then at least <paramref name="reps"/> timed calls (more for n below 2048, up to 200, so
+    /// each size takes a similar time); reports the best, since on a shared machine slower calls measure the
+    /// interference, not the kernel. <paramref name="peakGflops"/>, when known, fills the fraction.
     /// </summary>
-    public static GemmResult Measure(int n, int threads, int reps = 5, double peakGflops = double.NaN)
+    public static GemmResult Measure(int n, int threads, int reps = 8, double peakGflops = double.NaN)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         var a = new float[n * n];
@@ -103,7 +104,7 @@ public static class GemmBenchmark
         {
             Gemm.Multiply(a, b, c, n, n, n);
             double flop = 2.0 * n * n * n;
-            int runs = Math.Max(3, Math.Min(reps * (int)Math.Ceiling(8.6e9 / flop), 200));
+            int runs = Math.Max(reps, Math.Min(reps * (int)Math.Ceiling(8.6e9 / flop), 200));
             double best = double.MaxValue;
             for (int r = 0; r < runs; r++)
             {
