@@ -18,14 +18,19 @@ public sealed record GemmResult(
     [property: JsonPropertyName("fraction_of_peak")] double FractionOfPeak,
     [property: JsonPropertyName("seconds")] double Seconds);
 
-/// <summary>The `sprout bench gemm` report: peak and one result per size.</summary>
+/// <summary>
+/// The `sprout bench gemm` report: peak and one result per size. <see cref="LoadAverage"/> is the 1-minute
+/// load average when the run ended (Linux only, else null): above the core count, other processes shared the
+/// cores, and long calls (n = 2048) suffer from it more than the short rounds of the peak measurement.
+/// </summary>
 public sealed record GemmReport(
     [property: JsonPropertyName("peak_gflops")] double PeakGflops,
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("kernel")] string Kernel,
+    [property: JsonPropertyName("load_average")] double? LoadAverage,
     [property: JsonPropertyName("results")] IReadOnlyList<GemmResult> Results)
 {
-    /// <summary>{"peak_gflops": x, "threads": t, "kernel": "...", "results": [{"n": 512, "gflops": y, "fraction_of_peak": z, "seconds": s}, …]}.</summary>
+    /// <summary>{"peak_gflops": x, "threads": t, "kernel": "...", "load_average": l, "results": [{"n": 512, "gflops": y, "fraction_of_peak": z, "seconds": s}, …]}.</summary>
     public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = indented });
 }
 
@@ -130,7 +135,21 @@ public static class GemmBenchmark
         double peak = MeasureFmaPeakGflops(threads, peakDuration ?? TimeSpan.FromSeconds(0.5));
         var results = new List<GemmResult>();
         foreach (int n in sizes ?? DefaultSizes) results.Add(Measure(n, threads, peakGflops: peak));
-        return new GemmReport(peak, threads, Gemm.KernelName, results);
+        return new GemmReport(peak, threads, Gemm.KernelName, ReadLoadAverage(), results);
+    }
+
+    private static double? ReadLoadAverage()
+    {
+        try
+        {
+            if (!File.Exists("/proc/loadavg")) return null;
+            string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.TryParse(first, System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Runs <paramref name="iterations"/> rounds of independent FMAs (widest accelerated vectors); returns lane-FMAs.</summary>
