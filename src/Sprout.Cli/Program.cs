@@ -1,1 +1,2 @@
-return 0;
+// The sprout executable: everything happens in SproutCli so tests can run the same code in-process.
+return Sprout.Cli.SproutCli.RunConsole(args);

@@ -26,6 +26,20 @@ public sealed class Rng
     /// <summary>A new generator seeded from this one's next output (advances this generator once).</summary>
     public Rng Fork() => new(NextUInt64());
 
+    /// <summary>The full generator state (for checkpoints): restoring it with <see cref="SetState"/> resumes the exact stream.</summary>
+    public RngState GetState() => new(_s0, _s1, _s2, _s3, _hasSpare ? BitConverter.SingleToUInt32Bits(_spareNormal) : 0, _hasSpare);
+
+    /// <summary>Restores a state captured by <see cref="GetState"/>.</summary>
+    /// <exception cref="ArgumentException">The state is all zeros, which xoshiro cannot leave (it was not produced by GetState).</exception>
+    public void SetState(RngState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+            throw new ArgumentException("An all-zero RNG state is invalid; use a state returned by GetState.", nameof(state));
+        (_s0, _s1, _s2, _s3) = (state.S0, state.S1, state.S2, state.S3);
+        _hasSpare = state.HasSpareNormal;
+        _spareNormal = BitConverter.UInt32BitsToSingle(state.SpareNormalBits);
+    }
+
     /// <summary>FNV-1a 64-bit hash of a string: stable across processes and runtimes.</summary>
     public static ulong StableHash(string text)
     {
@@ -141,3 +155,6 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 }
+
+/// <summary>A snapshot of an <see cref="Rng"/>: the four xoshiro words and the cached normal sample.</summary>
+public readonly record struct RngState(ulong S0, ulong S1, ulong S2, ulong S3, uint SpareNormalBits, bool HasSpareNormal);

@@ -1,0 +1,91 @@
+// Sparse benchmarks until the sprout CLI hosts them (`sprout bench scale` will call the same library code):
+//   scale [--widths 1000,...] [--steps N] [--batch B] [--out dir]  width sweep at fan-in 20 (ScaleBenchmark)
+//   mlp4096 [--density 0.02] [--dense-steps N]                    784-4096-4096-10 ERK sparse epoch vs dense (slice, scaled)
+//   lenet [--density 0.05] [--epochs E]                           LeNet-300-100 static sparse vs dense: epoch time and accuracy
+// All comparisons are made within one process run, as ratios.
+using System.Globalization;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Nn;
+using Sprout.Nn.Optim;
+using Sprout.Sparse.Allocation;
+using Sprout.Training.Sparsity;
+
+string Opt(string name, string def)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : def;
+}
+var ci = CultureInfo.InvariantCulture;
+var mnist = DatasetRegistry.Load("mnist");
+DataLoader Loader(Dataset d, bool shuffle) => new(d, new DataLoaderOptions { BatchSize = 128, Shuffle = shuffle, Seed = 1, DropLast = shuffle, Flatten = true });
+string cmd = args.Length > 0 ? args[0] : "";
+switch (cmd)
+{
+    case "scale":
+    {
+        var widths = Opt("--widths", "1000,3000,10000,30000,100000,300000,500000").Split(',').Select(s => int.Parse(s, ci)).ToArray();
+        int steps = int.Parse(Opt("--steps", "20"), ci), batch = int.Parse(Opt("--batch", "128"), ci);
+        string outDir = Opt("--out", "docs");
+        var results = ScaleBenchmark.Run(mnist.Train, widths, 20, steps, batch, Console.Out);
+        Console.WriteLine(string.Create(ci, $"log-log slope of ms/step vs W: {ScaleBenchmark.Slope(results):0.###}"));
+        File.WriteAllText(Path.Combine(outDir, "bench-scale.csv"), ScaleBenchmark.ToCsv(results));
+        File.WriteAllText(Path.Combine(outDir, "bench-scale.svg"), ScaleBenchmark.ToSvg(results));
+        break;
+    }
+    case "mlp4096":
+    {
+        double density = double.Parse(Opt("--density", "0.02"), ci);
+        int denseSteps = int.Parse(Opt("--dense-steps", "30"), ci);
+        var loader = Loader(mnist.Train, true);
+        var sparse = SparseMlpBuilder.Build(784, [4096, 4096], 10, new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr);
+        var driver = new SparseTrainingDriver(sparse, null, null);
+        Console.Write(driver.LayerTable());
+        var sOpt = new Sgd(sparse.NamedParameters(), 0.05f, momentum: 0.9f);
+        var tape = new Tape();
+        SparseEpochLoop.TrainEpoch(sparse, loader, sOpt, tape, driver, 0, maxBatches: 40); // warm-up: long enough for tiered JIT to reach optimized code
+        var (sl, st, sn) = SparseEpochLoop.TrainEpoch(sparse, loader, sOpt, tape, driver, 1);
+        var dense = Models.Mlp(784, [4096, 4096], 10, new Rng(1));
+        var dOpt = new Sgd(dense.NamedParameters(), 0.05f, momentum: 0.9f);
+        SparseEpochLoop.TrainEpoch(dense, loader, dOpt, tape, null, 0, maxBatches: 10);
+        var (_, dt, dn) = SparseEpochLoop.TrainEpoch(dense, loader, dOpt, tape, null, 1, maxBatches: denseSteps);
+        double denseEpoch = dt.TotalSeconds / dn * loader.BatchesPerEpoch;
+        Console.WriteLine(string.Create(ci, $"sparse ERK {density}: epoch {st.TotalSeconds:0.00} s ({sn} steps, loss {sl:0.###}), FLOPs vs dense {driver.Flops.RelativeToDense:0.####}"));
+        Console.WriteLine(string.Create(ci, $"dense: {dt.TotalSeconds / dn * 1000:0.0} ms/step over {dn} steps → epoch ≈ {denseEpoch:0.0} s"));
+        Console.WriteLine(string.Create(ci, $"speedup (dense epoch / sparse epoch): {denseEpoch / st.TotalSeconds:0.0}x"));
+        Console.WriteLine(string.Create(ci, $"sparse test accuracy after 1 epoch: {SparseEpochLoop.Accuracy(sparse, Loader(mnist.Test, false), tape):0.####}"));
+        break;
+    }
+    case "lenet":
+    {
+        double density = double.Parse(Opt("--density", "0.05"), ci);
+        int epochs = int.Parse(Opt("--epochs", "5"), ci);
+        var tape = new Tape();
+        foreach (var (name, model) in new (string, Module)[]
+        {
+            ("static-sparse", SparseMlpBuilder.Build(784, [300, 100], 10, new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr)),
+            ("dense", Models.Mlp(784, [300, 100], 10, new Rng(1))),
+        })
+        {
+            var loader = Loader(mnist.Train, true);
+            var opt = new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f);
+            var driver = new SparseTrainingDriver(model, null, null);
+            if (name != "dense") Console.Write(driver.LayerTable());
+            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 40); // warm-up: long enough for tiered JIT to reach optimized code
+            var times = new List<double>();
+            for (int e = 1; e <= epochs; e++)
+            {
+                var (loss, t, _) = SparseEpochLoop.TrainEpoch(model, loader, opt, tape, driver, e);
+                times.Add(t.TotalSeconds);
+                Console.WriteLine(string.Create(ci, $"{name} epoch {e}: {t.TotalSeconds:0.000} s, loss {loss:0.####}"));
+            }
+            double acc = SparseEpochLoop.Accuracy(model, Loader(mnist.Test, false), tape);
+            Console.WriteLine(string.Create(ci, $"{name}: median epoch {times.Order().ElementAt(times.Count / 2):0.000} s, test accuracy {acc:0.####}, FLOPs vs dense {driver.Flops.RelativeToDense:0.####}"));
+        }
+        break;
+    }
+    default:
+        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet [options] (see the header of Program.cs)");
+        return 2;
+}
+return 0;

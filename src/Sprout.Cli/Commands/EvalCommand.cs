@@ -1,0 +1,75 @@
+// EvalCommand: `sprout eval --checkpoint FILE`: rebuilds the model a checkpoint was trained with (from
+// the settings it stores; --model/--data/... override them, e.g. for a foreign file) and reports test
+// loss and accuracy, as text or as one JSON object with --json.
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Sprout.Cli.Config;
+using Sprout.Cli.Methods;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Training;
+using Sprout.Training.Checkpoints;
+
+namespace Sprout.Cli.Commands;
+
+/// <summary>Builds the `eval` command.</summary>
+public static class EvalCommand
+{
+    private static readonly string[] OverridableKeys = ["data", "data-dir", "model", "method", "normalize"];
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("eval", "Evaluate a checkpoint on a dataset's test split.");
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Checkpoint file (.safetensors)", HelpName = "FILE", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        command.Add(checkpoint);
+        command.Add(json);
+        var options = SettingOptions.Add(command, SettingsTable.All.Where(s => OverridableKeys.Contains(s.Key)));
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(checkpoint)!;
+            var info = Checkpoint.ReadInfo(path);
+            var settings = new TrainSettings();
+            if (info[TrainCommand.ConfigMetadataKey] is string saved)
+                ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(path)}", settings);
+            SettingOptions.ApplyGiven(parse, options, settings);
+
+            var method = MethodRegistry.Get(settings.Method);
+            Models.ModelRegistry.Validate(settings.Model);
+            if (!DatasetRegistry.IsKnown(settings.Data))
+                throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");
+            var splits = DatasetRegistry.Load(settings.Data, new DataOptions
+            {
+                DataDirectory = settings.DataDir,
+                Normalization = settings.Normalize switch { "none" => NormalizationMode.None, "train" => NormalizationMode.TrainStatistics, _ => NormalizationMode.Published },
+            });
+            var model = method.BuildModel(settings, splits.Test.SampleSize, splits.Test.ClassCount, new Rng(0));
+            Checkpoint.LoadModel(path, model);
+            var result = new Evaluator(model).Evaluate(new DataLoaderSource(splits.Test, TrainRunner.EvalBatchSize, shuffle: false));
+
+            if (parse.GetValue(json))
+            {
+                context.Output.WriteLine(new JsonObject
+                {
+                    ["checkpoint"] = path,
+                    ["dataset"] = settings.Data,
+                    ["model"] = settings.Model,
+                    ["split"] = "test",
+                    ["samples"] = result.Samples,
+                    ["accuracy"] = result.Accuracy,
+                    ["loss"] = result.Loss,
+                    ["epoch"] = info.Epoch,
+                }.ToJsonString());
+            }
+            else
+            {
+                context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{settings.Data} test: accuracy {100 * result.Accuracy:F2}%, loss {result.Loss:F4} ({result.Samples} samples; {settings.Model}, epoch {info.Epoch})"));
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

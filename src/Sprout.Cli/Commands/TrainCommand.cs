@@ -1,0 +1,43 @@
+// TrainCommand: `sprout train`. Declares one option per SettingsTable key (all parsed by the table, so a
+// flag and a YAML key give identical errors) plus --config and --resume, and resolves the layers:
+// defaults < resumed checkpoint's settings < --config file < flags given on the command line.
+using System.CommandLine;
+using Sprout.Cli.Config;
+using Sprout.Training.Checkpoints;
+
+namespace Sprout.Cli.Commands;
+
+/// <summary>Builds the `train` command.</summary>
+public static class TrainCommand
+{
+    /// <summary>Metadata key under which checkpoints store the run's resolved config.yaml.</summary>
+    public const string ConfigMetadataKey = "sprout.config";
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("train", "Train a model and write runs/<name>/ (metrics.jsonl, summary.json, config.yaml, train.log, checkpoints).");
+        var config = new Option<string?>("--config") { Description = "YAML file with the same keys as these flags (flags override it)", HelpName = "FILE" };
+        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint (e.g. runs/<name>/last.safetensors)", HelpName = "CHECKPOINT" };
+        command.Add(config);
+        command.Add(resume);
+        var options = SettingOptions.Add(command, SettingsTable.All);
+        command.SetAction((parse, cancellation) =>
+        {
+            string? resumePath = parse.GetValue(resume);
+            var settings = Resolve(parse, options, parse.GetValue(config), resumePath);
+            return Task.FromResult(new TrainRunner(context).Run(settings, resumePath, cancellation));
+        });
+        return command;
+    }
+
+    private static TrainSettings Resolve(ParseResult parse, IReadOnlyList<(Setting, Option<string[]>)> options, string? configPath, string? resumePath)
+    {
+        var settings = new TrainSettings();
+        if (resumePath is not null && Checkpoint.ReadInfo(resumePath)[ConfigMetadataKey] is string saved)
+            ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(resumePath)}", settings);
+        if (configPath is not null) ConfigFile.Apply(configPath, settings);
+        SettingOptions.ApplyGiven(parse, options, settings);
+        return settings;
+    }
+}

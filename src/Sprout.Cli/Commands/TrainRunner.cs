@@ -1,0 +1,240 @@
+// TrainRunner: what `sprout train` does once its settings are resolved: validate, prepare the run
+// directory, load data, build model/optimizer/schedule through the registries, attach the run's
+// callbacks (metrics, checkpoints, the method's own), train with a console display, and write
+// summary.json, also when training stops on a NaN loss (exit 3) or Ctrl+C (exit 130).
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Sprout.Cli.Config;
+using Sprout.Cli.Display;
+using Sprout.Cli.Methods;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Nn;
+using Sprout.Training;
+using Sprout.Training.Checkpoints;
+using Sprout.Training.Progress;
+using Sprout.Training.Runs;
+
+namespace Sprout.Cli.Commands;
+
+/// <summary>Runs one training job from resolved settings.</summary>
+public sealed class TrainRunner(CliContext context)
+{
+    /// <summary>Batch size used for evaluation passes (larger batches are faster and do not change results' meaning).</summary>
+    public const int EvalBatchSize = 1000;
+
+    /// <summary>Trains; returns the exit code.</summary>
+    /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
+    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation)
+    {
+        var method = MethodRegistry.Get(s.Method).ForRun();
+        TrainingSetup.Validate(s);
+        method.Validate(s);
+        Models.ModelRegistry.Validate(s.Model);
+        if (!DatasetRegistry.IsKnown(s.Data))
+            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        if (resumePath is not null && !method.SupportsResume)
+            throw new UsageException($"--method {method.Name} changes the topology during training, which checkpoints do not store yet; start a new run instead of --resume.");
+        CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
+        if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
+            throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
+
+        TrainingSetup.ApplyThreads(s.Threads);
+        var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
+        var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
+        var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
+            s.Augment ? Augmentation.Cifar : null);
+        var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
+        var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
+
+        var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
+        var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),
+            TrainingSetup.Options(s));
+        if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
+
+        var run = OpenRunDirectory(s, resumePath, resumeInfo);
+        string configYaml = ConfigFile.ToYaml(s);
+        run.WriteText(RunDirectory.ConfigFile, configYaml);
+        using var log = run.OpenLog();
+        string header = Header(s, splits, train, validation, model);
+        log.WriteLine($"# {DateTime.Now:yyyy-MM-dd HH:mm:ss}  sprout {string.Join(' ', context.Arguments)}");
+        log.WriteLine(header);
+        if (resumePath is not null) log.WriteLine($"resumed from {resumePath} after epoch {trainer.CompletedEpochs}");
+
+        foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
+        trainer.Callbacks.Add(new MetricsCallback(run));
+        var metadata = new Dictionary<string, string>
+        {
+            [TrainCommand.ConfigMetadataKey] = configYaml,
+            ["sprout.dataset"] = s.Data,
+            ["sprout.model"] = s.Model,
+            ["sprout.method"] = s.Method,
+            ["sprout.seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
+        };
+        var checkpoints = new CheckpointCallback(run, metadata, resumeInfo is null ? double.NegativeInfinity : CheckpointCallback.BestAccuracyOf(resumeInfo));
+        trainer.Callbacks.Add(checkpoints);
+
+        bool interactive = context.IsTerminal && !s.Plain;
+        IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
+        WriteLine(console, header);
+        WriteLine(console, $"run: {run.FullPath}");
+        if (method.LayerTable() is string table)
+        {
+            log.Write(table);
+            WriteLine(console, table.TrimEnd());
+        }
+        var logReporter = new PlainProgressReporter(log);
+
+        string status = "completed";
+        int exitCode = ExitCodes.Ok;
+        try
+        {
+            if (console is not null)
+            {
+                var spectre = new SpectreProgressReporter(console);
+                trainer.Progress = new CompositeProgressReporter(spectre, logReporter);
+                spectre.Run(() => trainer.Fit(trainBatches, testBatches, s.Epochs, validationBatches, cancellation));
+            }
+            else
+            {
+                trainer.Progress = new CompositeProgressReporter(new PlainProgressReporter(context.Output), logReporter);
+                trainer.Fit(trainBatches, testBatches, s.Epochs, validationBatches, cancellation);
+            }
+        }
+        catch (NonFiniteLossException e)
+        {
+            status = "non_finite_loss";
+            exitCode = ExitCodes.NonFiniteLoss;
+            string kept = File.Exists(run.PathOf(RunDirectory.LastCheckpointFile))
+                ? $"the last good checkpoint is {run.PathOf(RunDirectory.LastCheckpointFile)}"
+                : "no epoch finished, so there is no checkpoint";
+            string message = $"{e.Message} Training stopped; {kept}. Try a lower --lr (was {s.Lr!.Value.ToString(CultureInfo.InvariantCulture)}).";
+            log.WriteLine("error: " + message);
+            context.Error.WriteLine("error: " + message);
+        }
+        catch (OperationCanceledException)
+        {
+            status = "cancelled";
+            exitCode = ExitCodes.Cancelled;
+            log.WriteLine("interrupted");
+            context.Error.WriteLine($"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {run.PathOf(RunDirectory.LastCheckpointFile)}");
+        }
+
+        var summary = Summarize(s, method, model, run, status);
+        run.WriteSummary(summary);
+        if (exitCode == ExitCodes.Ok)
+        {
+            string done = string.Create(CultureInfo.InvariantCulture,
+                $"done: test accuracy {100 * summary.TestAccuracy:F2}% (best {100 * summary.BestTestAccuracy:F2}% at epoch {summary.BestEpoch}), " +
+                $"{summary.TrainSeconds:F1} s training, median epoch {summary.EpochSecondsMedian:F2} s");
+            log.WriteLine(done);
+            WriteLine(console, done);
+            WriteLine(console, $"results: {run.PathOf(RunDirectory.SummaryFile)}");
+        }
+        return exitCode;
+    }
+
+    private void WriteLine(IAnsiConsole? console, string text)
+    {
+        if (console is null) context.Output.WriteLine(text);
+        else console.MarkupLine(Markup.Escape(text));
+    }
+
+    /// <summary>Maps --normalize onto the data layer's mode (also used by methods that score on a data batch).</summary>
+    internal static NormalizationMode Normalization(string name) => name switch
+    {
+        "none" => NormalizationMode.None,
+        "train" => NormalizationMode.TrainStatistics,
+        _ => NormalizationMode.Published,
+    };
+
+    private static RunDirectory OpenRunDirectory(TrainSettings s, string? resumePath, CheckpointInfo? resumeInfo)
+    {
+        try
+        {
+            // Resuming continues the checkpoint's own run folder unless another folder is named.
+            string? resumeDir = resumePath is null ? null : Path.GetDirectoryName(Path.GetFullPath(resumePath));
+            bool sameFolder = s.Out is not null && resumeDir is not null && Path.GetFullPath(s.Out).TrimEnd('/') == resumeDir.TrimEnd('/');
+            if (resumeDir is not null && resumeInfo is not null && s.Name is null && (s.Out is null || sameFolder))
+                return RunDirectory.Continue(resumeDir, resumeInfo.Epoch);
+            if (s.Out is not null) return RunDirectory.Create(s.Out, s.Overwrite);
+            if (s.Name is not null)
+            {
+                if (s.Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || s.Name is "." or "..")
+                    throw new UsageException($"--name '{s.Name}' is not a valid folder name; use --out for a path.");
+                return RunDirectory.Create(Path.Combine("runs", s.Name), s.Overwrite);
+            }
+            // Default names carry a timestamp; two runs in the same second get -2, -3, … instead of an error.
+            string name = RunDirectory.DefaultName(s.Data, s.Model, s.Method, DateTime.Now);
+            for (int i = 2; ; i++)
+            {
+                string path = Path.Combine("runs", i == 2 ? name : $"{name}-{i - 1}");
+                if (!Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any()) return RunDirectory.Create(path, overwrite: false);
+            }
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new UsageException(e.Message, e);
+        }
+    }
+
+    private static string Header(TrainSettings s, DatasetSplits splits, Dataset train, Dataset? validation, Module model)
+    {
+        long parameters = model.NamedParameters().Sum(p => (long)p.Tensor.Size);
+        string split = validation is null ? $"{train.Count} train / {splits.Test.Count} test" : $"{train.Count} train / {validation.Count} val / {splits.Test.Count} test";
+        string optimizer = s.Optimizer == "sgd"
+            ? $"sgd lr {Num(s.Lr!.Value)} momentum {Num(s.Momentum)}{(s.Nesterov && s.Momentum > 0 ? " nesterov" : "")}"
+            : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
+        return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
+               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize} | {s.Epochs} epochs | seed {s.Seed}";
+    }
+
+    private static double Number(JsonElement line, string name) =>
+        line.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
+
+    private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+
+    private static RunSummary Summarize(TrainSettings s, TrainingMethod method, Module model, RunDirectory run, string status)
+    {
+        // Read back metrics.jsonl so a resumed run's summary covers the epochs of earlier processes too.
+        var epochs = new List<(int Epoch, double Accuracy, double Loss, double Seconds)>();
+        string metricsPath = run.PathOf(RunDirectory.MetricsFile);
+        if (File.Exists(metricsPath))
+            foreach (string line in File.ReadLines(metricsPath))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                using var doc = JsonDocument.Parse(line);
+                var r = doc.RootElement;
+                epochs.Add((r.GetProperty("epoch").GetInt32(), Number(r, "test_accuracy"), Number(r, "test_loss"), Number(r, "seconds")));
+            }
+        var best = epochs.Count == 0 ? default : epochs.MaxBy(e => e.Accuracy);
+        long total = 0, nonzero = 0;
+        foreach (var (_, t) in model.NamedParameters())
+        {
+            total += t.Size;
+            foreach (float v in t.Data) if (v != 0f) nonzero++;
+        }
+        return new RunSummary
+        {
+            Dataset = s.Data,
+            Model = s.Model,
+            Method = s.Method,
+            Density = method.Density(s),
+            Epochs = epochs.Count == 0 ? 0 : epochs[^1].Epoch,
+            TestAccuracy = epochs.Count == 0 ? double.NaN : epochs[^1].Accuracy,
+            TestLoss = epochs.Count == 0 ? double.NaN : epochs[^1].Loss,
+            BestTestAccuracy = epochs.Count == 0 ? double.NaN : best.Accuracy,
+            BestEpoch = best.Epoch,
+            TrainSeconds = epochs.Sum(e => e.Seconds),
+            EpochSecondsMedian = RunSummary.Median(epochs.Select(e => e.Seconds).ToList()),
+            ParamsTotal = total,
+            ParamsNonzero = nonzero,
+            Seed = s.Seed,
+            Version = Checkpoint.Version,
+            Status = status,
+            Config = ConfigFile.ToJson(s),
+            Sparsity = method.Summary(),
+        };
+    }
+}

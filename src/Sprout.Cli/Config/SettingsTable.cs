@@ -1,0 +1,90 @@
+// SettingsTable: the list of `sprout train` keys. Adding a setting (e.g. a sparse method's --density) is
+// one line here plus a property on TrainSettings; flags, YAML keys, config.yaml and summary.json's
+// "config" all come from this list.
+namespace Sprout.Cli.Config;
+
+/// <summary>All keys `sprout train` accepts, in help order.</summary>
+public static class SettingsTable
+{
+    /// <summary>Optimizer names.</summary>
+    public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
+
+    /// <summary>Learning-rate schedule names.</summary>
+    public static readonly string[] Schedules = ["constant", "step", "multistep", "cosine"];
+
+    /// <summary>Input normalization names.</summary>
+    public static readonly string[] Normalizations = ["none", "train", "published"];
+
+    /// <summary>Layer-wise density distributions.</summary>
+    public static readonly string[] Distributions = ["uniform", "er", "erk"];
+
+    /// <summary>Sparse layer implementations.</summary>
+    public static readonly string[] LayerKinds = ["csr", "masked"];
+
+    /// <summary>Drop-fraction decays.</summary>
+    public static readonly string[] Decays = ["cosine", "linear", "constant"];
+
+    /// <summary>The settings.</summary>
+    public static readonly IReadOnlyList<Setting> All =
+    [
+        Setting.Text("data", "Dataset name (see `sprout data list`)", "NAME", s => s.Data, (s, v) => s.Data = v!),
+        Setting.Text("data-dir", "Directory with the dataset files (default: $SPROUT_DATA, ./data, or shared/data above)", "DIR",
+            s => s.DataDir, (s, v) => s.DataDir = v, nullable: true),
+        Setting.Text("model", "Model spec, e.g. mlp:300,100 (hidden sizes; inputs and classes come from the dataset)", "SPEC",
+            s => s.Model, (s, v) => s.Model = v!),
+        Setting.Text("method", "Training method (dense)", "NAME", s => s.Method, (s, v) => s.Method = v!.ToLowerInvariant()),
+        Setting.Number("density", "Sparse methods: overall density, the kept fraction of weights", 0, 1, s => s.Density, (s, v) => s.Density = v,
+            minExclusive: true),
+        Setting.Choice("distribution", "Sparse methods: layer-wise density distribution", Distributions, s => s.Distribution, (s, v) => s.Distribution = v),
+        Setting.Choice("layer-kind", "Sparse methods: csr (always-sparse) or masked (dense weights x mask)", LayerKinds, s => s.LayerKind, (s, v) => s.LayerKind = v),
+        Setting.Int("update-every", "Dynamic methods: steps between topology updates", 1, s => s.UpdateEvery, (s, v) => s.UpdateEvery = v),
+        Setting.Number("end-fraction", "Dynamic methods: fraction of training after which the topology stops changing", 0, 1,
+            s => s.EndFraction, (s, v) => s.EndFraction = v),
+        Setting.Number("drop-fraction", "Dynamic methods: initial fraction of connections replaced per update", 0, 1,
+            s => s.DropFraction, (s, v) => s.DropFraction = v),
+        Setting.Choice("decay", "Dynamic methods: decay of the drop fraction", Decays, s => s.Decay, (s, v) => s.Decay = v),
+        Setting.Int("epochs", "Passes over the training set", 1, s => s.Epochs, (s, v) => s.Epochs = v),
+        Setting.Int("batch-size", "Samples per step", 1, s => s.BatchSize, (s, v) => s.BatchSize = v),
+        Setting.OptionalNumber("lr", "Peak learning rate (default: 0.1 for sgd, 0.001 for adam/adamw)", 0, s => s.Lr, (s, v) => s.Lr = v,
+            minExclusive: true),
+        Setting.Choice("optimizer", "Optimizer", Optimizers, s => s.Optimizer, (s, v) => s.Optimizer = v),
+        Setting.Number("momentum", "SGD momentum", 0, 1, s => s.Momentum, (s, v) => s.Momentum = v, maxExclusive: true),
+        Setting.Bool("nesterov", "Nesterov momentum for SGD", s => s.Nesterov, (s, v) => s.Nesterov = v),
+        Setting.OptionalNumber("weight-decay", "Weight decay (default: 5e-4 for sgd, 0 for adam, 0.01 for adamw)", 0,
+            s => s.WeightDecay, (s, v) => s.WeightDecay = v),
+        Setting.Choice("schedule", "Learning-rate schedule", Schedules, s => s.Schedule, (s, v) => s.Schedule = v),
+        Setting.IntList("milestones", "Epochs at which multistep decays the rate (default: 50%,75% of the run)",
+            s => s.Milestones, (s, v) => s.Milestones = v),
+        Setting.Number("gamma", "Decay factor of step/multistep", 0, 1, s => s.Gamma, (s, v) => s.Gamma = v, minExclusive: true),
+        Setting.OptionalInt("step-size", "Epochs between decays of the step schedule (default: a third of the run)", 1,
+            s => s.StepSize, (s, v) => s.StepSize = v),
+        Setting.Number("warmup-epochs", "Epochs of linear learning-rate warmup", 0, double.PositiveInfinity,
+            s => s.WarmupEpochs, (s, v) => s.WarmupEpochs = v),
+        Setting.Number("label-smoothing", "Label smoothing of the loss", 0, 1, s => s.LabelSmoothing, (s, v) => s.LabelSmoothing = v,
+            maxExclusive: true),
+        Setting.Number("clip-norm", "Clip the gradient norm to this value (0 = off)", 0, double.PositiveInfinity,
+            s => s.ClipNorm, (s, v) => s.ClipNorm = v),
+        Setting.Number("validation", "Fraction of the training split held out for validation", 0, 1, s => s.Validation,
+            (s, v) => s.Validation = v, maxExclusive: true),
+        Setting.Choice("normalize", "Input normalization", Normalizations, s => s.Normalize, (s, v) => s.Normalize = v),
+        Setting.Bool("augment", "Random crops (padding 4) and horizontal flips of training images", s => s.Augment, (s, v) => s.Augment = v),
+        Setting.UInt64("seed", "Random seed (initialization, shuffling)", s => s.Seed, (s, v) => s.Seed = v),
+        Setting.Int("threads", "Compute threads (0 = all cores)", 0, s => s.Threads, (s, v) => s.Threads = v),
+        Setting.Text("out", "Run directory (default: runs/<name>)", "DIR", s => s.Out, (s, v) => s.Out = v, reproducible: false, nullable: true),
+        Setting.Text("name", "Run name under runs/ (default: <data>-<model>-<method>-<time>)", "NAME",
+            s => s.Name, (s, v) => s.Name = v, reproducible: false, nullable: true),
+        Setting.Bool("overwrite", "Replace an existing run directory", s => s.Overwrite, (s, v) => s.Overwrite = v, reproducible: false),
+        Setting.Bool("plain", "Plain line logs instead of progress bars", s => s.Plain, (s, v) => s.Plain = v, reproducible: false),
+    ];
+
+    /// <summary>The setting with this key, or null.</summary>
+    public static Setting? Find(string key)
+    {
+        foreach (var s in All)
+            if (s.Key == key) return s;
+        return null;
+    }
+
+    /// <summary>Comma-separated list of valid keys (for error messages).</summary>
+    public static string KeyList() => string.Join(", ", All.Select(s => s.Key));
+}

@@ -1,0 +1,92 @@
+// TrainSettings: every knob of `sprout train`, with the defaults a user gets when they pass nothing.
+// Values arrive from three layers (defaults < --config YAML < command-line flags; a resumed checkpoint's
+// settings sit between the defaults and the file). SettingsTable maps the kebab-case keys onto these
+// properties, and it is the only place that parses or validates them.
+namespace Sprout.Cli.Config;
+
+/// <summary>The resolved settings of a training run.</summary>
+public sealed class TrainSettings
+{
+    /// <summary>Dataset name (see `sprout data list`).</summary>
+    public string Data { get; set; } = "digits";
+    /// <summary>Directory holding dataset files; null = SPROUT_DATA, ./data, or a shared/data found above.</summary>
+    public string? DataDir { get; set; }
+    /// <summary>Model spec, e.g. "mlp:300,100".</summary>
+    public string Model { get; set; } = "mlp:300,100";
+    /// <summary>Training method ("dense" for now).</summary>
+    public string Method { get; set; } = "dense";
+    /// <summary>Number of passes over the training split.</summary>
+    public int Epochs { get; set; } = 20;
+    /// <summary>Samples per optimizer step.</summary>
+    public int BatchSize { get; set; } = 100;
+    /// <summary>Peak learning rate (before the schedule's factor); null = 0.1 for SGD, 0.001 for Adam/AdamW.</summary>
+    public double? Lr { get; set; }
+    /// <summary>sgd, adam or adamw.</summary>
+    public string Optimizer { get; set; } = "sgd";
+    /// <summary>SGD momentum (ignored by Adam/AdamW).</summary>
+    public double Momentum { get; set; } = 0.9;
+    /// <summary>Nesterov momentum for SGD.</summary>
+    public bool Nesterov { get; set; } = true;
+    /// <summary>L2 weight decay (decoupled for AdamW); null = 5e-4 for SGD, 0 for Adam, 0.01 for AdamW.</summary>
+    public double? WeightDecay { get; set; }
+    /// <summary>constant, step, multistep or cosine.</summary>
+    public string Schedule { get; set; } = "cosine";
+    /// <summary>Epochs at which multistep multiplies the rate by <see cref="Gamma"/>; null = 50% and 75% of the run.</summary>
+    public int[]? Milestones { get; set; }
+    /// <summary>Decay factor of step/multistep.</summary>
+    public double Gamma { get; set; } = 0.1;
+    /// <summary>Epochs between decays of the step schedule; null = a third of the run.</summary>
+    public int? StepSize { get; set; }
+    /// <summary>Epochs of linear warmup at the start.</summary>
+    public double WarmupEpochs { get; set; }
+    /// <summary>Label smoothing of the cross-entropy loss, in [0, 1).</summary>
+    public double LabelSmoothing { get; set; }
+    /// <summary>Gradient-norm clipping threshold; 0 = off.</summary>
+    public double ClipNorm { get; set; }
+    /// <summary>Fraction of the training split held out for validation (0 = none).</summary>
+    public double Validation { get; set; }
+    /// <summary>Input normalization: none, train (statistics of the train split) or published (standard constants).</summary>
+    public string Normalize { get; set; } = "published";
+    /// <summary>Random crops (padding 4) and horizontal flips of training images (for CIFAR).</summary>
+    public bool Augment { get; set; }
+    /// <summary>Seed of everything random (initialization, shuffling, dropout).</summary>
+    public ulong Seed { get; set; } = 42;
+    /// <summary>Compute threads; 0 = all cores.</summary>
+    public int Threads { get; set; }
+    /// <summary>Run directory; null = runs/&lt;name&gt;.</summary>
+    public string? Out { get; set; }
+    /// <summary>Run name under runs/; null = dataset-model-method-timestamp.</summary>
+    public string? Name { get; set; }
+    /// <summary>Replace an existing run directory.</summary>
+    public bool Overwrite { get; set; }
+    /// <summary>Plain line logs instead of progress bars.</summary>
+    public bool Plain { get; set; }
+
+    /// <summary>Sparse methods: overall density (kept fraction).</summary>
+    public double Density { get; set; } = 0.05;
+
+    /// <summary>Sparse methods: layer-wise density distribution (uniform, er, erk).</summary>
+    public string Distribution { get; set; } = "erk";
+
+    /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
+    public string LayerKind { get; set; } = "csr";
+
+    /// <summary>Dynamic methods: steps between topology updates (ΔT).</summary>
+    public int UpdateEvery { get; set; } = 100;
+
+    /// <summary>Dynamic methods: fraction of training after which the topology is frozen (T_end).</summary>
+    public double EndFraction { get; set; } = 0.75;
+
+    /// <summary>Dynamic methods: initial drop fraction α.</summary>
+    public double DropFraction { get; set; } = 0.3;
+
+    /// <summary>Dynamic methods: decay of the drop fraction (cosine, linear, constant).</summary>
+    public string Decay { get; set; } = "cosine";
+
+    /// <summary>Fills optimizer-dependent defaults (learning rate, weight decay) that were left unset.</summary>
+    public void ResolveDefaults()
+    {
+        Lr ??= Optimizer == "sgd" ? 0.1 : 1e-3;
+        WeightDecay ??= Optimizer switch { "sgd" => 5e-4, "adamw" => 0.01, _ => 0.0 };
+    }
+}

@@ -1,0 +1,125 @@
+// SparseMethod: every sparse --method of the topology work (static, set, rigl, snip, grasp, synflow, magnitude, gmp),
+// configured by the row MethodRegistry lists for it. It builds the sparse model (allocation → layers of --layer-kind,
+// or a pruning-at-init mask of a dense twin), the schedule from --update-every/--end-fraction/--drop-fraction/--decay,
+// and a SparsityCallback; summary.json gets per-layer density/nnz and FLOPs relative to dense.
+using System.Text.Json.Nodes;
+using Sprout.Cli.Commands;
+using Sprout.Cli.Config;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Nn;
+using Sprout.Sparse.Allocation;
+using Sprout.Sparse.Pruning;
+using Sprout.Sparse.Topology;
+using Sprout.Training;
+using Sprout.Training.Sparsity;
+
+namespace Sprout.Cli.Methods;
+
+/// <summary>A sparse training method: a topology updater, a pruning-at-init criterion, GMP, or static.</summary>
+public sealed class SparseMethod(string name, string description, Func<ITopologyUpdater>? updater = null, PruningCriterion? pruning = null, bool gmp = false)
+    : TrainingMethod
+{
+    private Module? _model;
+    private SparsityCallback? _callback;
+    private GradualMagnitudePruner? _gmp;
+
+    /// <inheritdoc/>
+    public override string Name => name;
+
+    /// <inheritdoc/>
+    public override string Description => description;
+
+    /// <inheritdoc/>
+    public override void Validate(TrainSettings s)
+    {
+        if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method {name}, got {s.Density}; use --method dense for a dense model.");
+        if (updater is not null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The registry's instance is shared; each run gets its own, since the model and counters are per run.</remarks>
+    public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp);
+
+    /// <inheritdoc/>
+    public override double Density(TrainSettings s) => s.Density;
+
+    /// <inheritdoc/>
+    /// <remarks>Fixed masks are rebuilt identically from the seed; changed topologies (SET, RigL, GMP) are not in checkpoints yet.</remarks>
+    public override bool SupportsResume => updater is null && !gmp;
+
+    /// <inheritdoc/>
+    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    {
+        var dense = base.BuildModel(s, inputs, classes, rng) as Sequential
+            ?? throw new UsageException($"--method {name} needs an MLP model (e.g. --model mlp:300,100).");
+        var linears = dense.Layers.OfType<Linear>().ToArray();
+        var shapes = linears.Select((l, i) => new LayerShape((1 + 2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture), l.OutFeatures, l.InFeatures)).ToArray();
+        var kind = s.LayerKind == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr;
+        if (gmp)
+        {
+            _model = dense;
+            return dense;
+        }
+        var distribution = s.Distribution switch { "uniform" => DensityDistribution.Uniform, "er" => DensityDistribution.ErdosRenyi, _ => DensityDistribution.ErdosRenyiKernel };
+        var densities = DensityAllocation.Allocate(shapes, new DensityAllocationOptions(s.Density, distribution));
+        if (pruning is null)
+        {
+            var hidden = linears[..^1].Select(l => l.OutFeatures).ToArray();
+            _model = SparseModels.Mlp(inputs, hidden, classes, densities, rng, kind);
+            return _model;
+        }
+        Tensor? x = null;
+        int[]? labels = null;
+        if (pruning is PruningCriterion.Snip or PruningCriterion.Grasp)
+        {
+            // One scoring batch from the training split, normalized as training will be.
+            var train = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = TrainRunner.Normalization(s.Normalize) }).Train;
+            var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = Math.Min(train.Count, Math.Max(s.BatchSize, 10 * classes)), Shuffle = true, Seed = s.Seed, Flatten = true });
+            loader.StartEpoch(0);
+            loader.MoveNext();
+            x = loader.Inputs;
+            labels = loader.Labels.ToArray();
+        }
+        var masks = PruneAtInit.Masks(dense, pruning.Value, s.Density, densities, x, labels, rng);
+        _model = SparseMlpBuilder.FromMasks(dense, masks, kind, rng);
+        return _model;
+    }
+
+    /// <inheritdoc/>
+    public override IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings s, int stepsPerEpoch)
+    {
+        int total = stepsPerEpoch * s.Epochs;
+        int end = Math.Max(1, (int)(s.EndFraction * total));
+        if (gmp)
+            _gmp = new GradualMagnitudePruner((Sequential)_model!, new GmpSchedule(0, 1 - s.Density, 0, s.UpdateEvery, Math.Max(1, end / s.UpdateEvery)));
+        var decay = s.Decay switch { "linear" => FractionDecay.Linear, "constant" => FractionDecay.Constant, _ => FractionDecay.Cosine };
+        var driver = new SparseTrainingDriver(_model!, updater?.Invoke(), updater is null ? null : new UpdateSchedule(s.UpdateEvery, end, (float)s.DropFraction, decay),
+            Rng.Derive(s.Seed, "topology").NextUInt64());
+        _callback = new SparsityCallback(driver, _gmp);
+        return [_callback];
+    }
+
+    /// <inheritdoc/>
+    public override string? LayerTable() => _callback?.Driver.LayerTable();
+
+    /// <inheritdoc/>
+    public override JsonObject? Summary()
+    {
+        if (_callback is null) return null;
+        var d = _callback.Driver;
+        var layers = new JsonArray();
+        foreach (var r in d.Layers())
+            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
+        if (_gmp is not null)
+            for (int i = 0; i < layers.Count; i++) layers[i]!["density"] = 1 - _gmp.SparsityOf(i);
+        return new JsonObject
+        {
+            ["layers"] = layers,
+            ["topology_updates"] = d.Updates,
+            ["train_macs"] = d.Flops.ExecutedMacs,
+            ["dense_train_macs"] = d.Flops.DenseMacs,
+            ["train_flops_relative_to_dense"] = d.Flops.RelativeToDense,
+        };
+    }
+}

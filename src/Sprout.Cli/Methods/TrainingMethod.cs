@@ -1,0 +1,50 @@
+// TrainingMethod: the CLI's extension point for --method. A method may build a different model for the
+// same --model spec (sparse layers instead of dense ones), check its own settings, and attach callbacks to
+// the trainer (topology updates after optimizer steps). Dense training overrides nothing.
+// To add a method: subclass this, add settings to SettingsTable if needed, and list it in MethodRegistry.
+using Sprout.Cli.Config;
+using Sprout.Cli.Models;
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Training;
+
+namespace Sprout.Cli.Methods;
+
+/// <summary>A way of training a model, selected with --method.</summary>
+public abstract class TrainingMethod
+{
+    /// <summary>Name used with --method.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>One line for help and `--method` errors.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>Checks method-specific settings before anything is loaded.</summary>
+    /// <exception cref="UsageException">A setting is invalid for this method.</exception>
+    public virtual void Validate(TrainSettings settings) { }
+
+    /// <summary>Target density reported in summary.json (1 for dense).</summary>
+    public virtual double Density(TrainSettings settings) => 1.0;
+
+    /// <summary>Builds the model; the default is the dense model of <see cref="ModelRegistry"/>.</summary>
+    public virtual Module BuildModel(TrainSettings settings, int inputs, int classes, Rng rng) =>
+        ModelRegistry.Build(settings.Model, inputs, classes, rng);
+
+    /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
+    public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];
+
+    /// <summary>The instance one training run uses: methods that keep per-run state (the model, counters) return a fresh copy.</summary>
+    public virtual TrainingMethod ForRun() => this;
+
+    /// <summary>
+    /// False when a checkpoint cannot restore this method's state (e.g. a topology changed during training, which
+    /// checkpoints do not store yet); --resume is then refused with a usage error instead of resuming wrongly.
+    /// </summary>
+    public virtual bool SupportsResume => true;
+
+    /// <summary>A per-layer table (shape, density, nnz) to print when training starts (null: none).</summary>
+    public virtual string? LayerTable() => null;
+
+    /// <summary>Entries for summary.json's "sparsity" object after training (null: none).</summary>
+    public virtual System.Text.Json.Nodes.JsonObject? Summary() => null;
+}

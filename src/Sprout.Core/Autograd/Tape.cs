@@ -1,0 +1,88 @@
+// Tape: reverse-mode autograd by recording. Ops called while a tape is recording rent their outputs from the
+// tape's pool and, when an input requires a gradient, record a node. Backward walks the nodes in reverse.
+// This is define-by-run like PyTorch, with llm.c's discipline: after the first step nothing is allocated.
+namespace Sprout.Core;
+
+/// <summary>
+/// Records operations for reverse-mode differentiation and owns the buffers of intermediate results.
+/// Tensors produced by ops are valid until <see cref="Reset"/>; read the loss before resetting.
+/// </summary>
+/// <example><code>
+/// using (tape.Record()) { loss = Functional.CrossEntropy(model.Forward(x), labels, n); }
+/// tape.Backward(loss); float value = loss[0]; optimizer.Step(); optimizer.ZeroGrad(); tape.Reset();
+/// </code></example>
+public sealed class Tape
+{
+    [ThreadStatic] private static Tape? _current;
+    [ThreadStatic] private static bool _gradDisabled;
+
+    private readonly List<Node> _nodes = new(256);
+    private readonly TensorPool _pool = new();
+
+    /// <summary>The tape recording on this thread, or null.</summary>
+    public static Tape? Current => _current;
+
+    /// <summary>True when ops on this thread should record gradient nodes.</summary>
+    public static bool GradEnabled => _current is not null && !_gradDisabled;
+
+    /// <summary>Number of nodes recorded since the last reset.</summary>
+    public int Count => _nodes.Count;
+
+    /// <summary>Makes this tape current on this thread until the returned scope is disposed.</summary>
+    public Scope Record() => new(this, gradDisabled: false);
+
+    /// <summary>
+    /// Makes this tape current for buffer reuse without recording gradients (evaluation), like torch.no_grad().
+    /// </summary>
+    public Scope Evaluate() => new(this, gradDisabled: true);
+
+    /// <summary>Output buffer for an op: from the current tape's pool, or a fresh tensor when no tape is active.</summary>
+    public static Tensor NewOutput(ReadOnlySpan<int> shape) => _current is null ? new Tensor(shape) : _current._pool.Rent(shape);
+
+    /// <summary>Records a node (called by <see cref="Node{TSelf}.Record"/>).</summary>
+    internal void Add(Node node) => _nodes.Add(node);
+
+    /// <summary>Backpropagates from a scalar (one-element) tensor: its gradient is seeded with 1.</summary>
+    /// <exception cref="ArgumentException">The tensor does not have exactly one element.</exception>
+    public void Backward(Tensor loss)
+    {
+        if (loss.Size != 1)
+            throw new ArgumentException($"Backward needs a scalar loss; got {loss}. Reduce it first (e.g. Functional.Mean).", nameof(loss));
+        if (!loss.RequiresGrad) return; // nothing upstream requires a gradient
+        loss.Grad[0] = 1f;
+        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+    }
+
+    /// <summary>Forgets the recorded nodes and hands every intermediate buffer back to the pool.</summary>
+    public void Reset()
+    {
+        foreach (var node in _nodes) node.Return();
+        _nodes.Clear();
+        _pool.ReturnAll();
+    }
+
+    /// <summary>Floats held by the intermediate-buffer pool (diagnostics).</summary>
+    public long PooledFloats => _pool.HeldFloats();
+
+    /// <summary>Restores the previous tape and grad mode when disposed. A struct, so `using` does not allocate.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly Tape? _previous;
+        private readonly bool _previousGradDisabled;
+
+        internal Scope(Tape tape, bool gradDisabled)
+        {
+            _previous = _current;
+            _previousGradDisabled = _gradDisabled;
+            _current = tape;
+            _gradDisabled = gradDisabled;
+        }
+
+        /// <summary>Restores the enclosing tape.</summary>
+        public void Dispose()
+        {
+            _current = _previous;
+            _gradDisabled = _previousGradDisabled;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+// IElementRemap: how per-element state follows a parameter whose elements were re-laid out. A sparse layer's
+// topology change re-orders and replaces its value array; optimizers apply the same change to their state
+// through this interface, so neither side needs to know the other.
+namespace Sprout.Core;
+
+/// <summary>Re-lays out a per-element state array to match a parameter's new element order.</summary>
+public interface IElementRemap
+{
+    /// <summary>Rewrites <paramref name="state"/> in place: kept elements move to their new index, new elements get 0.</summary>
+    void Remap(Span<float> state);
+}

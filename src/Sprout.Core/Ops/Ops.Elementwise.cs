@@ -1,0 +1,106 @@
+// Elementwise arithmetic on equal shapes (no broadcasting: a bias or scale that broadcasts has its own op),
+// and the reductions that turn a tensor into a scalar loss.
+using System.Numerics.Tensors;
+
+namespace Sprout.Core;
+
+public static partial class Ops
+{
+    /// <summary>c = a + b (same shape). Used by residual connections.</summary>
+    public static Tensor Add(Tensor a, Tensor b) => Binary(a, b, multiply: false);
+
+    /// <summary>c = a ⊙ b (same shape).</summary>
+    public static Tensor Mul(Tensor a, Tensor b) => Binary(a, b, multiply: true);
+
+    private static Tensor Binary(Tensor a, Tensor b, bool multiply)
+    {
+        if (!a.Shape.SequenceEqual(b.Shape))
+            throw new ArgumentException($"Elementwise ops need equal shapes; got {a} and {b}.");
+        var c = Tape.NewOutput(a.Shape);
+        if (multiply) TensorPrimitives.Multiply(a.Data, b.Data, c.Data);
+        else TensorPrimitives.Add(a.Data, b.Data, c.Data);
+        if (NeedsGrad(a, b))
+        {
+            var node = BinaryNode.Record(Tape.Current!);
+            (node.A, node.B, node.C, node.Multiply) = (a, b, c, multiply);
+            c.RequiresGrad = true;
+        }
+        return c;
+    }
+
+    private sealed class BinaryNode : Node<BinaryNode>
+    {
+        public Tensor A = null!, B = null!, C = null!;
+        public bool Multiply;
+
+        public override void Backward()
+        {
+            var dc = C.Grad;
+            if (Multiply)
+            {
+                if (A.RequiresGrad) TensorPrimitives.MultiplyAdd(dc, B.Data, A.Grad, A.Grad);
+                if (B.RequiresGrad) TensorPrimitives.MultiplyAdd(dc, A.Data, B.Grad, B.Grad);
+            }
+            else
+            {
+                if (A.RequiresGrad) TensorPrimitives.Add(A.Grad, dc, A.Grad);
+                if (B.RequiresGrad) TensorPrimitives.Add(B.Grad, dc, B.Grad);
+            }
+        }
+
+        protected override void Clear() => (A, B, C) = (null!, null!, null!);
+    }
+
+    /// <summary>c = s·a.</summary>
+    public static Tensor Scale(Tensor a, float s)
+    {
+        var c = Tape.NewOutput(a.Shape);
+        TensorPrimitives.Multiply(a.Data, s, c.Data);
+        if (NeedsGrad(a))
+        {
+            var node = ScaleNode.Record(Tape.Current!);
+            (node.A, node.C, node.S) = (a, c, s);
+            c.RequiresGrad = true;
+        }
+        return c;
+    }
+
+    private sealed class ScaleNode : Node<ScaleNode>
+    {
+        public Tensor A = null!, C = null!;
+        public float S;
+
+        public override void Backward() => TensorPrimitives.MultiplyAdd(C.Grad, S, A.Grad, A.Grad);
+
+        protected override void Clear() => (A, C) = (null!, null!);
+    }
+
+    /// <summary>Scalar Σ a (shape [1]).</summary>
+    public static Tensor Sum(Tensor a) => Reduce(a, 1f);
+
+    /// <summary>Scalar mean of a (shape [1]).</summary>
+    public static Tensor Mean(Tensor a) => Reduce(a, a.Size == 0 ? 0f : 1f / a.Size);
+
+    private static Tensor Reduce(Tensor a, float factor)
+    {
+        var c = Tape.NewOutput(ScalarShape);
+        c[0] = TensorPrimitives.Sum(a.Data) * factor;
+        if (NeedsGrad(a))
+        {
+            var node = ReduceNode.Record(Tape.Current!);
+            (node.A, node.C, node.Factor) = (a, c, factor);
+            c.RequiresGrad = true;
+        }
+        return c;
+    }
+
+    private sealed class ReduceNode : Node<ReduceNode>
+    {
+        public Tensor A = null!, C = null!;
+        public float Factor;
+
+        public override void Backward() => TensorPrimitives.Add(A.Grad, C.Grad[0] * Factor, A.Grad);
+
+        protected override void Clear() => (A, C) = (null!, null!);
+    }
+}

@@ -1,0 +1,141 @@
+// IdxReader: the IDX format of MNIST and Fashion-MNIST (unsigned-byte images idx3, labels idx1), raw or gzipped.
+// Headers are big-endian int32s; pixels stream in fixed chunks straight into the float tensor, so a read
+// allocates the result and one chunk buffer, nothing per image. It reads only the unsigned-byte variants
+// these datasets use, not the other IDX element types (int16, float, ...).
+using System.Buffers;
+using System.Buffers.Binary;
+using Sprout.Core;
+
+namespace Sprout.Data.Formats;
+
+/// <summary>Reads IDX image (idx3-ubyte) and label (idx1-ubyte) files, raw or .gz.</summary>
+public static class IdxReader
+{
+    /// <summary>Magic of an unsigned-byte, 3-dimensional IDX file (images): 0x00000803.</summary>
+    public const int ImagesMagic = 0x00000803;
+
+    /// <summary>Magic of an unsigned-byte, 1-dimensional IDX file (labels): 0x00000801.</summary>
+    public const int LabelsMagic = 0x00000801;
+
+    /// <summary>
+    /// Reads an idx3 image file into a new tensor of shape [N, 1, rows, columns], each pixel divided by
+    /// <paramref name="divisor"/> (default 255, so values land in [0, 1]).
+    /// </summary>
+    /// <exception cref="DataException">Missing file, wrong magic, bad dimensions, truncated data, bad gzip, or trailing bytes.</exception>
+    public static Tensor ReadImages(string path, float divisor = 255f)
+    {
+        using Stream stream = DataFile.OpenRead(path);
+        Span<byte> header = stackalloc byte[16];
+        // Magic first, so a (short) labels file given as images reports the wrong magic, not a truncated header.
+        DataFile.ReadExactly(stream, header[..4], path, "the IDX magic number", 0);
+        CheckMagic(path, BinaryPrimitives.ReadInt32BigEndian(header), ImagesMagic, "images");
+        DataFile.ReadExactly(stream, header[4..], path, "the IDX image header", 4);
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
+        long total = (long)count * rows * columns;
+        if (count < 0 || rows <= 0 || columns <= 0 || total > Array.MaxLength)
+            throw new DataException($"{path}: wrong dimensions in the IDX header: {count} images of {rows}x{columns}; the file is not a valid image file", path);
+        CheckRawLength(path, 16 + total, $"{count} images of {rows}x{columns}");
+
+        var images = new Tensor(count, 1, rows, columns);
+        ReadPixels(stream, images.Data, path, "pixel data", 16, divisor);
+        if (!DataFile.AtEnd(stream, path))
+            throw new DataException($"{path}: wrong dimensions: the header says {count} images of {rows}x{columns} but the file holds more data; the file is not a valid image file", path);
+        return images;
+    }
+
+    /// <summary>Reads an idx1 label file; every label must lie in [0, <paramref name="classCount"/>).</summary>
+    /// <exception cref="DataException">Missing file, wrong magic, truncated data, bad gzip, trailing bytes, or a label out of range.</exception>
+    public static int[] ReadLabels(string path, int classCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
+        using Stream stream = DataFile.OpenRead(path);
+        Span<byte> header = stackalloc byte[8];
+        DataFile.ReadExactly(stream, header[..4], path, "the IDX magic number", 0);
+        CheckMagic(path, BinaryPrimitives.ReadInt32BigEndian(header), LabelsMagic, "labels");
+        DataFile.ReadExactly(stream, header[4..], path, "the IDX label header", 4);
+        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        if (count < 0)
+            throw new DataException($"{path}: wrong dimensions in the IDX header: {count} labels; the file is not a valid label file", path);
+        CheckRawLength(path, 8 + (long)count, $"{count} labels");
+
+        var labels = new int[count];
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(Math.Min(DataFile.ChunkBytes, Math.Max(count, 1)));
+        try
+        {
+            for (int start = 0; start < count; start += chunk.Length)
+            {
+                Span<byte> part = chunk.AsSpan(0, Math.Min(chunk.Length, count - start));
+                DataFile.ReadExactly(stream, part, path, "label data", 8 + start);
+                for (int i = 0; i < part.Length; i++)
+                {
+                    if (part[i] >= classCount)
+                        throw new DataException($"{path}: label {part[i]} of item {start + i} is out of range 0..{classCount - 1}; the file is corrupt or belongs to another dataset", path);
+                    labels[start + i] = part[i];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        if (!DataFile.AtEnd(stream, path))
+            throw new DataException($"{path}: wrong dimensions: the header says {count} labels but the file holds more data; the file is not a valid label file", path);
+        return labels;
+    }
+
+    /// <summary>
+    /// Reads a matching image and label file into a <see cref="Dataset"/>; the two counts must agree.
+    /// </summary>
+    /// <exception cref="DataException">Any reader error, or image and label counts that differ.</exception>
+    public static Dataset ReadDataset(string name, string imagesPath, string labelsPath, int classCount, IReadOnlyList<string>? classNames = null)
+    {
+        Tensor images = ReadImages(imagesPath);
+        int[] labels = ReadLabels(labelsPath, classCount);
+        if (labels.Length != images.Dim(0))
+            throw new DataException($"{imagesPath}: holds {images.Dim(0)} images but {labelsPath} holds {labels.Length} labels; the two files do not belong together, download them again", imagesPath);
+        return new Dataset(name, images, labels, classCount, classNames);
+    }
+
+    /// <summary>Streams bytes from <paramref name="stream"/> into <paramref name="destination"/> as floats divided by <paramref name="divisor"/>.</summary>
+    internal static void ReadPixels(Stream stream, Span<float> destination, string path, string what, long offset, float divisor)
+    {
+        byte[] chunk = ArrayPool<byte>.Shared.Rent(DataFile.ChunkBytes);
+        try
+        {
+            for (int start = 0; start < destination.Length; start += DataFile.ChunkBytes)
+            {
+                int n = Math.Min(DataFile.ChunkBytes, destination.Length - start);
+                DataFile.ReadExactly(stream, chunk.AsSpan(0, n), path, what, offset + start);
+                PixelConvert.Divide(chunk.AsSpan(0, n), destination.Slice(start, n), divisor);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static void CheckMagic(string path, int magic, int expected, string kind)
+    {
+        if (magic == expected) return;
+        string hint = magic switch
+        {
+            ImagesMagic => "it is an IDX images file, not labels",
+            LabelsMagic => "it is an IDX labels file, not images",
+            _ => "it is not an unsigned-byte IDX file",
+        };
+        throw new DataException($"{path}: wrong magic number 0x{magic:X8}, expected 0x{expected:X8} for IDX {kind} ({hint}); check the file name", path);
+    }
+
+    // For raw files the length is known up front: reject a truncated file before allocating its tensor.
+    // Gzipped files are checked while streaming instead (their trailer is not trustworthy when truncated).
+    private static void CheckRawLength(string path, long expected, string what)
+    {
+        if (DataFile.IsGzip(path)) return;
+        long actual = new FileInfo(path).Length;
+        if (actual < expected)
+            throw new DataException($"{path}: truncated: the header says {what} ({expected} bytes) but the file has {actual} bytes; the file is incomplete, delete it and download it again", path);
+    }
+}

@@ -1,0 +1,96 @@
+// The vector-width abstraction behind the CSR kernels: one generic loop per kernel (CsrAxpyLoops.cs and
+// CsrDotLoops.cs), specialised by the JIT for Vector512, Vector256, Vector128 and plain float. A kernel runs
+// its widest width over as much of the batch as fits, then narrower widths over the tail, so a batch of 17
+// is one 512-bit pass plus one scalar column rather than 17 scalar columns.
+// Deliberately internal and nested in Csr: the dense kernels have their own helpers, and these names must not
+// collide with them. Nothing here allocates; every member is a one-line forward the JIT inlines.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Sprout.Kernels;
+
+public static partial class Csr
+{
+    /// <summary>Static operations on one SIMD register type <typeparamref name="TVec"/> of float lanes.</summary>
+    internal unsafe interface ISimd<TVec> where TVec : struct
+    {
+        static abstract int Count { get; }
+        static abstract TVec Zero { get; }
+        static abstract TVec Load(float* p);
+        static abstract void Store(float* p, TVec v);
+        static abstract TVec Broadcast(float s);
+
+        /// <summary>a·b + c, fused where the hardware has FMA (so results may differ from Scalar in the last bit).</summary>
+        static abstract TVec MulAdd(TVec a, TVec b, TVec c);
+        static abstract TVec Add(TVec a, TVec b);
+        static abstract float Sum(TVec v);
+    }
+
+    internal unsafe readonly struct Simd512 : ISimd<Vector512<float>>
+    {
+        public static int Count => Vector512<float>.Count;
+        public static Vector512<float> Zero => Vector512<float>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> v) => v.Store(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float s) => Vector512.Create(s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> MulAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
+    }
+
+    internal unsafe readonly struct Simd256 : ISimd<Vector256<float>>
+    {
+        public static int Count => Vector256<float>.Count;
+        public static Vector256<float> Zero => Vector256<float>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> v) => v.Store(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float s) => Vector256.Create(s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+    }
+
+    internal unsafe readonly struct Simd128 : ISimd<Vector128<float>>
+    {
+        public static int Count => Vector128<float>.Count;
+        public static Vector128<float> Zero => Vector128<float>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector128<float> v) => v.Store(p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Broadcast(float s) => Vector128.Create(s);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> MulAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
+    }
+
+    /// <summary>Width 1: the tail columns, and the whole batch on hardware without SIMD.</summary>
+    internal unsafe readonly struct Simd1 : ISimd<float>
+    {
+        public static int Count => 1;
+        public static float Zero => 0f;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, float v) => *p = v;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Broadcast(float s) => s;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MulAdd(float a, float b, float c) => a * b + c;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float v) => v;
+    }
+
+    /// <summary>How a loop position q maps to an index into the value array: identity for CSR, a permutation for the CSC view.</summary>
+    internal unsafe interface IValueMap
+    {
+        static abstract int Map(int* permutation, int q);
+    }
+
+    internal unsafe readonly struct DirectValues : IValueMap
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Map(int* permutation, int q) => q;
+    }
+
+    internal unsafe readonly struct PermutedValues : IValueMap
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Map(int* permutation, int q) => permutation[q];
+    }
+}

@@ -1,0 +1,156 @@
+// SparseLinear: the always-sparse drop-in for Linear. Weights, gradients and optimizer state exist only for the
+// Nnz live connections (the optimizer sees the value array as a [Nnz] parameter); no Rows × Cols buffer exists.
+using Sprout.Core;
+using Sprout.Kernels;
+using Sprout.Sparse;
+
+namespace Sprout.Nn;
+
+/// <summary>y = x·Wᵀ + b with W stored in CSR. Implements <see cref="ISparseLayer"/> for the topology methods.</summary>
+public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics
+{
+    private readonly SparseBatchCache _cache = new();
+    private readonly ChangeRemap _remap = new();
+
+    /// <summary>A layer with a uniformly random topology of the given density (nnz = round(density·in·out)).</summary>
+    public SparseLinear(int inFeatures, int outFeatures, double density, Rng rng, bool bias = true, SparseInitMode init = SparseInitMode.FanInAware)
+        : this(CsrMatrix.RandomWithDensity(outFeatures, inFeatures, CheckDensity(density), rng), rng, bias, init) { }
+
+    /// <summary>A layer over a given topology [out × in]; its values are (re)initialized.</summary>
+    public SparseLinear(CsrMatrix topology, Rng rng, bool bias = true, SparseInitMode init = SparseInitMode.FanInAware)
+    {
+        Topology = topology;
+        InitMode = init;
+        SparseInit.Fill(topology, topology.Values, rng, init);
+        Values = RegisterParameter("weight", new Tensor(topology.Values, topology.Nnz));
+        if (bias)
+        {
+            Bias = RegisterParameter("bias", new Tensor(topology.Rows));
+            SparseInit.FillBias(topology, Bias.Data, rng, init);
+        }
+    }
+
+    /// <inheritdoc/>
+    public string LayerName { get; set; } = "";
+
+    /// <inheritdoc/>
+    public CsrMatrix Topology { get; }
+
+    /// <summary>The weights of the active entries [Nnz], wrapping <see cref="CsrMatrix.Values"/>.</summary>
+    public Tensor Values { get; }
+
+    /// <summary>Bias [out], or null.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>How the values were initialized.</summary>
+    public SparseInitMode InitMode { get; }
+
+    /// <summary>Number of inputs.</summary>
+    public int InFeatures => Topology.Cols;
+
+    /// <summary>Number of outputs.</summary>
+    public int OutFeatures => Topology.Rows;
+
+    /// <inheritdoc/>
+    public Tensor WeightParameter => Values;
+
+    /// <inheritdoc/>
+    public bool IsAlwaysSparse => true;
+
+    /// <inheritdoc/>
+    public int CachedBatch => _cache.HasGradient ? _cache.Batch : 0;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => SparseLinearOp.Forward(input, Topology, Values, Bias, _cache);
+
+    /// <inheritdoc/>
+    public void ReadActiveWeights(Span<float> dst) => Values.Data.CopyTo(dst);
+
+    /// <inheritdoc/>
+    public void ReadActiveGradients(Span<float> dst) => Values.Grad.CopyTo(dst);
+
+    /// <inheritdoc/>
+    public bool ReadActiveState(IOptimizerState optimizer, string slot, Span<float> dst)
+    {
+        var state = optimizer.FindState(Values, slot);
+        if (state is null) return false;
+        state.Data.CopyTo(dst);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void GradientsAt(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<float> dst)
+    {
+        RequireCachedGradient();
+        Csr.SddmmAt(rows, cols, _cache.OutputGradientT(OutFeatures), _cache.InputT(InFeatures), dst, OutFeatures, InFeatures, _cache.Batch, accumulate: false);
+    }
+
+    /// <inheritdoc/>
+    public void BatchStatistics(ReadOnlySpan<float> signs, Span<float> inputStat, Span<float> outputStat)
+    {
+        RequireCachedGradient();
+        int b = _cache.Batch;
+        if (inputStat.Length != InFeatures || outputStat.Length != OutFeatures)
+            throw new ArgumentException($"Statistics need spans of {InFeatures} (inputs) and {OutFeatures} (outputs) elements, got {inputStat.Length} and {outputStat.Length}.");
+        if (!signs.IsEmpty && signs.Length != b)
+            throw new ArgumentException($"GraEst needs one sign per cached sample ({b}), got {signs.Length}.", nameof(signs));
+        // Xᵀ and dYᵀ are feature-major, so each feature's batch is one contiguous row.
+        Aggregate(_cache.InputT(InFeatures), b, signs, inputStat);
+        Aggregate(_cache.OutputGradientT(OutFeatures), b, signs, outputStat);
+    }
+
+    private static void Aggregate(ReadOnlySpan<float> featureMajor, int batch, ReadOnlySpan<float> signs, Span<float> dst)
+    {
+        for (int i = 0; i < dst.Length; i++)
+        {
+            var row = featureMajor.Slice(i * batch, batch);
+            dst[i] = signs.IsEmpty
+                ? System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(row)
+                : System.Numerics.Tensors.TensorPrimitives.Dot(row, signs);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void DenseGradientRows(int r0, int r1, Span<float> dst)
+    {
+        RequireCachedGradient();
+        if (r0 < 0 || r1 > OutFeatures || r0 > r1) throw new ArgumentOutOfRangeException(nameof(r1), $"Rows [{r0}, {r1}) are outside [0, {OutFeatures}).");
+        int b = _cache.Batch;
+        Gemm.Multiply(_cache.OutputGradientT(OutFeatures)[(r0 * b)..(r1 * b)], _cache.InputT(InFeatures), dst, r1 - r0, InFeatures, b, transB: true);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Always-sparse: newly grown entries had no state, so they start at zero whatever <paramref name="resetGrownState"/> says.</remarks>
+    public TopologyChange Rewire(ReadOnlySpan<int> drop, ReadOnlySpan<int> growRows, ReadOnlySpan<int> growCols,
+        IOptimizerState? optimizer, float growValue = 0f, bool resetGrownState = true)
+    {
+        var change = Topology.ChangeTopology(drop, growRows, growCols, growValue);
+        _remap.Change = change;
+        if (Values.HasGrad) change.Remap(Values.Grad);
+        optimizer?.RemapState(Values, _remap);
+        return change;
+    }
+
+    /// <inheritdoc/>
+    public void ApplyMask() { }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SparseLinear({InFeatures} → {OutFeatures}, density {Topology.Density:0.####})";
+
+    private void RequireCachedGradient()
+    {
+        if (!_cache.HasGradient)
+            throw new InvalidOperationException($"Layer '{LayerName}' has no cached batch: run a forward and backward pass before asking for gradients at inactive positions.");
+    }
+
+    private static double CheckDensity(double density) =>
+        density is > 0 and <= 1 ? density : throw new ArgumentOutOfRangeException(nameof(density), density, "Density (the kept fraction) must be in (0, 1].");
+
+    /// <summary>Adapts a TopologyChange to Core's remap interface without allocating per change.</summary>
+    private sealed class ChangeRemap : IElementRemap
+    {
+        public TopologyChange? Change;
+
+        public void Remap(Span<float> state) => Change!.Remap(state);
+    }
+}

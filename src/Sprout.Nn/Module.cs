@@ -1,0 +1,100 @@
+// Module: the PyTorch-like base for layers and models. A module owns named parameters and named child
+// modules; names compose into paths ("layers.0.weight") used by optimizers, checkpoints and sparsity methods.
+using Sprout.Core;
+
+namespace Sprout.Nn;
+
+/// <summary>Base class for layers and models.</summary>
+public abstract class Module
+{
+    private readonly List<(string Name, Tensor Tensor)> _parameters = [];
+    private readonly List<(string Name, Module Module)> _children = [];
+    private List<(string Name, Tensor Tensor)>? _allParameters;
+
+    /// <summary>True in training mode (dropout active, batch statistics used), false in evaluation mode.</summary>
+    public bool Training { get; private set; } = true;
+
+    /// <summary>Computes the module's output for an input batch.</summary>
+    public abstract Tensor Forward(Tensor input);
+
+    /// <summary>Every parameter of this module and its descendants, with dotted path names, in registration order.</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> NamedParameters()
+    {
+        if (_allParameters is null)
+        {
+            var all = new List<(string, Tensor)>();
+            Collect("", all);
+            _allParameters = all;
+        }
+        return _allParameters;
+    }
+
+    /// <summary>The parameter tensors (see <see cref="NamedParameters"/>).</summary>
+    public IEnumerable<Tensor> Parameters() => NamedParameters().Select(p => p.Tensor);
+
+    /// <summary>Direct children with their names.</summary>
+    public IReadOnlyList<(string Name, Module Module)> Children => _children;
+
+    /// <summary>This module and all descendants, depth first.</summary>
+    public IEnumerable<Module> Modules()
+    {
+        yield return this;
+        foreach (var (_, child) in _children)
+            foreach (var m in child.Modules()) yield return m;
+    }
+
+    /// <summary>Switches this module and its descendants to training mode.</summary>
+    public void Train() => SetMode(true);
+
+    /// <summary>Switches this module and its descendants to evaluation mode.</summary>
+    public void Eval() => SetMode(false);
+
+    /// <summary>Clears the gradients of all parameters.</summary>
+    public void ZeroGrad()
+    {
+        var all = NamedParameters();
+        for (int i = 0; i < all.Count; i++) all[i].Tensor.ZeroGrad(); // indexed: no boxed enumerator
+    }
+
+    /// <summary>Registers a trainable tensor under a local name; marks it as requiring a gradient.</summary>
+    protected Tensor RegisterParameter(string name, Tensor tensor)
+    {
+        tensor.RequiresGrad = true;
+        tensor.Name ??= name;
+        _parameters.Add((name, tensor));
+        InvalidateParameterCache();
+        return tensor;
+    }
+
+    /// <summary>Registers a child module under a local name.</summary>
+    protected T RegisterModule<T>(string name, T module) where T : Module
+    {
+        _children.Add((name, module));
+        InvalidateParameterCache();
+        return module;
+    }
+
+    /// <summary>Replaces a registered parameter (e.g. when a sparse layer changes its storage).</summary>
+    protected void ReplaceParameter(string name, Tensor tensor)
+    {
+        int i = _parameters.FindIndex(p => p.Name == name);
+        if (i < 0) throw new ArgumentException($"No parameter named '{name}'.", nameof(name));
+        tensor.RequiresGrad = true;
+        _parameters[i] = (name, tensor);
+        InvalidateParameterCache();
+    }
+
+    private void InvalidateParameterCache() => _allParameters = null; // parents rebuild lazily from children
+
+    private void Collect(string prefix, List<(string, Tensor)> into)
+    {
+        foreach (var (name, t) in _parameters) into.Add((prefix + name, t));
+        foreach (var (name, child) in _children) child.Collect(prefix + name + ".", into);
+    }
+
+    private void SetMode(bool training)
+    {
+        Training = training;
+        foreach (var (_, child) in _children) child.SetMode(training);
+    }
+}

@@ -1,0 +1,103 @@
+// Optimizer: updates parameters from their gradients. State (momentum, Adam moments) is allocated once at
+// construction and sized like each parameter, so Step allocates nothing. For a sparse layer the parameter is
+// its value array, and RemapState keeps the state aligned through topology changes.
+using Sprout.Core;
+
+namespace Sprout.Nn.Optim;
+
+/// <summary>Base class of optimizers.</summary>
+public abstract class Optimizer : IOptimizerState
+{
+    private readonly List<(string Name, Tensor Tensor)> _stateTensors = [];
+
+    /// <summary>Creates an optimizer over named parameters (e.g. <see cref="Module.NamedParameters"/>).</summary>
+    protected Optimizer(IEnumerable<(string Name, Tensor Tensor)> parameters, float learningRate)
+    {
+        if (!(learningRate > 0f) || !float.IsFinite(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a positive number.");
+        Parameters = parameters.ToList();
+        if (Parameters.Count == 0) throw new ArgumentException("The optimizer was given no parameters.", nameof(parameters));
+        LearningRate = learningRate;
+        BaseLearningRate = learningRate;
+    }
+
+    /// <summary>The parameters being optimized, with names.</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> Parameters { get; }
+
+    /// <summary>Current learning rate (schedules set it each step).</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>The learning rate given at construction; schedules scale it.</summary>
+    public float BaseLearningRate { get; }
+
+    /// <summary>Number of completed steps.</summary>
+    public int StepCount { get; set; }
+
+    /// <summary>Applies one update to every parameter from its current gradient.</summary>
+    public void Step()
+    {
+        StepCount++;
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i].Tensor;
+            if (p.HasGrad) Update(i, p);
+        }
+    }
+
+    /// <summary>Clears every parameter's gradient.</summary>
+    public void ZeroGrad()
+    {
+        // Indexed loop: enumerating through the interface would box an enumerator every step.
+        for (int i = 0; i < Parameters.Count; i++) Parameters[i].Tensor.ZeroGrad();
+    }
+
+    /// <summary>Named state tensors ("{parameter}.{slot}") for checkpoints; loading writes into them in place.</summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> StateTensors() => _stateTensors;
+
+    /// <summary>Applies a parameter's element re-layout (a sparse topology change) to all of its state slots.</summary>
+    public void RemapState(Tensor parameter, IElementRemap remap)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
+            foreach (var slot in SlotsOf(i)) remap.Remap(slot.Data);
+            return;
+        }
+        throw new ArgumentException($"{parameter} is not optimized by this optimizer.", nameof(parameter));
+    }
+
+    /// <inheritdoc/>
+    public Tensor? FindState(Tensor parameter, string slot)
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
+            foreach (var t in SlotsOf(i))
+                if (t.Name is { } n && n.EndsWith("." + slot, StringComparison.Ordinal)) return t;
+            return null;
+        }
+        return null;
+    }
+
+    /// <summary>Updates parameter <paramref name="index"/> from its gradient.</summary>
+    protected abstract void Update(int index, Tensor parameter);
+
+    /// <summary>The state slots of parameter <paramref name="index"/>.</summary>
+    protected abstract IEnumerable<Tensor> SlotsOf(int index);
+
+    /// <summary>Allocates one zeroed state slot per parameter and registers them for checkpointing.</summary>
+    protected Tensor[] CreateSlots(string slot)
+    {
+        var slots = new Tensor[Parameters.Count];
+        for (int i = 0; i < slots.Length; i++)
+        {
+            slots[i] = new Tensor(Parameters[i].Tensor.Shape) { Name = $"{Parameters[i].Name}.{slot}" };
+            _stateTensors.Add((slots[i].Name!, slots[i]));
+        }
+        return slots;
+    }
+
+    /// <summary>Rejects a negative or non-finite hyperparameter with a message naming it.</summary>
+    protected static float NonNegative(float value, string name) =>
+        value >= 0f && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number ≥ 0.");
+}

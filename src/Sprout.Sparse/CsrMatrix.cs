@@ -1,0 +1,237 @@
+// CsrMatrix: the storage of one always-sparse weight matrix. Compressed sparse rows plus a transposed (CSC)
+// index over the same values, with a nonzero count that is fixed for the matrix's lifetime, so dynamic sparse
+// training can move connections around without ever allocating again (the arrays are reused in place).
+// This file: fields and their invariants, queries, the invariant check. Construction is in
+// CsrMatrix.Construction.cs, topology changes in CsrMatrix.Topology.cs.
+// Deliberately not here: autograd, optimizers and drop/grow criteria (they use this type, it knows none of them),
+// and any dense n_out×n_in buffer (ToDense exists for tests only and refuses large shapes).
+using Sprout.Kernels;
+
+namespace Sprout.Sparse;
+
+/// <summary>
+/// A rows×cols float matrix in CSR form with a fixed number of stored entries (<see cref="Nnz"/>) and a
+/// transposed index kept in sync after every structural change. Values are mutable in place; the structure
+/// changes only through <see cref="ChangeTopology(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, float)"/>.
+/// Not thread-safe for concurrent structural changes.
+/// </summary>
+public sealed partial class CsrMatrix
+{
+    /// <summary>[Rows + 1]. Invariant: [0] = 0, nondecreasing, [Rows] = Nnz; row r owns value indices [r] up to [r+1].</summary>
+    private readonly int[] _rowPointers;
+
+    /// <summary>[Nnz]. Invariant: each in [0, Cols); strictly increasing within each row (sorted, no duplicates).</summary>
+    private readonly int[] _columnIndices;
+
+    /// <summary>[Nnz]. The value of entry p, which sits at (row of p, _columnIndices[p]). The array never changes identity.</summary>
+    private readonly float[] _values;
+
+    /// <summary>[Cols + 1]. Invariant: [0] = 0, nondecreasing, [Cols] = Nnz; column c owns CSC positions [c] up to [c+1].</summary>
+    private readonly int[] _columnPointers;
+
+    /// <summary>[Nnz]. Row of CSC position q; strictly increasing within each column.</summary>
+    private readonly int[] _rowIndices;
+
+    /// <summary>[Nnz]. Value index of CSC position q: _columnIndices[perm[q]] is q's column and perm[q] lies in row _rowIndices[q].</summary>
+    private readonly int[] _transposePermutation;
+
+    private CsrMatrix(int rows, int cols, int[] rowPointers, int[] columnIndices, float[] values)
+    {
+        Rows = rows;
+        Cols = cols;
+        Nnz = columnIndices.Length;
+        _rowPointers = rowPointers;
+        _columnIndices = columnIndices;
+        _values = values;
+        _columnPointers = new int[cols + 1];
+        _rowIndices = new int[Nnz];
+        _transposePermutation = new int[Nnz];
+        RebuildTransposedIndex();
+    }
+
+    /// <summary>Number of rows (a layer's outputs).</summary>
+    public int Rows { get; }
+
+    /// <summary>Number of columns (a layer's inputs).</summary>
+    public int Cols { get; }
+
+    /// <summary>Number of stored entries; fixed for the lifetime of the matrix.</summary>
+    public int Nnz { get; }
+
+    /// <summary>Rows·Cols as a long (a 100,000×100,000 matrix has 1e10 positions).</summary>
+    public long Positions => (long)Rows * Cols;
+
+    /// <summary>Nnz / (Rows·Cols); 0 for an empty shape.</summary>
+    public double Density => Positions == 0 ? 0 : (double)Nnz / Positions;
+
+    /// <summary>1 − <see cref="Density"/>.</summary>
+    public double Sparsity => 1 - Density;
+
+    /// <summary>Incremented by every structural change; lets holders of per-nnz state detect a missed remap.</summary>
+    public int Version { get; private set; }
+
+    /// <summary>[Rows + 1] CSR row pointers: row r owns value indices RowPointers[r] up to RowPointers[r+1].</summary>
+    public ReadOnlySpan<int> RowPointers => _rowPointers;
+
+    /// <summary>[Nnz] column of each value, sorted and unique within each row.</summary>
+    public ReadOnlySpan<int> ColumnIndices => _columnIndices;
+
+    /// <summary>[Nnz] the values, aligned with <see cref="ColumnIndices"/>. The same array for the matrix's lifetime, so it can back a parameter tensor.</summary>
+    public float[] Values => _values;
+
+    /// <summary>[Cols + 1] CSC column pointers of the transposed index.</summary>
+    public ReadOnlySpan<int> ColumnPointers => _columnPointers;
+
+    /// <summary>[Nnz] row of each CSC position, increasing within each column.</summary>
+    public ReadOnlySpan<int> RowIndices => _rowIndices;
+
+    /// <summary>[Nnz] value index (into <see cref="Values"/>) of each CSC position.</summary>
+    public ReadOnlySpan<int> TransposePermutation => _transposePermutation;
+
+    /// <summary>Number of stored entries in row <paramref name="row"/>.</summary>
+    public int RowLength(int row)
+    {
+        CheckRow(row);
+        return _rowPointers[row + 1] - _rowPointers[row];
+    }
+
+    /// <summary>Value index of entry (row, col), or −1 when that position is inactive. O(log row length).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">row or col is outside the shape.</exception>
+    public int IndexOf(int row, int col)
+    {
+        CheckRow(row);
+        if ((uint)col >= (uint)Cols) throw new ArgumentOutOfRangeException(nameof(col), col, $"Column must be in [0, {Cols}).");
+        int start = _rowPointers[row];
+        int i = _columnIndices.AsSpan(start, _rowPointers[row + 1] - start).BinarySearch(col);
+        return i >= 0 ? start + i : -1;
+    }
+
+    /// <summary>True when (row, col) is a stored entry. O(log row length).</summary>
+    public bool IsActive(int row, int col) => IndexOf(row, col) >= 0;
+
+    /// <summary>Row of value index <paramref name="valueIndex"/> (binary search over the row pointers).</summary>
+    public int RowOf(int valueIndex)
+    {
+        if ((uint)valueIndex >= (uint)Nnz) throw new ArgumentOutOfRangeException(nameof(valueIndex), valueIndex, $"Must be in [0, {Nnz}).");
+        // The last row whose start is ≤ valueIndex and which is non-empty: upper bound minus one.
+        int lo = 0, hi = Rows;
+        while (lo < hi)
+        {
+            int mid = (int)((uint)(lo + hi) >> 1);
+            if (_rowPointers[mid + 1] <= valueIndex) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>
+    /// Writes the row of every value index: destination[p] = row of entry p (the CSR row pointers expanded), O(nnz).
+    /// With <see cref="ColumnIndices"/> this gives every entry's (row, col), e.g. for <see cref="Csr.SddmmAt"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than Nnz.</exception>
+    public void CopyRowsTo(Span<int> destination)
+    {
+        if (destination.Length < Nnz) throw new ArgumentException($"destination holds {destination.Length} elements, needs Nnz = {Nnz}.", nameof(destination));
+        for (int r = 0; r < Rows; r++) destination[_rowPointers[r].._rowPointers[r + 1]].Fill(r);
+    }
+
+    /// <summary>Linear index row·Cols + col of value index p, the key samplers use for active-set lookups.</summary>
+    public long LinearIndexOf(int valueIndex) => (long)RowOf(valueIndex) * Cols + _columnIndices[valueIndex];
+
+    /// <summary>
+    /// Clears <paramref name="set"/> and fills it with the linear index row·Cols + col of every active entry.
+    /// Reusing one set across updates avoids allocation once its capacity has grown to Nnz.
+    /// </summary>
+    public void CopyActiveTo(HashSet<long> set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        set.Clear();
+        set.EnsureCapacity(Nnz);
+        for (int r = 0; r < Rows; r++)
+        {
+            long rowBase = (long)r * Cols;
+            for (int p = _rowPointers[r]; p < _rowPointers[r + 1]; p++) set.Add(rowBase + _columnIndices[p]);
+        }
+    }
+
+    /// <summary>A new set of the active entries' linear indices (see <see cref="CopyActiveTo"/>).</summary>
+    public HashSet<long> ActiveSet()
+    {
+        var set = new HashSet<long>(Nnz);
+        CopyActiveTo(set);
+        return set;
+    }
+
+    /// <summary>The dense rows×cols row-major matrix, for tests and debugging only.</summary>
+    /// <exception cref="InvalidOperationException">Rows·Cols exceeds <paramref name="maxElements"/> (default 16M, i.e. 64 MB).</exception>
+    public float[] ToDense(long maxElements = 1 << 24)
+    {
+        if (Positions > maxElements)
+            throw new InvalidOperationException($"ToDense of a {Rows}×{Cols} matrix ({Positions} elements) exceeds the guard of {maxElements}; it is meant for small test matrices.");
+        var dense = new float[Positions];
+        for (int r = 0; r < Rows; r++)
+            for (int p = _rowPointers[r]; p < _rowPointers[r + 1]; p++) dense[(long)r * Cols + _columnIndices[p]] = _values[p];
+        return dense;
+    }
+
+    /// <summary>A deep copy (structure, values and transposed index) with its own scratch buffers.</summary>
+    public CsrMatrix Clone() => new(Rows, Cols, (int[])_rowPointers.Clone(), (int[])_columnIndices.Clone(), (float[])_values.Clone());
+
+    /// <summary>
+    /// Verifies every structural invariant of both the CSR arrays and the transposed index, in O(rows + cols + nnz).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An invariant is violated; the message names the array, index and values.</exception>
+    public void CheckInvariants()
+    {
+        if (_rowPointers.Length != Rows + 1) Fail($"RowPointers has {_rowPointers.Length} entries, expected Rows + 1 = {Rows + 1}.");
+        if (_values.Length != Nnz || _columnIndices.Length != Nnz || _rowIndices.Length != Nnz || _transposePermutation.Length != Nnz)
+            Fail($"An entry array's length differs from Nnz = {Nnz} (values {_values.Length}, columns {_columnIndices.Length}, rows {_rowIndices.Length}, permutation {_transposePermutation.Length}).");
+        if (_rowPointers[0] != 0) Fail($"RowPointers[0] is {_rowPointers[0]}, expected 0.");
+        if (_rowPointers[Rows] != Nnz) Fail($"RowPointers[{Rows}] is {_rowPointers[Rows]}, expected Nnz = {Nnz}.");
+        // Pointers first (monotone from 0 to Nnz keeps every later index in range), then the entries.
+        for (int r = 0; r < Rows; r++)
+            if (_rowPointers[r + 1] < _rowPointers[r])
+                Fail($"RowPointers decreases at row {r}: [{r}] = {_rowPointers[r]} > [{r + 1}] = {_rowPointers[r + 1]}.");
+        for (int r = 0; r < Rows; r++)
+        {
+            int start = _rowPointers[r], end = _rowPointers[r + 1];
+            for (int p = start; p < end; p++)
+            {
+                int c = _columnIndices[p];
+                if ((uint)c >= (uint)Cols) Fail($"ColumnIndices[{p}] (row {r}) is {c}, outside [0, {Cols}).");
+                if (p > start && c <= _columnIndices[p - 1])
+                    Fail($"Row {r} is not strictly increasing: ColumnIndices[{p - 1}] = {_columnIndices[p - 1]}, ColumnIndices[{p}] = {c}.");
+            }
+        }
+        if (_columnPointers.Length != Cols + 1) Fail($"ColumnPointers has {_columnPointers.Length} entries, expected Cols + 1 = {Cols + 1}.");
+        if (_columnPointers[0] != 0) Fail($"ColumnPointers[0] is {_columnPointers[0]}, expected 0.");
+        if (_columnPointers[Cols] != Nnz) Fail($"ColumnPointers[{Cols}] is {_columnPointers[Cols]}, expected Nnz = {Nnz}.");
+        for (int c = 0; c < Cols; c++)
+            if (_columnPointers[c + 1] < _columnPointers[c])
+                Fail($"ColumnPointers decreases at column {c}: [{c}] = {_columnPointers[c]} > [{c + 1}] = {_columnPointers[c + 1]}.");
+        for (int c = 0; c < Cols; c++)
+        {
+            int start = _columnPointers[c], end = _columnPointers[c + 1];
+            for (int q = start; q < end; q++)
+            {
+                int r = _rowIndices[q], p = _transposePermutation[q];
+                if ((uint)r >= (uint)Rows) Fail($"RowIndices[{q}] (column {c}) is {r}, outside [0, {Rows}).");
+                if (q > start && r <= _rowIndices[q - 1])
+                    Fail($"Column {c} of the transposed index is not strictly increasing: RowIndices[{q - 1}] = {_rowIndices[q - 1]}, RowIndices[{q}] = {r}.");
+                // Entry p must be (r, c) in the CSR arrays; with rows unique per column this makes perm a bijection.
+                if (p < _rowPointers[r] || p >= _rowPointers[r + 1] || _columnIndices[p] != c)
+                    Fail($"Transposed index out of sync: position {q} claims ({r}, {c}) is value {p}, but value {p} is not in row {r} with column {c}.");
+            }
+        }
+    }
+
+    private static void Fail(string message) => throw new InvalidOperationException("CsrMatrix invariant violated: " + message);
+
+    private void CheckRow(int row)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row), row, $"Row must be in [0, {Rows}).");
+    }
+
+    private void RebuildTransposedIndex() =>
+        Csr.BuildTransposedIndex(_rowPointers, _columnIndices, Rows, Cols, _columnPointers, _rowIndices, _transposePermutation);
+}

@@ -1,0 +1,32 @@
+// SparseBatchCache: the last batch's input and output gradient in feature-major layout ([features × batch]),
+// kept by a sparse layer across Tape.Reset so that growth criteria can compute gradients at arbitrary positions
+// by SDDMM at update steps. O(batch·(in + out)) memory: never a dense weight-shaped buffer.
+namespace Sprout.Sparse;
+
+/// <summary>Persistent per-layer buffers: Xᵀ [in × batch] and dYᵀ [out × batch] of the last batch.</summary>
+public sealed class SparseBatchCache
+{
+    private float[] _xt = [];
+    private float[] _dyt = [];
+
+    /// <summary>Rows of the cached batch (0 until the first forward pass).</summary>
+    public int Batch { get; private set; }
+
+    /// <summary>True once a backward pass has filled <see cref="OutputGradientT"/> for the current batch.</summary>
+    public bool HasGradient { get; internal set; }
+
+    /// <summary>Xᵀ [in × Batch].</summary>
+    public Span<float> InputT(int inFeatures) => _xt.AsSpan(0, inFeatures * Batch);
+
+    /// <summary>dYᵀ [out × Batch].</summary>
+    public Span<float> OutputGradientT(int outFeatures) => _dyt.AsSpan(0, outFeatures * Batch);
+
+    /// <summary>Sizes the buffers for a batch (storage only grows, so steady state allocates nothing).</summary>
+    internal void Prepare(int batch, int inFeatures, int outFeatures)
+    {
+        Batch = batch;
+        HasGradient = false;
+        if (_xt.Length < (long)inFeatures * batch) _xt = new float[(long)inFeatures * batch];
+        if (_dyt.Length < (long)outFeatures * batch) _dyt = new float[(long)outFeatures * batch];
+    }
+}

@@ -1,0 +1,90 @@
+// MaskSelection: turns per-layer score arrays into CSR topologies by keeping the highest scores, either per layer
+// or with one global top-k across layers (SNIP, GraSP, SynFlow, IMP as the GSE repo does). Scores are dense
+// [Rows × Cols] arrays: this is a one-off at initialisation (pruning-before-training) and is not part of the
+// always-sparse training path. Ties are broken by position (lower linear index first) so results are deterministic.
+namespace Sprout.Sparse.Pruning;
+
+/// <summary>Top-k mask selection over dense score arrays.</summary>
+public static class MaskSelection
+{
+    /// <summary>
+    /// Keeps the <paramref name="keep"/> highest scores over all layers together (global top-k); NaN counts as −∞.
+    /// scores[l] is [shapes[l].Rows × shapes[l].Cols], row-major. Returns one topology per layer (values 0).
+    /// </summary>
+    /// <exception cref="ArgumentException">Counts or sizes disagree, or keep is outside [0, total].</exception>
+    public static CsrMatrix[] GlobalTopK(IReadOnlyList<float[]> scores, IReadOnlyList<(int Rows, int Cols)> shapes, long keep)
+    {
+        if (scores.Count != shapes.Count) throw new ArgumentException($"{scores.Count} score arrays for {shapes.Count} layers.", nameof(scores));
+        long total = 0;
+        for (int l = 0; l < scores.Count; l++)
+        {
+            if (scores[l].LongLength != (long)shapes[l].Rows * shapes[l].Cols)
+                throw new ArgumentException($"Layer {l}: {scores[l].Length} scores for a {shapes[l].Rows}×{shapes[l].Cols} weight.", nameof(scores));
+            total += scores[l].LongLength;
+        }
+        if (keep < 0 || keep > total) throw new ArgumentException($"Cannot keep {keep} of {total} weights.", nameof(keep));
+        var all = new float[total];
+        long o = 0;
+        foreach (var s in scores)
+        {
+            s.CopyTo(all, o);
+            o += s.Length;
+        }
+        float threshold = KthLargest(all, keep);
+        long above = 0;
+        foreach (var s in scores)
+            foreach (float v in s)
+                if (Clean(v) > threshold) above++;
+        long tiesLeft = keep - above; // entries equal to the threshold, taken in layer then position order
+        var result = new CsrMatrix[scores.Count];
+        for (int l = 0; l < scores.Count; l++) result[l] = Build(scores[l], shapes[l].Rows, shapes[l].Cols, threshold, ref tiesLeft);
+        return result;
+    }
+
+    /// <summary>Keeps the <paramref name="keep"/> highest scores of one [rows × cols] layer.</summary>
+    public static CsrMatrix TopK(float[] scores, int rows, int cols, long keep) => GlobalTopK([scores], [(rows, cols)], keep)[0];
+
+    private static float Clean(float v) => float.IsNaN(v) ? float.NegativeInfinity : v;
+
+    private static CsrMatrix Build(float[] s, int rows, int cols, float threshold, ref long tiesLeft)
+    {
+        var r = new List<int>();
+        var c = new List<int>();
+        for (int i = 0; i < s.Length; i++)
+        {
+            float v = Clean(s[i]);
+            bool take = v > threshold || (v == threshold && tiesLeft > 0);
+            if (!take) continue;
+            if (!(v > threshold)) tiesLeft--;
+            r.Add(i / cols);
+            c.Add(i % cols);
+        }
+        return CsrMatrix.FromEntries(rows, cols, r.ToArray(), c.ToArray());
+    }
+
+    /// <summary>The k-th largest value (k ≥ 1) of <paramref name="a"/>, reordering it; +∞ when k = 0. Quickselect, O(n) expected.</summary>
+    private static float KthLargest(float[] a, long k)
+    {
+        if (k == 0) return float.PositiveInfinity;
+        for (long i = 0; i < a.LongLength; i++) a[i] = Clean(a[i]);
+        long lo = 0, hi = a.LongLength - 1, target = k - 1; // index in descending order
+        ulong state = 0x9E3779B97F4A7C15UL;
+        while (lo < hi)
+        {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            float pivot = a[lo + (long)(state % (ulong)(hi - lo + 1))];
+            // Three-way partition (descending): [> pivot | == pivot | < pivot].
+            long lt = lo, i = lo, gt = hi;
+            while (i <= gt)
+            {
+                if (a[i] > pivot) (a[lt], a[i]) = (a[i++], a[lt++]);
+                else if (a[i] < pivot) (a[gt], a[i]) = (a[i], a[gt--]);
+                else i++;
+            }
+            if (target < lt) hi = lt - 1;
+            else if (target > gt) lo = gt + 1;
+            else return pivot;
+        }
+        return a[lo];
+    }
+}

@@ -1,0 +1,70 @@
+// Gse: Guided Stochastic Exploration (Heddes, Srinivasa, Givargis, Nicolau, "Always-Sparse Training by Growing
+// Connections with Guided Stochastic Exploration", 2024; arXiv 2401.06898). RigL without the dense gradient: at an
+// update, sample a subset S of ⌈γ·nnz⌉ inactive positions (uniform, GraBo or GraEst), compute the gradient only
+// at S by SDDMM on the cached batch (O(|S|·batch)), grow the top-k by |∇|, drop the k smallest |θ|. New weights
+// and their optimizer state start at 0. Nothing here is ever Rows × Cols: see CandidateSampler for the costs.
+// What this is not: the repository's global top-k scope (per-layer densities drift there). Sprout keeps the
+// per-layer Algorithm 2 of the supplement; the global scope needs per-layer nnz changes and is not implemented.
+using Sprout.Core;
+
+namespace Sprout.Sparse.Topology.Methods;
+
+/// <summary>
+/// GSE grow/drop criterion: drop score |θ|; grow candidates = a sampled subset S of inactive positions scored by
+/// |∂L/∂θ| at S. Defaults follow the reference code: γ = 1, α = 0.2, ΔT = 1000 steps, cosine decay until 60% of
+/// training (<see cref="DefaultSchedule"/>), grown weights and momentum = 0.
+/// </summary>
+/// <remarks>
+/// Differences from the reference code, all deliberate (ALGORITHMS.md §1e): gradients are never computed densely;
+/// rejected draws are replaced so |S| really is ⌈γ·nnz⌉ (option <see cref="CandidateSampler.RedrawRejected"/>);
+/// the subset size counts active entries, not non-zero values; GraEst signs come from the seeded Rng rather than a
+/// 4-wise independent hash (the unbiasedness argument only needs E[s_b s_c] = δ_bc, which independent signs give);
+/// k = ⌊α_t·nnz⌋ (the shared mechanism's rounding) instead of ⌈α_t·nnz⌉.
+/// </remarks>
+public sealed class Gse : ITopologyUpdater
+{
+    private float[] _gradients = [];
+
+    /// <summary>Creates GSE with the given candidate distribution and subset factor γ.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">γ is not positive.</exception>
+    public Gse(CandidateDistribution distribution = CandidateDistribution.Uniform, float subsetFactor = 1f, bool redrawRejected = true)
+    {
+        Sampler = new CandidateSampler(distribution, subsetFactor, redrawRejected);
+    }
+
+    /// <summary>The subset sampler (distribution, γ).</summary>
+    public CandidateSampler Sampler { get; }
+
+    /// <inheritdoc/>
+    public string Name => Sampler.Distribution switch
+    {
+        CandidateDistribution.GraBo => "gse-grabo",
+        CandidateDistribution.GraEst => "gse-graest",
+        _ => "gse",
+    };
+
+    /// <summary>The reference code's schedule: α = 0.2 cosine-decayed, every 1000 steps, until 60% (120 of 200 epochs) of <paramref name="totalSteps"/>.</summary>
+    public static UpdateSchedule DefaultSchedule(int totalSteps) =>
+        new(every: 1000, endStep: (int)(0.6 * totalSteps), dropFraction: 0.2f, FractionDecay.Cosine);
+
+    /// <inheritdoc/>
+    public void DropScores(ISparseLayer layer, TopologyContext context, Span<float> scores) =>
+        TopologyMechanism.MagnitudeScores(layer, scores);
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The layer has no cached batch (no forward/backward pass yet).</exception>
+    public void GrowCandidates(ISparseLayer layer, TopologyContext context, int count, GrowthCandidates candidates)
+    {
+        if (layer.CachedBatch == 0)
+            throw new InvalidOperationException($"GSE needs the gradient of the last batch, but layer '{layer.LayerName}' has none: call the topology scheduler after a forward and backward pass.");
+        int n = Sampler.Sample(layer, context.Rng);
+        if (n == 0) return;
+        if (_gradients.Length < n) _gradients = new float[Math.Max(n, _gradients.Length * 2)];
+        var g = _gradients.AsSpan(0, n);
+        layer.GradientsAt(Sampler.Rows, Sampler.Cols, g);
+        int start = candidates.Append(n);
+        Sampler.Rows.CopyTo(candidates.Rows[start..]);
+        Sampler.Cols.CopyTo(candidates.Cols[start..]);
+        System.Numerics.Tensors.TensorPrimitives.Abs(g, candidates.Scores[start..]);
+    }
+}

@@ -1,0 +1,44 @@
+// TopologyContext: what a method may know at an update: the step, the drop fraction in force, a seeded random
+// stream, the optimizer's state (for momentum-based criteria), and which entries are about to be dropped.
+using Sprout.Core;
+
+namespace Sprout.Sparse.Topology;
+
+/// <summary>Per-update information handed to <see cref="ITopologyUpdater"/>.</summary>
+public sealed class TopologyContext
+{
+    private int[] _dropStamp = [];
+    private int _stamp;
+
+    /// <summary>Creates a context whose random stream is derived from <paramref name="seed"/>.</summary>
+    public TopologyContext(ulong seed) => Rng = Rng.Derive(seed, "topology");
+
+    /// <summary>The optimizer step at which this update happens.</summary>
+    public int Step { get; internal set; }
+
+    /// <summary>Number of updates before this one.</summary>
+    public int UpdateIndex { get; internal set; }
+
+    /// <summary>Fraction of each layer's active entries replaced at this update.</summary>
+    public float DropFraction { get; internal set; }
+
+    /// <summary>Seeded random stream (same seed → same topology).</summary>
+    public Rng Rng { get; }
+
+    /// <summary>The optimizer, if the scheduler was given one (momentum-based methods read its state).</summary>
+    public IOptimizerState? Optimizer { get; internal set; }
+
+    /// <summary>True if active entry <paramref name="valueIndex"/> of the layer being updated is in its drop set.</summary>
+    public bool IsDropped(int valueIndex) => (uint)valueIndex < (uint)_dropStamp.Length && _dropStamp[valueIndex] == _stamp;
+
+    internal void MarkDrops(ReadOnlySpan<int> drop, int nnz)
+    {
+        if (_dropStamp.Length < nnz) _dropStamp = new int[nnz];
+        if (++_stamp == int.MaxValue)
+        {
+            Array.Clear(_dropStamp);
+            _stamp = 1;
+        }
+        foreach (int p in drop) _dropStamp[p] = _stamp;
+    }
+}

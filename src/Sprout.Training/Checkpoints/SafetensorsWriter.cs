@@ -1,0 +1,119 @@
+// SafetensorsWriter: writes float32 tensors in the safetensors format
+// (https://github.com/huggingface/safetensors, "Format" section), so files open in Python's
+// `safetensors` package and other tools. Layout: u64 little-endian header length N, N bytes of UTF-8
+// JSON (padded with spaces so the data starts 8-byte aligned), then each tensor's raw little-endian
+// bytes, back to back with no gaps, in the order of the header's data_offsets.
+// It writes F32 only (Sprout's one dtype) and never writes partial files: it writes a temporary file and
+// renames it, so a crash mid-write leaves the previous checkpoint intact.
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Sprout.Core;
+
+namespace Sprout.Training.Checkpoints;
+
+/// <summary>Writes tensors to the safetensors format (dtype "F32").</summary>
+public static class SafetensorsWriter
+{
+    /// <summary>Key under which the format stores free-form string metadata.</summary>
+    public const string MetadataKey = "__metadata__";
+
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (sorted by name, ordinal) and <paramref name="metadata"/> to
+    /// <paramref name="path"/>, replacing any existing file atomically.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is empty, duplicated, or the reserved "__metadata__".</exception>
+    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        byte[] bytes = ToBytes(tensors, metadata);
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = full + ".tmp";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>Serializes to an in-memory safetensors image (see <see cref="Write"/>).</summary>
+    public static byte[] ToBytes(IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var list = new List<(string Name, Tensor Tensor)>(tensors);
+        list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        for (int i = 0; i < list.Count; i++)
+        {
+            string name = list[i].Name;
+            if (string.IsNullOrEmpty(name)) throw new ArgumentException("Tensor names must be non-empty.", nameof(tensors));
+            if (name == MetadataKey) throw new ArgumentException($"'{MetadataKey}' is reserved by the format.", nameof(tensors));
+            if (i > 0 && list[i - 1].Name == name) throw new ArgumentException($"Duplicate tensor name '{name}'.", nameof(tensors));
+        }
+
+        byte[] header = BuildHeader(list, metadata);
+        long dataBytes = 0;
+        foreach (var (_, t) in list) dataBytes += 4L * t.Size;
+        long total = 8 + header.Length + dataBytes;
+        if (total > Array.MaxLength) throw new ArgumentException($"Checkpoint would be {total} bytes, more than one array can hold.", nameof(tensors));
+
+        var bytes = new byte[total];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        int offset = 8 + header.Length;
+        foreach (var (_, t) in list)
+        {
+            WriteFloats(t.Data, bytes.AsSpan(offset, 4 * t.Size));
+            offset += 4 * t.Size;
+        }
+        return bytes;
+    }
+
+    private static byte[] BuildHeader(List<(string Name, Tensor Tensor)> list, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        // Relaxed escaping keeps metadata (the YAML config) readable in the header; the output is still strict JSON.
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject(MetadataKey);
+                var keys = new List<string>(metadata.Keys);
+                keys.Sort(string.CompareOrdinal);
+                foreach (string key in keys) json.WriteString(key, metadata[key]);
+                json.WriteEndObject();
+            }
+            long begin = 0;
+            foreach (var (name, t) in list)
+            {
+                json.WriteStartObject(name);
+                json.WriteString("dtype", "F32");
+                json.WriteStartArray("shape");
+                foreach (int d in t.Shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                long end = begin + 4L * t.Size;
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(begin);
+                json.WriteNumberValue(end);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                begin = end;
+            }
+            json.WriteEndObject();
+        }
+        // Pad with spaces so that 8 + header length is a multiple of 8 (the reference writer does the same).
+        int padded = (buffer.WrittenCount + 7) / 8 * 8;
+        var header = new byte[padded];
+        buffer.WrittenSpan.CopyTo(header);
+        header.AsSpan(buffer.WrittenCount).Fill((byte)' ');
+        return header;
+    }
+
+    private static void WriteFloats(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        if (BitConverter.IsLittleEndian)
+        {
+            MemoryMarshal.AsBytes(source).CopyTo(destination);
+            return;
+        }
+        for (int i = 0; i < source.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(destination[(4 * i)..], source[i]);
+    }
+}

@@ -1,0 +1,75 @@
+// GradualMagnitudePruner: gradual magnitude pruning during training (Zhu & Gupta 2017) in its published form:
+// dense Linear weights with a 0/1 mask per layer; at each pruning step of the cubic GmpSchedule every layer keeps its
+// round((1 − s_t)·N) largest |w| among the still-unpruned weights; after every optimizer step pruned weights are
+// zeroed again. Training cost is therefore dense (FLOPs relative to dense = 1). At the end ToSparse turns the
+// result into a CSR model. Not always-sparse by design: GMP starts dense.
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Sparse;
+using Sprout.Sparse.Pruning;
+
+namespace Sprout.Training.Sparsity;
+
+/// <summary>GMP on the linear layers of a dense MLP.</summary>
+public sealed class GradualMagnitudePruner
+{
+    private readonly Linear[] _layers;
+    private readonly float[][] _masks;
+
+    /// <summary>Prunes the linear layers of <paramref name="dense"/> (a Models.Mlp) on <paramref name="schedule"/>.</summary>
+    public GradualMagnitudePruner(Sequential dense, GmpSchedule schedule)
+    {
+        Model = dense;
+        Schedule = schedule;
+        _layers = dense.Layers.OfType<Linear>().ToArray();
+        if (_layers.Length == 0) throw new ArgumentException("The model has no Linear layers to prune.", nameof(dense));
+        _masks = _layers.Select(l => Enumerable.Repeat(1f, l.Weight.Size).ToArray()).ToArray();
+    }
+
+    /// <summary>The model being pruned.</summary>
+    public Sequential Model { get; }
+
+    /// <summary>The sparsity schedule.</summary>
+    public GmpSchedule Schedule { get; }
+
+    /// <summary>Current sparsity of layer <paramref name="layer"/>.</summary>
+    public double SparsityOf(int layer) => 1 - _masks[layer].Sum() / _masks[layer].Length;
+
+    /// <summary>Call after optimizer step <paramref name="step"/>: prunes on pruning steps, then re-applies the masks.</summary>
+    public void AfterOptimizerStep(int step)
+    {
+        if (Schedule.IsPruningStep(step))
+        {
+            double s = Schedule.SparsityAt(step);
+            for (int l = 0; l < _layers.Length; l++)
+            {
+                var w = _layers[l].Weight.Data;
+                var scores = new float[w.Length];
+                for (int i = 0; i < w.Length; i++) scores[i] = _masks[l][i] == 0f ? -1f : MathF.Abs(w[i]);
+                var keep = MaskSelection.TopK(scores, _layers[l].OutFeatures, _layers[l].InFeatures, (long)Math.Round((1 - s) * w.Length));
+                Array.Clear(_masks[l]);
+                for (int p = 0; p < keep.Nnz; p++) _masks[l][(int)keep.LinearIndexOf(p)] = 1f;
+            }
+        }
+        for (int l = 0; l < _layers.Length; l++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(_layers[l].Weight.Data, _masks[l], _layers[l].Weight.Data);
+    }
+
+    /// <summary>The current masks as CSR topologies (for <see cref="SparseMlpBuilder.FromMasks"/>).</summary>
+    public CsrMatrix[] Masks() => _layers.Select((l, i) =>
+    {
+        var m = _masks[i];
+        var rows = new List<int>();
+        var cols = new List<int>();
+        for (int k = 0; k < m.Length; k++)
+            if (m[k] != 0f)
+            {
+                rows.Add(k / l.InFeatures);
+                cols.Add(k % l.InFeatures);
+            }
+        return CsrMatrix.FromEntries(l.OutFeatures, l.InFeatures, rows.ToArray(), cols.ToArray());
+    }).ToArray();
+
+    /// <summary>The pruned model as an always-sparse (or masked) model with the trained weights.</summary>
+    public Sequential ToSparse(SparseLayerKind kind, Rng rng) => SparseMlpBuilder.FromMasks(Model, Masks(), kind, rng);
+}

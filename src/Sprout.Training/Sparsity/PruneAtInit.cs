@@ -1,0 +1,109 @@
+// PruneAtInit: static masks chosen before training from a dense twin of the model (random, one-shot magnitude,
+// SNIP, GraSP, SynFlow). Scoring needs the dense gradient (and for GraSP a Hessian-gradient product) of every
+// weight, so it runs once on a dense Models.Mlp; the result is a set of CSR topologies for SparseMlpBuilder.FromMasks.
+// This is O(dense) once at initialisation; training afterwards is always-sparse.
+// GraSP's H·g uses a central finite difference, Hg ≈ (∇L(θ + εg) − ∇L(θ − εg)) / 2ε with ε = 1e-3·‖θ‖/‖g‖,
+// because Sprout's tape has no double backward (the reference code differentiates g_fixedᵀ·∇L(θ) instead).
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Sparse;
+using Sprout.Sparse.Pruning;
+
+namespace Sprout.Training.Sparsity;
+
+/// <summary>Masks from pruning-at-initialisation criteria.</summary>
+public static class PruneAtInit
+{
+    /// <summary>GraSP's softmax temperature (logits are divided by it).</summary>
+    public const float GraspTemperature = 200f;
+
+    /// <summary>
+    /// Masks for the linear layers of <paramref name="dense"/>. Random and Magnitude keep round(d_l·N_l) per layer with
+    /// d_l from <paramref name="layerDensities"/>; SNIP, GraSP and SynFlow keep round(d·ΣN_l) globally, d = <paramref name="density"/>.
+    /// <paramref name="inputs"/> [count × features] and <paramref name="labels"/> are the scoring batch (unused by Random, Magnitude, SynFlow).
+    /// </summary>
+    /// <exception cref="ArgumentException">A data-driven criterion without a batch, or densities that do not match the layers.</exception>
+    public static CsrMatrix[] Masks(Sequential dense, PruningCriterion criterion, double density, IReadOnlyList<double> layerDensities,
+        Tensor? inputs, int[]? labels, Rng rng)
+    {
+        var (weights, shapes) = SparseMlpBuilder.DenseWeights(dense);
+        if (layerDensities.Count != shapes.Length) throw new ArgumentException($"{layerDensities.Count} layer densities for {shapes.Length} layers.", nameof(layerDensities));
+        long total = shapes.Sum(s => (long)s.Rows * s.Cols);
+        long keep = (long)Math.Round(density * total);
+        switch (criterion)
+        {
+            case PruningCriterion.Random:
+                return shapes.Select((s, l) => CsrMatrix.RandomWithDensity(s.Rows, s.Cols, layerDensities[l], rng)).ToArray();
+            case PruningCriterion.Magnitude:
+                return shapes.Select((s, l) => MaskSelection.TopK(weights[l].Select(MathF.Abs).ToArray(), s.Rows, s.Cols,
+                    (long)Math.Round(layerDensities[l] * s.Rows * s.Cols))).ToArray();
+            case PruningCriterion.SynFlow:
+                var biases = dense.Layers.OfType<Linear>().Select(l => l.Bias?.ToArray()).ToArray();
+                return SynFlow.Prune(weights, shapes, density, 100, biases);
+            case PruningCriterion.Snip:
+            {
+                var g = Gradients(dense, Require(inputs), Require(labels), 1f);
+                var scores = weights.Select((w, l) => w.Select((v, i) => MathF.Abs(v * g[l][i])).ToArray()).ToArray();
+                return MaskSelection.GlobalTopK(scores, shapes, keep);
+            }
+            case PruningCriterion.Grasp:
+            {
+                var hg = HessianGradient(dense, Require(inputs), Require(labels));
+                var scores = weights.Select((w, l) => w.Select((v, i) => v * hg[l][i]).ToArray()).ToArray();
+                return MaskSelection.GlobalTopK(scores, shapes, keep);
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "Unknown pruning criterion.");
+        }
+    }
+
+    /// <summary>dL/dW of every linear layer for one batch, with logits divided by <paramref name="temperature"/>.</summary>
+    public static float[][] Gradients(Sequential dense, Tensor inputs, int[] labels, float temperature)
+    {
+        var linears = dense.Layers.OfType<Linear>().ToArray();
+        dense.ZeroGrad();
+        var tape = new Tape();
+        int count = inputs.Dim(0);
+        Tensor loss;
+        using (tape.Record())
+        {
+            var logits = dense.Forward(inputs);
+            if (temperature != 1f) logits = Ops.Scale(logits, 1f / temperature);
+            loss = Functional.CrossEntropy(logits, labels, count);
+        }
+        tape.Backward(loss);
+        var g = linears.Select(l => l.Weight.Grad.ToArray()).ToArray();
+        dense.ZeroGrad();
+        tape.Reset();
+        return g;
+    }
+
+    /// <summary>H·g per linear layer by central finite differences at temperature 200 (see the file header).</summary>
+    public static float[][] HessianGradient(Sequential dense, Tensor inputs, int[] labels)
+    {
+        var linears = dense.Layers.OfType<Linear>().ToArray();
+        var g = Gradients(dense, inputs, labels, GraspTemperature);
+        double thetaNorm = Math.Sqrt(linears.Sum(l => l.Weight.ToArray().Sum(v => (double)v * v)));
+        double gNorm = Math.Sqrt(g.Sum(a => a.Sum(v => (double)v * v)));
+        if (gNorm == 0) return g; // flat loss: Hg = 0 direction, every score 0
+        float eps = (float)(1e-3 * thetaNorm / gNorm);
+        var original = linears.Select(l => l.Weight.ToArray()).ToArray();
+        void Shift(float sign)
+        {
+            for (int l = 0; l < linears.Length; l++)
+            {
+                var w = linears[l].Weight.Data;
+                for (int i = 0; i < w.Length; i++) w[i] = original[l][i] + sign * eps * g[l][i];
+            }
+        }
+        Shift(1f);
+        var plus = Gradients(dense, inputs, labels, GraspTemperature);
+        Shift(-1f);
+        var minus = Gradients(dense, inputs, labels, GraspTemperature);
+        for (int l = 0; l < linears.Length; l++) original[l].CopyTo(linears[l].Weight.Data);
+        return plus.Select((p, l) => p.Select((v, i) => (v - minus[l][i]) / (2 * eps)).ToArray()).ToArray();
+    }
+
+    private static T Require<T>(T? value) where T : class =>
+        value ?? throw new ArgumentException("SNIP and GraSP score on a data batch: pass the batch's inputs and labels.");
+}

@@ -1,0 +1,13 @@
+// ScaleResult: one width of the `bench scale` sweep (see ScaleBenchmark). Pure data.
+namespace Sprout.Training.Sparsity;
+
+/// <summary>Result for one width.</summary>
+/// <param name="Width">Hidden width W (two hidden layers).</param>
+/// <param name="HiddenNeurons">2·W.</param>
+/// <param name="Nnz">Active connections in the whole model.</param>
+/// <param name="Steps">Steps timed.</param>
+/// <param name="MsPerStep">Mean wall time per step.</param>
+/// <param name="EpochSeconds">MsPerStep × steps per MNIST epoch.</param>
+/// <param name="PeakWorkingSetMb">Process peak working set after this width (monotone over the run).</param>
+/// <param name="ManagedHeapMb">GC heap size after this width's steps.</param>
+public sealed record ScaleResult(int Width, long HiddenNeurons, long Nnz, int Steps, double MsPerStep, double EpochSeconds, double PeakWorkingSetMb, double ManagedHeapMb);

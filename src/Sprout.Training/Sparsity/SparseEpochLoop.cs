@@ -1,0 +1,71 @@
+// SparseEpochLoop: a bare epoch loop (forward, cross-entropy, backward, SGD step, sparsity driver) used by the
+// sparse benchmarks and tests, so they do not depend on the full Trainer. It is not the product training loop
+// (no schedules, checkpoints or progress display); that is Trainer's job.
+using System.Diagnostics;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Nn;
+using Sprout.Nn.Optim;
+
+namespace Sprout.Training.Sparsity;
+
+/// <summary>Minimal training and evaluation loops.</summary>
+public static class SparseEpochLoop
+{
+    /// <summary>
+    /// One pass over <paramref name="loader"/> (or its first <paramref name="maxBatches"/> batches): returns the mean
+    /// loss, the wall time and the number of steps.
+    /// </summary>
+    public static (double Loss, TimeSpan Time, int Steps) TrainEpoch(Module model, DataLoader loader, Optimizer optimizer, Tape tape,
+        SparseTrainingDriver? driver, int epoch, int maxBatches = int.MaxValue)
+    {
+        model.Train();
+        double lossSum = 0;
+        int steps = 0;
+        var sw = Stopwatch.StartNew();
+        loader.StartEpoch(epoch);
+        while (steps < maxBatches && loader.MoveNext())
+        {
+            var batch = loader.Current;
+            Tensor loss;
+            using (tape.Record()) loss = Functional.CrossEntropy(model.Forward(batch.Inputs), loader.LabelBuffer, batch.Count);
+            tape.Backward(loss);
+            lossSum += loss[0];
+            optimizer.Step();
+            driver?.AfterOptimizerStep(optimizer.StepCount, optimizer, batch.Count);
+            optimizer.ZeroGrad();
+            tape.Reset();
+            steps++;
+        }
+        return (steps == 0 ? 0 : lossSum / steps, sw.Elapsed, steps);
+    }
+
+    /// <summary>Top-1 accuracy of <paramref name="model"/> over <paramref name="loader"/>.</summary>
+    public static double Accuracy(Module model, DataLoader loader, Tape tape)
+    {
+        model.Eval();
+        long correct = 0, total = 0;
+        loader.StartEpoch(0);
+        while (loader.MoveNext())
+        {
+            var batch = loader.Current;
+            using (tape.Evaluate())
+            {
+                var logits = model.Forward(batch.Inputs);
+                int classes = logits.Dim(1);
+                var d = logits.Data;
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    int best = 0;
+                    for (int c = 1; c < classes; c++)
+                        if (d[i * classes + c] > d[i * classes + best]) best = c;
+                    if (best == batch.Labels[i]) correct++;
+                }
+            }
+            tape.Reset();
+            total += batch.Count;
+        }
+        model.Train();
+        return total == 0 ? 0 : (double)correct / total;
+    }
+}

@@ -1,0 +1,87 @@
+// SparseTrainingDriver: what a training loop calls to run a sparsity method. After every optimizer step it counts
+// the step's multiply-adds and lets the TopologyScheduler update the topology on schedule (RigL's streamed dense
+// gradient is counted as extra work). It also produces the per-layer table printed at the start and the summary
+// entries (per-layer density and nnz, training FLOPs relative to dense).
+// Deliberately small and independent of any particular Trainer: an adapter to a trainer's step callback is a few
+// lines (call AfterOptimizerStep(step, optimizer, batch)).
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Sparse;
+using Sprout.Sparse.Topology;
+using Sprout.Sparse.Topology.Methods;
+
+namespace Sprout.Training.Sparsity;
+
+/// <summary>Runs a topology method and FLOP counting alongside a training loop.</summary>
+/// <example><code>
+/// var driver = new SparseTrainingDriver(model, new RigL(), UpdateSchedule.Cosine(every: 100, endStep: 0.75 * totalSteps), seed: 42);
+/// Console.Write(driver.LayerTable());
+/// // in the loop, after optimizer.Step():
+/// driver.AfterOptimizerStep(optimizer.StepCount, optimizer, batchSize);
+/// </code></example>
+public sealed class SparseTrainingDriver
+{
+    private readonly Module _model;
+    private readonly IReadOnlyList<ISparseLayer> _layers;
+
+    /// <summary>Creates a driver. <paramref name="updater"/> null (dense, static and pruned-at-init masks) means the topology never changes.</summary>
+    /// <exception cref="ArgumentException">An updater without a schedule, or with a model that has no sparse layers.</exception>
+    public SparseTrainingDriver(Module model, ITopologyUpdater? updater, UpdateSchedule? schedule, ulong seed = 0)
+    {
+        _model = model;
+        _layers = model.SparseLayers();
+        Flops = new FlopCounter(model);
+        if (updater is not null && updater is not StaticSparse)
+        {
+            if (schedule is null) throw new ArgumentException($"Method '{updater.Name}' changes the topology and needs an UpdateSchedule.", nameof(schedule));
+            Scheduler = new TopologyScheduler(_layers, updater, schedule, seed);
+        }
+    }
+
+    /// <summary>The topology scheduler, or null when the topology is fixed.</summary>
+    public TopologyScheduler? Scheduler { get; }
+
+    /// <summary>Executed vs dense multiply-adds so far.</summary>
+    public FlopCounter Flops { get; }
+
+    /// <summary>Topology updates performed.</summary>
+    public int Updates => Scheduler?.Updates ?? 0;
+
+    /// <summary>
+    /// Call after optimizer step <paramref name="step"/> (1-based) taken on <paramref name="batch"/> samples.
+    /// Returns true when the topology changed. Allocation-free except on update steps (which reuse scratch).
+    /// </summary>
+    public bool AfterOptimizerStep(int step, IOptimizerState optimizer, int batch)
+    {
+        Flops.AddStep(batch);
+        if (Scheduler is null)
+        {
+            for (int i = 0; i < _layers.Count; i++) _layers[i].ApplyMask();
+            return false;
+        }
+        bool changed = Scheduler.Step(step, optimizer);
+        if (changed && Scheduler.Updater is RigL)
+            for (int i = 0; i < _layers.Count; i++)
+                Flops.AddExtra((double)_layers[i].Topology.Positions * _layers[i].CachedBatch);
+        return changed;
+    }
+
+    /// <summary>The per-layer rows (name, kind, shape, density, nnz) of the model as it is now.</summary>
+    public IReadOnlyList<LayerRow> Layers() => LayerRow.Of(_model);
+
+    /// <summary>The per-layer table as text.</summary>
+    public string LayerTable() => LayerRow.Format(Layers());
+
+    /// <summary>Summary entries: per-layer density/nnz, topology updates, FLOPs relative to dense.</summary>
+    public Dictionary<string, object> Summary() => new()
+    {
+        ["layers"] = Layers().Select(r => new Dictionary<string, object>
+        {
+            ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz,
+        }).ToArray(),
+        ["topology_updates"] = Updates,
+        ["train_macs"] = Flops.ExecutedMacs,
+        ["dense_train_macs"] = Flops.DenseMacs,
+        ["train_flops_relative_to_dense"] = Flops.RelativeToDense,
+    };
+}

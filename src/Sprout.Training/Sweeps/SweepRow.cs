@@ -1,0 +1,26 @@
+// SweepRow: one config's aggregate over seeds, as it appears in the markdown table.
+namespace Sprout.Training.Sweeps;
+
+/// <summary>Mean and sample standard deviation over seeds of one config's runs.</summary>
+public sealed record SweepRow(string Config, int Seeds, double ErrorMean, double ErrorStd, double EpochSecondsMean, double EpochSecondsStd, double RelativeFlopsMean)
+{
+    /// <summary>Aggregates <paramref name="runs"/> of config <paramref name="config"/>.</summary>
+    /// <exception cref="ArgumentException">No runs.</exception>
+    public static SweepRow From(string config, IReadOnlyList<RunResult> runs)
+    {
+        if (runs.Count == 0) throw new ArgumentException($"Config '{config}' has no runs to aggregate.", nameof(runs));
+        var (em, es) = MeanStd(runs.Select(r => r.TestError));
+        var (tm, ts) = MeanStd(runs.Select(r => r.EpochSeconds));
+        double rel = runs.Average(r => r.DenseTrainingFlops > 0 ? r.TrainingFlops / r.DenseTrainingFlops : double.NaN);
+        return new SweepRow(config, runs.Count, em, es, tm, ts, rel);
+    }
+
+    /// <summary>Mean and sample standard deviation (0 for a single value).</summary>
+    public static (double Mean, double Std) MeanStd(IEnumerable<double> values)
+    {
+        var v = values.ToArray();
+        double mean = v.Average();
+        double var = v.Length > 1 ? v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1) : 0;
+        return (mean, Math.Sqrt(var));
+    }
+}

@@ -1,0 +1,77 @@
+// The tape's contract: pooled buffers are reused across steps, evaluation records nothing, and a steady-state
+// step allocates nothing.
+using Sprout.Core;
+
+namespace Sprout.Core.Tests.Autograd;
+
+public class TapeTests
+{
+    [Fact]
+    public void EvaluateRecordsNoNodes()
+    {
+        var w = new Tensor(3, 4) { RequiresGrad = true };
+        var tape = new Tape();
+        using (tape.Evaluate())
+        {
+            var y = Sprout.Core.Ops.Linear(new Tensor(2, 4), w, null);
+            Assert.False(y.RequiresGrad);
+        }
+        Assert.Equal(0, tape.Count);
+    }
+
+    [Fact]
+    public void BuffersAreReusedAcrossSteps()
+    {
+        var w = new Tensor(3, 4) { RequiresGrad = true };
+        var x = new Tensor(2, 4);
+        var tape = new Tape();
+        Tensor first;
+        using (tape.Record()) first = Sprout.Core.Ops.Relu(Sprout.Core.Ops.Linear(x, w, null));
+        tape.Reset();
+        Tensor second;
+        using (tape.Record()) second = Sprout.Core.Ops.Relu(Sprout.Core.Ops.Linear(x, w, null));
+        Assert.Same(first, second);
+    }
+
+    [Fact]
+    public void NoTapeMeansFreshOutputsAndNoRecording()
+    {
+        var w = new Tensor(3, 4) { RequiresGrad = true };
+        var y = Sprout.Core.Ops.Linear(new Tensor(2, 4), w, null);
+        Assert.False(y.RequiresGrad);
+    }
+
+    [Fact]
+    public void BackwardRejectsNonScalar()
+    {
+        var tape = new Tape();
+        Assert.Throws<ArgumentException>(() => tape.Backward(new Tensor(2)));
+    }
+
+    [Fact]
+    public void SteadyStateStepAllocatesNothing()
+    {
+        var rng = new Rng(1);
+        var w1 = new Tensor(16, 8) { RequiresGrad = true };
+        var w2 = new Tensor(4, 16) { RequiresGrad = true };
+        rng.FillUniform(w1.Data, -1, 1);
+        rng.FillUniform(w2.Data, -1, 1);
+        var x = new Tensor(5, 8);
+        rng.FillUniform(x.Data, -1, 1);
+        int[] labels = [0, 1, 2, 3, 0];
+        var tape = new Tape();
+        void Step()
+        {
+            Tensor loss;
+            using (tape.Record()) loss = Sprout.Core.Ops.SoftmaxCrossEntropy(Sprout.Core.Ops.Linear(Sprout.Core.Ops.Relu(Sprout.Core.Ops.Linear(x, w1, null)), w2, null), labels, 5);
+            tape.Backward(loss);
+            tape.Reset();
+            w1.ZeroGrad();
+            w2.ZeroGrad();
+        }
+        for (int i = 0; i < 200; i++) Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

@@ -1,0 +1,94 @@
+// Run directory tests: no accidental overwrite, --overwrite only replaces run-looking folders, resume
+// trims metrics of epochs that will be redone, and the callbacks write metrics/checkpoints.
+using System.Text.Json;
+using Sprout.Training.Runs;
+
+namespace Sprout.Training.Tests.Runs;
+
+public sealed class RunDirectoryTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("sprout-run").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void ExistingRunIsNotOverwrittenWithoutPermission()
+    {
+        string path = Path.Combine(_root, "r");
+        var run = RunDirectory.Create(path, overwrite: false);
+        run.WriteText(RunDirectory.ConfigFile, "epochs: 1\n");
+        var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: false));
+        Assert.Contains("--overwrite", e.Message);
+        RunDirectory.Create(path, overwrite: true);
+        Assert.False(File.Exists(Path.Combine(path, RunDirectory.ConfigFile)));
+    }
+
+    [Fact]
+    public void OverwriteRefusesFoldersThatAreNotRuns()
+    {
+        string path = Path.Combine(_root, "precious");
+        Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, "thesis.tex"), "...");
+        var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: true));
+        Assert.Contains("does not look like a Sprout run", e.Message);
+        Assert.True(File.Exists(Path.Combine(path, "thesis.tex")));
+    }
+
+    [Fact]
+    public void EmptyExistingFolderIsFine()
+    {
+        string path = Path.Combine(_root, "empty");
+        Directory.CreateDirectory(path);
+        Assert.Equal(path, RunDirectory.Create(path, overwrite: false).FullPath);
+    }
+
+    [Fact]
+    public void CallbacksWriteMetricsAndCheckpoints()
+    {
+        var run = RunDirectory.Create(Path.Combine(_root, "cb"), overwrite: false);
+        var (train, test) = (new Blobs(seed: 21), new Blobs(samples: 30, seed: 21, shuffle: false));
+        var trainer = TrainerTests.Make(train);
+        var checkpoints = new CheckpointCallback(run);
+        trainer.Callbacks.Add(new MetricsCallback(run));
+        trainer.Callbacks.Add(checkpoints);
+        var results = trainer.Fit(train, test, 3);
+
+        string[] lines = File.ReadAllLines(run.PathOf(RunDirectory.MetricsFile));
+        Assert.Equal(3, lines.Length);
+        using var doc = JsonDocument.Parse(lines[2]);
+        Assert.Equal(["epoch", "step", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "samples_per_second", "seconds", "eval_seconds"],
+            doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(3, doc.RootElement.GetProperty("epoch").GetInt32());
+        Assert.True(File.Exists(run.PathOf(RunDirectory.LastCheckpointFile)));
+        Assert.True(File.Exists(run.PathOf(RunDirectory.BestCheckpointFile)));
+        Assert.Equal(results.Max(r => r.TestAccuracy), checkpoints.BestAccuracy);
+
+        // Resuming after epoch 1 drops the lines of epochs 2 and 3.
+        RunDirectory.Continue(run.FullPath, completedEpochs: 1);
+        Assert.Single(File.ReadAllLines(run.PathOf(RunDirectory.MetricsFile)));
+    }
+
+    [Fact]
+    public void DefaultNameIsPathFriendly()
+    {
+        string name = RunDirectory.DefaultName("mnist", "mlp:300,100", "dense", new DateTime(2025, 1, 2, 3, 4, 5));
+        Assert.Equal("mnist-mlp-300-100-dense-20250102-030405", name);
+    }
+
+    [Fact]
+    public void SummaryHasTheDocumentedKeys()
+    {
+        var run = RunDirectory.Create(Path.Combine(_root, "s"), overwrite: false);
+        run.WriteSummary(new RunSummary
+        {
+            Dataset = "digits", Model = "mlp:32", Method = "dense", Density = 1, Epochs = 2, TestAccuracy = 0.9, TestLoss = 0.3,
+            BestTestAccuracy = 0.91, BestEpoch = 1, TrainSeconds = 1.5, EpochSecondsMedian = 0.75, ParamsTotal = 100, ParamsNonzero = 99,
+            Seed = 42, Version = "0.1.0", Config = new() { ["epochs"] = 2 },
+        });
+        using var doc = JsonDocument.Parse(File.ReadAllText(run.PathOf(RunDirectory.SummaryFile)));
+        string[] required = ["dataset", "model", "method", "density", "epochs", "test_accuracy", "test_loss", "train_seconds",
+            "epoch_seconds_median", "params_total", "params_nonzero", "seed", "version", "config"];
+        Assert.All(required, k => Assert.True(doc.RootElement.TryGetProperty(k, out _), k));
+        Assert.Equal(2, doc.RootElement.GetProperty("config").GetProperty("epochs").GetInt32());
+    }
+}

@@ -1,0 +1,32 @@
+// Sweep engine: every (config, seed) runs once in order, aggregates are mean ± sample std, and the table states
+// its command.
+using Sprout.Training.Sweeps;
+
+namespace Sprout.Training.Tests.Sweeps;
+
+public class SweepTests
+{
+    [Fact]
+    public void RunsEveryConfigAndSeedAndAggregates()
+    {
+        var calls = new List<(string, ulong)>();
+        var sweep = new Sweep<string>(["set", "gse"], c => c, [1, 2, 3]);
+        var rows = sweep.Run((c, s) =>
+        {
+            calls.Add((c, s));
+            return new RunResult(c == "set" ? 0.01 * s : 0.02, 2.0 + s, 10, 100);
+        });
+        Assert.Equal([("set", 1UL), ("set", 2UL), ("set", 3UL), ("gse", 1UL), ("gse", 2UL), ("gse", 3UL)], calls);
+        Assert.Equal(0.02, rows[0].ErrorMean, 9);
+        Assert.Equal(0.01, rows[0].ErrorStd, 9);
+        Assert.Equal(0.0, rows[1].ErrorStd, 9);
+        Assert.Equal(0.1, rows[0].RelativeFlopsMean, 9);
+        var md = Sweep<string>.ToMarkdown(rows, "sprout sweep configs/mnist --seeds 1,2,3");
+        Assert.Contains("`sprout sweep configs/mnist --seeds 1,2,3`", md);
+        Assert.Contains("| set | 3 | 2.00 ± 1.00 | 4.0 ± 1.0 | 0.100 |", md);
+    }
+
+    [Fact]
+    public void RejectsDuplicateNames() =>
+        Assert.Contains("unique", Assert.Throws<ArgumentException>(() => new Sweep<string>(["a", "a"], c => c, [1])).Message);
+}
