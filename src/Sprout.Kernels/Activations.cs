@@ -31,7 +31,7 @@ public static partial class Activations
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
     {
         Simd.RequireLength(x.Length, y.Length, nameof(y));
-        TensorPrimitives.Tanh(x, y[..x.Length]);
+        if (x.Length > 0) TensorPrimitives.Tanh(x, y[..x.Length]);
     }
 
     /// <summary>dx += (1 − y²)·dy.</summary>
@@ -47,7 +47,7 @@ public static partial class Activations
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         Simd.RequireLength(x.Length, y.Length, nameof(y));
-        TensorPrimitives.Sigmoid(x, y[..x.Length]);
+        if (x.Length > 0) TensorPrimitives.Sigmoid(x, y[..x.Length]);   // it rejects empty spans
     }
 
     /// <summary>dx += y(1 − y)·dy.</summary>

@@ -38,6 +38,7 @@ public static partial class Convolution
                         var src = plane.Slice((oh * sH - window.PadHeight + i) * width);
                         dst[..owFirst].Clear();
                         dst[owEnd..].Clear();
+                        if (owFirst == owEnd) continue;
                         int iw = owFirst * sW - window.PadWidth + j;
                         if (sW == 1) src.Slice(iw, owEnd - owFirst).CopyTo(dst[owFirst..owEnd]);
                         else for (int ow = owFirst; ow < owEnd; ow++, iw += sW) dst[ow] = src[iw];
@@ -71,6 +72,7 @@ public static partial class Convolution
                     {
                         var src = col.Slice(oh * outW, outW);
                         var dst = plane.Slice((oh * sH - window.PadHeight + i) * width);
+                        if (owFirst == owEnd) continue;
                         int iw = owFirst * sW - window.PadWidth + j;
                         if (sW == 1)
                         {

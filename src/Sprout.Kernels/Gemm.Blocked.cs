@@ -24,14 +24,13 @@ public static partial class Gemm
     private static readonly Variant Selected = Variant.Create();
 
     /// <summary>Blocked product on raw pointers; sizes already validated, m, n &gt; 0.</summary>
-    private static unsafe void Blocked(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    private static unsafe void Blocked(Variant v, float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         if (k == 0)
         {
             if (!accumulate) new Span<float>(c, checked(m * n)).Clear();
             return;
         }
-        var v = Selected;
         int threads = Parallelism.Threads;
         bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold;
 
@@ -53,7 +52,7 @@ public static partial class Gemm
                 var pack = new PackJob(shape, a, b, m, n, transA, transB, ic, jc, packB: ic == 0, buffers.A, buffers.B);
                 Run(pack.TaskCount, pack, parallel);
 
-                var tiles = new TileJob(shape, v.Kernel, buffers.A, buffers.B, c + (nint)ic * n + jc, n, accumulate, parallel ? threads : 1);
+                var tiles = new TileJob(shape, v, buffers.A, buffers.B, c + (nint)ic * n + jc, n, accumulate, parallel ? threads : 1);
                 Run(tiles.TaskCount, tiles, parallel);
             }
         }
@@ -66,8 +65,8 @@ public static partial class Gemm
     }
 
     /// <summary>
-    /// Layout of one packed chunk: slice s (p0 = s·KcStep, kc floats deep) holds the A panels at
-    /// s·MbPad·… (panel i at offset i·Mr·kc within the slice) and likewise B with NcPad.
+    /// Layout of one packed chunk: the KC slice starting at depth p0 holds all A panels from offset
+    /// p0·PanelsA·Mr, panel i at i·Mr·kc within it (kc × Mr floats, p-major); B likewise with PanelsB and Nr.
     /// </summary>
     private readonly record struct PackedShape(int Mr, int Nr, int K, int KcStep, int Mb, int Nc)
     {
@@ -140,15 +139,14 @@ public static partial class Gemm
     private readonly unsafe struct TileJob : IParallelJob
     {
         private readonly PackedShape _s;
-        private readonly delegate*<int, float*, float*, float*, nint, bool, void> _kernel;
+        private readonly delegate*<int, float*, float*, float*, nint, bool, void> _kernel, _half;
         private readonly float* _packA, _packB, _c;
         private readonly int _ldc, _tileRows, _tileCols, _tilesN;
         private readonly bool _accumulate;
 
-        public TileJob(PackedShape s, delegate*<int, float*, float*, float*, nint, bool, void> kernel,
-            float* packA, float* packB, float* c, int ldc, bool accumulate, int threads)
+        public TileJob(PackedShape s, Variant v, float* packA, float* packB, float* c, int ldc, bool accumulate, int threads)
         {
-            _kernel = kernel; _packA = packA; _packB = packB; _c = c;
+            _kernel = v.Kernel; _half = v.HalfKernel; _packA = packA; _packB = packB; _c = c;
             (_s, _ldc, _accumulate) = (s, ldc, accumulate);
             int pm = s.PanelsA, pn = s.PanelsB;
             int rowPanels = Math.Min(pm, McMax / s.Mr), colPanels = pn;
@@ -191,17 +189,23 @@ public static partial class Gemm
                         int i = ir * mr, rows = Math.Min(mr, _s.Mb - i);
                         float* ct = _c + (nint)i * _ldc + j;
                         if (rows == mr && cols == nr) _kernel(kc, ap, bp, ct, _ldc, add);
-                        else EdgeTile(kc, ap, bp, ct, rows, cols, add, scratch);
+                        else if (_half != null && cols * 2 <= nr)
+                        {
+                            if (rows == mr && cols * 2 == nr) _half(kc, ap, bp, ct, _ldc, add);
+                            else EdgeTile(_half, kc, ap, bp, ct, rows, cols, add, scratch);
+                        }
+                        else EdgeTile(_kernel, kc, ap, bp, ct, rows, cols, add, scratch);
                     }
                 }
             }
         }
 
         /// <summary>Partial tile: the full tile goes to scratch, then only the valid part into C.</summary>
-        private void EdgeTile(int kc, float* ap, float* bp, float* ct, int rows, int cols, bool add, float* scratch)
+        private void EdgeTile(delegate*<int, float*, float*, float*, nint, bool, void> kernel,
+            int kc, float* ap, float* bp, float* ct, int rows, int cols, bool add, float* scratch)
         {
             int nr = _s.Nr;
-            _kernel(kc, ap, bp, scratch, nr, false);
+            kernel(kc, ap, bp, scratch, nr, false);
             for (int r = 0; r < rows; r++)
             {
                 float* src = scratch + r * nr, dst = ct + (nint)r * _ldc;
@@ -221,14 +225,22 @@ public static partial class Gemm
         public required int Mr { get; init; }
         public required int Nr { get; init; }
         public required delegate*<int, float*, float*, float*, nint, bool, void> Kernel { get; init; }
+
+        /// <summary>Optional Mr×(Nr/2) kernel on the same packed panels, for a last column panel at most half full.</summary>
+        public delegate*<int, float*, float*, float*, nint, bool, void> HalfKernel { get; init; }
         public required string Name { get; init; }
 
-        public static Variant Create()
+        public static Variant Create() => Supported()[0];
+
+        /// <summary>Every micro-kernel this machine accelerates, widest first (the scalar one is always last).</summary>
+        public static Variant[] Supported()
         {
-            if (Vector512.IsHardwareAccelerated) return new() { Mr = 8, Nr = 32, Kernel = &Kernel512, Name = "avx512-8x32" };
-            if (Vector256.IsHardwareAccelerated) return new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<Ops256, Vector256<float>>, Name = "v256-6x16" };
-            if (Vector128.IsHardwareAccelerated) return new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<Ops128, Vector128<float>>, Name = "v128-6x8" };
-            return new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<OpsScalar, float>, Name = "scalar-6x2" };
+            var list = new List<Variant>();
+            if (Vector512.IsHardwareAccelerated) list.Add(new() { Mr = 8, Nr = 32, Kernel = &Kernel512, HalfKernel = &Kernel512Half, Name = "avx512-8x32" });
+            if (Vector256.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<Ops256, Vector256<float>>, Name = "v256-6x16" });
+            if (Vector128.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<Ops128, Vector128<float>>, Name = "v128-6x8" });
+            list.Add(new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<OpsScalar, float>, Name = "scalar-6x2" });
+            return [.. list];
         }
     }
 

@@ -13,6 +13,7 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512(int kc, float* a, float* b, float* c, nint ldc, bool add)
     {
+        PrefetchTile(c, ldc, 8);
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
                          c20 = default, c21 = default, c30 = default, c31 = default,
                          c40 = default, c41 = default, c50 = default, c51 = default,
@@ -48,6 +49,63 @@ public static partial class Gemm
         Store512(c, c50, c51, add); c += ldc;
         Store512(c, c60, c61, add); c += ldc;
         Store512(c, c70, c71, add);
+    }
+
+    /// <summary>
+    /// 8×16 tile on a 32-wide B panel (only its first 16 lanes): the last column panel when at most 16 columns
+    /// remain, so a 100-column product computes 112 columns instead of 128. Eight accumulators still cover FMA latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel512Half(int kc, float* a, float* b, float* c, nint ldc, bool add)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default,
+                         c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += 8;
+            b += 32;
+        }
+        Store512Half(c, c0, add); c += ldc;
+        Store512Half(c, c1, add); c += ldc;
+        Store512Half(c, c2, add); c += ldc;
+        Store512Half(c, c3, add); c += ldc;
+        Store512Half(c, c4, add); c += ldc;
+        Store512Half(c, c5, add); c += ldc;
+        Store512Half(c, c6, add); c += ldc;
+        Store512Half(c, c7, add);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Store512Half(float* c, Vector512<float> v, bool add)
+    {
+        if (add) v += Vector512.Load(c);
+        Vector512.Store(v, c);
+    }
+
+    /// <summary>
+    /// Starts fetching the C tile (32 floats per row, up to three 64-byte lines when unaligned) that the kernel
+    /// reads and writes after its k loop; for a large C the rows are in L3 or memory, and waiting for them only
+    /// at the end would stall every call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchTile(float* c, nint ldc, int rows)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        for (int r = 0; r < rows; r++, c += ldc)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 16);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 31);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -38,31 +38,28 @@ public static partial class Gemm
 
     /// <summary>
     /// dst[p·R + r] = src[r·ld + p] for p &lt; kc, r &lt; width; zero for width ≤ r &lt; R.
-    /// Used for op(A) = A (row-major m×k) and op(B) = Bᵀ (stored n×k). Full 8×8 blocks go through registers.
+    /// Used for op(A) = A (row-major m×k) and op(B) = Bᵀ (stored n×k). Full 8×8 blocks go through registers,
+    /// eight source rows at a time along the whole slice, so only eight read streams are live (prefetch-friendly)
+    /// while the scattered writes stay inside the panel, which fits in L1.
     /// </summary>
     private static unsafe void PackTransposed(float* src, nint ld, int width, int kc, float* dst, int panel)
     {
-        int p0 = 0;
-        int fullRows = width & ~7;
-        if (fullRows > 0 && Transpose.CanTranspose8x8)
+        int fullRows = Transpose.CanTranspose8x8 ? width & ~7 : 0;
+        int fullP = kc & ~7;
+        for (int r = 0; r < fullRows; r += 8)
         {
-            for (; p0 + 8 <= kc; p0 += 8)
-            {
-                for (int r = 0; r < fullRows; r += 8) Transpose.Block8x8(src + r * ld + p0, ld, dst + (nint)p0 * panel + r, panel);
-                for (int r = fullRows; r < width; r++)
-                {
-                    float* s = src + r * ld + p0;
-                    for (int p = 0; p < 8; p++) dst[(p0 + p) * (nint)panel + r] = s[p];
-                }
-                for (int p = 0; p < 8; p++) ZeroTail(dst + (p0 + p) * (nint)panel, width, panel);
-            }
+            float* s = src + r * ld;
+            for (int p0 = 0; p0 < fullP; p0 += 8) Transpose.Block8x8(s + p0, ld, dst + (nint)p0 * panel + r, panel);
+            for (int p = fullP; p < kc; p++)
+                for (int q = 0; q < 8; q++) dst[(nint)p * panel + r + q] = s[q * ld + p];
         }
-        for (int p = p0; p < kc; p++)
+        for (int r = fullRows; r < width; r++)
         {
-            float* d = dst + (nint)p * panel;
-            for (int r = 0; r < width; r++) d[r] = src[r * ld + p];
-            ZeroTail(d, width, panel);
+            float* s = src + r * ld;
+            for (int p = 0; p < kc; p++) dst[(nint)p * panel + r] = s[p];
         }
+        if (width < panel)
+            for (int p = 0; p < kc; p++) ZeroTail(dst + (nint)p * panel, width, panel);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

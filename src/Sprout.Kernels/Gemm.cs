@@ -20,7 +20,20 @@ public static partial class Gemm
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0) return;
-        fixed (float* pa = a, pb = b, pc = c) Blocked(pa, pb, pc, m, n, k, transA, transB, accumulate);
+        fixed (float* pa = a, pb = b, pc = c) Blocked(Selected, pa, pb, pc, m, n, k, transA, transB, accumulate);
+    }
+
+    /// <summary>Names of the micro-kernels this machine can run, widest first (tests run each against the reference).</summary>
+    internal static IReadOnlyList<string> SupportedKernels => [.. Variant.Supported().Select(v => v.Name)];
+
+    /// <summary><see cref="Multiply"/> forced onto the named micro-kernel (see <see cref="SupportedKernels"/>).</summary>
+    internal static unsafe void MultiplyWith(string kernel, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,
+        int m, int n, int k, bool transA = false, bool transB = false, bool accumulate = false)
+    {
+        var v = Variant.Supported().Single(x => x.Name == kernel);
+        Validate(a.Length, b.Length, c.Length, m, n, k);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c) Blocked(v, pa, pb, pc, m, n, k, transA, transB, accumulate);
     }
 
     /// <summary>Name of the micro-kernel in use on this machine (e.g. "avx512-8x32"), for diagnostics.</summary>
@@ -34,7 +47,10 @@ public static partial class Gemm
         if (cLen < (long)m * n) throw new ArgumentException($"C holds {cLen} elements, needs m·n = {(long)m * n}.");
     }
 
-    /// <summary>Plain loops with the same contract; the reference for tests and the fallback path.</summary>
+    /// <summary>
+    /// Plain loops with the same contract: the reference the tests compare every micro-kernel with. (Without SIMD
+    /// the fast path is still the blocked driver, with a scalar 6×2 micro-kernel, which is several times faster.)
+    /// </summary>
     public static class Scalar
     {
         /// <inheritdoc cref="Gemm.Multiply"/>

@@ -18,14 +18,19 @@ public sealed record GemmResult(
     [property: JsonPropertyName("fraction_of_peak")] double FractionOfPeak,
     [property: JsonPropertyName("seconds")] double Seconds);
 
-/// <summary>The `sprout bench gemm` report: peak and one result per size.</summary>
+/// <summary>
+/// The `sprout bench gemm` report: peak and one result per size. <see cref="LoadAverage"/> is the 1-minute
+/// load average when the run ended (Linux only, else null): above the core count, other processes shared the
+/// cores, and long calls (n = 2048) suffer from it more than the short rounds of the peak measurement.
+/// </summary>
 public sealed record GemmReport(
     [property: JsonPropertyName("peak_gflops")] double PeakGflops,
     [property: JsonPropertyName("threads")] int Threads,
     [property: JsonPropertyName("kernel")] string Kernel,
+    [property: JsonPropertyName("load_average")] double? LoadAverage,
     [property: JsonPropertyName("results")] IReadOnlyList<GemmResult> Results)
 {
-    /// <summary>{"peak_gflops": x, "threads": t, "kernel": "...", "results": [{"n": 512, "gflops": y, "fraction_of_peak": z, "seconds": s}, …]}.</summary>
+    /// <summary>{"peak_gflops": x, "threads": t, "kernel": "...", "load_average": l, "results": [{"n": 512, "gflops": y, "fraction_of_peak": z, "seconds": s}, …]}.</summary>
     public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = indented });
 }
 
@@ -85,10 +90,11 @@ public static class GemmBenchmark
 
     /// <summary>
     /// Times C = A·B for n×n×n on <paramref name="threads"/> threads (sets <see cref="Parallelism.Threads"/> for the
-    /// duration): one warm-up call, then <paramref name="reps"/> timed calls (at least 3, more for small n
-    /// so each size takes roughly the same time); reports the best. <paramref name="peakGflops"/>, when known, fills the fraction.
+    /// duration): one warm-up call, then at least <paramref name="reps"/> timed calls (more for n below 2048, up to 200, so
+    /// each size takes a similar time); reports the best, since on a shared machine slower calls measure the
+    /// interference, not the kernel. <paramref name="peakGflops"/>, when known, fills the fraction.
     /// </summary>
-    public static GemmResult Measure(int n, int threads, int reps = 5, double peakGflops = double.NaN)
+    public static GemmResult Measure(int n, int threads, int reps = 8, double peakGflops = double.NaN)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         var a = new float[n * n];
@@ -103,7 +109,7 @@ public static class GemmBenchmark
         {
             Gemm.Multiply(a, b, c, n, n, n);
             double flop = 2.0 * n * n * n;
-            int runs = Math.Max(3, Math.Min(reps * (int)Math.Ceiling(8.6e9 / flop), 200));
+            int runs = Math.Max(reps, Math.Min(reps * (int)Math.Ceiling(8.6e9 / flop), 200));
             double best = double.MaxValue;
             for (int r = 0; r < runs; r++)
             {
@@ -129,23 +135,55 @@ public static class GemmBenchmark
         double peak = MeasureFmaPeakGflops(threads, peakDuration ?? TimeSpan.FromSeconds(0.5));
         var results = new List<GemmResult>();
         foreach (int n in sizes ?? DefaultSizes) results.Add(Measure(n, threads, peakGflops: peak));
-        return new GemmReport(peak, threads, Gemm.KernelName, results);
+        return new GemmReport(peak, threads, Gemm.KernelName, ReadLoadAverage(), results);
     }
 
-    /// <summary>Runs <paramref name="iterations"/> rounds of 12 independent FMAs per lane; returns the FMA count.</summary>
+    private static double? ReadLoadAverage()
+    {
+        try
+        {
+            if (!File.Exists("/proc/loadavg")) return null;
+            string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.TryParse(first, System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Runs <paramref name="iterations"/> rounds of independent FMAs (widest accelerated vectors); returns lane-FMAs.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static long FmaBurst(int iterations)
     {
         if (Vector512.IsHardwareAccelerated) return Burst512(iterations);
         if (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported) return Burst256(iterations);
-        float x0 = 1, x1 = 1, x2 = 1, x3 = 1;
+        // No FMA: chains of multiply-then-add. Only approximate for these fallback paths (the GEMM kernels' adds do
+        // not wait on their multiplies, so they can beat it); it is exact for the FMA paths that matter.
+        if (Vector128.IsHardwareAccelerated) return Burst128(iterations);
+        float x0 = 1, x1 = 1, x2 = 1, x3 = 1, x4 = 1, x5 = 1, x6 = 1, x7 = 1;
         const float mul = 0.9999999f, add = 1e-7f;
         for (int i = 0; i < iterations; i++)
         {
             x0 = x0 * mul + add; x1 = x1 * mul + add; x2 = x2 * mul + add; x3 = x3 * mul + add;
+            x4 = x4 * mul + add; x5 = x5 * mul + add; x6 = x6 * mul + add; x7 = x7 * mul + add;
         }
-        Sink = x0 + x1 + x2 + x3;
-        return 4L * iterations;
+        Sink = x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7;
+        return 8L * iterations;
+    }
+
+    private static long Burst128(int iterations)
+    {
+        var mul = Vector128.Create(0.9999999f);
+        var add = Vector128.Create(1e-7f);
+        Vector128<float> a0 = Vector128<float>.One, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < iterations; i++)
+        {
+            a0 = a0 * mul + add; a1 = a1 * mul + add; a2 = a2 * mul + add; a3 = a3 * mul + add;
+            a4 = a4 * mul + add; a5 = a5 * mul + add; a6 = a6 * mul + add; a7 = a7 * mul + add;
+        }
+        Sink = Vector128.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+        return 8L * 4 * iterations;
     }
 
     private static long Burst512(int iterations)

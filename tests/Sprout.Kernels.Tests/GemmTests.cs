@@ -1,0 +1,131 @@
+// GEMM: every micro-kernel this machine supports against the scalar reference over a grid of shapes,
+// all transpose/accumulate combinations; thread-count independence; steady-state allocation.
+using Sprout.Kernels;
+using Sprout.TestSupport;
+
+namespace Sprout.Kernels.Tests;
+
+public sealed class GemmTests
+{
+    private static readonly int[] Sizes = [0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 65, 100, 127, 129, 257];
+
+    // Every (m, n, k) of the grid (3632 of its 4096) whose product keeps the scalar reference affordable;
+    // the largest corners are covered by LargeShapes.
+    private static IEnumerable<(int M, int N, int K)> Grid() =>
+        from m in Sizes from n in Sizes from k in Sizes where (long)m * n * k <= 1 << 18 select (m, n, k);
+
+    public static TheoryData<bool, bool> Forms() => new() { { false, false }, { true, false }, { false, true }, { true, true } };
+
+    /// <summary>Each shape's reference is computed once and compared with every micro-kernel the machine supports.</summary>
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void EveryKernelMatchesScalarOnGrid(bool transA, bool transB)
+    {
+        ulong seed = 1;
+        foreach (var (m, n, k) in Grid())
+            foreach (bool acc in new[] { false, true })
+                CheckAllKernels(m, n, k, transA, transB, acc, seed++);
+    }
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void EveryKernelMatchesScalarOnLargeShapes(bool transA, bool transB)
+    {
+        CheckAllKernels(257, 129, 257, transA, transB, accumulate: true, seed: 7);
+        CheckAllKernels(100, 300, 300, transA, transB, accumulate: false, seed: 8);   // MLP-like, several K slices
+        CheckAllKernels(1, 257, 100, transA, transB, accumulate: false, seed: 9);
+        CheckAllKernels(257, 1, 65, transA, transB, accumulate: true, seed: 10);
+        CheckAllKernels(65, 33, 1100, transA, transB, accumulate: true, seed: 11);    // K not a multiple of the slice
+    }
+
+    [Fact]
+    public void DefaultEntryMatchesScalar()
+    {
+        foreach (var (m, n, k) in new[] { (100, 300, 784), (33, 17, 513), (0, 5, 5), (5, 0, 5) })
+        {
+            var (a, b, c0) = Inputs(m, n, k, 3);
+            var expected = (float[])c0.Clone();
+            var actual = (float[])c0.Clone();
+            Gemm.Scalar.Multiply(a, b, expected, m, n, k, transB: true);
+            Gemm.Multiply(a, b, actual, m, n, k, transB: true);
+            Approx.Equal(expected, actual, Tolerance(k), 1e-4f, $"{m}x{n}x{k}");
+        }
+    }
+
+    [Fact]
+    public void ZeroDepthClearsOrKeepsC()
+    {
+        var c = new float[] { 1, 2, 3, 4, 5, 6 };
+        Gemm.Multiply([], [], c, 2, 3, 0, accumulate: true);
+        Assert.Equal(new float[] { 1, 2, 3, 4, 5, 6 }, c);
+        Gemm.Multiply([], [], c, 2, 3, 0);
+        Assert.All(c, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void RejectsBadShapes()
+    {
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[5], new float[6], new float[4], 2, 2, 3));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], new float[6], new float[3], 2, 2, 3));
+        Assert.Throws<ArgumentException>(() => Gemm.Multiply(new float[6], new float[6], new float[4], -1, 2, 3));
+    }
+
+    private static void CheckAllKernels(int m, int n, int k, bool transA, bool transB, bool accumulate, ulong seed)
+    {
+        var (a, b, c0) = Inputs(m, n, k, seed);
+        var expected = (float[])c0.Clone();
+        Gemm.Scalar.Multiply(a, b, expected, m, n, k, transA, transB, accumulate);
+        foreach (var kernel in Gemm.SupportedKernels)
+        {
+            var actual = (float[])c0.Clone();
+            Gemm.MultiplyWith(kernel, a, b, actual, m, n, k, transA, transB, accumulate);
+            Approx.Equal(expected, actual, Tolerance(k), 1e-4f, $"{kernel} m={m} n={n} k={k} tA={transA} tB={transB} acc={accumulate}");
+        }
+    }
+
+    internal static (float[] A, float[] B, float[] C) Inputs(int m, int n, int k, ulong seed) =>
+        (Shapes.Random(m * k, seed), Shapes.Random(k * n, seed + 1000), Shapes.Random(m * n, seed + 2000));
+
+    // Sums of k products of U(−1, 1) values, summed in a different order: error grows about like √k·ε·|terms|.
+    internal static float Tolerance(int k) => 1e-5f + 2e-6f * k;
+}
+
+/// <summary>GEMM properties that change Parallelism.Threads or measure allocation (run alone).</summary>
+[Collection(ThreadsCollection.Name)]
+public sealed class GemmThreadingTests
+{
+    [Fact]
+    public void ResultIsBitIdenticalForAnyThreadCount()
+    {
+        const int m = 257, n = 300, k = 531;
+        var (a, b, _) = GemmTests.Inputs(m, n, k, 42);
+        int saved = Parallelism.Threads;
+        try
+        {
+            float[]? reference = null;
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.Threads = threads;
+                var c = new float[m * n];
+                Gemm.Multiply(a, b, c, m, n, k, transB: false);
+                reference ??= c;
+                Assert.Equal(reference, c);
+            }
+        }
+        finally { Parallelism.Threads = saved; }
+    }
+
+    [Theory]
+    [InlineData(100, 300, 784, false, true)]    // MLP forward: parallel path
+    [InlineData(300, 784, 100, true, false)]    // weight gradient
+    [InlineData(7, 9, 5, false, false)]         // small: inline path
+    public void SteadyStateAllocatesNothing(int m, int n, int k, bool transA, bool transB)
+    {
+        var (a, b, c) = GemmTests.Inputs(m, n, k, 5);
+        Gemm.Multiply(a, b, c, m, n, k, transA, transB);   // warm-up: packing buffers, workers, JIT
+        Gemm.Multiply(a, b, c, m, n, k, transA, transB, accumulate: true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) Gemm.Multiply(a, b, c, m, n, k, transA, transB, accumulate: i % 2 == 0);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+}
