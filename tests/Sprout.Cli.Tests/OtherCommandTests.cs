@@ -83,6 +83,9 @@ public sealed class OtherCommandTests : IDisposable
         foreach (string flag in new[] { "--data", "--model", "--epochs", "--lr", "--optimizer", "--schedule", "--config", "--resume", "--overwrite", "--plain" })
             Assert.Contains(flag, help.Output);
 
+        foreach (var method in Sprout.Cli.Methods.MethodRegistry.All)
+            Assert.Contains(method.Name, help.Output); // the --method help lists every registered method
+
         var bare = CliRunner.Run();
         Assert.Equal(0, bare.ExitCode);
         Assert.Contains("train", bare.Output);

@@ -41,7 +41,7 @@ public static class SettingsTable
             s => s.DataDir, (s, v) => s.DataDir = v, nullable: true),
         Setting.Text("model", "Model spec, e.g. mlp:300,100 (hidden sizes; inputs and classes come from the dataset)", "SPEC",
             s => s.Model, (s, v) => s.Model = v!),
-        Setting.Text("method", "Training method (dense)", "NAME", s => s.Method, (s, v) => s.Method = v!.ToLowerInvariant()),
+        Setting.Text("method", "Training method: dense, static, set, rigl, snip, grasp, synflow, magnitude, gmp, gse, gse-grabo, gse-graest, dst-ee, snfs, snfs-sparse, topkast, spartan", "NAME", s => s.Method, (s, v) => s.Method = v!.ToLowerInvariant()),
         Setting.Number("density", "Sparse methods: overall density, the kept fraction of weights", 0, 1, s => s.Density, (s, v) => s.Density = v,
             minExclusive: true),
         Setting.Choice("distribution", "Sparse methods: layer-wise density distribution", Distributions, s => s.Distribution, (s, v) => s.Distribution = v),

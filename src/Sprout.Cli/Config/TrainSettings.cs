@@ -13,7 +13,7 @@ public sealed class TrainSettings
     public string? DataDir { get; set; }
     /// <summary>Model spec, e.g. "mlp:300,100".</summary>
     public string Model { get; set; } = "mlp:300,100";
-    /// <summary>Training method ("dense" for now).</summary>
+    /// <summary>Training method name (see MethodRegistry; "dense" by default).</summary>
     public string Method { get; set; } = "dense";
     /// <summary>Number of passes over the training split.</summary>
     public int Epochs { get; set; } = 20;
