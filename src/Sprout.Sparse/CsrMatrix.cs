@@ -154,6 +154,34 @@ public sealed partial class CsrMatrix
         }
     }
 
+    /// <summary>
+    /// Writes every inactive position, row-major, into <paramref name="rows"/> and <paramref name="cols"/>; returns how many.
+    /// O(Rows·Cols): for small or nearly dense layers only (growth methods enumerate when sampling would cost more).
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans hold fewer than Positions − Nnz entries.</exception>
+    public int CopyInactiveTo(Span<int> rows, Span<int> cols)
+    {
+        long inactive = Positions - Nnz;
+        if (rows.Length < inactive || cols.Length < inactive)
+            throw new ArgumentException($"Enumerating the {inactive} inactive positions needs spans of that length; got {rows.Length} and {cols.Length}.");
+        int m = 0;
+        for (int r = 0; r < Rows; r++)
+        {
+            int p = _rowPointers[r], end = _rowPointers[r + 1];
+            for (int c = 0; c < Cols; c++)
+            {
+                if (p < end && _columnIndices[p] == c)
+                {
+                    p++;
+                    continue;
+                }
+                rows[m] = r;
+                cols[m++] = c;
+            }
+        }
+        return m;
+    }
+
     /// <summary>A new set of the active entries' linear indices (see <see cref="CopyActiveTo"/>).</summary>
     public HashSet<long> ActiveSet()
     {

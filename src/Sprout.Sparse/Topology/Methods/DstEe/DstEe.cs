@@ -166,19 +166,6 @@ public sealed class DstEe : ITopologyUpdater
             _rows = new int[inactive];
             _cols = new int[inactive];
         }
-        int m = 0;
-        var rp = topo.RowPointers;
-        var ci = topo.ColumnIndices;
-        for (int r = 0; r < topo.Rows; r++)
-        {
-            int p = rp[r], end = rp[r + 1];
-            for (int c = 0; c < topo.Cols; c++)
-            {
-                if (p < end && ci[p] == c) { p++; continue; }
-                _rows[m] = r;
-                _cols[m++] = c;
-            }
-        }
-        return m;
+        return topo.CopyInactiveTo(_rows, _cols);
     }
 }

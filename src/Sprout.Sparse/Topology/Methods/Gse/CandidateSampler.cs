@@ -145,21 +145,9 @@ public sealed class CandidateSampler
     private int EnumerateInactive(CsrMatrix topo)
     {
         int inactive = (int)(topo.Positions - topo.Nnz);
-        Ensure(ref _rows, inactive);
-        Ensure(ref _cols, inactive);
-        var rp = topo.RowPointers;
-        var ci = topo.ColumnIndices;
-        for (int r = 0; r < topo.Rows; r++)
-        {
-            int p = rp[r], end = rp[r + 1];
-            for (int c = 0; c < topo.Cols; c++)
-            {
-                if (p < end && ci[p] == c) { p++; continue; }
-                _rows[Count] = r;
-                _cols[Count] = c;
-                Count++;
-            }
-        }
+        Ensure(ref _rows, Count + inactive);
+        Ensure(ref _cols, Count + inactive);
+        Count += topo.CopyInactiveTo(_rows.AsSpan(Count), _cols.AsSpan(Count));
         return Count;
     }
 
