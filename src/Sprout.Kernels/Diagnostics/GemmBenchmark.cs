@@ -11,12 +11,17 @@ using System.Text.Json.Serialization;
 
 namespace Sprout.Kernels.Diagnostics;
 
-/// <summary>One GEMM measurement: C[n×n] = A[n×n]·B[n×n] (2n³ flops).</summary>
+/// <summary>
+/// One GEMM measurement: C[n×n] = A[n×n]·B[n×n] (2n³ flops) in <see cref="Seconds"/> (the best call).
+/// <see cref="CoresUsed"/> is the process CPU time over the wall time of all timed calls: close to the thread
+/// count when the cores were free, close to 1 when other processes held one of them.
+/// </summary>
 public sealed record GemmResult(
     [property: JsonPropertyName("n")] int N,
     [property: JsonPropertyName("gflops")] double Gflops,
     [property: JsonPropertyName("fraction_of_peak")] double FractionOfPeak,
-    [property: JsonPropertyName("seconds")] double Seconds);
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("cores_used")] double CoresUsed);
 
 /// <summary>
 /// The `sprout bench gemm` report: peak and one result per size. <see cref="LoadAverage"/> is the 1-minute
@@ -30,7 +35,10 @@ public sealed record GemmReport(
     [property: JsonPropertyName("load_average")] double? LoadAverage,
     [property: JsonPropertyName("results")] IReadOnlyList<GemmResult> Results)
 {
-    /// <summary>{"peak_gflops": x, "threads": t, "kernel": "...", "load_average": l, "results": [{"n": 512, "gflops": y, "fraction_of_peak": z, "seconds": s}, …]}.</summary>
+    /// <summary>
+    /// {"peak_gflops": x, "threads": t, "kernel": "...", "load_average": l,
+    ///  "results": [{"n": 512, "gflops": y, "fraction_of_peak": z, "seconds": s, "cores_used": u}, …]}.
+    /// </summary>
     public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = indented });
 }
 
@@ -111,14 +119,20 @@ public static class GemmBenchmark
             double flop = 2.0 * n * n * n;
             int runs = Math.Max(reps, Math.Min(reps * (int)Math.Ceiling(8.6e9 / flop), 200));
             double best = double.MaxValue;
+            using var process = Process.GetCurrentProcess();
+            var cpu0 = process.TotalProcessorTime;
+            long start = Stopwatch.GetTimestamp();
             for (int r = 0; r < runs; r++)
             {
                 long t0 = Stopwatch.GetTimestamp();
                 Gemm.Multiply(a, b, c, n, n, n);
                 best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
             }
+            double wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            process.Refresh();
+            double cores = (process.TotalProcessorTime - cpu0).TotalSeconds / wall;
             double gflops = flop / best / 1e9;
-            return new GemmResult(n, gflops, gflops / peakGflops, best);
+            return new GemmResult(n, gflops, gflops / peakGflops, best, cores);
         }
         finally
         {

@@ -21,5 +21,6 @@ public sealed class GemmBenchmarkTests
         Assert.Equal(16, results[0].GetProperty("n").GetInt32());
         Assert.True(results[1].GetProperty("gflops").GetDouble() > 0);
         Assert.True(results[1].GetProperty("fraction_of_peak").GetDouble() > 0);
+        Assert.True(results[1].GetProperty("cores_used").GetDouble() > 0);
     }
 }
