@@ -10,7 +10,7 @@ namespace Sprout.Kernels;
 /// <summary>Activation functions: y = f(x), and dx += f'(·)·dy. All spans have the same length (x's or y's).</summary>
 public static partial class Activations
 {
-    /// <summary>y = max(x, 0) (NaN gives 0).</summary>
+    /// <summary>y = max(x, 0); NaN stays NaN (as in PyTorch), so divergence is not hidden.</summary>
     /// <exception cref="ArgumentException">y is shorter than x.</exception>
     public static void Relu(ReadOnlySpan<float> x, Span<float> y)
     {
@@ -88,8 +88,7 @@ public static partial class Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>
         {
-            var v = V.Load(ref Simd.At(_x), i);
-            V.Store(V.WherePositive(v, v), ref Simd.At(_y), i);
+            V.Store(V.ZeroWhereNotPositive(V.Load(ref Simd.At(_x), i)), ref Simd.At(_y), i);
         }
     }
 
@@ -168,7 +167,7 @@ public static partial class Activations
     /// <summary>Reference loops.</summary>
     public static class Scalar
     {
-        public static void Relu(ReadOnlySpan<float> x, Span<float> y) { for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0; }
+        public static void Relu(ReadOnlySpan<float> x, Span<float> y) { for (int i = 0; i < x.Length; i++) y[i] = x[i] <= 0 ? 0 : x[i]; } // NaN passes through
         public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) { for (int i = 0; i < y.Length; i++) if (y[i] > 0) dx[i] += dy[i]; }
         public static void Tanh(ReadOnlySpan<float> x, Span<float> y) { for (int i = 0; i < x.Length; i++) y[i] = MathF.Tanh(x[i]); }
         public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) { for (int i = 0; i < y.Length; i++) dx[i] += (1 - y[i] * y[i]) * dy[i]; }

@@ -25,6 +25,9 @@ internal interface ISimd<TV> where TV : struct
 
     /// <summary>value where x &gt; 0, else 0 (NaN x gives 0).</summary>
     static abstract TV WherePositive(TV x, TV value);
+
+    /// <summary>0 where x ≤ 0, else x: ReLU that lets NaN through, so a diverging run is noticed.</summary>
+    static abstract TV ZeroWhereNotPositive(TV x);
 }
 
 /// <summary>An elementwise kernel: Step processes elements [i, i + V.Count).</summary>
@@ -75,6 +78,8 @@ internal readonly struct V512 : ISimd<Vector512<float>>
     public static Vector512<float> Exp(Vector512<float> a) => Vector512.Exp(a);
     public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> v) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), v, Vector512<float>.Zero);
+    public static Vector512<float> ZeroWhereNotPositive(Vector512<float> x) =>
+        Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, Vector512<float>.Zero), Vector512<float>.Zero, x);
 }
 
 internal readonly struct V256 : ISimd<Vector256<float>>
@@ -91,6 +96,8 @@ internal readonly struct V256 : ISimd<Vector256<float>>
     public static Vector256<float> Exp(Vector256<float> a) => Vector256.Exp(a);
     public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> v) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), v, Vector256<float>.Zero);
+    public static Vector256<float> ZeroWhereNotPositive(Vector256<float> x) =>
+        Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
 }
 
 internal readonly struct V128 : ISimd<Vector128<float>>
@@ -107,6 +114,8 @@ internal readonly struct V128 : ISimd<Vector128<float>>
     public static Vector128<float> Exp(Vector128<float> a) => Vector128.Exp(a);
     public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> v) =>
         Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), v, Vector128<float>.Zero);
+    public static Vector128<float> ZeroWhereNotPositive(Vector128<float> x) =>
+        Vector128.ConditionalSelect(Vector128.LessThanOrEqual(x, Vector128<float>.Zero), Vector128<float>.Zero, x);
 }
 
 /// <summary>Width 1: the tail, and the whole loop when no SIMD is available.</summary>
@@ -123,4 +132,5 @@ internal readonly struct V1 : ISimd<float>
     public static float Sqrt(float a) => MathF.Sqrt(a);
     public static float Exp(float a) => MathF.Exp(a);
     public static float WherePositive(float x, float v) => x > 0 ? v : 0;
+    public static float ZeroWhereNotPositive(float x) => x <= 0 ? 0 : x;
 }

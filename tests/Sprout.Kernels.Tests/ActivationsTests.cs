@@ -96,4 +96,25 @@ public sealed class ActivationsTests
         Assert.Throws<ArgumentException>(() => Activations.Relu(new float[5], new float[4]));
         Assert.Throws<ArgumentException>(() => Activations.TanhBackward(new float[5], new float[5], new float[4]));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(37)]
+    public void ReluPropagatesNaNOnEveryPath(int length)
+    {
+        // Every position once NaN: vector bodies and scalar tails alike must pass it through, as PyTorch does,
+        // so that a diverging run stops with a clear message instead of silently training on zeros.
+        for (int at = 0; at < length; at++)
+        {
+            var x = Shapes.Random(length, (ulong)at);
+            x[at] = float.NaN;
+            var y = new float[length];
+            Activations.Relu(x, y);
+            Assert.True(float.IsNaN(y[at]), $"length {length}: NaN at {at} became {y[at]}");
+            var r = new float[length];
+            Activations.Scalar.Relu(x, r);
+            Assert.True(float.IsNaN(r[at]));
+        }
+    }
 }
