@@ -81,16 +81,17 @@ public class TrainerTests
     }
 
     [Fact]
-    public void NonFiniteWeightsStopAtTheEpochEnd()
+    public void NaNInputStopsAtItsStepThroughReLU()
     {
-        // With a hidden ReLU layer a NaN input is hidden from the loss but poisons the first layer's weights.
+        // ReLU propagates NaN (as in PyTorch), so a poisoned input reaches the loss at once instead of silently
+        // corrupting the first layer's weights until the end-of-epoch weight check.
         var (train, test) = (new Blobs(seed: 4), new Blobs(samples: 30, seed: 4, shuffle: false));
         var trainer = Make(train);
         var recorder = new Recorder();
         trainer.Callbacks.Add(recorder);
         train.PoisonBatch = 1;
         var e = Assert.Throws<NonFiniteLossException>(() => trainer.Fit(train, test, 1));
-        Assert.Contains("weight", e.Message);
+        Assert.Contains("Loss became NaN at epoch 1", e.Message);
         Assert.Empty(recorder.Epochs); // no checkpoint callback ran on the bad state
         Assert.Equal(0, trainer.CompletedEpochs);
     }
