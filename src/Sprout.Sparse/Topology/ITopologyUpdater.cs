@@ -32,6 +32,12 @@ public interface ITopologyUpdater
     /// <summary>Whether optimizer state of newly grown connections is reset (true for RigL and GSE, false for sparse momentum).</summary>
     bool ResetGrownState => true;
 
+    /// <summary>
+    /// Multiply-adds this method spent on <paramref name="layer"/> beyond the layer's own products in the step just
+    /// taken (<paramref name="updated"/>: the topology changed at this step), for FLOP accounting. Default: none.
+    /// </summary>
+    double ExtraMultiplyAdds(ISparseLayer layer, bool updated) => 0;
+
     /// <summary>Called after a layer was rewired (e.g. to update exploration counters). Default: nothing.</summary>
     void AfterRewire(ISparseLayer layer, TopologyChange change, TopologyContext context) { }
 }

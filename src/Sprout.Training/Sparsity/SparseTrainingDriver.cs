@@ -9,7 +9,6 @@ using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse;
 using Sprout.Sparse.Topology;
-using Sprout.Sparse.Topology.Methods;
 
 namespace Sprout.Training.Sparsity;
 
@@ -61,22 +60,9 @@ public sealed class SparseTrainingDriver
             return false;
         }
         bool changed = Scheduler.Step(step, optimizer);
-        if (changed && Scheduler.Updater is RigL)
-            for (int i = 0; i < _layers.Count; i++)
-                Flops.AddExtra((double)_layers[i].Topology.Positions * _layers[i].CachedBatch);
-        // Sampled-candidate gradients by SDDMM, |S|·batch per layer: at updates (GSE, DST-EE), and every step for the
-        // always-sparse sparse momentum's pool (counted after the update, with the pool size of the new topology).
-        var sampler = Scheduler.Updater switch
-        {
-            Gse g when changed => g.Sampler,
-            DstEe d when changed && !d.AllInactive => d.Sampler,
-            SparseMomentum m => m.Sampler,
-            _ => null,
-        };
-        if (sampler is not null)
-            for (int i = 0; i < _layers.Count; i++)
-                if (_layers[i].IsAlwaysSparse || Scheduler.Updater is not SparseMomentum)
-                    Flops.AddExtra((double)sampler.SubsetSize(_layers[i].Topology.Nnz) * _layers[i].CachedBatch);
+        // Work the method did beyond the layers' own products (RigL's dense gradient, sampled-candidate SDDMMs):
+        // each method reports its own, counted after the update with the new topology.
+        for (int i = 0; i < _layers.Count; i++) Flops.AddExtra(Scheduler.Updater.ExtraMultiplyAdds(_layers[i], changed));
         return changed;
     }
 

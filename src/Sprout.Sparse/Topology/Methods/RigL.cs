@@ -41,6 +41,10 @@ public sealed class RigL : ITopologyUpdater
     public long LastDenseGradientMacs { get; private set; }
 
     /// <inheritdoc/>
+    /// <inheritdoc/>
+    /// <remarks>The dense gradient at update steps: Rows·Cols·batch (the O(dense) time RigL pays, streamed).</remarks>
+    public double ExtraMultiplyAdds(ISparseLayer layer, bool updated) => updated ? (double)layer.Topology.Positions * layer.CachedBatch : 0;
+
     public string Name => "rigl";
 
     /// <inheritdoc/>
