@@ -9,6 +9,7 @@ using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse;
 using Sprout.Sparse.Topology;
+using Sprout.Sparse.Topology.Methods;
 
 namespace Sprout.Training.Sparsity;
 

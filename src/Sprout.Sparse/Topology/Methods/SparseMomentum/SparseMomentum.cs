@@ -38,11 +38,11 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
     }
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     /// <remarks>The always-sparse variant's pool gradients by SDDMM every step; a masked layer's momentum comes from its dense gradient.</remarks>
     public double ExtraMultiplyAdds(ISparseLayer layer, bool updated) =>
         layer.IsAlwaysSparse ? (double)Sampler.SubsetSize(layer.Topology.Nnz) * layer.CachedBatch : 0;
 
+    /// <inheritdoc/>
     public string Name => "snfs";
 
     /// <summary>μ of the always-sparse pool momentum.</summary>
