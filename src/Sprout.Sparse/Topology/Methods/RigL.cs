@@ -37,14 +37,11 @@ public sealed class RigL : ITopologyUpdater
     /// <summary>Std of the tie-breaking noise on drop scores.</summary>
     public float DropNoise { get; }
 
-    /// <summary>Rows·Cols multiply-adds (times the batch) spent on dense gradients by the last update, for FLOP counting.</summary>
-    public long LastDenseGradientMacs { get; private set; }
-
-    /// <inheritdoc/>
     /// <inheritdoc/>
     /// <remarks>The dense gradient at update steps: Rows·Cols·batch (the O(dense) time RigL pays, streamed).</remarks>
     public double ExtraMultiplyAdds(ISparseLayer layer, bool updated) => updated ? (double)layer.Topology.Positions * layer.CachedBatch : 0;
 
+    /// <inheritdoc/>
     public string Name => "rigl";
 
     /// <inheritdoc/>
@@ -95,7 +92,6 @@ public sealed class RigL : ITopologyUpdater
                 }
             }
         }
-        LastDenseGradientMacs = (long)topo.Rows * cols * layer.CachedBatch;
         candidates.Reserve(size);
         for (int i = 0; i < size; i++) candidates.Add((int)(_heapKeys[i] / cols), (int)(_heapKeys[i] % cols), _heapScores[i]);
     }

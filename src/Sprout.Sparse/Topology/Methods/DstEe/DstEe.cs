@@ -51,11 +51,11 @@ public sealed class DstEe : ITopologyUpdater
     }
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     /// <remarks>Sampled-candidate gradients by SDDMM at update steps (the dense-candidate variant reads a masked layer's dense gradient).</remarks>
     public double ExtraMultiplyAdds(ISparseLayer layer, bool updated) =>
         updated && !AllInactive ? (double)Sampler.SubsetSize(layer.Topology.Nnz) * layer.CachedBatch : 0;
 
+    /// <inheritdoc/>
     public string Name => "dst-ee";
 
     /// <summary>c.</summary>

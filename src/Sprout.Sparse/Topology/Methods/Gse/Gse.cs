@@ -36,11 +36,11 @@ public sealed class Gse : ITopologyUpdater
     public CandidateSampler Sampler { get; }
 
     /// <inheritdoc/>
-    /// <inheritdoc/>
     /// <remarks>The candidate gradients by SDDMM at update steps: |S|·batch.</remarks>
     public double ExtraMultiplyAdds(ISparseLayer layer, bool updated) =>
         updated ? (double)Sampler.SubsetSize(layer.Topology.Nnz) * layer.CachedBatch : 0;
 
+    /// <inheritdoc/>
     public string Name => Sampler.Distribution switch
     {
         CandidateDistribution.GraBo => "gse-grabo",
