@@ -55,14 +55,14 @@ public sealed class Rng
     /// <summary>Next 64 random bits.</summary>
     public ulong NextUInt64()
     {
-        ulong result = RotateLeft(_s1 * 5, 7) * 9;
+        ulong result = System.Numerics.BitOperations.RotateLeft(_s1 * 5, 7) * 9;
         ulong t = _s1 << 17;
         _s2 ^= _s0;
         _s3 ^= _s1;
         _s1 ^= _s2;
         _s0 ^= _s3;
         _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
+        _s3 = System.Numerics.BitOperations.RotateLeft(_s3, 45);
         return result;
     }
 
@@ -144,8 +144,6 @@ public sealed class Rng
         }
         return (ulong)(m >> 64);
     }
-
-    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
 
     private static ulong SplitMix(ref ulong x)
     {

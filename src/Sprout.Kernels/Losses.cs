@@ -42,7 +42,8 @@ public static partial class Losses
             float sum = TensorPrimitives.Sum(d);
             double logSum = Math.Log(sum) + max;
             // −Σ t_c (z_c − logSum) = logSum·Σt − off·Σz − (on − off)·z_label
-            total += logSum * targetSum - off * (double)TensorPrimitives.Sum(z) - (on - off) * (double)z[label];
+            double zSum = off != 0 ? TensorPrimitives.Sum(z) : 0; // Σz only matters with label smoothing
+            total += logSum * targetSum - off * zSum - (on - off) * (double)z[label];
             // d = e/(sum·rows) − off/rows, then the label gets −(on − off)/rows more.
             TensorPrimitives.Multiply(d, 1f / (sum * rows), d);
             if (off != 0) TensorPrimitives.Add(d, -off / rows, d);

@@ -14,7 +14,7 @@ public static partial class Ops
 
     private static Tensor Binary(Tensor a, Tensor b, bool multiply)
     {
-        if (!a.Shape.SequenceEqual(b.Shape))
+        if (!a.HasShape(b.Shape))
             throw new ArgumentException($"Elementwise ops need equal shapes; got {a} and {b}.");
         var c = Tape.NewOutput(a.Shape);
         if (multiply) TensorPrimitives.Multiply(a.Data, b.Data, c.Data);

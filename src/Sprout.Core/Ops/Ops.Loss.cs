@@ -16,10 +16,7 @@ public static partial class Ops
             throw new ArgumentException($"Cross-entropy expects logits [rows × classes] with rows = {rows}; got {logits}.");
         if (labels.Length < rows) throw new ArgumentException($"{labels.Length} labels for {rows} rows.");
         if (labelSmoothing is < 0f or >= 1f) throw new ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, "Must be in [0, 1).");
-        int classes = logits.Dim(1);
-        for (int r = 0; r < rows; r++)
-            if ((uint)labels[r] >= (uint)classes)
-                throw new ArgumentException($"Label {labels[r]} at row {r} is outside [0, {classes}).");
+        int classes = logits.Dim(1); // labels are range-checked by the kernel
         var loss = Tape.NewOutput(ScalarShape);
         var dLogits = Tape.NewOutput(logits.Shape); // saved gradient; rented so it is reused every step
         loss[0] = Losses.SoftmaxCrossEntropy(logits.Data, labels[..rows], dLogits.Data, rows, classes, labelSmoothing);
