@@ -1,4 +1,4 @@
-// Sparse benchmarks until the sprout CLI hosts them (`sprout bench scale` will call the same library code):
+// Sparse-training benchmarks. mlp4096 and lenet live only here; scale is also `sprout bench scale` (same library code):
 //   scale [--widths 1000,...] [--steps N] [--batch B] [--out dir]  width sweep at fan-in 20 (ScaleBenchmark)
 //   mlp4096 [--density 0.02] [--dense-steps N]                    784-4096-4096-10 ERK sparse epoch vs dense (slice, scaled)
 //   lenet [--density 0.05] [--epochs E]                           LeNet-300-100 static sparse vs dense: epoch time and accuracy
