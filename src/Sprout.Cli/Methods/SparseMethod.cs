@@ -113,19 +113,12 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     public override JsonObject? Summary()
     {
         if (_callback is null) return null;
-        var d = _callback.Driver;
-        var layers = new JsonArray();
-        foreach (var r in d.Layers())
-            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
+        var summary = _callback.Driver.Summary();
         if (_gmp is not null)
-            for (int i = 0; i < layers.Count; i++) layers[i]!["density"] = 1 - _gmp.SparsityOf(i);
-        return new JsonObject
         {
-            ["layers"] = layers,
-            ["topology_updates"] = d.Updates,
-            ["train_macs"] = d.Flops.ExecutedMacs,
-            ["dense_train_macs"] = d.Flops.DenseMacs,
-            ["train_flops_relative_to_dense"] = d.Flops.RelativeToDense,
-        };
+            var layers = summary["layers"]!.AsArray();
+            for (int i = 0; i < layers.Count; i++) layers[i]!["density"] = 1 - _gmp.SparsityOf(i);
+        }
+        return summary;
     }
 }

@@ -74,26 +74,20 @@ public sealed class SpartanMethod : TrainingMethod
     public override JsonObject? Summary()
     {
         if (_driver is null) return null;
-        var layers = new JsonArray();
-        var rows = _driver.Layers();
-        for (int i = 0; i < rows.Count; i++)
+        var summary = _driver.Summary();
+        var layers = summary["layers"]!.AsArray();
+        for (int i = 0; i < layers.Count; i++)
         {
-            var r = rows[i];
+            // Spartan's sparsity is in the weights themselves (w ⊙ mask), not in a layer topology.
+            var layer = layers[i]!;
             long nnz = 0;
             foreach (float v in _layers[i].Weight.Data) if (v != 0f) nnz++;
-            layers.Add(new JsonObject
-            {
-                ["name"] = r.Name, ["kind"] = "spartan", ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = (double)nnz / ((long)r.Rows * r.Cols), ["nnz"] = nnz,
-            });
+            layer["kind"] = "spartan";
+            layer["density"] = (double)nnz / ((long)layer["rows"]!.GetValue<int>() * layer["cols"]!.GetValue<int>());
+            layer["nnz"] = nnz;
         }
-        return new JsonObject
-        {
-            ["layers"] = layers,
-            ["topology_updates"] = 0,
-            ["train_macs"] = _driver.Flops.ExecutedMacs,
-            ["dense_train_macs"] = _driver.Flops.DenseMacs,
-            ["train_flops_relative_to_dense"] = _driver.Flops.RelativeToDense,
-        };
+        summary["topology_updates"] = 0;
+        return summary;
     }
 
     /// <summary>Parses --spartan-block "RxC".</summary>

@@ -83,25 +83,11 @@ public sealed class TopKastMethod : TrainingMethod
     public override JsonObject? Summary()
     {
         if (_driver is null) return null;
-        var layers = new JsonArray();
-        var rows = _driver.Layers();
-        for (int i = 0; i < rows.Count; i++)
-        {
-            var r = rows[i];
-            layers.Add(new JsonObject
-            {
-                ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz,
-                ["backward_nnz"] = _layers[i].BackwardCount,
-            });
-        }
-        return new JsonObject
-        {
-            ["layers"] = layers,
-            ["topology_updates"] = _refresh?.Refreshes ?? 0,
-            ["train_macs"] = _driver.Flops.ExecutedMacs,
-            ["dense_train_macs"] = _driver.Flops.DenseMacs,
-            ["train_flops_relative_to_dense"] = _driver.Flops.RelativeToDense,
-        };
+        var summary = _driver.Summary();
+        var layers = summary["layers"]!.AsArray();
+        for (int i = 0; i < layers.Count; i++) layers[i]!["backward_nnz"] = _layers[i].BackwardCount;
+        summary["topology_updates"] = _refresh?.Refreshes ?? 0;
+        return summary;
     }
 
     /// <summary>The allocation named by --distribution.</summary>

@@ -5,6 +5,7 @@
 // and nnz, training FLOPs relative to dense).
 // Deliberately small and independent of any particular Trainer: an adapter to a trainer's step callback is a few
 // lines (call AfterOptimizerStep(step, optimizer, batch)).
+using System.Text.Json.Nodes;
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse;
@@ -74,15 +75,18 @@ public sealed class SparseTrainingDriver
     public string LayerTable() => LayerRow.Format(Layers());
 
     /// <summary>Summary entries: per-layer density/nnz, topology updates, FLOPs relative to dense.</summary>
-    public Dictionary<string, object> Summary() => new()
+    public JsonObject Summary()
     {
-        ["layers"] = Layers().Select(r => new Dictionary<string, object>
+        var layers = new JsonArray();
+        foreach (var r in Layers())
+            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
+        return new JsonObject
         {
-            ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz,
-        }).ToArray(),
-        ["topology_updates"] = Updates,
-        ["train_macs"] = Flops.ExecutedMacs,
-        ["dense_train_macs"] = Flops.DenseMacs,
-        ["train_flops_relative_to_dense"] = Flops.RelativeToDense,
-    };
+            ["layers"] = layers,
+            ["topology_updates"] = Updates,
+            ["train_macs"] = Flops.ExecutedMacs,
+            ["dense_train_macs"] = Flops.DenseMacs,
+            ["train_flops_relative_to_dense"] = Flops.RelativeToDense,
+        };
+    }
 }
