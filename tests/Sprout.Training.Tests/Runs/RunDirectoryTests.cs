@@ -1,20 +1,21 @@
 // Run directory tests: no accidental overwrite, --overwrite only replaces run-looking folders, resume
 // trims metrics of epochs that will be redone, and the callbacks write metrics/checkpoints.
 using System.Text.Json;
+using Sprout.TestSupport;
 using Sprout.Training.Runs;
 
 namespace Sprout.Training.Tests.Runs;
 
 public sealed class RunDirectoryTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("sprout-run").FullName;
+    private readonly TempDir _root = new("sprout-run");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 
     [Fact]
     public void ExistingRunIsNotOverwrittenWithoutPermission()
     {
-        string path = Path.Combine(_root, "r");
+        string path = _root.PathOf("r");
         var run = RunDirectory.Create(path, overwrite: false);
         run.WriteText(RunDirectory.ConfigFile, "epochs: 1\n");
         var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: false));
@@ -26,7 +27,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void OverwriteRefusesFoldersThatAreNotRuns()
     {
-        string path = Path.Combine(_root, "precious");
+        string path = _root.PathOf("precious");
         Directory.CreateDirectory(path);
         File.WriteAllText(Path.Combine(path, "thesis.tex"), "...");
         var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: true));
@@ -37,7 +38,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void EmptyExistingFolderIsFine()
     {
-        string path = Path.Combine(_root, "empty");
+        string path = _root.PathOf("empty");
         Directory.CreateDirectory(path);
         Assert.Equal(path, RunDirectory.Create(path, overwrite: false).FullPath);
     }
@@ -45,7 +46,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void CallbacksWriteMetricsAndCheckpoints()
     {
-        var run = RunDirectory.Create(Path.Combine(_root, "cb"), overwrite: false);
+        var run = RunDirectory.Create(_root.PathOf("cb"), overwrite: false);
         var (train, test) = (new Blobs(seed: 21), new Blobs(samples: 30, seed: 21, shuffle: false));
         var trainer = TrainerTests.Make(train);
         var checkpoints = new CheckpointCallback(run);
@@ -78,7 +79,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void SummaryHasTheDocumentedKeys()
     {
-        var run = RunDirectory.Create(Path.Combine(_root, "s"), overwrite: false);
+        var run = RunDirectory.Create(_root.PathOf("s"), overwrite: false);
         run.WriteSummary(new RunSummary
         {
             Dataset = "digits", Model = "mlp:32", Method = "dense", Density = 1, Epochs = 2, TestAccuracy = 0.9, TestLoss = 0.3,
