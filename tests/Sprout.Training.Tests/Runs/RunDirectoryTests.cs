@@ -64,9 +64,23 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.True(File.Exists(run.PathOf(RunDirectory.BestCheckpointFile)));
         Assert.Equal(results.Max(r => r.TestAccuracy), checkpoints.BestAccuracy);
 
+        Assert.Equal(results.Select(r => (r.Epoch, r.TestAccuracy, r.TestLoss, Math.Round(r.Seconds, 4))),
+            run.ReadMetrics().Select(m => (m.Epoch, m.TestAccuracy, m.TestLoss, m.Seconds)));
+
         // Resuming after epoch 1 drops the lines of epochs 2 and 3.
         RunDirectory.Continue(run.FullPath, completedEpochs: 1);
         Assert.Single(File.ReadAllLines(run.PathOf(RunDirectory.MetricsFile)));
+    }
+
+    [Fact]
+    public void MetricsReaderSkipsLinesWithoutAnEpochAndReadsNullAsNaN()
+    {
+        Assert.Null(MetricsJson.Parse(""));
+        Assert.Null(MetricsJson.Parse("{\"epoch\": 3, \"test_acc"));
+        Assert.Null(MetricsJson.Parse("[1, 2]"));
+        Assert.Null(MetricsJson.Parse("{\"step\": 3}"));
+        var line = MetricsJson.Parse("{\"epoch\": 3, \"test_loss\": null, \"test_accuracy\": 0.5}");
+        Assert.Equal(new MetricsLine(3, 0.5, double.NaN, double.NaN), line);
     }
 
     [Fact]
