@@ -169,7 +169,7 @@ public sealed class TrainRunner(CliContext context)
             for (int i = 2; ; i++)
             {
                 string path = Path.Combine("runs", i == 2 ? name : $"{name}-{i - 1}");
-                if (!Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any()) return RunDirectory.Create(path, overwrite: false);
+                if (RunDirectory.IsFree(path)) return RunDirectory.Create(path, overwrite: false);
             }
         }
         catch (IOException e) when (e is not FileNotFoundException)

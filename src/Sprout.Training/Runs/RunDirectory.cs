@@ -44,7 +44,7 @@ public sealed class RunDirectory
     public static RunDirectory Create(string path, bool overwrite)
     {
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        if (!IsFree(full))
         {
             if (!overwrite)
                 throw new IOException($"Run directory {full} already exists; pass --overwrite to replace it, or choose another --name/--out.");
@@ -73,7 +73,13 @@ public sealed class RunDirectory
         return run;
     }
 
-    /// <summary>True when the directory holds files a Sprout run writes.</summary>
+    /// <summary>
+    /// True when a run may be written at <paramref name="path"/> without replacing anything: the folder does not
+    /// exist or is empty. `sprout train` and `sprout sweep` both decide with this; anything else needs --overwrite.
+    /// </summary>
+    public static bool IsFree(string path) => !Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any();
+
+    /// <summary>True when the directory holds files a Sprout run writes (the only kind --overwrite may replace).</summary>
     public static bool LooksLikeRun(string path) => KnownFiles.Any(f => File.Exists(Path.Combine(path, f)));
 
     /// <summary>

@@ -25,6 +25,16 @@ public sealed class RunDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void OnlyAMissingOrEmptyFolderIsFree()
+    {
+        Assert.True(RunDirectory.IsFree(_root.PathOf("missing")));
+        string path = Directory.CreateDirectory(_root.PathOf("empty")).FullName;
+        Assert.True(RunDirectory.IsFree(path));
+        File.WriteAllText(Path.Combine(path, "notes.txt"), "x");
+        Assert.False(RunDirectory.IsFree(path));
+    }
+
+    [Fact]
     public void OverwriteRefusesFoldersThatAreNotRuns()
     {
         string path = _root.PathOf("precious");
