@@ -9,12 +9,11 @@ public readonly struct Batch
 {
     private readonly int[] _labels;
 
-    internal Batch(Tensor inputs, int[] labels, int count, int index)
+    internal Batch(Tensor inputs, int[] labels, int count)
     {
         Inputs = inputs;
         _labels = labels;
         Count = count;
-        Index = index;
     }
 
     /// <summary>Inputs, shape [Count, C, H, W] or [Count, C·H·W]; the loader's tensor, overwritten by the next batch.</summary>
@@ -25,7 +24,4 @@ public readonly struct Batch
 
     /// <summary>Number of samples in this batch.</summary>
     public int Count { get; }
-
-    /// <summary>Position of this batch within the epoch, from 0.</summary>
-    public int Index { get; }
 }

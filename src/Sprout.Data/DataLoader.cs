@@ -63,12 +63,6 @@ public sealed class DataLoader
     /// <summary>Samples in the current batch; 0 before the first <see cref="MoveNext"/> of an epoch.</summary>
     public int CurrentBatchSize { get; private set; }
 
-    /// <summary>Index of the current batch in the epoch (−1 before the first <see cref="MoveNext"/>).</summary>
-    public int BatchIndex { get; private set; }
-
-    /// <summary>The epoch set by the last <see cref="StartEpoch"/>.</summary>
-    public int Epoch { get; private set; }
-
     /// <summary>Batches per epoch: ⌈N / B⌉, or ⌊N / B⌋ with DropLast.</summary>
     public int BatchesPerEpoch => Options.DropLast
         ? Dataset.Count / Options.BatchSize
@@ -84,7 +78,6 @@ public sealed class DataLoader
     public void StartEpoch(int epoch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        Epoch = epoch;
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         if (Options.Shuffle) new Rng(EpochSeed(ShuffleStream, epoch)).Shuffle<int>(_order);
         _augmentRng = Options.Augmentation is null ? null : new Rng(EpochSeed(AugmentStream, epoch));
@@ -93,7 +86,6 @@ public sealed class DataLoader
         for (int c = 0; c < _padValues.Length; c++) _padValues[c] = n is null ? 0f : -n.Mean[c] / n.Std[c];
         _cursor = 0;
         CurrentBatchSize = 0;
-        BatchIndex = -1;
     }
 
     /// <summary>Fills the next batch into <see cref="Inputs"/> and <see cref="Labels"/>; false when the epoch is over.</summary>
@@ -120,12 +112,11 @@ public sealed class DataLoader
         }
         _cursor += count;
         CurrentBatchSize = count;
-        BatchIndex++;
         return true;
     }
 
     /// <summary>The current batch as a value (valid until the next <see cref="MoveNext"/>).</summary>
-    public Batch Current => new(Inputs, _labels, CurrentBatchSize, BatchIndex);
+    public Batch Current => new(Inputs, _labels, CurrentBatchSize);
 
     /// <summary>Starts <paramref name="epoch"/> and returns its batches for <c>foreach</c> (no allocation per batch).</summary>
     public EpochBatches GetEpoch(int epoch)

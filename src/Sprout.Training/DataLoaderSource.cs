@@ -21,12 +21,6 @@ public sealed class DataLoaderSource(DataLoader loader) : IBatchSource
     {
     }
 
-    /// <summary>The wrapped loader.</summary>
-    public DataLoader Loader => loader;
-
-    /// <inheritdoc/>
-    public int SampleCount => loader.SamplesPerEpoch;
-
     /// <inheritdoc/>
     public int BatchesPerEpoch => loader.BatchesPerEpoch;
 

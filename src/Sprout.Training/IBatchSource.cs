@@ -9,9 +9,6 @@ namespace Sprout.Training;
 /// <summary>Mini-batches of one split (train, validation or test).</summary>
 public interface IBatchSource
 {
-    /// <summary>Samples in the split.</summary>
-    int SampleCount { get; }
-
     /// <summary>Batches per pass (the last one may be smaller).</summary>
     int BatchesPerEpoch { get; }
 

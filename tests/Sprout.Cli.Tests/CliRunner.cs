@@ -1,14 +1,18 @@
 // CliRunner: runs the sprout CLI in-process (same code path as the executable, minus the console) and
 // captures its exit code, stdout and stderr; owns a temporary folder for the run directories.
+using Sprout.TestSupport;
+
 namespace Sprout.Cli.Tests;
 
 public sealed class CliRunner : IDisposable
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("sprout-cli").FullName;
+    private readonly TempDir _dir = new("sprout-cli");
 
-    public void Dispose() => Directory.Delete(Root, recursive: true);
+    public string Root => _dir.Path;
 
-    public string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
+    public void Dispose() => _dir.Dispose();
+
+    public string PathOf(params string[] parts) => _dir.PathOf(parts);
 
     public static CliResult Run(params string[] args)
     {

@@ -1,5 +1,6 @@
 // sprout sweep end to end on the embedded digits: one table row per config, FLOPs from each run's own counter,
-// finished runs never silently retrained or overwritten, and --reuse rebuilding the table from them.
+// finished runs never silently retrained or overwritten, --reuse rebuilding the table from them, and an empty run
+// folder counting as free (RunDirectory.IsFree, the rule `train` uses too).
 namespace Sprout.Cli.Tests;
 
 public class SweepCommandTests
@@ -31,5 +32,16 @@ public class SweepCommandTests
         var reuse = CliRunner.Run([.. args, "--reuse"]);
         Assert.True(reuse.ExitCode == 0, reuse.ToString());
         Assert.Equal(table.Split('\n').Skip(1), File.ReadAllText(cli.PathOf("table.md")).Split('\n').Skip(1));
+    }
+
+    [Fact]
+    public void AnEmptyRunFolderIsFreeAsInTrain()
+    {
+        using var cli = new CliRunner();
+        Directory.CreateDirectory(cli.PathOf("configs"));
+        File.WriteAllText(cli.PathOf("configs", "dense.yaml"), "model: mlp:16\nepochs: 1\n");
+        Directory.CreateDirectory(cli.PathOf("runs", "sweep-configs-dense-s0"));
+        var result = CliRunner.Run(["sweep", "--config", cli.PathOf("configs", "dense.yaml"), "--seeds", "0", "--runs", cli.PathOf("runs")]);
+        Assert.True(result.ExitCode == 0, result.ToString());
     }
 }

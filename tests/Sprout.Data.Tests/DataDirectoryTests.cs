@@ -1,5 +1,7 @@
 // DataDirectory's search order, through the internal overload that takes the environment and directories
 // as arguments (so tests never touch the process environment or current directory).
+using Sprout.TestSupport;
+
 namespace Sprout.Data.Tests;
 
 public class DataDirectoryTests

@@ -1,6 +1,7 @@
 // DatasetRegistry on synthetic data directories (layouts, aliases, normalization, missing pieces) and on
 // the embedded digits, which must work with no data directory at all.
 using System.Text;
+using Sprout.TestSupport;
 
 namespace Sprout.Data.Tests;
 

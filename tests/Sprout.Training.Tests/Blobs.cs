@@ -37,7 +37,6 @@ internal sealed class Blobs : IBatchSource
 
     public int Classes { get; }
     public int Features => _features;
-    public int SampleCount => _y.Length;
     public int BatchesPerEpoch => (_y.Length + _batchSize - 1) / _batchSize;
 
     /// <summary>When set, the batch with this index (0-based, per epoch) gets a NaN input.</summary>

@@ -1,12 +1,14 @@
 // PruneCommand: `sprout prune imp`: iterative magnitude pruning with rewinding (lottery ticket) as a multi-round
 // run: train dense, prune globally by magnitude, rewind to θ0, retrain; --rounds times down to --density. Each round
-// trains with plain SGD (momentum 0.9) for --epochs and reports test accuracy.
+// trains with plain SGD (momentum 0.9) for --epochs through Trainer.TrainStep and reports the Evaluator's test
+// accuracy. Epochs are numbered from 0 within a round (the shuffle is seeded by (seed + round, epoch)).
 using System.CommandLine;
 using System.Globalization;
 using Sprout.Core;
 using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
+using Sprout.Training;
 using Sprout.Training.Sparsity;
 
 namespace Sprout.Cli.Commands;
@@ -44,15 +46,17 @@ public static class PruneCommand
             var splits = DatasetRegistry.Load(parse.GetValue(data)!, new DataOptions { DataDirectory = parse.GetValue(dataDir) });
             ulong s = parse.GetValue(seed);
             var initial = (Sequential)Models.ModelRegistry.Build(parse.GetValue(model)!, splits.Train.SampleSize, splits.Train.ClassCount, Rng.Derive(s, "model.init"));
-            var tape = new Tape();
+            var test = new DataLoaderSource(new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = 1000, Shuffle = false, Flatten = true }));
             var results = IterativeMagnitudePruning.Run(initial, d, r, k == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr, (net, round) =>
             {
-                var loader = new DataLoader(splits.Train, new DataLoaderOptions { BatchSize = b, Shuffle = true, Seed = s + (ulong)round, Flatten = true });
-                var test = new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = 1000, Shuffle = false, Flatten = true });
-                var opt = new Sgd(net.NamedParameters(), (float)rate, momentum: 0.9f);
-                var driver = new SparseTrainingDriver(net, null, null);
-                for (int ep = 0; ep < e; ep++) SparseEpochLoop.TrainEpoch(net, loader, opt, tape, driver, ep);
-                return SparseEpochLoop.Accuracy(net, test, tape);
+                var train = new DataLoaderSource(new DataLoader(splits.Train, new DataLoaderOptions { BatchSize = b, Shuffle = true, Seed = s + (ulong)round, Flatten = true }));
+                var trainer = new Trainer(net, new Sgd(net.NamedParameters(), (float)rate, momentum: 0.9f));
+                for (int epoch = 0; epoch < e; epoch++)
+                {
+                    train.Reset(epoch);
+                    while (train.Next(out var inputs, out var labels, out int count)) trainer.TrainStep(inputs, labels, count, out _, epoch);
+                }
+                return trainer.Evaluate(test).Accuracy;
             }, Rng.Derive(s, "imp"), context.Output);
             context.Output.WriteLine("round  density  test_acc");
             foreach (var x in results) context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Round,5} {x.Density,8:0.0000} {x.Metric,9:0.0000}"));

@@ -9,6 +9,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Sprout.Cli.Config;
+using Sprout.Training.Runs;
 using Sprout.Training.Sweeps;
 
 namespace Sprout.Cli.Commands;
@@ -75,7 +76,7 @@ public static class SweepCommand
         bool completed = File.Exists(summary) && ReadSummary(summary).Status == "completed";
         if (!(completed && mode == ExistingRun.Reuse))
         {
-            if (mode == ExistingRun.Refuse && Directory.Exists(s.Out))
+            if (mode == ExistingRun.Refuse && !RunDirectory.IsFree(s.Out))
                 throw new UsageException($"Sweep run directory {s.Out} already exists: pass --reuse to read finished runs back, or --overwrite to retrain them.");
             s.Overwrite = mode != ExistingRun.Refuse;
             int code = new TrainRunner(context).Run(s, null, cancellation);

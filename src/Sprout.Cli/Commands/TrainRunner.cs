@@ -3,7 +3,6 @@
 // callbacks (metrics, checkpoints, the method's own), train with a console display, and write
 // summary.json, also when training stops on a NaN loss (exit 3) or Ctrl+C (exit 130).
 using System.Globalization;
-using System.Text.Json;
 using Spectre.Console;
 using Sprout.Cli.Config;
 using Sprout.Cli.Display;
@@ -170,7 +169,7 @@ public sealed class TrainRunner(CliContext context)
             for (int i = 2; ; i++)
             {
                 string path = Path.Combine("runs", i == 2 ? name : $"{name}-{i - 1}");
-                if (!Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any()) return RunDirectory.Create(path, overwrite: false);
+                if (RunDirectory.IsFree(path)) return RunDirectory.Create(path, overwrite: false);
             }
         }
         catch (IOException e) when (e is not FileNotFoundException)
@@ -190,25 +189,13 @@ public sealed class TrainRunner(CliContext context)
                $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize} | {s.Epochs} epochs | seed {s.Seed}";
     }
 
-    private static double Number(JsonElement line, string name) =>
-        line.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
-
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
     private static RunSummary Summarize(TrainSettings s, TrainingMethod method, Module model, RunDirectory run, string status)
     {
         // Read back metrics.jsonl so a resumed run's summary covers the epochs of earlier processes too.
-        var epochs = new List<(int Epoch, double Accuracy, double Loss, double Seconds)>();
-        string metricsPath = run.PathOf(RunDirectory.MetricsFile);
-        if (File.Exists(metricsPath))
-            foreach (string line in File.ReadLines(metricsPath))
-            {
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                using var doc = JsonDocument.Parse(line);
-                var r = doc.RootElement;
-                epochs.Add((r.GetProperty("epoch").GetInt32(), Number(r, "test_accuracy"), Number(r, "test_loss"), Number(r, "seconds")));
-            }
-        var best = epochs.Count == 0 ? default : epochs.MaxBy(e => e.Accuracy);
+        var epochs = run.ReadMetrics();
+        var best = epochs.Count == 0 ? default : epochs.MaxBy(e => e.TestAccuracy);
         long total = 0, nonzero = 0;
         foreach (var (_, t) in model.NamedParameters())
         {
@@ -222,9 +209,9 @@ public sealed class TrainRunner(CliContext context)
             Method = s.Method,
             Density = method.Density(s),
             Epochs = epochs.Count == 0 ? 0 : epochs[^1].Epoch,
-            TestAccuracy = epochs.Count == 0 ? double.NaN : epochs[^1].Accuracy,
-            TestLoss = epochs.Count == 0 ? double.NaN : epochs[^1].Loss,
-            BestTestAccuracy = epochs.Count == 0 ? double.NaN : best.Accuracy,
+            TestAccuracy = epochs.Count == 0 ? double.NaN : epochs[^1].TestAccuracy,
+            TestLoss = epochs.Count == 0 ? double.NaN : epochs[^1].TestLoss,
+            BestTestAccuracy = epochs.Count == 0 ? double.NaN : best.TestAccuracy,
             BestEpoch = best.Epoch,
             TrainSeconds = epochs.Sum(e => e.Seconds),
             EpochSecondsMedian = RunSummary.Median(epochs.Select(e => e.Seconds).ToList()),

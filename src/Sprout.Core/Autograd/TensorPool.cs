@@ -1,12 +1,14 @@
 // TensorPool: the buffer plan for intermediates. Tensors rented during a step are handed back all at once
 // by Tape.Reset, and the next step rents the same objects again in the same order, so a steady-state step
-// allocates nothing. Shapes may change (the last, smaller batch): storage only grows.
+// allocates nothing. Shapes may change (the last, smaller batch): storage only grows. Every slot before
+// _firstFree is in use, so the search starts there: in steady state the next rent is that very slot, O(1).
 namespace Sprout.Core;
 
 internal sealed class TensorPool
 {
     private readonly List<Tensor> _all = new(64);
     private readonly List<bool> _inUse = new(64);
+    private int _firstFree;
 
     public Tensor Rent(ReadOnlySpan<int> shape)
     {
@@ -15,7 +17,7 @@ internal sealed class TensorPool
         // Best fit among free tensors: the smallest storage that is large enough. Steps repeat the same
         // sequence of shapes, so in steady state every rent finds its exact previous tensor.
         int best = -1;
-        for (int i = 0; i < _all.Count; i++)
+        for (int i = _firstFree; i < _all.Count; i++)
         {
             if (_inUse[i] || _all[i].Storage.Length < size) continue;
             if (best < 0 || _all[i].Storage.Length < _all[best].Storage.Length) best = i;
@@ -35,6 +37,7 @@ internal sealed class TensorPool
             t.Reshape(shape);
             t.ZeroGrad();
         }
+        while (_firstFree < _all.Count && _inUse[_firstFree]) _firstFree++;
         t.RequiresGrad = false;
         t.Name = null;
         return t;
@@ -43,6 +46,7 @@ internal sealed class TensorPool
     public void ReturnAll()
     {
         for (int i = 0; i < _inUse.Count; i++) _inUse[i] = false;
+        _firstFree = 0;
     }
 
     /// <summary>Total floats held (data only), for diagnostics.</summary>

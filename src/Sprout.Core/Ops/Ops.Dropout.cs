@@ -1,5 +1,5 @@
 // Inverted dropout: kept units are scaled by 1/(1 − p) in training so evaluation needs no rescaling.
-using System.Numerics.Tensors;
+using Sprout.Kernels;
 
 namespace Sprout.Core;
 
@@ -15,7 +15,7 @@ public static partial class Ops
         float keep = 1f / (1f - p);
         for (int i = 0; i < m.Length; i++) m[i] = rng.NextFloat() < p ? 0f : keep;
         var y = Tape.NewOutput(x.Shape);
-        TensorPrimitives.Multiply(x.Data, m, y.Data);
+        Elementwise.Multiply(x.Data, m, y.Data);
         if (NeedsGrad(x))
         {
             var node = DropoutNode.Record(Tape.Current!);
@@ -29,7 +29,7 @@ public static partial class Ops
     {
         public Tensor X = null!, Mask = null!, Y = null!;
 
-        public override void Backward() => TensorPrimitives.MultiplyAdd(Y.Grad, Mask.Data, X.Grad, X.Grad);
+        public override void Backward() => Elementwise.MultiplyAccumulate(Y.Grad, Mask.Data, X.Grad);
 
         protected override void Clear() => (X, Mask, Y) = (null!, null!, null!);
     }

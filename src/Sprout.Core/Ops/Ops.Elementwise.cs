@@ -1,6 +1,7 @@
 // Elementwise arithmetic on equal shapes (no broadcasting: a bias or scale that broadcasts has its own op),
 // and the reductions that turn a tensor into a scalar loss.
 using System.Numerics.Tensors;
+using Sprout.Kernels;
 
 namespace Sprout.Core;
 
@@ -17,8 +18,8 @@ public static partial class Ops
         if (!a.HasShape(b.Shape))
             throw new ArgumentException($"Elementwise ops need equal shapes; got {a} and {b}.");
         var c = Tape.NewOutput(a.Shape);
-        if (multiply) TensorPrimitives.Multiply(a.Data, b.Data, c.Data);
-        else TensorPrimitives.Add(a.Data, b.Data, c.Data);
+        if (multiply) Elementwise.Multiply(a.Data, b.Data, c.Data);
+        else Elementwise.Add(a.Data, b.Data, c.Data);
         if (NeedsGrad(a, b))
         {
             var node = BinaryNode.Record(Tape.Current!);
@@ -38,13 +39,13 @@ public static partial class Ops
             var dc = C.Grad;
             if (Multiply)
             {
-                if (A.RequiresGrad) TensorPrimitives.MultiplyAdd(dc, B.Data, A.Grad, A.Grad);
-                if (B.RequiresGrad) TensorPrimitives.MultiplyAdd(dc, A.Data, B.Grad, B.Grad);
+                if (A.RequiresGrad) Elementwise.MultiplyAccumulate(dc, B.Data, A.Grad);
+                if (B.RequiresGrad) Elementwise.MultiplyAccumulate(dc, A.Data, B.Grad);
             }
             else
             {
-                if (A.RequiresGrad) TensorPrimitives.Add(A.Grad, dc, A.Grad);
-                if (B.RequiresGrad) TensorPrimitives.Add(B.Grad, dc, B.Grad);
+                if (A.RequiresGrad) Elementwise.Accumulate(dc, A.Grad);
+                if (B.RequiresGrad) Elementwise.Accumulate(dc, B.Grad);
             }
         }
 
@@ -55,7 +56,7 @@ public static partial class Ops
     public static Tensor Scale(Tensor a, float s)
     {
         var c = Tape.NewOutput(a.Shape);
-        TensorPrimitives.Multiply(a.Data, s, c.Data);
+        Elementwise.Scale(a.Data, s, c.Data);
         if (NeedsGrad(a))
         {
             var node = ScaleNode.Record(Tape.Current!);
@@ -70,7 +71,7 @@ public static partial class Ops
         public Tensor A = null!, C = null!;
         public float S;
 
-        public override void Backward() => TensorPrimitives.MultiplyAdd(C.Grad, S, A.Grad, A.Grad);
+        public override void Backward() => Elementwise.Axpy(S, C.Grad, A.Grad);
 
         protected override void Clear() => (A, C) = (null!, null!);
     }

@@ -1,5 +1,4 @@
 // Fused softmax + cross-entropy. The forward kernel already produces dLoss/dLogits, so backward is a scaled add.
-using System.Numerics.Tensors;
 using Sprout.Kernels;
 
 namespace Sprout.Core;
@@ -33,7 +32,7 @@ public static partial class Ops
     {
         public Tensor Logits = null!, Saved = null!, Loss = null!;
 
-        public override void Backward() => TensorPrimitives.MultiplyAdd(Saved.Data, Loss.Grad[0], Logits.Grad, Logits.Grad);
+        public override void Backward() => Elementwise.Axpy(Loss.Grad[0], Saved.Data, Logits.Grad);
 
         protected override void Clear() => (Logits, Saved, Loss) = (null!, null!, null!);
     }

@@ -1,6 +1,6 @@
 // Shape ops. Tensors are contiguous and own their storage, so a reshape copies (cheap next to any matmul)
 // rather than aliasing; that keeps gradient buffers one-to-one with tensors.
-using System.Numerics.Tensors;
+using Sprout.Kernels;
 
 namespace Sprout.Core;
 
@@ -34,7 +34,7 @@ public static partial class Ops
     {
         public Tensor X = null!, Y = null!;
 
-        public override void Backward() => TensorPrimitives.Add(X.Grad, Y.Grad, X.Grad);
+        public override void Backward() => Elementwise.Accumulate(Y.Grad, X.Grad);
 
         protected override void Clear() => (X, Y) = (null!, null!);
     }

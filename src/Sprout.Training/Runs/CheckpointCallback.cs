@@ -26,9 +26,6 @@ public sealed class CheckpointCallback : ITrainingCallback
     /// <summary>Best test accuracy so far.</summary>
     public double BestAccuracy { get; private set; }
 
-    /// <summary>Epoch of <see cref="BestAccuracy"/> (0 before any epoch of this process).</summary>
-    public int BestEpoch { get; private set; }
-
     /// <summary>The best accuracy recorded in a checkpoint's metadata, or −∞.</summary>
     public static double BestAccuracyOf(CheckpointInfo info) =>
         double.TryParse(info[BestAccuracyKey], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NegativeInfinity;
@@ -37,11 +34,7 @@ public sealed class CheckpointCallback : ITrainingCallback
     public void OnEpochEnd(Trainer trainer, EpochResult result)
     {
         bool improved = result.TestAccuracy > BestAccuracy;
-        if (improved)
-        {
-            BestAccuracy = result.TestAccuracy;
-            BestEpoch = result.Epoch;
-        }
+        if (improved) BestAccuracy = result.TestAccuracy;
         var meta = new Dictionary<string, string>(_metadata)
         {
             [BestAccuracyKey] = BestAccuracy.ToString("R", CultureInfo.InvariantCulture),

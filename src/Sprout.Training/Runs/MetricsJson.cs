@@ -1,13 +1,13 @@
 // MetricsJson: the one place that decides the field names and order of a metrics.jsonl line, so the
 // file is stable for tools (pandas.read_json(lines=True), jq). Timing fields are last and are the only
-// ones that differ between two runs with the same seed.
+// ones that differ between two runs with the same seed. Parse is the one reader of such a line.
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
 namespace Sprout.Training.Runs;
 
-/// <summary>Formats an <see cref="EpochResult"/> as one JSON line.</summary>
+/// <summary>Formats an <see cref="EpochResult"/> as one JSON line, and reads such a line back.</summary>
 public static class MetricsJson
 {
     /// <summary>Field names whose values depend on wall time (excluded when comparing runs).</summary>
@@ -36,6 +36,29 @@ public static class MetricsJson
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>
+    /// Reads one line; null for a blank line or one that is not an object with an integer "epoch" (e.g. cut
+    /// short by a crash). A missing or null number reads as NaN.
+    /// </summary>
+    public static MetricsLine? Parse(string line)
+    {
+        if (string.IsNullOrWhiteSpace(line)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var r = doc.RootElement;
+            if (r.ValueKind != JsonValueKind.Object || !r.TryGetProperty("epoch", out var e) || !e.TryGetInt32(out int epoch)) return null;
+            return new MetricsLine(epoch, Read(r, "test_accuracy"), Read(r, "test_loss"), Read(r, "seconds"));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static double Read(JsonElement line, string name) =>
+        line.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
 
     // JSON has no NaN or infinity; a diverged evaluation is written as null.
     private static void Number(Utf8JsonWriter json, string name, double value)

@@ -44,7 +44,7 @@ public sealed class RunDirectory
     public static RunDirectory Create(string path, bool overwrite)
     {
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+        if (!IsFree(full))
         {
             if (!overwrite)
                 throw new IOException($"Run directory {full} already exists; pass --overwrite to replace it, or choose another --name/--out.");
@@ -67,13 +67,19 @@ public sealed class RunDirectory
         string metrics = run.PathOf(MetricsFile);
         if (File.Exists(metrics))
         {
-            var kept = File.ReadAllLines(metrics).Where(line => EpochOf(line) is int e && e <= completedEpochs);
+            var kept = File.ReadAllLines(metrics).Where(line => MetricsJson.Parse(line) is { } m && m.Epoch <= completedEpochs);
             File.WriteAllText(metrics, string.Concat(kept.Select(l => l + "\n")), Utf8NoBom);
         }
         return run;
     }
 
-    /// <summary>True when the directory holds files a Sprout run writes.</summary>
+    /// <summary>
+    /// True when a run may be written at <paramref name="path"/> without replacing anything: the folder does not
+    /// exist or is empty. `sprout train` and `sprout sweep` both decide with this; anything else needs --overwrite.
+    /// </summary>
+    public static bool IsFree(string path) => !Directory.Exists(path) || !Directory.EnumerateFileSystemEntries(path).Any();
+
+    /// <summary>True when the directory holds files a Sprout run writes (the only kind --overwrite may replace).</summary>
     public static bool LooksLikeRun(string path) => KnownFiles.Any(f => File.Exists(Path.Combine(path, f)));
 
     /// <summary>
@@ -92,6 +98,17 @@ public sealed class RunDirectory
     public void AppendMetrics(EpochResult result) =>
         File.AppendAllText(PathOf(MetricsFile), MetricsJson.Line(result) + "\n", Utf8NoBom);
 
+    /// <summary>The readable lines of metrics.jsonl in file order (none when it does not exist).</summary>
+    public IReadOnlyList<MetricsLine> ReadMetrics()
+    {
+        string metrics = PathOf(MetricsFile);
+        if (!File.Exists(metrics)) return [];
+        var lines = new List<MetricsLine>();
+        foreach (string line in File.ReadLines(metrics))
+            if (MetricsJson.Parse(line) is { } m) lines.Add(m);
+        return lines;
+    }
+
     /// <summary>Writes summary.json (indented, replacing any previous one).</summary>
     public void WriteSummary(RunSummary summary) =>
         WriteText(SummaryFile, summary.ToJson().ToJsonString(SummaryJsonOptions) + "\n");
@@ -106,18 +123,4 @@ public sealed class RunDirectory
 
     /// <summary>Opens train.log for appending (auto-flushed, so a crash loses nothing).</summary>
     public StreamWriter OpenLog() => new(PathOf(LogFile), append: true, Utf8NoBom) { AutoFlush = true };
-
-    private static int? EpochOf(string line)
-    {
-        if (string.IsNullOrWhiteSpace(line)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.TryGetProperty("epoch", out var e) && e.TryGetInt32(out int epoch) ? epoch : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -1,6 +1,7 @@
-// SparseEpochLoop: a bare epoch loop (forward, cross-entropy, backward, SGD step, sparsity driver) used by the
-// sparse benchmarks and tests, so they do not depend on the full Trainer. It is not the product training loop
-// (no schedules, checkpoints or progress display); that is Trainer's job.
+// SparseEpochLoop: a bare epoch loop (forward, cross-entropy, backward, SGD step, sparsity driver) for the
+// benchmarks (bench scale, Sprout.Bench.Sparse): it can stop after a few batches and times only the steps, and the
+// caller owns the tape, so a warm-up call fills the pool the timed call reuses. Everything else trains through
+// Trainer and evaluates through Evaluator.
 using System.Diagnostics;
 using Sprout.Core;
 using Sprout.Data;
@@ -49,19 +50,7 @@ public static class SparseEpochLoop
         while (loader.MoveNext())
         {
             var batch = loader.Current;
-            using (tape.Evaluate())
-            {
-                var logits = model.Forward(batch.Inputs);
-                int classes = logits.Dim(1);
-                var d = logits.Data;
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    int best = 0;
-                    for (int c = 1; c < classes; c++)
-                        if (d[i * classes + c] > d[i * classes + best]) best = c;
-                    if (best == batch.Labels[i]) correct++;
-                }
-            }
+            using (tape.Evaluate()) correct += Sprout.Training.Accuracy.CountCorrect(model.Forward(batch.Inputs), batch.Labels, batch.Count);
             tape.Reset();
             total += batch.Count;
         }

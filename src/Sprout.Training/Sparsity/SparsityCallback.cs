@@ -1,18 +1,15 @@
 // SparsityCallback: plugs a SparseTrainingDriver (topology updates + FLOP counting) or a GradualMagnitudePruner into
-// Trainer through ITrainingCallback. It prints the per-layer table when training starts.
+// Trainer through ITrainingCallback. The per-layer table is printed by the caller (SparseTrainingDriver.LayerTable).
 namespace Sprout.Training.Sparsity;
 
 /// <summary>Trainer adapter for the sparsity drivers.</summary>
 public sealed class SparsityCallback : ITrainingCallback
 {
-    private readonly TextWriter? _log;
-
-    /// <summary>Runs <paramref name="driver"/> (and <paramref name="gmp"/>, if any) after every optimizer step; prints the layer table to <paramref name="log"/>.</summary>
-    public SparsityCallback(SparseTrainingDriver driver, GradualMagnitudePruner? gmp = null, TextWriter? log = null)
+    /// <summary>Runs <paramref name="driver"/> (and <paramref name="gmp"/>, if any) after every optimizer step.</summary>
+    public SparsityCallback(SparseTrainingDriver driver, GradualMagnitudePruner? gmp = null)
     {
         Driver = driver;
         Gmp = gmp;
-        _log = log;
     }
 
     /// <summary>The topology/FLOP driver.</summary>
@@ -20,9 +17,6 @@ public sealed class SparsityCallback : ITrainingCallback
 
     /// <summary>Gradual magnitude pruning, when the method is GMP.</summary>
     public GradualMagnitudePruner? Gmp { get; }
-
-    /// <inheritdoc/>
-    public void OnTrainStart(Trainer trainer) => _log?.Write(Driver.LayerTable());
 
     /// <inheritdoc/>
     public void OnStepEnd(Trainer trainer, in StepInfo step)

@@ -34,6 +34,23 @@ public class TapeTests
     }
 
     [Fact]
+    public void ChangedShapesTakeTheBestFittingFreeBuffer()
+    {
+        var tape = new Tape();
+        Tensor large, small;
+        using (tape.Record()) (large, small) = (Tape.NewOutput([8]), Tape.NewOutput([4]));
+        tape.Reset();
+        using (tape.Record())
+        {
+            Assert.Same(small, Tape.NewOutput([4]));   // the exact fit, past the free larger buffer in front of it
+            Assert.Same(large, Tape.NewOutput([3]));   // the free buffer in front is still found
+            Assert.NotSame(large, Tape.NewOutput([2]));
+        }
+        tape.Reset();
+        using (tape.Record()) Assert.Same(large, Tape.NewOutput([8]));
+    }
+
+    [Fact]
     public void NoTapeMeansFreshOutputsAndNoRecording()
     {
         var w = new Tensor(3, 4) { RequiresGrad = true };

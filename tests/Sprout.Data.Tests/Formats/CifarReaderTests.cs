@@ -1,6 +1,7 @@
 // CifarReader on small synthetic batch files: layout (label byte(s) then channel-major pixels), several
 // files concatenated in order, raw and gzip, CIFAR-100 fine/coarse labels, and the boundary errors.
 using Sprout.Data.Formats;
+using Sprout.TestSupport;
 
 namespace Sprout.Data.Tests.Formats;
 

@@ -1,6 +1,7 @@
 // DigitsCsvReader on small synthetic CSVs: parsing, scaling by 1/16, and malformed input.
 using System.Text;
 using Sprout.Data.Formats;
+using Sprout.TestSupport;
 
 namespace Sprout.Data.Tests.Formats;
 

@@ -1,6 +1,7 @@
 // IdxReader on small synthetic files: round trips (raw and gzip) and every boundary error, each checked for
 // a one-line message that names the file and the problem.
 using Sprout.Data.Formats;
+using Sprout.TestSupport;
 
 namespace Sprout.Data.Tests.Formats;
 

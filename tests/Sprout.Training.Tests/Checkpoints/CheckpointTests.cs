@@ -3,15 +3,16 @@
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
+using Sprout.TestSupport;
 using Sprout.Training.Checkpoints;
 
 namespace Sprout.Training.Tests.Checkpoints;
 
 public sealed class CheckpointTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("sprout-ckpt").FullName;
+    private readonly TempDir _dir = new("sprout-ckpt");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     [Theory]
     [InlineData("sgd")]
@@ -24,7 +25,7 @@ public sealed class CheckpointTests : IDisposable
 
         var first = TrainerTests.Make(train, optimizer: optimizer, epochs: 2, lr: optimizer == "adam" ? 0.01f : 0.05f);
         first.Fit(train, test, 1);
-        string path = Path.Combine(_dir, "one.safetensors");
+        string path = _dir.PathOf("one.safetensors");
         Checkpoint.Save(path, first, new Dictionary<string, string> { ["note"] = "x" });
 
         // A fresh process would build the model from a different init; restore must overwrite all of it.
@@ -45,7 +46,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var data = new Blobs(seed: 12);
         var trainer = TrainerTests.Make(data);
-        string path = Path.Combine(_dir, "c.safetensors");
+        string path = _dir.PathOf("c.safetensors");
         Checkpoint.Save(path, trainer);
         var file = SafetensorsFile.Read(path);
         Assert.Equal(["1.bias", "1.weight", "3.bias", "3.weight", "optimizer.1.bias.momentum", "optimizer.1.weight.momentum",
@@ -59,7 +60,7 @@ public sealed class CheckpointTests : IDisposable
     {
         var data = new Blobs(seed: 13);
         var trainer = TrainerTests.Make(data);
-        string path = Path.Combine(_dir, "m.safetensors");
+        string path = _dir.PathOf("m.safetensors");
         Checkpoint.Save(path, trainer);
         var model = Models.Mlp(data.Features, [16], data.Classes, new Rng(5));
         Checkpoint.LoadModel(path, model);
@@ -70,7 +71,7 @@ public sealed class CheckpointTests : IDisposable
     public void DifferentModelIsAOneLineError()
     {
         var data = new Blobs(seed: 14);
-        string path = Path.Combine(_dir, "d.safetensors");
+        string path = _dir.PathOf("d.safetensors");
         Checkpoint.Save(path, TrainerTests.Make(data));
         var wider = Models.Mlp(data.Features, [17], data.Classes, new Rng(5));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadModel(path, wider));
@@ -84,7 +85,7 @@ public sealed class CheckpointTests : IDisposable
     public void DifferentOptimizerIsAOneLineError()
     {
         var data = new Blobs(seed: 15);
-        string path = Path.Combine(_dir, "o.safetensors");
+        string path = _dir.PathOf("o.safetensors");
         Checkpoint.Save(path, TrainerTests.Make(data));
         var e = Assert.Throws<CheckpointException>(() => Checkpoint.Restore(path, TrainerTests.Make(data, optimizer: "adam")));
         Assert.Contains("optimizer Sgd", e.Message);

@@ -4,6 +4,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Sprout.Core;
+using Sprout.TestSupport;
 using Sprout.Training.Checkpoints;
 
 namespace Sprout.Training.Tests.Checkpoints;
@@ -70,19 +71,15 @@ public class SafetensorsTests
     [Fact]
     public void WriteIsDeterministicAndReplacesAtomically()
     {
-        string dir = Directory.CreateTempSubdirectory("sprout-st").FullName;
-        try
-        {
-            string path = Path.Combine(dir, "x.safetensors");
-            var t = new Tensor([1f, 2f, 3f], 3);
-            SafetensorsWriter.Write(path, [("t", t)], new Dictionary<string, string> { ["k"] = "v" });
-            byte[] first = File.ReadAllBytes(path);
-            SafetensorsWriter.Write(path, [("t", t)], new Dictionary<string, string> { ["k"] = "v" });
-            Assert.Equal(first, File.ReadAllBytes(path));
-            Assert.Equal([Path.Combine(dir, "x.safetensors")], Directory.GetFiles(dir));
-            Assert.Equal([1f, 2f, 3f], SafetensorsFile.Read(path).ToArray("t"));
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var dir = new TempDir("sprout-st");
+        string path = dir.PathOf("x.safetensors");
+        var t = new Tensor([1f, 2f, 3f], 3);
+        SafetensorsWriter.Write(path, [("t", t)], new Dictionary<string, string> { ["k"] = "v" });
+        byte[] first = File.ReadAllBytes(path);
+        SafetensorsWriter.Write(path, [("t", t)], new Dictionary<string, string> { ["k"] = "v" });
+        Assert.Equal(first, File.ReadAllBytes(path));
+        Assert.Equal([dir.PathOf("x.safetensors")], Directory.GetFiles(dir.Path));
+        Assert.Equal([1f, 2f, 3f], SafetensorsFile.Read(path).ToArray("t"));
     }
 
     [Fact]

@@ -1,20 +1,21 @@
 // Run directory tests: no accidental overwrite, --overwrite only replaces run-looking folders, resume
 // trims metrics of epochs that will be redone, and the callbacks write metrics/checkpoints.
 using System.Text.Json;
+using Sprout.TestSupport;
 using Sprout.Training.Runs;
 
 namespace Sprout.Training.Tests.Runs;
 
 public sealed class RunDirectoryTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("sprout-run").FullName;
+    private readonly TempDir _root = new("sprout-run");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _root.Dispose();
 
     [Fact]
     public void ExistingRunIsNotOverwrittenWithoutPermission()
     {
-        string path = Path.Combine(_root, "r");
+        string path = _root.PathOf("r");
         var run = RunDirectory.Create(path, overwrite: false);
         run.WriteText(RunDirectory.ConfigFile, "epochs: 1\n");
         var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: false));
@@ -24,9 +25,19 @@ public sealed class RunDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void OnlyAMissingOrEmptyFolderIsFree()
+    {
+        Assert.True(RunDirectory.IsFree(_root.PathOf("missing")));
+        string path = Directory.CreateDirectory(_root.PathOf("empty")).FullName;
+        Assert.True(RunDirectory.IsFree(path));
+        File.WriteAllText(Path.Combine(path, "notes.txt"), "x");
+        Assert.False(RunDirectory.IsFree(path));
+    }
+
+    [Fact]
     public void OverwriteRefusesFoldersThatAreNotRuns()
     {
-        string path = Path.Combine(_root, "precious");
+        string path = _root.PathOf("precious");
         Directory.CreateDirectory(path);
         File.WriteAllText(Path.Combine(path, "thesis.tex"), "...");
         var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: true));
@@ -37,7 +48,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void EmptyExistingFolderIsFine()
     {
-        string path = Path.Combine(_root, "empty");
+        string path = _root.PathOf("empty");
         Directory.CreateDirectory(path);
         Assert.Equal(path, RunDirectory.Create(path, overwrite: false).FullPath);
     }
@@ -45,7 +56,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void CallbacksWriteMetricsAndCheckpoints()
     {
-        var run = RunDirectory.Create(Path.Combine(_root, "cb"), overwrite: false);
+        var run = RunDirectory.Create(_root.PathOf("cb"), overwrite: false);
         var (train, test) = (new Blobs(seed: 21), new Blobs(samples: 30, seed: 21, shuffle: false));
         var trainer = TrainerTests.Make(train);
         var checkpoints = new CheckpointCallback(run);
@@ -63,9 +74,23 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.True(File.Exists(run.PathOf(RunDirectory.BestCheckpointFile)));
         Assert.Equal(results.Max(r => r.TestAccuracy), checkpoints.BestAccuracy);
 
+        Assert.Equal(results.Select(r => (r.Epoch, r.TestAccuracy, r.TestLoss, Math.Round(r.Seconds, 4))),
+            run.ReadMetrics().Select(m => (m.Epoch, m.TestAccuracy, m.TestLoss, m.Seconds)));
+
         // Resuming after epoch 1 drops the lines of epochs 2 and 3.
         RunDirectory.Continue(run.FullPath, completedEpochs: 1);
         Assert.Single(File.ReadAllLines(run.PathOf(RunDirectory.MetricsFile)));
+    }
+
+    [Fact]
+    public void MetricsReaderSkipsLinesWithoutAnEpochAndReadsNullAsNaN()
+    {
+        Assert.Null(MetricsJson.Parse(""));
+        Assert.Null(MetricsJson.Parse("{\"epoch\": 3, \"test_acc"));
+        Assert.Null(MetricsJson.Parse("[1, 2]"));
+        Assert.Null(MetricsJson.Parse("{\"step\": 3}"));
+        var line = MetricsJson.Parse("{\"epoch\": 3, \"test_loss\": null, \"test_accuracy\": 0.5}");
+        Assert.Equal(new MetricsLine(3, 0.5, double.NaN, double.NaN), line);
     }
 
     [Fact]
@@ -78,7 +103,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void SummaryHasTheDocumentedKeys()
     {
-        var run = RunDirectory.Create(Path.Combine(_root, "s"), overwrite: false);
+        var run = RunDirectory.Create(_root.PathOf("s"), overwrite: false);
         run.WriteSummary(new RunSummary
         {
             Dataset = "digits", Model = "mlp:32", Method = "dense", Density = 1, Epochs = 2, TestAccuracy = 0.9, TestLoss = 0.3,

@@ -1,7 +1,7 @@
 // ChiSquare: Pearson's goodness-of-fit statistic, for checking samplers against their intended distribution.
-namespace Sprout.Nn.Tests.Topology;
+namespace Sprout.TestSupport;
 
-internal static class ChiSquare
+public static class ChiSquare
 {
     /// <summary>Σ (observed − expected)² / expected over cells with expected &gt; 0; a cell observed with expected 0 gives +∞.</summary>
     public static double Statistic(long[] observed, double[] probabilities, long draws)
