@@ -1,9 +1,12 @@
 // SparsityCallback: plugs a SparseTrainingDriver (topology updates + FLOP counting) or a GradualMagnitudePruner into
-// Trainer through ITrainingCallback. It prints the per-layer table when training starts.
+// Trainer through ITrainingCallback. It prints the per-layer table when training starts, and carries their state
+// into checkpoints.
+using Sprout.Core;
+
 namespace Sprout.Training.Sparsity;
 
 /// <summary>Trainer adapter for the sparsity drivers.</summary>
-public sealed class SparsityCallback : ITrainingCallback
+public sealed class SparsityCallback : ITrainingCallback, ICheckpointable
 {
     private readonly TextWriter? _log;
 
@@ -29,5 +32,19 @@ public sealed class SparsityCallback : ITrainingCallback
     {
         Gmp?.AfterOptimizerStep(trainer.Optimizer.StepCount);
         Driver.AfterOptimizerStep(trainer.Optimizer.StepCount, trainer.Optimizer, step.Count);
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(StateDict state)
+    {
+        Driver.SaveState(state);
+        Gmp?.SaveState(state.Scope("gmp"));
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state)
+    {
+        Driver.LoadState(state);
+        Gmp?.LoadState(state.Scope("gmp"));
     }
 }
