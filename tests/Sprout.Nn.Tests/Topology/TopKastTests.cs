@@ -157,6 +157,25 @@ public class TopKastTests
         Assert.True(allocated < n, $"allocated {allocated} bytes for a {size}×{size} layer with |B| = {layer.BackwardCount}");
     }
 
+    [Fact]
+    public void DenseRefreshAllocatesNothingOnceWarm()
+    {
+        var layer = new TopKastLinear(64, 32, 0.1, 0.1, new Rng(8), refreshEvery: 1);
+        var opt = new Sgd(layer.NamedParameters(), 0.1f, momentum: 0.9f);
+        var rng = new Rng(9);
+        long allocated = 0;
+        for (int step = 1; step <= 4; step++)
+        {
+            rng.FillNormal(layer.BackwardValues.Grad, 0f, 1f);
+            opt.Step();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            layer.Step(step, opt);
+            if (step > 2) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        // Only the optimizer's slot enumeration in RemapState may allocate (a few dozen bytes); nothing per entry.
+        Assert.True(allocated < 512, $"two refreshes allocated {allocated} bytes");
+    }
+
     private static TopKastLinear Train(TopKastReservoirKind kind, ulong seed)
     {
         var layer = new TopKastLinear(16, 10, 0.1, 0.15, new Rng(seed), regularization: 1e-3f, refreshEvery: 2, reservoir: kind);
