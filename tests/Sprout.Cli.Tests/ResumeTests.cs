@@ -51,6 +51,13 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(indices.Length, file.Entry("optimizer.1.weight.momentum").ElementCount);
         Assert.True(file.Contains("topology.rng") && file.Contains("topology.updates"));
         Assert.Contains("indptr", file.Metadata[Checkpoint.LayoutKey]);
+
+        // Evaluation loads the stored topology, not one rebuilt from the seed: it reproduces the run's accuracy.
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_cli.PathOf("rigl", "summary.json")));
+        double accuracy = summary.RootElement.GetProperty("test_accuracy").GetDouble();
+        var eval = CliRunner.Run("eval", "--checkpoint", _cli.PathOf("rigl", "last.safetensors"));
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"accuracy {100 * accuracy:F2}%"), eval.Output);
     }
 
     [Fact]
@@ -61,6 +68,16 @@ public sealed class ResumeTests : IDisposable
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--method", r.Error);
         Assert.Single(r.Error.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("3")]
+    public void StopAfterOutsideTheRunIsAUsageError(string epoch)
+    {
+        var r = _cli.Train("bad", "--stop-after", epoch);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--stop-after must be an epoch after 0 and at most --epochs (2)", r.Error);
     }
 
     private static bool Same(Array x, Array y) => (x, y) switch
