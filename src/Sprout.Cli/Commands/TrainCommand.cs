@@ -1,5 +1,6 @@
 // TrainCommand: `sprout train`. Declares one option per SettingsTable key (all parsed by the table, so a
-// flag and a YAML key give identical errors) plus --config and --resume, and resolves the layers:
+// flag and a YAML key give identical errors) plus --config, --resume and --stop-after (per invocation, so not
+// saved in config.yaml), and resolves the layers:
 // defaults < resumed checkpoint's settings < --config file < flags given on the command line.
 using System.CommandLine;
 using Sprout.Cli.Config;
@@ -19,14 +20,20 @@ public static class TrainCommand
         var command = new Command("train", "Train a model and write runs/<name>/ (metrics.jsonl, summary.json, config.yaml, train.log, checkpoints).");
         var config = new Option<string?>("--config") { Description = "YAML file with the same keys as these flags (flags override it)", HelpName = "FILE" };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint (e.g. runs/<name>/last.safetensors)", HelpName = "CHECKPOINT" };
+        var stopAfter = new Option<int?>("--stop-after")
+        {
+            Description = "Stop after this epoch with a checkpoint, though schedules span --epochs; continue later with --resume",
+            HelpName = "EPOCH",
+        };
         command.Add(config);
         command.Add(resume);
+        command.Add(stopAfter);
         var options = SettingOptions.Add(command, SettingsTable.All);
         command.SetAction((parse, cancellation) =>
         {
             string? resumePath = parse.GetValue(resume);
             var settings = Resolve(parse, options, parse.GetValue(config), resumePath);
-            return Task.FromResult(new TrainRunner(context).Run(settings, resumePath, cancellation));
+            return Task.FromResult(new TrainRunner(context).Run(settings, resumePath, cancellation, parse.GetValue(stopAfter)));
         });
         return command;
     }

@@ -23,9 +23,9 @@ public sealed class TrainRunner(CliContext context)
     /// <summary>Batch size used for evaluation passes (larger batches are faster and do not change results' meaning).</summary>
     public const int EvalBatchSize = 1000;
 
-    /// <summary>Trains; returns the exit code.</summary>
+    /// <summary>Trains (until epoch <paramref name="stopAfter"/> when given, of a run planned for s.Epochs); returns the exit code.</summary>
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
-    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation)
+    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null)
     {
         var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
@@ -33,11 +33,12 @@ public sealed class TrainRunner(CliContext context)
         Models.ModelRegistry.Validate(s.Model);
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
-        if (resumePath is not null && !method.SupportsResume)
-            throw new UsageException($"--method {method.Name} changes the topology during training, which checkpoints do not store yet; start a new run instead of --resume.");
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
+        if (stopAfter is int stop && (stop <= (resumeInfo?.Epoch ?? 0) || stop > s.Epochs))
+            throw new UsageException($"--stop-after must be an epoch after {resumeInfo?.Epoch ?? 0} and at most --epochs ({s.Epochs}), got {stop}.");
+        int lastEpoch = stopAfter ?? s.Epochs;
 
         TrainingSetup.ApplyThreads(s.Threads);
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
@@ -50,6 +51,8 @@ public sealed class TrainRunner(CliContext context)
         var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
         var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),
             TrainingSetup.Options(s));
+        foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
+        // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
 
         var run = OpenRunDirectory(s, resumePath, resumeInfo);
@@ -61,7 +64,6 @@ public sealed class TrainRunner(CliContext context)
         log.WriteLine(header);
         if (resumePath is not null) log.WriteLine($"resumed from {resumePath} after epoch {trainer.CompletedEpochs}");
 
-        foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
         trainer.Callbacks.Add(new MetricsCallback(run));
         var metadata = new Dictionary<string, string>
         {
@@ -85,7 +87,7 @@ public sealed class TrainRunner(CliContext context)
         }
         var logReporter = new PlainProgressReporter(log);
 
-        string status = "completed";
+        string status = lastEpoch < s.Epochs ? "stopped" : "completed";
         int exitCode = ExitCodes.Ok;
         try
         {
@@ -93,12 +95,12 @@ public sealed class TrainRunner(CliContext context)
             {
                 var spectre = new SpectreProgressReporter(console);
                 trainer.Progress = new CompositeProgressReporter(spectre, logReporter);
-                spectre.Run(() => trainer.Fit(trainBatches, testBatches, s.Epochs, validationBatches, cancellation));
+                spectre.Run(() => trainer.Fit(trainBatches, testBatches, lastEpoch, validationBatches, cancellation));
             }
             else
             {
                 trainer.Progress = new CompositeProgressReporter(new PlainProgressReporter(context.Output), logReporter);
-                trainer.Fit(trainBatches, testBatches, s.Epochs, validationBatches, cancellation);
+                trainer.Fit(trainBatches, testBatches, lastEpoch, validationBatches, cancellation);
             }
         }
         catch (NonFiniteLossException e)

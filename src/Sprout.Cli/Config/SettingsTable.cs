@@ -30,6 +30,9 @@ public static class SettingsTable
     /// <summary>Top-KAST penalty forms.</summary>
     public static readonly string[] TopKastPenalties = ["squared", "abs"];
 
+    /// <summary>Top-KAST reservoir forms.</summary>
+    public static readonly string[] TopKastReservoirs = ["dense", "compact"];
+
     /// <summary>Spartan allocations.</summary>
     public static readonly string[] SpartanAllocations = ["global", "uniform", "erk"];
 
@@ -68,6 +71,8 @@ public static class SettingsTable
         Setting.Number("topkast-lambda", "Top-KAST: exploration regularizer strength (optimizer weight decay is set to 0)", 0, 1,
             s => s.TopKastLambda, (s, v) => s.TopKastLambda = v),
         Setting.Choice("topkast-penalty", "Top-KAST: regularizer penalty", TopKastPenalties, s => s.TopKastPenalty, (s, v) => s.TopKastPenalty = v),
+        Setting.Choice("topkast-reservoir", "Top-KAST: dense reservoir (as published) or compact (only entries that left B; same results, less memory)",
+            TopKastReservoirs, s => s.TopKastReservoir, (s, v) => s.TopKastReservoir = v),
         Setting.Number("spartan-beta", "Spartan: final beta of the soft top-k (starts at 1)", 1, 1e6, s => s.SpartanBeta, (s, v) => s.SpartanBeta = v),
         Setting.Number("spartan-warmup", "Spartan: fraction of training over which the kept fraction falls to --density", 0, 1,
             s => s.SpartanWarmup, (s, v) => s.SpartanWarmup = v),

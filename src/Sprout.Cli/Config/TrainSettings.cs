@@ -116,6 +116,9 @@ public sealed class TrainSettings
     /// <summary>Top-KAST: penalty form, squared (L2) or abs (L1).</summary>
     public string TopKastPenalty { get; set; } = "squared";
 
+    /// <summary>Top-KAST: reservoir form, dense (the paper's θ) or compact (ALGORITHMS.md §4a).</summary>
+    public string TopKastReservoir { get; set; } = "dense";
+
     /// <summary>Spartan: final β (sharpness of the soft top-k; β starts at 1).</summary>
     public double SpartanBeta { get; set; } = 20;
 

@@ -2,6 +2,7 @@
 // but the last: prune rate p_t = p0·½(1 + cos(π·t/T)) at the current step t, budget redistributed across the
 // MaskedLinear layers by mean |momentum| (SparseMomentumRedistribution.Update). Runs after the epoch's evaluation,
 // so the next epoch trains on the new masks.
+using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse.Topology;
 using Sprout.Training;
@@ -9,7 +10,7 @@ using Sprout.Training;
 namespace Sprout.Cli.Methods;
 
 /// <summary>Epoch-end SNFS prune/redistribute/regrow on MaskedLinear layers.</summary>
-public sealed class SnfsRedistributionCallback : ITrainingCallback
+public sealed class SnfsRedistributionCallback : ITrainingCallback, ICheckpointable
 {
     private readonly MaskedLinear[] _layers;
     private readonly UpdateSchedule _schedule;
@@ -35,4 +36,11 @@ public sealed class SnfsRedistributionCallback : ITrainingCallback
         SparseMomentumRedistribution.Update(_layers, trainer.Optimizer, rate);
         Updates++;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Only the update count ("snfs.updates"): the masks are the layers' state, the momentum the optimizer's.</remarks>
+    public void SaveState(StateDict state) => state.AddScalar("snfs.updates", Updates);
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state) => Updates = (int)state.Scalar("snfs.updates");
 }

@@ -48,9 +48,6 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;
 
-    /// <inheritdoc/>
-    /// <remarks>Fixed masks are rebuilt identically from the seed; changed topologies (SET, RigL, GMP) are not in checkpoints yet.</remarks>
-    public override bool SupportsResume => updater is null && configured is null && !gmp;
 
     /// <inheritdoc/>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)

@@ -3,13 +3,14 @@
 // (AfterBackward). Evaluation passes see w̃ too (the gradients rewritten after an evaluation are discarded by the
 // next step's ZeroGrad). At each epoch end the model holds w̃ until the next step, so the checkpoints written then
 // (and the model after training) are the sparse model that was evaluated.
+using Sprout.Core;
 using Sprout.Sparse.Topology.Methods;
 using Sprout.Training;
 
 namespace Sprout.Cli.Methods;
 
 /// <summary>Trainer adapter for <see cref="Spartan"/>.</summary>
-public sealed class SpartanCallback(Spartan spartan) : ITrainingCallback
+public sealed class SpartanCallback(Spartan spartan) : ITrainingCallback, ICheckpointable
 {
     private bool _holdingMasked;
 
@@ -58,6 +59,23 @@ public sealed class SpartanCallback(Spartan spartan) : ITrainingCallback
         if (!_holdingMasked) return;
         Spartan.AfterBackward();
         _holdingMasked = false;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>"spartan.holding" (the model holds w̃) and the sparsifier's state under "spartan.".</remarks>
+    public void SaveState(StateDict state)
+    {
+        var scope = state.Scope("spartan");
+        scope.AddScalar("holding", _holdingMasked ? 1 : 0);
+        Spartan.SaveState(scope);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state)
+    {
+        var scope = state.Scope("spartan");
+        _holdingMasked = scope.Scalar("holding") != 0;
+        Spartan.LoadState(scope);
     }
 
     private int Clamp(int step) => Math.Min(step, Spartan.TotalSteps - 1);

@@ -43,8 +43,6 @@ public sealed class SpartanMethod : TrainingMethod
     /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;
 
-    /// <inheritdoc/>
-    public override bool SupportsResume => false;
 
     /// <inheritdoc/>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)

@@ -2,6 +2,7 @@
 // with forward density D from the --density/--distribution allocation and backward extra M (--topkast-backward,
 // default M = D, capped at 1 − D), refreshed every --topkast-refresh steps. The exploration regularizer λ
 // (--topkast-lambda) replaces weight decay, so the optimizer's weight decay is set to 0 (recorded in config.yaml).
+// --topkast-reservoir picks the dense (published) or compact reservoir.
 // Per-layer nnz in the table and summary is the forward set |A|; the summary adds the backward set |B|.
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -42,8 +43,6 @@ public sealed class TopKastMethod : TrainingMethod
     /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;
 
-    /// <inheritdoc/>
-    public override bool SupportsResume => false;
 
     /// <inheritdoc/>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
@@ -61,7 +60,7 @@ public sealed class TopKastMethod : TrainingMethod
             double d = densities[l];
             double m = Math.Min(s.TopKastBackward ?? d, 1 - d);
             _layers[l] = new TopKastLinear(linears[l].InFeatures, linears[l].OutFeatures, d, m, rng, (float)s.TopKastLambda, s.TopKastRefresh,
-                s.TopKastPenalty == "squared");
+                s.TopKastPenalty == "squared", reservoir: s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
             _model.Add(_layers[l]);
             if (l < linears.Length - 1) _model.Add(new Relu());
         }

@@ -1,12 +1,13 @@
 // TopKastRefreshCallback: calls TopKastLinear.Step after every optimizer step, which refreshes the forward set A and
 // backward set B (and remaps the optimizer's state) every --topkast-refresh steps.
+using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Training;
 
 namespace Sprout.Cli.Methods;
 
 /// <summary>Drives the set refreshes of a model's Top-KAST layers.</summary>
-public sealed class TopKastRefreshCallback(IReadOnlyList<TopKastLinear> layers) : ITrainingCallback
+public sealed class TopKastRefreshCallback(IReadOnlyList<TopKastLinear> layers) : ITrainingCallback, ICheckpointable
 {
     private readonly TopKastLinear[] _layers = [.. layers];
 
@@ -20,4 +21,11 @@ public sealed class TopKastRefreshCallback(IReadOnlyList<TopKastLinear> layers) 
         for (int i = 0; i < _layers.Length; i++) any |= _layers[i].Step(trainer.Step, trainer.Optimizer);
         if (any) Refreshes++;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Only the refresh count ("topkast.refreshes"); the sets and the reservoir are the layers' own state.</remarks>
+    public void SaveState(StateDict state) => state.AddScalar("topkast.refreshes", Refreshes);
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state) => Refreshes = (int)state.Scalar("topkast.refreshes");
 }

@@ -36,11 +36,6 @@ public abstract class TrainingMethod
     /// <summary>The instance one training run uses: methods that keep per-run state (the model, counters) return a fresh copy.</summary>
     public virtual TrainingMethod ForRun() => this;
 
-    /// <summary>
-    /// False when a checkpoint cannot restore this method's state (e.g. a topology changed during training, which
-    /// checkpoints do not store yet); --resume is then refused with a usage error instead of resuming wrongly.
-    /// </summary>
-    public virtual bool SupportsResume => true;
 
     /// <summary>A per-layer table (shape, density, nnz) to print when training starts (null: none).</summary>
     public virtual string? LayerTable() => null;

@@ -8,7 +8,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·(W ⊙ M)ᵀ + b with dense W [out × in]. Implements <see cref="ISparseLayer"/>.</summary>
-public sealed class MaskedLinear : Module, ISparseLayer
+public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable
 {
     private readonly Tensor _denseGradient;
     private readonly GrownReset _grownReset = new();
@@ -159,6 +159,23 @@ public sealed class MaskedLinear : Module, ISparseLayer
 
     /// <inheritdoc/>
     public void ApplyMask() => System.Numerics.Tensors.TensorPrimitives.Multiply(Weight.Data, Mask.Data, Weight.Data);
+
+    /// <inheritdoc/>
+    /// <remarks>The mask as CSR structure ("weight.indptr"/"weight.indices"/"weight.shape"); the dense weight is the parameter.</remarks>
+    public void SaveState(StateDict state) => Topology.SaveStructure(state, "weight");
+
+    /// <inheritdoc/>
+    /// <remarks>The mask's nnz is the file's (sparse momentum redistributes it across layers). A file without a structure keeps the mask.</remarks>
+    public void LoadState(StateDict state)
+    {
+        if (!state.Contains("weight.indptr")) return;
+        int rows = Weight.Dim(0), cols = Weight.Dim(1);
+        var (indptr, indices) = CsrMatrix.ReadStructure(state, "weight", rows, cols);
+        var mask = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+            for (int p = indptr[r]; p < indptr[r + 1]; p++) mask[r * cols + indices[p]] = 1f;
+        SetMask(mask);
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"MaskedLinear({Weight.Dim(1)} → {Weight.Dim(0)}, density {Topology.Density:0.####})";

@@ -7,7 +7,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·Wᵀ + b with W stored in CSR. Implements <see cref="ISparseLayer"/> for the topology methods.</summary>
-public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics
+public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable
 {
     private readonly SparseBatchCache _cache = new();
     private readonly ChangeRemap _remap = new();
@@ -133,6 +133,19 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics
 
     /// <inheritdoc/>
     public void ApplyMask() { }
+
+    /// <inheritdoc/>
+    /// <remarks>The structure as "weight.indptr"/"weight.indices"/"weight.shape"; the values are the "weight" parameter.</remarks>
+    public void SaveState(StateDict state) => Topology.SaveStructure(state, "weight");
+
+    /// <inheritdoc/>
+    /// <remarks>A file without a structure (written before Sprout stored them) keeps the topology rebuilt from the seed.</remarks>
+    public void LoadState(StateDict state)
+    {
+        if (!state.Contains("weight.indptr")) return;
+        var (indptr, indices) = CsrMatrix.ReadStructure(state, "weight", OutFeatures, InFeatures);
+        Topology.RestoreStructure(indptr, indices);
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"SparseLinear({InFeatures} → {OutFeatures}, density {Topology.Density:0.####})";

@@ -2,6 +2,8 @@
 // or with one global top-k across layers (SNIP, GraSP, SynFlow, IMP as the GSE repo does). Scores are dense
 // [Rows × Cols] arrays: this is a one-off at initialisation (pruning-before-training) and is not part of the
 // always-sparse training path. Ties are broken by position (lower linear index first) so results are deterministic.
+// TopKIndices is the same selection on spans with caller-owned buffers, for methods that select during training
+// (Top-KAST's sets): O(n) expected time, no allocation.
 namespace Sprout.Sparse.Pruning;
 
 /// <summary>Top-k mask selection over dense score arrays.</summary>
@@ -44,6 +46,32 @@ public static class MaskSelection
     /// <summary>Keeps the <paramref name="keep"/> highest scores of one [rows × cols] layer.</summary>
     public static CsrMatrix TopK(float[] scores, int rows, int cols, long keep) => GlobalTopK([scores], [(rows, cols)], keep)[0];
 
+    /// <summary>
+    /// Writes the indices of the <paramref name="k"/> highest <paramref name="scores"/> (NaN counts as −∞; ties go to
+    /// the lower index) into result[..k], ascending. <paramref name="scratch"/> needs scores.Length elements.
+    /// Quickselect: O(n) expected time; allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">k outside [0, n], or a buffer too small.</exception>
+    public static void TopKIndices(ReadOnlySpan<float> scores, int k, Span<float> scratch, Span<int> result)
+    {
+        int n = scores.Length;
+        if ((uint)k > (uint)n) throw new ArgumentException($"Cannot keep {k} of {n} scores.", nameof(k));
+        if (scratch.Length < n || result.Length < k) throw new ArgumentException($"Top-{k} of {n} needs a scratch of {n} and a result of {k} elements, got {scratch.Length} and {result.Length}.", nameof(scratch));
+        if (k == 0) return;
+        var work = scratch[..n];
+        scores.CopyTo(work);
+        float threshold = KthLargest(work, k);
+        int above = 0;
+        for (int i = 0; i < n; i++)
+            if (Clean(scores[i]) > threshold) above++;
+        int ties = k - above, o = 0;
+        for (int i = 0; i < n && o < k; i++)
+        {
+            float v = Clean(scores[i]);
+            if (v > threshold || (v == threshold && ties-- > 0)) result[o++] = i;
+        }
+    }
+
     private static float Clean(float v) => float.IsNaN(v) ? float.NegativeInfinity : v;
 
     private static CsrMatrix Build(float[] s, int rows, int cols, float threshold, ref long tiesLeft)
@@ -63,18 +91,18 @@ public static class MaskSelection
     }
 
     /// <summary>The k-th largest value (k ≥ 1) of <paramref name="a"/>, reordering it; +∞ when k = 0. Quickselect, O(n) expected.</summary>
-    private static float KthLargest(float[] a, long k)
+    private static float KthLargest(Span<float> a, long k)
     {
         if (k == 0) return float.PositiveInfinity;
-        for (long i = 0; i < a.LongLength; i++) a[i] = Clean(a[i]);
-        long lo = 0, hi = a.LongLength - 1, target = k - 1; // index in descending order
+        for (int i = 0; i < a.Length; i++) a[i] = Clean(a[i]);
+        int lo = 0, hi = a.Length - 1, target = (int)(k - 1); // index in descending order
         ulong state = 0x9E3779B97F4A7C15UL;
         while (lo < hi)
         {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-            float pivot = a[lo + (long)(state % (ulong)(hi - lo + 1))];
+            float pivot = a[lo + (int)(state % (ulong)(hi - lo + 1))];
             // Three-way partition (descending): [> pivot | == pivot | < pivot].
-            long lt = lo, i = lo, gt = hi;
+            int lt = lo, i = lo, gt = hi;
             while (i <= gt)
             {
                 if (a[i] > pivot) (a[lt], a[i]) = (a[i++], a[lt++]);

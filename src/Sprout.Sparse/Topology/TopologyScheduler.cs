@@ -1,5 +1,6 @@
 // TopologyScheduler: wires a method into a training loop. Call Step after every optimizer step; it does nothing
-// except on the schedule's update steps, where it runs the shared mechanism on every sparse layer.
+// except on the schedule's update steps, where it runs the shared mechanism on every sparse layer. Its checkpoint
+// state is the update count, the method's random stream and the method's per-layer state (ILayerState).
 using Sprout.Core;
 
 namespace Sprout.Sparse.Topology;
@@ -10,7 +11,7 @@ namespace Sprout.Sparse.Topology;
 /// // in the loop, after optimizer.Step():
 /// topology.Step(step, optimizer);
 /// </code></example>
-public sealed class TopologyScheduler
+public sealed class TopologyScheduler : ICheckpointable
 {
     private readonly ISparseLayer[] _layers;
     private readonly TopologyMechanism _mechanism = new();
@@ -66,5 +67,23 @@ public sealed class TopologyScheduler
         for (int i = 0; i < _layers.Length; i++) _last[i] = _mechanism.UpdateLayer(_layers[i], Updater, _context);
         Updates++;
         return true;
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(StateDict state)
+    {
+        state.AddScalar("updates", Updates);
+        state.AddRng("rng", _context.Rng.GetState());
+        if (Updater is ILayerState method)
+            foreach (var layer in _layers) method.SaveState(layer, state.Scope(layer.LayerName));
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state)
+    {
+        Updates = (int)state.Scalar("updates");
+        _context.Rng.SetState(state.Rng("rng"));
+        if (Updater is ILayerState method)
+            foreach (var layer in _layers) method.LoadState(layer, state.Scope(layer.LayerName));
     }
 }

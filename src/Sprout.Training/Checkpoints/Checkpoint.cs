@@ -1,8 +1,11 @@
 // Checkpoint: saves and restores a training state as one safetensors file. Model parameters keep their
 // module paths ("1.weight") so other tools can load the weights directly; optimizer state is stored as
-// "optimizer.<parameter>.<slot>"; epoch, step and the caller's metadata go in __metadata__. Restoring
-// writes into the existing tensors in place, so a trainer resumed from epoch k continues bit-exactly
-// (the data order is a function of seed and epoch, the schedule a function of the step).
+// "optimizer.<parameter>.<slot>"; epoch, step and the caller's metadata go in __metadata__. Everything else
+// an exact resume needs comes from ICheckpointable modules (under their path, e.g. a sparse layer's
+// "1.weight.indptr") and trainer callbacks (under their own scope, e.g. "topology.rng"); the layout is
+// described in the file's metadata (LayoutKey). Restoring reads structures first (so sizes come from the
+// file), then writes parameters and state into the existing tensors in place, so a trainer resumed from
+// epoch k continues bit-exactly (the data order is a function of seed and epoch, the schedule of the step).
 // Not restored: random streams held inside modules (e.g. Dropout), whose state Rng does not expose.
 using System.Globalization;
 using Sprout.Core;
@@ -24,6 +27,17 @@ public static class Checkpoint
     public const string OptimizerKey = "sprout.optimizer";
     /// <summary>Metadata key: Sprout version.</summary>
     public const string VersionKey = "sprout.version";
+    /// <summary>Metadata key: a description of the tensor layout, for readers other than Sprout.</summary>
+    public const string LayoutKey = "sprout.layout";
+
+    /// <summary>The text stored under <see cref="LayoutKey"/>.</summary>
+    public const string Layout =
+        "<module>.weight/.bias: parameters (F32). A CSR sparse layer's weight is its nonzero values [nnz] with " +
+        "<module>.weight.indptr (I32 [rows+1]), <module>.weight.indices (I32 [nnz], column of each value) and " +
+        "<module>.weight.shape (I64 [rows, cols]), as scipy.sparse.csr_matrix((weight, indices, indptr), shape). " +
+        "A masked layer stores its dense weight and the mask's indptr/indices the same way. optimizer.<parameter>.<slot>: " +
+        "optimizer state shaped like its parameter (per nonzero for CSR layers). topology.*, topkast.*, spartan.*, " +
+        "snfs.*, sparsity.*: method state for resuming (counters and random streams as I64).";
 
     /// <summary>The Sprout version string written into checkpoints and summaries.</summary>
     public static string Version { get; } =
@@ -33,13 +47,19 @@ public static class Checkpoint
     /// <summary>Writes the trainer's model, optimizer state, epoch and step (plus <paramref name="metadata"/>) to <paramref name="path"/>.</summary>
     public static void Save(string path, Trainer trainer, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var tensors = new List<(string, Tensor)>(trainer.Model.NamedParameters());
-        foreach (var (name, t) in trainer.Optimizer.StateTensors()) tensors.Add((OptimizerPrefix + name, t));
+        var state = new StateDict();
+        foreach (var (scope, component) in Components(trainer.Model)) component.SaveState(state.Scope(scope));
+        foreach (var callback in trainer.Callbacks)
+            if (callback is ICheckpointable component) component.SaveState(state);
+        var tensors = new List<StateEntry>(state.Entries);
+        foreach (var (name, t) in trainer.Model.NamedParameters()) tensors.Add(new StateEntry(name, t.Data.ToArray(), t.Shape.ToArray()));
+        foreach (var (name, t) in trainer.Optimizer.StateTensors()) tensors.Add(new StateEntry(OptimizerPrefix + name, t.Data.ToArray(), t.Shape.ToArray()));
         var meta = metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(metadata);
         meta[EpochKey] = trainer.CompletedEpochs.ToString(CultureInfo.InvariantCulture);
         meta[StepKey] = trainer.Step.ToString(CultureInfo.InvariantCulture);
         meta[OptimizerKey] = trainer.Optimizer.GetType().Name;
         meta[VersionKey] = Version;
+        meta[LayoutKey] = Layout;
         SafetensorsWriter.Write(path, tensors, meta);
     }
 
@@ -56,8 +76,19 @@ public static class Checkpoint
         string? optimizer = info[OptimizerKey];
         if (optimizer is not null && optimizer != trainer.Optimizer.GetType().Name)
             throw new CheckpointException($"{path} was written with optimizer {optimizer}, not {trainer.Optimizer.GetType().Name}; resume with the same --optimizer.");
-        CopyInto(file, path, trainer.Model.NamedParameters(), "", allowExtra: false);
-        CopyInto(file, path, trainer.Optimizer.StateTensors(), OptimizerPrefix, allowExtra: false);
+        var state = LoadComponents(file, path, trainer.Model);
+        CopyInto(file, path, trainer.Model.NamedParameters(), "");
+        CopyInto(file, path, trainer.Optimizer.StateTensors(), OptimizerPrefix);
+        try
+        {
+            foreach (var callback in trainer.Callbacks)
+                if (callback is ICheckpointable component) component.LoadState(state);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException($"{path}: {e.Message} Resume with the --method and settings it was written with.", e);
+        }
+        RejectUnknown(file, path, trainer.Model.NamedParameters(), state);
         trainer.Optimizer.StepCount = info.Step;
         trainer.CompletedEpochs = info.Epoch;
         return info;
@@ -68,11 +99,56 @@ public static class Checkpoint
     public static CheckpointInfo LoadModel(string path, Module model)
     {
         var file = SafetensorsFile.Read(path);
-        CopyInto(file, path, model.NamedParameters(), "", allowExtra: true);
+        LoadComponents(file, path, model);
+        CopyInto(file, path, model.NamedParameters(), "");
         return Info(file, path);
     }
 
-    private static void CopyInto(SafetensorsFile file, string path, IReadOnlyList<(string Name, Tensor Tensor)> targets, string prefix, bool allowExtra)
+    /// <summary>Every ICheckpointable module of <paramref name="model"/> with its path ("" for the model itself).</summary>
+    public static IEnumerable<(string Path, ICheckpointable Component)> Components(Module model)
+    {
+        var stack = new Stack<(string, Module)>();
+        stack.Push(("", model));
+        var found = new List<(string, ICheckpointable)>();
+        while (stack.Count > 0)
+        {
+            var (path, m) = stack.Pop();
+            if (m is ICheckpointable c) found.Add((path, c));
+            for (int i = m.Children.Count - 1; i >= 0; i--)
+            {
+                var (name, child) = m.Children[i];
+                stack.Push((path.Length == 0 ? name : path + "." + name, child));
+            }
+        }
+        return found;
+    }
+
+    // The whole file as state; modules restore their structures from it before parameters are copied,
+    // so a layer's nnz is whatever the file says.
+    private static StateDict LoadComponents(SafetensorsFile file, string path, Module model)
+    {
+        var state = new StateDict();
+        foreach (var e in file.Entries) state.AddEntry(new StateEntry(e.Name, file.ToTypedArray(e.Name), e.Shape));
+        try
+        {
+            foreach (var (scope, component) in Components(model)) component.LoadState(state.Scope(scope));
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw new CheckpointException($"{path}: {e.Message} It was written for a different model (check --model and --method).", e);
+        }
+        return state;
+    }
+
+    private static void RejectUnknown(SafetensorsFile file, string path, IReadOnlyList<(string Name, Tensor Tensor)> parameters, StateDict state)
+    {
+        var known = new HashSet<string>(parameters.Select(t => t.Name), StringComparer.Ordinal);
+        foreach (var e in file.Entries)
+            if (!e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !known.Contains(e.Name) && !state.Used.Contains(e.Name))
+                throw new CheckpointException($"{path} has a tensor '{e.Name}' the model lacks; it was written for a different model or method (check --model and --method).");
+    }
+
+    private static void CopyInto(SafetensorsFile file, string path, IReadOnlyList<(string Name, Tensor Tensor)> targets, string prefix)
     {
         foreach (var (name, tensor) in targets)
         {
@@ -84,11 +160,6 @@ public static class Checkpoint
                 throw new CheckpointException($"{path}: tensor '{key}' is [{string.Join(", ", entry.Shape)}] in the file but [{string.Join(", ", tensor.Shape.ToArray())}] in the model (check --model and --data).");
             file.CopyTo(key, tensor.Data);
         }
-        if (allowExtra || prefix.Length > 0) return;
-        var known = new HashSet<string>(targets.Select(t => t.Name), StringComparer.Ordinal);
-        foreach (var e in file.Entries)
-            if (!e.Name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) && !known.Contains(e.Name))
-                throw new CheckpointException($"{path} has a tensor '{e.Name}' the model lacks; it was written for a different model (check --model).");
     }
 
     private static CheckpointInfo Info(SafetensorsFile file, string path)

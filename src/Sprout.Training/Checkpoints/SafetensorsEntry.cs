@@ -10,7 +10,8 @@ namespace Sprout.Training.Checkpoints;
 /// <param name="Shape">Dimensions, outermost first (empty for a scalar).</param>
 /// <param name="Begin">First byte of the tensor's data, relative to the data section.</param>
 /// <param name="End">One past the last byte.</param>
-public sealed record SafetensorsEntry(string Name, int[] Shape, long Begin, long End)
+/// <param name="Dtype">"F32", "F64", "I32" or "I64".</param>
+public sealed record SafetensorsEntry(string Name, int[] Shape, long Begin, long End, string Dtype = "F32")
 {
     /// <summary>Number of elements (product of <see cref="Shape"/>; 1 for a scalar).</summary>
     public long ElementCount

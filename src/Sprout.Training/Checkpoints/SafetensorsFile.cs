@@ -3,7 +3,7 @@
 // tensor's byte range must match its shape, ranges must tile the data section from 0 with no gaps or
 // overlaps, and the file must end exactly where the last tensor does. Every failure is a
 // CheckpointException whose one-line message names the file and the problem.
-// Only F32 tensors can be read as floats; other dtypes are reported, not converted.
+// Dtypes F32, F64, I32 and I64 are read (what SafetensorsWriter writes); others are reported, not converted.
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -49,6 +49,7 @@ public sealed class SafetensorsFile
     public void CopyTo(string name, Span<float> destination)
     {
         var e = Entry(name);
+        if (e.Dtype != "F32") throw new CheckpointException($"Tensor '{name}' has dtype {e.Dtype}, not F32.");
         if (destination.Length != e.ElementCount)
             throw new CheckpointException($"Tensor '{name}' has {e.ElementCount} values in the checkpoint but the destination holds {destination.Length}.");
         ReadOnlySpan<byte> raw = _bytes.AsSpan((int)(_dataStart + e.Begin), (int)(e.End - e.Begin));
@@ -68,8 +69,33 @@ public sealed class SafetensorsFile
         return values;
     }
 
+    /// <summary>Tensor <paramref name="name"/> as a new array of its own element type (float, double, int or long).</summary>
+    public Array ToTypedArray(string name)
+    {
+        var e = Entry(name);
+        ReadOnlySpan<byte> raw = _bytes.AsSpan((int)(_dataStart + e.Begin), (int)(e.End - e.Begin));
+        int n = (int)e.ElementCount;
+        switch (e.Dtype)
+        {
+            case "F32":
+                return ToArray(name);
+            case "F64":
+                var d = new double[n];
+                for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(8 * i)..]);
+                return d;
+            case "I32":
+                var v = new int[n];
+                for (int i = 0; i < n; i++) v[i] = BinaryPrimitives.ReadInt32LittleEndian(raw[(4 * i)..]);
+                return v;
+            default:
+                var l = new long[n];
+                for (int i = 0; i < n; i++) l[i] = BinaryPrimitives.ReadInt64LittleEndian(raw[(8 * i)..]);
+                return l;
+        }
+    }
+
     /// <summary>Reads and validates <paramref name="path"/>.</summary>
-    /// <exception cref="CheckpointException">The file is missing, unreadable or not a valid F32 safetensors file.</exception>
+    /// <exception cref="CheckpointException">The file is missing, unreadable or not a valid safetensors file.</exception>
     public static SafetensorsFile Read(string path)
     {
         if (!File.Exists(path)) throw new CheckpointException($"Checkpoint file not found: {path}");
@@ -86,7 +112,7 @@ public sealed class SafetensorsFile
     }
 
     /// <summary>Validates an in-memory safetensors image; <paramref name="source"/> names it in errors.</summary>
-    /// <exception cref="CheckpointException">The bytes are not a valid F32 safetensors image.</exception>
+    /// <exception cref="CheckpointException">The bytes are not a valid safetensors image.</exception>
     public static SafetensorsFile Parse(byte[] bytes, string source = "<memory>")
     {
         CheckpointException Bad(string why) => new($"{source} is not a valid safetensors file: {why}.");
@@ -152,7 +178,9 @@ public sealed class SafetensorsFile
     {
         if (value.ValueKind != JsonValueKind.Object) throw bad($"tensor '{name}' is not an object");
         if (!value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String) throw bad($"tensor '{name}' has no dtype");
-        if (dtype.GetString() != "F32") throw bad($"tensor '{name}' has dtype {dtype.GetString()}; Sprout reads only F32");
+        string type = dtype.GetString()!;
+        int size = type switch { "F32" or "I32" => 4, "F64" or "I64" => 8, _ => 0 };
+        if (size == 0) throw bad($"tensor '{name}' has dtype {type}; Sprout reads F32, F64, I32 and I64");
         if (!value.TryGetProperty("shape", out var shapeJson) || shapeJson.ValueKind != JsonValueKind.Array) throw bad($"tensor '{name}' has no shape");
         var shape = new int[shapeJson.GetArrayLength()];
         long count = 1;
@@ -168,8 +196,8 @@ public sealed class SafetensorsFile
             throw bad($"tensor '{name}' has no [begin, end] data_offsets");
         if (!offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw bad($"tensor '{name}' has bad data_offsets {offsets.GetRawText()}");
-        if (end - begin != 4 * count) throw bad($"tensor '{name}' has shape [{string.Join(", ", shape)}] ({4 * count} bytes) but data_offsets span {end - begin} bytes");
-        return new SafetensorsEntry(name, shape, begin, end);
+        if (end - begin != size * count) throw bad($"tensor '{name}' has shape [{string.Join(", ", shape)}] ({size * count} bytes of {type}) but data_offsets span {end - begin} bytes");
+        return new SafetensorsEntry(name, shape, begin, end, type);
     }
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");

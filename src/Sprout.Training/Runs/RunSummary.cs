@@ -53,7 +53,7 @@ public sealed record RunSummary
     /// <summary>Sprout version that produced the run.</summary>
     public required string Version { get; init; }
 
-    /// <summary>"completed", "non_finite_loss" or "cancelled".</summary>
+    /// <summary>"completed", "stopped" (at --stop-after), "non_finite_loss" or "cancelled".</summary>
     public string Status { get; init; } = "completed";
 
     /// <summary>The resolved configuration (all keys, after defaults, file and flags).</summary>

@@ -46,6 +46,9 @@ public sealed class FlopCounter
     /// <summary>Adds work done outside the forward/backward pass (e.g. RigL's dense gradient at an update step).</summary>
     public void AddExtra(double macs) => ExecutedMacs += macs;
 
+    /// <summary>Sets the totals (from a checkpoint).</summary>
+    public void Restore(double executedMacs, double denseMacs) => (ExecutedMacs, DenseMacs) = (executedMacs, denseMacs);
+
     private static long ExecutedPerSample(Module m) => m switch
     {
         TopKastLinear t => 2L * t.ForwardCount + t.BackwardCount,

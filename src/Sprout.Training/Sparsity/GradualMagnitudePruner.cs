@@ -11,7 +11,7 @@ using Sprout.Sparse.Pruning;
 namespace Sprout.Training.Sparsity;
 
 /// <summary>GMP on the linear layers of a dense MLP.</summary>
-public sealed class GradualMagnitudePruner
+public sealed class GradualMagnitudePruner : ICheckpointable
 {
     private readonly Linear[] _layers;
     private readonly float[][] _masks;
@@ -53,6 +53,24 @@ public sealed class GradualMagnitudePruner
         }
         for (int l = 0; l < _layers.Length; l++)
             System.Numerics.Tensors.TensorPrimitives.Multiply(_layers[l].Weight.Data, _masks[l], _layers[l].Weight.Data);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Each layer's dense 0/1 mask as "{layer index}.mask" [out × in] (GMP is dense by design).</remarks>
+    public void SaveState(StateDict state)
+    {
+        for (int l = 0; l < _layers.Length; l++) state.Add($"{l}.mask", _masks[l], _layers[l].OutFeatures, _layers[l].InFeatures);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state)
+    {
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            var mask = state.Floats($"{l}.mask");
+            if (mask.Length != _masks[l].Length) throw new InvalidDataException($"GMP mask {l} has {mask.Length} entries, the layer {_masks[l].Length}.");
+            mask.CopyTo(_masks[l], 0);
+        }
     }
 
     /// <summary>The current masks as CSR topologies (for <see cref="SparseMlpBuilder.FromMasks"/>).</summary>

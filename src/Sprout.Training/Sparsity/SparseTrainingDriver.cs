@@ -68,6 +68,25 @@ public sealed class SparseTrainingDriver
         return changed;
     }
 
+    /// <summary>Adds the FLOP totals ("sparsity.flops") and the scheduler's state ("topology.*") to a checkpoint.</summary>
+    public void SaveState(StateDict state)
+    {
+        state.Add("sparsity.flops", new[] { Flops.ExecutedMacs, Flops.DenseMacs });
+        Scheduler?.SaveState(state.Scope("topology"));
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote (FLOP totals are optional: they only feed the summary).</summary>
+    /// <exception cref="InvalidDataException">The scheduler's state is missing or does not fit.</exception>
+    public void LoadState(StateDict state)
+    {
+        if (state.Contains("sparsity.flops"))
+        {
+            var f = state.Doubles("sparsity.flops");
+            if (f.Length == 2) Flops.Restore(f[0], f[1]);
+        }
+        Scheduler?.LoadState(state.Scope("topology"));
+    }
+
     /// <summary>The per-layer rows (name, kind, shape, density, nnz) of the model as it is now.</summary>
     public IReadOnlyList<LayerRow> Layers() => LayerRow.Of(_model);
 

@@ -156,3 +156,74 @@ public class SafetensorsTests
         return bytes;
     }
 }
+
+// A reader that knows only the safetensors format (as Python's `safetensors` or a C program would) rebuilds a
+// sparse checkpoint: header JSON, dtypes, tiled offsets, and from the raw bytes the CSR matrix of a layer.
+public class ForeignReaderTests
+{
+    [Fact]
+    public void ForeignReaderRebuildsASparseLayerFromRawBytes()
+    {
+        var model = Sprout.Nn.SparseModels.Mlp(12, [10], 3, [0.3, 0.5], new Rng(3));
+        var trainer = new Trainer(model, new Sprout.Nn.Optim.Sgd(model.NamedParameters(), 0.1f, momentum: 0.9f));
+        string path = Path.Combine(Path.GetTempPath(), $"sprout-foreign-{Environment.ProcessId}.safetensors");
+        try
+        {
+            Checkpoint.Save(path, trainer);
+            byte[] bytes = File.ReadAllBytes(path);
+            ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            using var header = System.Text.Json.JsonDocument.Parse(bytes.AsMemory(8, (int)n));
+            long dataStart = 8 + (long)n, next = 0;
+            var ranges = new Dictionary<string, (string Dtype, int[] Shape, long Begin, long End)>();
+            foreach (var p in header.RootElement.EnumerateObject().Where(p => p.Name != "__metadata__"))
+            {
+                string dtype = p.Value.GetProperty("dtype").GetString()!;
+                int[] shape = p.Value.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
+                long begin = p.Value.GetProperty("data_offsets")[0].GetInt64(), end = p.Value.GetProperty("data_offsets")[1].GetInt64();
+                int size = dtype switch { "F32" or "I32" => 4, "F64" or "I64" => 8, _ => throw new Xunit.Sdk.XunitException($"unexpected dtype {dtype}") };
+                Assert.Equal(shape.Aggregate(1L, (a, d) => a * d) * size, end - begin);
+                ranges[p.Name] = (dtype, shape, begin, end);
+            }
+            foreach (var (begin, end) in ranges.Values.Select(r => (r.Begin, r.End)).Order())
+            {
+                Assert.Equal(next, begin);
+                next = end;
+            }
+            Assert.Equal(bytes.Length - dataStart, next);
+            Assert.Contains("indptr", header.RootElement.GetProperty("__metadata__").GetProperty(Checkpoint.LayoutKey).GetString());
+
+            int[] Ints(string name) => Enumerable.Range(0, ranges[name].Shape[0])
+                .Select(i => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)(dataStart + ranges[name].Begin) + 4 * i))).ToArray();
+            float[] Floats(string name) => Enumerable.Range(0, ranges[name].Shape[0])
+                .Select(i => BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan((int)(dataStart + ranges[name].Begin) + 4 * i))).ToArray();
+            long[] shape2 = Enumerable.Range(0, 2).Select(i => BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)(dataStart + ranges["1.weight.shape"].Begin) + 8 * i))).ToArray();
+            Assert.Equal(("I32", "I32", "F32", "I64"), (ranges["1.weight.indptr"].Dtype, ranges["1.weight.indices"].Dtype, ranges["1.weight"].Dtype, ranges["1.weight.shape"].Dtype));
+            var (indptr, indices, values) = (Ints("1.weight.indptr"), Ints("1.weight.indices"), Floats("1.weight"));
+            var dense = new float[shape2[0] * shape2[1]];
+            for (int r = 0; r < shape2[0]; r++)
+                for (int k = indptr[r]; k < indptr[r + 1]; k++) dense[r * shape2[1] + indices[k]] = values[k];
+            var layer = (Sprout.Nn.SparseLinear)model.Layers[1];
+            Assert.Equal(layer.Topology.ToDense(), dense);
+            Assert.Equal(layer.Topology.Nnz, ranges["optimizer.1.weight.momentum"].Shape[0]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void IntegerTensorsFollowTheSpecLayout()
+    {
+        var bytes = SafetensorsWriter.ToBytes([new StateEntry("i", new[] { 1, -2 }, [2]), new StateEntry("l", new[] { 3L }, [1])]);
+        string json = "{\"i\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]},\"l\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[8,16]}}";
+        int padded = (json.Length + 7) / 8 * 8;
+        Assert.Equal((ulong)padded, BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        Assert.Equal(json.PadRight(padded), Encoding.ASCII.GetString(bytes, 8, padded));
+        Assert.Equal(new byte[] { 1, 0, 0, 0, 0xFE, 0xFF, 0xFF, 0xFF, 3, 0, 0, 0, 0, 0, 0, 0 }, bytes[(8 + padded)..]);
+        var file = SafetensorsFile.Parse(bytes);
+        Assert.Equal(new[] { 1, -2 }, (int[])file.ToTypedArray("i"));
+        Assert.Equal(new[] { 3L }, (long[])file.ToTypedArray("l"));
+        Assert.Throws<CheckpointException>(() => file.ToArray("i"));
+    }
+}

@@ -6,6 +6,8 @@
 // counters N_i live in a hash map holding only connections that have ever been active (others have N = 0). The
 // dense-candidate variant (every inactive position, as the paper presumably does with RigL's dense gradient) is
 // offered for MaskedLinear only, where a dense gradient exists anyway.
+using Sprout.Core;
+
 namespace Sprout.Sparse.Topology.Methods;
 
 /// <summary>
@@ -20,7 +22,7 @@ namespace Sprout.Sparse.Topology.Methods;
 /// N; |g| normalized per layer by its mean over the candidates (ALGORITHMS.md §2e: otherwise c depends on the
 /// learning rate and the layer). Counters grow with the set of ever-active connections, O(ever-active) memory.
 /// </remarks>
-public sealed class DstEe : ITopologyUpdater
+public sealed class DstEe : ITopologyUpdater, ILayerState
 {
     private readonly Dictionary<ISparseLayer, Dictionary<long, int>> _counters = new(ReferenceEqualityComparer.Instance);
     private int[] _rows = [];
@@ -161,6 +163,32 @@ public sealed class DstEe : ITopologyUpdater
                 ref int slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, (long)r * topo.Cols + ci[p], out _);
                 slot++;
             }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The counters N as "dst_ee.counter_keys" (I64 row·cols + col, ascending) and "dst_ee.counter_rounds" (I32).</remarks>
+    public void SaveState(ISparseLayer layer, StateDict state)
+    {
+        if (!_counters.TryGetValue(layer, out var map)) return;
+        var keys = map.Keys.ToArray();
+        Array.Sort(keys);
+        var rounds = new int[keys.Length];
+        for (int i = 0; i < keys.Length; i++) rounds[i] = map[keys[i]];
+        state.Add("dst_ee.counter_keys", keys);
+        state.Add("dst_ee.counter_rounds", rounds);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(ISparseLayer layer, StateDict state)
+    {
+        _counters.Remove(layer);
+        if (!state.Contains("dst_ee.counter_keys")) return;
+        var keys = state.Longs("dst_ee.counter_keys");
+        var rounds = state.Ints("dst_ee.counter_rounds");
+        if (keys.Length != rounds.Length) throw new InvalidDataException($"DST-EE counters of layer '{layer.LayerName}': {keys.Length} keys but {rounds.Length} counts.");
+        var map = new Dictionary<long, int>(Math.Max(keys.Length, layer.Topology.Nnz * 2));
+        for (int i = 0; i < keys.Length; i++) map[keys[i]] = rounds[i];
+        _counters[layer] = map;
     }
 
     private int EnumerateInactive(CsrMatrix topo)

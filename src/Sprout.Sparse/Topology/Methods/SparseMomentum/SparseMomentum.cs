@@ -11,6 +11,8 @@
 // the shared mechanism does not do, so this updater keeps each layer's budget (the reference's "none" mode); the
 // published redistributing update is Sprout.Nn.SparseMomentumRedistribution.Update, called at epoch ends on
 // MaskedLinear layers instead of the scheduler.
+using Sprout.Core;
+
 namespace Sprout.Sparse.Topology.Methods;
 
 /// <summary>
@@ -20,7 +22,7 @@ namespace Sprout.Sparse.Topology.Methods;
 /// sparse_learning v1.0). Defaults: prune rate 0.5, cosine decay, update at every epoch end
 /// (<see cref="DefaultSchedule"/>).
 /// </summary>
-public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
+public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerState
 {
     private readonly Dictionary<ISparseLayer, Pool> _pools = new(ReferenceEqualityComparer.Instance);
     private float[] _gradients = [];
@@ -104,6 +106,26 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
         if (layer.IsAlwaysSparse && _pools.TryGetValue(layer, out var pool)) pool.Refill(Sampler, layer, context);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>The always-sparse pool: "snfs.pool_rows", "snfs.pool_cols" (I32) and "snfs.pool_momentum" (F32).</remarks>
+    public void SaveState(ISparseLayer layer, StateDict state)
+    {
+        if (!_pools.TryGetValue(layer, out var pool)) return;
+        state.Add("snfs.pool_rows", pool.Rows);
+        state.Add("snfs.pool_cols", pool.Cols);
+        state.Add("snfs.pool_momentum", pool.Momentum);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(ISparseLayer layer, StateDict state)
+    {
+        _pools.Remove(layer);
+        if (!state.Contains("snfs.pool_rows")) return;
+        var pool = new Pool();
+        pool.Restore(state.Ints("snfs.pool_rows"), state.Ints("snfs.pool_cols"), state.Floats("snfs.pool_momentum"));
+        _pools[layer] = pool;
+    }
+
     private void GrowFromPool(ISparseLayer layer, TopologyContext context, GrowthCandidates candidates)
     {
         if (!_pools.TryGetValue(layer, out var pool))
@@ -174,6 +196,13 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
             sampler.Rows.CopyTo(_rows);
             sampler.Cols.CopyTo(_cols);
             Momentum.Clear();
+        }
+
+        public void Restore(int[] rows, int[] cols, float[] momentum)
+        {
+            if (cols.Length != rows.Length || momentum.Length != rows.Length)
+                throw new InvalidDataException($"A sparse-momentum pool has {rows.Length} rows, {cols.Length} columns and {momentum.Length} momenta.");
+            (_rows, _cols, _momentum, Count) = (rows, cols, momentum, rows.Length);
         }
     }
 }

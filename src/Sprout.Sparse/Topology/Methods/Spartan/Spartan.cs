@@ -16,7 +16,7 @@ namespace Sprout.Sparse.Topology.Methods;
 /// Defaults (reference library): target density 0.10, β 1 → 20, 100 iterations, tolerance 1%, warmup 20%,
 /// fine-tune 20%, global allocation, unstructured blocks (1×1).
 /// </summary>
-public sealed class Spartan
+public sealed partial class Spartan
 {
     private readonly Tensor[] _weights;
     private readonly int[] _blockStart;      // [L + 1] first block of each layer in the pooled arrays

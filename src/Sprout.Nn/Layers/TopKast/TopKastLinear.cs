@@ -1,51 +1,57 @@
 // TopKastLinear: a linear layer trained by Top-KAST (Jayakumar, Pascanu, Rae, Osindero, Elsen, "Top-KAST: Top-K
-// Always Sparse Training", NeurIPS 2020). A dense parameter reservoir θ [out × in] (dense, as published) is ranked
-// by |θ|: the forward set A = top-D runs the forward pass through the CSR kernels (O(|A|·batch)); the backward set
-// B = top-(D+M) ⊇ A receives gradients, computed only at B's positions by SDDMM (O(|B|·batch)), and is the only
-// part the optimizer sees (its parameter is θ restricted to B, [|B|]). The reservoir C = rest is never updated.
+// Always Sparse Training", NeurIPS 2020). A parameter reservoir θ [out × in] is ranked by |θ|: the forward set
+// A = top-D runs the forward pass through the CSR kernels (O(|A|·batch)); the backward set B = top-(D+M) ⊇ A
+// receives gradients, computed only at B's positions by SDDMM (O(|B|·batch)), and is the only part the optimizer
+// sees (its parameter is θ restricted to B, [|B|]). The reservoir C = rest is never updated. It is dense as
+// published, or compact (TopKastReservoirKind; ALGORITHMS.md §4a), with identical results.
 // The exploration regularizer R = λ·[Σ_A θ² + (1/D)·Σ_{B\A} θ²] enters as its gradient in the backward pass (same
 // sparsity as the loss gradient), so the optimizer must have weight decay 0 (its decay would touch only B, but
-// with the wrong weights). Sets are recomputed every RefreshEvery steps by a full ranking of |θ| (O(n log n) time,
-// O(|B|) scratch allocated per refresh); the per-step forward and backward allocate nothing beyond the tape.
+// with the wrong weights). Sets are recomputed every RefreshEvery steps by quickselect (B from the reservoir,
+// A = top-|A| of B), into buffers allocated once; the per-step forward and backward allocate nothing beyond the tape.
 // Weights that leave B keep their value in θ; their optimizer state is dropped (the paper leaves this open).
-// Not here: the compact reservoir of ALGORITHMS.md §4a (only B plus ever-touched entries), the GSE repo's
-// schedule (every step for 20 epochs, then every 1000).
+// Initial values come from a counter-based hash of (seed, position), so the compact reservoir can regenerate them.
+// Not here: the GSE repo's schedule (every step for 20 epochs, then every 1000).
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Sprout.Core;
 using Sprout.Kernels;
 using Sprout.Sparse;
+using Sprout.Sparse.Pruning;
 
 namespace Sprout.Nn;
 
 /// <summary>
 /// y = x·(θ⊙1_A)ᵀ + b with Top-KAST's forward set A (top-D by |θ|) and backward set B (top-(D+M)).
 /// Call <see cref="Step"/> after every optimizer step; it refreshes A and B every <see cref="RefreshEvery"/> steps.
-/// Defaults: per-layer top-k, refresh every 100 steps (equivalent to every step in the paper's Table 6), squared L2.
+/// Defaults: per-layer top-k, refresh every 100 steps (equivalent to every step in the paper's Table 6), squared L2,
+/// dense reservoir.
 /// </summary>
-public sealed class TopKastLinear : Module
+public sealed partial class TopKastLinear : Module
 {
-    private readonly float[] _reservoir;
+    private readonly TopKastReservoir _reservoir;
     private float[] _xt = [];   // Xᵀ [in × batch] of the last forward
     private float[] _dyt = [];  // dYᵀ [out × batch] of the last backward
-    private readonly int[] _order;
-    private readonly int[] _bRows, _bCols, _aToB;
+    private readonly long[] _bPositions, _nextPositions;
+    private readonly float[] _nextValues, _magnitudes, _scratch;
+    private readonly int[] _bRows, _bCols, _aToB, _sources, _aRowPointers, _aColumns;
     private readonly bool[] _inA;
-    private readonly BackwardRemap _remap = new();
-    private CsrMatrix _forward;
+    private readonly BackwardRemap _remap;
+    private readonly CsrMatrix _forward;
 
     /// <summary>Creates the layer with θ ~ U(±1/√in) (so the initial A is effectively random, as in the paper).</summary>
     /// <param name="inFeatures">Inputs.</param>
     /// <param name="outFeatures">Outputs.</param>
     /// <param name="forwardDensity">D: fraction of weights in the forward pass.</param>
     /// <param name="backwardExtra">M: extra fraction receiving gradients (B has D + M).</param>
-    /// <param name="rng">Initialization stream.</param>
+    /// <param name="rng">Initialization stream (one draw seeds θ's hash, then the bias).</param>
     /// <param name="regularization">λ of the exploration regularizer (the paper uses the weight decay, 1e-4 on ImageNet).</param>
     /// <param name="refreshEvery">N: steps between set refreshes (100; the paper finds 1 and 100 equivalent).</param>
     /// <param name="squaredPenalty">Squared L2 (default) or absolute penalty.</param>
     /// <param name="bias">Whether the layer has a bias.</param>
+    /// <param name="reservoir">Dense θ as published (default), or the compact reservoir.</param>
     /// <exception cref="ArgumentOutOfRangeException">D ∉ (0, 1], M &lt; 0, D + M &gt; 1, λ &lt; 0, or refreshEvery ≤ 0.</exception>
     public TopKastLinear(int inFeatures, int outFeatures, double forwardDensity, double backwardExtra, Rng rng,
-        float regularization = 1e-4f, int refreshEvery = 100, bool squaredPenalty = true, bool bias = true)
+        float regularization = 1e-4f, int refreshEvery = 100, bool squaredPenalty = true, bool bias = true,
+        TopKastReservoirKind reservoir = TopKastReservoirKind.Dense)
     {
         if (!(forwardDensity is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(forwardDensity), forwardDensity, "The forward density D must be in (0, 1].");
         if (!(backwardExtra >= 0) || forwardDensity + backwardExtra > 1 + 1e-12)
@@ -53,25 +59,27 @@ public sealed class TopKastLinear : Module
         if (!(regularization >= 0)) throw new ArgumentOutOfRangeException(nameof(regularization), regularization, "λ must be ≥ 0.");
         if (refreshEvery <= 0) throw new ArgumentOutOfRangeException(nameof(refreshEvery), refreshEvery, "The refresh interval N must be a positive number of steps.");
         (InFeatures, OutFeatures, ForwardDensity, BackwardExtra) = (inFeatures, outFeatures, forwardDensity, backwardExtra);
-        (Regularization, RefreshEvery, SquaredPenalty) = (regularization, refreshEvery, squaredPenalty);
+        (Regularization, RefreshEvery, SquaredPenalty, ReservoirKind) = (regularization, refreshEvery, squaredPenalty, reservoir);
         long n = (long)inFeatures * outFeatures;
-        _reservoir = new float[n];
         float bound = 1f / MathF.Sqrt(inFeatures);
-        rng.FillUniform(_reservoir, -bound, bound);
         ForwardCount = (int)Math.Max(1, Math.Round(forwardDensity * n));
         BackwardCount = (int)Math.Min(n, Math.Max(ForwardCount, Math.Round((forwardDensity + backwardExtra) * n)));
-        _order = new int[n];
-        _bRows = new int[BackwardCount];
-        _bCols = new int[BackwardCount];
-        _aToB = new int[ForwardCount];
-        _inA = new bool[BackwardCount];
+        _reservoir = TopKastReservoir.Create(reservoir, n, BackwardCount, rng.NextUInt64(), bound);
+        int k = BackwardCount;
+        (_bPositions, _nextPositions, _nextValues) = (new long[k], new long[k], new float[k]);
+        (_magnitudes, _scratch) = (new float[k], new float[k]);
+        (_bRows, _bCols, _sources, _inA) = (new int[k], new int[k], new int[k], new bool[k]);
+        (_aToB, _aColumns, _aRowPointers) = (new int[ForwardCount], new int[ForwardCount], new int[outFeatures + 1]);
+        _remap = new BackwardRemap(_sources, k);
         BackwardValues = RegisterParameter("weight", new Tensor(BackwardCount));
         if (bias)
         {
             Bias = RegisterParameter("bias", new Tensor(outFeatures));
             rng.FillUniform(Bias.Data, -bound, bound);
         }
-        _forward = SelectSets(null);
+        _reservoir.Select([], [], _nextPositions, _nextValues);
+        AdoptSets(null, hadSets: false);
+        _forward = CsrMatrix.FromCsr(outFeatures, inFeatures, _aRowPointers, _aColumns, new float[ForwardCount]);
     }
 
     /// <summary>Inputs.</summary>
@@ -101,6 +109,9 @@ public sealed class TopKastLinear : Module
     /// <summary>True: λ·θ² penalties (default); false: λ·|θ| (the paper's wording, ALGORITHMS.md §4a).</summary>
     public bool SquaredPenalty { get; }
 
+    /// <summary>How θ outside B is stored.</summary>
+    public TopKastReservoirKind ReservoirKind { get; }
+
     /// <summary>θ on B in row-major position order [|B|]: the optimizer's parameter.</summary>
     public Tensor BackwardValues { get; }
 
@@ -111,13 +122,17 @@ public sealed class TopKastLinear : Module
     public CsrMatrix ForwardSet => _forward;
 
     /// <summary>Row-major linear index of B's entry i.</summary>
-    public long BackwardPosition(int i) => (long)_bRows[i] * InFeatures + _bCols[i];
+    public long BackwardPosition(int i) => _bPositions[i];
 
     /// <summary>True when B's entry i is also in A.</summary>
     public bool InForwardSet(int i) => _inA[i];
 
-    /// <summary>The reservoir θ [out × in]; entries of B are current after <see cref="Step"/> or <see cref="SyncReservoir"/>.</summary>
-    public ReadOnlySpan<float> Reservoir => _reservoir;
+    /// <summary>θ at a row-major position: the optimizer's copy inside B, the reservoir's value outside.</summary>
+    public float ValueAt(long position)
+    {
+        int i = _bPositions.AsSpan().BinarySearch(position);
+        return i >= 0 ? BackwardValues[i] : _reservoir.ValueOutside(position);
+    }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
@@ -159,69 +174,64 @@ public sealed class TopKastLinear : Module
     public bool Step(int step, IOptimizerState? optimizer)
     {
         if (step % RefreshEvery != 0) return false;
-        SyncReservoir();
-        _forward = SelectSets(optimizer);
+        _reservoir.Select(_bPositions, BackwardValues.Data, _nextPositions, _nextValues);
+        AdoptSets(optimizer, hadSets: true);
+        _forward.RestoreStructure(_aRowPointers, _aColumns);
         return true;
     }
 
-    /// <summary>Writes θ on B back into the reservoir (the optimizer updates only B's copy).</summary>
-    public void SyncReservoir()
+    /// <summary>
+    /// Makes the selected _nextPositions/_nextValues the backward set B (remapping the optimizer's state), and
+    /// A = the top-|A| of B by |θ| (ties to the lower position), written as CSR into _aRowPointers/_aColumns.
+    /// </summary>
+    private void AdoptSets(IOptimizerState? optimizer, bool hadSets)
     {
-        var b = BackwardValues.Data;
-        for (int i = 0; i < BackwardCount; i++) _reservoir[BackwardPosition(i)] = b[i];
+        int k = BackwardCount;
+        for (int i = 0; i < k; i++)
+        {
+            int old = hadSets ? _bPositions.AsSpan().BinarySearch(_nextPositions[i]) : -1;
+            _sources[i] = old >= 0 ? old : -1;
+        }
+        _nextPositions.CopyTo(_bPositions, 0);
+        _nextValues.CopyTo(BackwardValues.Data);
+        SetsFromPositions();
+        if (optimizer is not null) optimizer.RemapState(BackwardValues, _remap);
     }
 
-    /// <summary>Ranks |θ| and rebuilds A, B, B's values and (remapped) optimizer state.</summary>
-    private CsrMatrix SelectSets(IOptimizerState? optimizer)
+    /// <summary>Rows/columns of B, then A from B's values, then A's CSR arrays.</summary>
+    private void SetsFromPositions()
     {
-        int n = _reservoir.Length;
-        for (int i = 0; i < n; i++) _order[i] = i;
-        // Descending |θ|, ties by position, so the sets are deterministic.
-        _order.AsSpan().Sort((x, y) =>
-        {
-            int c = MathF.Abs(_reservoir[y]).CompareTo(MathF.Abs(_reservoir[x]));
-            return c != 0 ? c : x.CompareTo(y);
-        });
-        var bPositions = _order.AsSpan(0, BackwardCount);
-        var aPositions = _order.AsSpan(0, ForwardCount).ToArray();
-        Array.Sort(aPositions);
-        var oldPositions = new long[BackwardCount];
-        for (int i = 0; i < BackwardCount; i++) oldPositions[i] = (long)_bRows[i] * InFeatures + _bCols[i];
-        bool hadSets = optimizer is not null;
-        bPositions.Sort();
-        var sources = new int[BackwardCount];
         var b = BackwardValues.Data;
-        int ai = 0;
-        for (int i = 0; i < BackwardCount; i++)
+        for (int i = 0; i < BackwardCount; i++) (_bRows[i], _bCols[i]) = ((int)(_bPositions[i] / InFeatures), (int)(_bPositions[i] % InFeatures));
+        TensorPrimitives.Abs(b, _magnitudes);
+        MaskSelection.TopKIndices(_magnitudes, ForwardCount, _scratch, _aToB);
+        MarkForwardSet();
+    }
+
+    /// <summary>_inA and A's CSR arrays from _aToB (ascending indices into B).</summary>
+    private void MarkForwardSet()
+    {
+        Array.Clear(_inA);
+        Array.Clear(_aRowPointers);
+        for (int j = 0; j < ForwardCount; j++)
         {
-            int p = bPositions[i];
-            _bRows[i] = p / InFeatures;
-            _bCols[i] = p % InFeatures;
-            b[i] = _reservoir[p];
-            sources[i] = hadSets ? Array.BinarySearch(oldPositions, (long)p) : -1;
-            _inA[i] = ai < aPositions.Length && aPositions[ai] == p;
-            if (_inA[i]) _aToB[ai++] = i;
+            int i = _aToB[j];
+            _inA[i] = true;
+            _aColumns[j] = _bCols[i];
+            _aRowPointers[_bRows[i] + 1]++;
         }
-        if (optimizer is not null)
-        {
-            _remap.Sources = sources;
-            optimizer.RemapState(BackwardValues, _remap);
-        }
-        var rows = new int[ForwardCount];
-        var cols = new int[ForwardCount];
-        for (int i = 0; i < ForwardCount; i++) (rows[i], cols[i]) = (aPositions[i] / InFeatures, aPositions[i] % InFeatures);
-        return CsrMatrix.FromEntries(OutFeatures, InFeatures, rows, cols);
+        for (int r = 0; r < OutFeatures; r++) _aRowPointers[r + 1] += _aRowPointers[r];
     }
 
     /// <summary>Optimizer state follows B: entries that stay keep their state (momentum of newcomers starts at 0).</summary>
-    private sealed class BackwardRemap : IElementRemap
+    private sealed class BackwardRemap(int[] sources, int size) : IElementRemap
     {
-        public int[] Sources = [];
+        private readonly float[] _old = new float[size];
 
         public void Remap(Span<float> state)
         {
-            var old = state.ToArray();
-            for (int i = 0; i < state.Length; i++) state[i] = Sources[i] >= 0 ? old[Sources[i]] : 0f;
+            state.CopyTo(_old);
+            for (int i = 0; i < state.Length; i++) state[i] = sources[i] >= 0 ? _old[sources[i]] : 0f;
         }
     }
 

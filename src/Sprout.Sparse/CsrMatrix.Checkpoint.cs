@@ -1,0 +1,57 @@
+// Checkpoint support for CsrMatrix: the structure as named integer arrays (indptr, indices and shape, the
+// scipy.sparse / PyTorch names, so other tools can rebuild the matrix) and an in-place restore that validates
+// everything before touching the matrix. Values are not here: the layer that owns them stores them as its parameter.
+using Sprout.Core;
+
+namespace Sprout.Sparse;
+
+public sealed partial class CsrMatrix
+{
+    /// <summary>Writes "{name}.indptr" (I32 [Rows+1]), "{name}.indices" (I32 [Nnz]) and "{name}.shape" (I64 [Rows, Cols]).</summary>
+    public void SaveStructure(StateDict state, string name)
+    {
+        state.Add(name + ".indptr", RowPointers);
+        state.Add(name + ".indices", ColumnIndices);
+        ReadOnlySpan<long> shape = [Rows, Cols];
+        state.Add(name + ".shape", shape);
+    }
+
+    /// <summary>Reads a structure written by <see cref="SaveStructure"/> and validates it against a Rows × Cols matrix.</summary>
+    /// <exception cref="InvalidDataException">Missing arrays, another shape, or a structure that is not valid CSR.</exception>
+    public static (int[] RowPointers, int[] ColumnIndices) ReadStructure(StateDict state, string name, int rows, int cols)
+    {
+        var shape = state.Longs(name + ".shape");
+        if (shape.Length != 2 || shape[0] != rows || shape[1] != cols)
+            throw new InvalidDataException($"Sparse matrix '{name}' is [{string.Join(", ", shape)}] in the checkpoint but {rows}×{cols} here.");
+        var indptr = state.Ints(name + ".indptr");
+        var indices = state.Ints(name + ".indices");
+        if (indptr.Length != rows + 1 || indptr[0] != 0 || indptr[rows] != indices.Length)
+            throw new InvalidDataException($"Sparse matrix '{name}': indptr must have {rows + 1} entries from 0 to the {indices.Length} indices.");
+        for (int r = 0; r < rows; r++)
+        {
+            if (indptr[r + 1] < indptr[r]) throw new InvalidDataException($"Sparse matrix '{name}': indptr decreases at row {r}.");
+            for (int p = indptr[r]; p < indptr[r + 1]; p++)
+            {
+                int c = indices[p];
+                if ((uint)c >= (uint)cols || (p > indptr[r] && c <= indices[p - 1]))
+                    throw new InvalidDataException($"Sparse matrix '{name}': row {r} has column {c} out of order or outside [0, {cols}).");
+            }
+        }
+        return (indptr, indices);
+    }
+
+    /// <summary>
+    /// Replaces the structure in place with a validated one (see <see cref="ReadStructure"/>); values keep their
+    /// array and are expected to be overwritten by the caller.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The structure has a different number of entries than this matrix.</exception>
+    public void RestoreStructure(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices)
+    {
+        if (columnIndices.Length != Nnz)
+            throw new InvalidDataException($"The checkpoint's {Rows}×{Cols} sparse matrix has {columnIndices.Length} entries but this one was built with {Nnz}; build it with the same --density and --distribution.");
+        rowPointers.CopyTo(_rowPointers);
+        columnIndices.CopyTo(_columnIndices);
+        Version++;
+        RebuildTransposedIndex();
+    }
+}
