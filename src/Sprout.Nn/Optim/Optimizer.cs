@@ -60,7 +60,21 @@ public abstract class Optimizer : IOptimizerState
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
-            foreach (var slot in SlotsOf(i)) remap.Remap(slot.Data);
+            foreach (var slot in SlotsOf(i))
+            {
+                int before = slot.Size, after = remap.NewLength(before);
+                if (after == before)
+                {
+                    remap.Remap(slot.Data);
+                    continue;
+                }
+                // The parameter's element count changed (a sparse layer gained or lost budget at a topology update).
+                Span<int> shape = [Math.Max(before, after)];
+                slot.Resize(shape);
+                remap.Remap(slot.Data);
+                shape[0] = after;
+                slot.Reshape(shape);
+            }
             return;
         }
         throw new ArgumentException($"{parameter} is not optimized by this optimizer.", nameof(parameter));
