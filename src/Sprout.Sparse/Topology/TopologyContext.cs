@@ -10,8 +10,15 @@ public sealed class TopologyContext
     private int[] _dropStamp = [];
     private int _stamp;
 
-    /// <summary>Creates a context whose random stream is derived from <paramref name="seed"/>.</summary>
-    public TopologyContext(ulong seed) => Rng = Rng.Derive(seed, "topology");
+    /// <summary>
+    /// Creates a context whose random stream is derived from <paramref name="seed"/>. Direct callers of
+    /// <see cref="TopologyMechanism"/> pass the <paramref name="optimizer"/> so that its state follows the rewiring.
+    /// </summary>
+    public TopologyContext(ulong seed, IOptimizerState? optimizer = null)
+    {
+        Rng = Rng.Derive(seed, "topology");
+        Optimizer = optimizer;
+    }
 
     /// <summary>The optimizer step at which this update happens.</summary>
     public int Step { get; internal set; }
