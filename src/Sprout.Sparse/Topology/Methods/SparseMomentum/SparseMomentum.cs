@@ -7,10 +7,10 @@
 // Sprout's own always-sparse variant (not in the paper): on SparseLinear, a pool of ⌈γ·nnz⌉ sampled inactive
 // positions carries a momentum m ← μ·m + g computed every step by SDDMM at the pool (O(|pool|·batch) per step);
 // growth ranks the pool by |m|, and the pool is resampled after each update.
-// Not here: redistribution of the freed budget across layers by mean |momentum|. It changes per-layer nnz, which
-// the shared mechanism does not do, so this updater keeps each layer's budget (the reference's "none" mode); the
-// published redistributing update is Sprout.Nn.SparseMomentumRedistribution.Update, called at epoch ends on
-// MaskedLinear layers instead of the scheduler.
+// Redistribution (on by default, as published): at each update the freed budget moves between layers by mean
+// |momentum| of their active entries (MomentumBudget); the shared mechanism keeps the total nnz exact while per-layer
+// nnz changes, on MaskedLinear and SparseLinear alike. On the always-sparse variant a layer can grow at most its
+// pool's valid candidates; if its share is larger, drops are cancelled so the total stays exact.
 namespace Sprout.Sparse.Topology.Methods;
 
 /// <summary>
@@ -18,19 +18,22 @@ namespace Sprout.Sparse.Topology.Methods;
 /// (SGD "momentum", or Adam exp_avg/(√exp_avg_sq + 1e-8)), or, on an always-sparse layer, a sampled pool scored by
 /// a per-step gradient momentum. Grown weights start at 0 and keep the optimizer's momentum (reset was removed in
 /// sparse_learning v1.0). Defaults: prune rate 0.5, cosine decay, update at every epoch end
-/// (<see cref="DefaultSchedule"/>).
+/// (<see cref="DefaultSchedule"/>), budget redistributed across layers by mean |momentum|.
 /// </summary>
 public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
 {
     private readonly Dictionary<ISparseLayer, Pool> _pools = new(ReferenceEqualityComparer.Instance);
+    private readonly MomentumBudget _budget = new();
     private float[] _gradients = [];
 
     /// <summary>Creates sparse momentum.</summary>
     /// <param name="poolMomentum">μ of the always-sparse variant's pool momentum (0.9, SNFS's SGD momentum).</param>
     /// <param name="sampler">Pool sampler of the always-sparse variant (default uniform, γ = 1).</param>
+    /// <param name="redistribute">Move budget between layers by mean |momentum| (the paper); false keeps each layer's nnz.</param>
     /// <exception cref="ArgumentOutOfRangeException">μ outside [0, 1).</exception>
-    public SparseMomentum(float poolMomentum = 0.9f, CandidateSampler? sampler = null)
+    public SparseMomentum(float poolMomentum = 0.9f, CandidateSampler? sampler = null, bool redistribute = true)
     {
+        Redistribute = redistribute;
         if (!(poolMomentum is >= 0f and < 1f))
             throw new ArgumentOutOfRangeException(nameof(poolMomentum), poolMomentum, "The pool momentum μ must be in [0, 1).");
         PoolMomentum = poolMomentum;
@@ -53,6 +56,19 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
 
     /// <inheritdoc/>
     public bool ResetGrownState => false;
+
+    /// <summary>Whether the freed budget is redistributed across layers by mean |momentum|.</summary>
+    public bool Redistribute { get; }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">Redistribution without an optimizer to read momentum from.</exception>
+    public bool PlanLayerBudgets(IReadOnlyList<ISparseLayer> layers, TopologyContext context, Span<int> dropCounts, Span<int> growCounts)
+    {
+        if (!Redistribute) return false;
+        var optimizer = context.Optimizer ?? throw new InvalidOperationException("Sparse momentum's redistribution reads the optimizer's momentum: pass the optimizer to TopologyScheduler.Step.");
+        _budget.Plan(layers, optimizer, context.DropFraction, dropCounts, growCounts);
+        return true;
+    }
 
     /// <summary>
     /// SNFS's schedule: prune rate p0 = 0.5 cosine-decayed over T_max = epochs·stepsPerEpoch, an update at the end of
