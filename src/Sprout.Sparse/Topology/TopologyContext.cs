@@ -40,7 +40,7 @@ public sealed class TopologyContext
 
     internal void MarkDrops(ReadOnlySpan<int> drop, int nnz)
     {
-        if (_dropStamp.Length < nnz) _dropStamp = new int[nnz];
+        Buffers.Ensure(ref _dropStamp, nnz); // a new array is zeroed, so it holds no stale stamp
         if (++_stamp == int.MaxValue)
         {
             Array.Clear(_dropStamp);

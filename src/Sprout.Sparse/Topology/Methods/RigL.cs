@@ -62,12 +62,9 @@ public sealed class RigL : ITopologyUpdater
             throw new InvalidOperationException($"RigL needs the last batch of layer '{layer.LayerName}': call TopologyScheduler.Step after a backward pass.");
         int cols = topo.Cols;
         int blockRows = Math.Max(1, Math.Min(topo.Rows, BlockFloats / Math.Max(1, cols)));
-        if (_block.Length < blockRows * cols) _block = new float[blockRows * cols];
-        if (_heapScores.Length < count)
-        {
-            _heapScores = new float[count];
-            _heapKeys = new long[count];
-        }
+        Buffers.Ensure(ref _block, blockRows * cols);
+        Buffers.Ensure(ref _heapScores, count);
+        Buffers.Ensure(ref _heapKeys, count);
         int size = 0;
         var rp = topo.RowPointers;
         var ci = topo.ColumnIndices;

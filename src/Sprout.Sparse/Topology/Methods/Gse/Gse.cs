@@ -23,8 +23,6 @@ namespace Sprout.Sparse.Topology.Methods;
 /// </remarks>
 public sealed class Gse : ITopologyUpdater
 {
-    private float[] _gradients = [];
-
     /// <summary>Creates GSE with the given candidate distribution and subset factor γ.</summary>
     /// <exception cref="ArgumentOutOfRangeException">γ is not positive.</exception>
     /// <param name="distribution">Candidate distribution: uniform, GraBo or GraEst.</param>
@@ -71,14 +69,11 @@ public sealed class Gse : ITopologyUpdater
     {
         if (layer.CachedBatch == 0)
             throw new InvalidOperationException($"GSE needs the gradient of the last batch, but layer '{layer.LayerName}' has none: call the topology scheduler after a forward and backward pass.");
-        int n = Sampler.Sample(layer, context.Rng);
+        int n = Sampler.SampleWithGradients(layer, context.Rng);
         if (n == 0) return;
-        if (_gradients.Length < n) _gradients = new float[Math.Max(n, _gradients.Length * 2)];
-        var g = _gradients.AsSpan(0, n);
-        layer.GradientsAt(Sampler.Rows, Sampler.Cols, g);
         int start = candidates.Append(n);
         Sampler.Rows.CopyTo(candidates.Rows[start..]);
         Sampler.Cols.CopyTo(candidates.Cols[start..]);
-        System.Numerics.Tensors.TensorPrimitives.Abs(g, candidates.Scores[start..]);
+        System.Numerics.Tensors.TensorPrimitives.Abs(Sampler.Gradients, candidates.Scores[start..]);
     }
 }

@@ -107,7 +107,7 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
             pool.Refill(Sampler, layer, context);
         }
         int n = pool.Count;
-        if (_gradients.Length < n) _gradients = new float[Math.Max(n, _gradients.Length * 2)];
+        Buffers.Ensure(ref _gradients, n);
         var g = _gradients.AsSpan(0, n);
         layer.GradientsAt(pool.Rows, pool.Cols, g);
         var m = pool.Momentum;
@@ -181,12 +181,9 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
         public void Refill(CandidateSampler sampler, ISparseLayer layer, TopologyContext context)
         {
             Count = sampler.Sample(layer, context.Rng);
-            if (_rows.Length < Count)
-            {
-                _rows = new int[Count];
-                _cols = new int[Count];
-                _momentum = new float[Count];
-            }
+            Buffers.Ensure(ref _rows, Count);
+            Buffers.Ensure(ref _cols, Count);
+            Buffers.Ensure(ref _momentum, Count);
             sampler.Rows.CopyTo(_rows);
             sampler.Cols.CopyTo(_cols);
             Momentum.Clear();
