@@ -25,6 +25,7 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
     private readonly Dictionary<ISparseLayer, Pool> _pools = new(ReferenceEqualityComparer.Instance);
     private readonly MomentumBudget _budget = new();
     private float[] _gradients = [];
+    private int[] _columns = [];
 
     /// <summary>Creates sparse momentum.</summary>
     /// <param name="poolMomentum">μ of the always-sparse variant's pool momentum (0.9, SNFS's SGD momentum).</param>
@@ -131,7 +132,7 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
         System.Numerics.Tensors.TensorPrimitives.Abs(pool.Momentum, candidates.Scores[start..]);
     }
 
-    private static void GrowFromDenseMomentum(ISparseLayer layer, TopologyContext context, GrowthCandidates candidates)
+    private void GrowFromDenseMomentum(ISparseLayer layer, TopologyContext context, GrowthCandidates candidates)
     {
         var opt = context.Optimizer ?? throw new InvalidOperationException("Sparse momentum reads the optimizer's momentum: pass the optimizer to TopologyScheduler.Step.");
         var topo = layer.Topology;
@@ -143,17 +144,15 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver
             throw new InvalidOperationException($"The optimizer keeps no 'momentum' or 'exp_avg'/'exp_avg_sq' for layer '{layer.LayerName}': use SGD with momentum > 0 or Adam.");
         if ((momentum ?? expAvg)!.Size != topo.Positions)
             throw new InvalidOperationException($"Layer '{layer.LayerName}' has no dense momentum: use MaskedLinear with MaskGradients = false for the published sparse momentum.");
-        var rp = topo.RowPointers;
-        var ci = topo.ColumnIndices;
         int cols = topo.Cols;
+        Buffers.Ensure(ref _columns, cols);
         for (int r = 0; r < topo.Rows; r++)
         {
-            int p = rp[r], end = rp[r + 1];
-            for (int c = 0; c < cols; c++)
+            // Zero weights are the inactive positions plus those pruned at this update, as in the reference.
+            int growable = context.GrowableColumns(topo, r, _columns);
+            for (int i = 0; i < growable; i++)
             {
-                bool active = p < end && ci[p] == c;
-                // Zero weights are the inactive positions plus those pruned at this update, as in the reference.
-                if (active && !context.IsDropped(p++)) continue;
+                int c = _columns[i];
                 int idx = r * cols + c;
                 float score = momentum is not null
                     ? MathF.Abs(momentum[idx])
