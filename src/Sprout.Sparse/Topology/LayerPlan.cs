@@ -21,9 +21,6 @@ internal sealed class LayerPlan
     public int[] Drop = [];          // final drop list, ascending value index (built by Finish)
     private int[] _regrown = [];
 
-    /// <summary>Drops that can be cancelled: not regrown by one of the chosen candidates.</summary>
-    public int Cancellable => DropCount - RegrownCount();
-
     /// <summary>
     /// Cancels <paramref name="n"/> drops (the highest keep-scores among those not regrown), so that the layer keeps
     /// them; used when candidates ran short, so the total nnz stays exact. Returns how many were cancelled.
@@ -54,13 +51,6 @@ internal sealed class LayerPlan
         Order.AsSpan(0, DropCount).CopyTo(drop);
         drop.Sort();
         return drop;
-    }
-
-    private int RegrownCount()
-    {
-        int n = 0;
-        for (int i = 0; i < GrowCount; i++) if (GrowSources[i] >= 0) n++;
-        return n;
     }
 
     private int SortedRegrown()
