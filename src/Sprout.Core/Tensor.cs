@@ -97,15 +97,37 @@ public sealed class Tensor
     /// <summary>Same as <see cref="Reshape(int[])"/> without an array allocation.</summary>
     public void Reshape(ReadOnlySpan<int> shape) => SetShape(shape, allowGrow: false);
 
-    /// <summary>Reshapes, growing the storage (and gradient) if needed. Grown storage is zeroed.</summary>
+    /// <summary>
+    /// Reshapes, growing the storage (and an existing gradient) if needed. Existing elements keep their flat positions;
+    /// grown elements are zero.
+    /// </summary>
     public void Resize(ReadOnlySpan<int> shape)
     {
         SetShape(shape, allowGrow: true);
-        if (_data.Length < Size)
+        if (_data.Length < Size) Array.Resize(ref _data, Size);
+        if (_grad is not null && _grad.Length < _data.Length) Array.Resize(ref _grad, _data.Length);
+    }
+
+    /// <summary>
+    /// Points this tensor at <paramref name="storage"/> (not copied) with the given shape: a sparse layer's value array
+    /// reallocated at a topology update. An existing gradient keeps its contents and grows to the new storage length.
+    /// </summary>
+    /// <exception cref="ArgumentException">The storage is shorter than the shape's size.</exception>
+    public void Rebind(float[] storage, ReadOnlySpan<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        var previous = _data;
+        _data = storage;
+        try
         {
-            _data = new float[Size];
-            _grad = null;
+            SetShape(shape, allowGrow: false);
         }
+        catch
+        {
+            _data = previous;
+            throw;
+        }
+        if (_grad is not null && _grad.Length < _data.Length) Array.Resize(ref _grad, _data.Length);
     }
 
     /// <summary>True when this tensor has exactly the given shape.</summary>

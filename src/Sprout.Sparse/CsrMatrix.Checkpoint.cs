@@ -41,16 +41,17 @@ public sealed partial class CsrMatrix
     }
 
     /// <summary>
-    /// Replaces the structure in place with a validated one (see <see cref="ReadStructure"/>); values keep their
-    /// array and are expected to be overwritten by the caller.
+    /// Replaces the structure with a validated one (see <see cref="ReadStructure"/>). The number of entries may differ
+    /// from this matrix's (methods that move budget between layers change it); the entry arrays grow if needed.
+    /// Values keep their array (possibly reallocated: read <see cref="Values"/> again) and are expected to be
+    /// overwritten by the caller.
     /// </summary>
-    /// <exception cref="InvalidDataException">The structure has a different number of entries than this matrix.</exception>
     public void RestoreStructure(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices)
     {
-        if (columnIndices.Length != Nnz)
-            throw new InvalidDataException($"The checkpoint's {Rows}×{Cols} sparse matrix has {columnIndices.Length} entries but this one was built with {Nnz}; build it with the same --density and --distribution.");
+        if (columnIndices.Length > Capacity) GrowCapacity(columnIndices.Length);
         rowPointers.CopyTo(_rowPointers);
         columnIndices.CopyTo(_columnIndices);
+        Nnz = columnIndices.Length;
         Version++;
         RebuildTransposedIndex();
     }

@@ -1,6 +1,7 @@
 // CsrMatrix: the storage of one always-sparse weight matrix. Compressed sparse rows plus a transposed (CSC)
-// index over the same values, with a nonzero count that is fixed for the matrix's lifetime, so dynamic sparse
-// training can move connections around without ever allocating again (the arrays are reused in place).
+// index over the same values. The nonzero count is fixed unless a topology change drops and grows different
+// numbers of entries (budget moved between layers); the entry arrays have a capacity ≥ Nnz and are reused in
+// place, so moving connections around allocates nothing, and only an nnz growth past the capacity reallocates.
 // This file: fields and their invariants, queries, the invariant check. Construction is in
 // CsrMatrix.Construction.cs, topology changes in CsrMatrix.Topology.cs.
 // Deliberately not here: autograd, optimizers and drop/grow criteria (they use this type, it knows none of them),
@@ -10,9 +11,8 @@ using Sprout.Kernels;
 namespace Sprout.Sparse;
 
 /// <summary>
-/// A rows×cols float matrix in CSR form with a fixed number of stored entries (<see cref="Nnz"/>) and a
-/// transposed index kept in sync after every structural change. Values are mutable in place; the structure
-/// changes only through <see cref="ChangeTopology(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, float)"/>.
+/// A rows×cols float matrix in CSR form with <see cref="Nnz"/> stored entries and a transposed index kept in sync
+/// after every structural change. Values are mutable in place; the structure (and Nnz) changes only through <see cref="ChangeTopology(ReadOnlySpan{int}, ReadOnlySpan{int}, ReadOnlySpan{int}, float)"/>.
 /// Not thread-safe for concurrent structural changes.
 /// </summary>
 public sealed partial class CsrMatrix
@@ -20,20 +20,20 @@ public sealed partial class CsrMatrix
     /// <summary>[Rows + 1]. Invariant: [0] = 0, nondecreasing, [Rows] = Nnz; row r owns value indices [r] up to [r+1].</summary>
     private readonly int[] _rowPointers;
 
-    /// <summary>[Nnz]. Invariant: each in [0, Cols); strictly increasing within each row (sorted, no duplicates).</summary>
-    private readonly int[] _columnIndices;
+    /// <summary>[Capacity]; the first Nnz: each in [0, Cols), strictly increasing within each row (sorted, no duplicates).</summary>
+    private int[] _columnIndices;
 
-    /// <summary>[Nnz]. The value of entry p, which sits at (row of p, _columnIndices[p]). The array never changes identity.</summary>
-    private readonly float[] _values;
+    /// <summary>[Capacity]; the first Nnz: the value of entry p, at (row of p, _columnIndices[p]). Reallocated only when Nnz outgrows Capacity.</summary>
+    private float[] _values;
 
     /// <summary>[Cols + 1]. Invariant: [0] = 0, nondecreasing, [Cols] = Nnz; column c owns CSC positions [c] up to [c+1].</summary>
     private readonly int[] _columnPointers;
 
-    /// <summary>[Nnz]. Row of CSC position q; strictly increasing within each column.</summary>
-    private readonly int[] _rowIndices;
+    /// <summary>[Capacity]; the first Nnz: row of CSC position q, strictly increasing within each column.</summary>
+    private int[] _rowIndices;
 
-    /// <summary>[Nnz]. Value index of CSC position q: _columnIndices[perm[q]] is q's column and perm[q] lies in row _rowIndices[q].</summary>
-    private readonly int[] _transposePermutation;
+    /// <summary>[Capacity]; the first Nnz: value index of CSC position q (_columnIndices[perm[q]] is q's column, perm[q] lies in row _rowIndices[q]).</summary>
+    private int[] _transposePermutation;
 
     private CsrMatrix(int rows, int cols, int[] rowPointers, int[] columnIndices, float[] values)
     {
@@ -55,8 +55,11 @@ public sealed partial class CsrMatrix
     /// <summary>Number of columns (a layer's inputs).</summary>
     public int Cols { get; }
 
-    /// <summary>Number of stored entries; fixed for the lifetime of the matrix.</summary>
-    public int Nnz { get; }
+    /// <summary>Number of stored entries; changes only when a topology change drops and grows different numbers.</summary>
+    public int Nnz { get; private set; }
+
+    /// <summary>Length of the entry arrays (≥ Nnz): Nnz can grow up to it without reallocation. Equal to Nnz until Nnz first changes.</summary>
+    public int Capacity => _columnIndices.Length;
 
     /// <summary>Rows·Cols as a long (a 100,000×100,000 matrix has 1e10 positions).</summary>
     public long Positions => (long)Rows * Cols;
@@ -74,19 +77,23 @@ public sealed partial class CsrMatrix
     public ReadOnlySpan<int> RowPointers => _rowPointers;
 
     /// <summary>[Nnz] column of each value, sorted and unique within each row.</summary>
-    public ReadOnlySpan<int> ColumnIndices => _columnIndices;
+    public ReadOnlySpan<int> ColumnIndices => _columnIndices.AsSpan(0, Nnz);
 
-    /// <summary>[Nnz] the values, aligned with <see cref="ColumnIndices"/>. The same array for the matrix's lifetime, so it can back a parameter tensor.</summary>
+    /// <summary>
+    /// The value array, aligned with <see cref="ColumnIndices"/>: its first Nnz elements are the values, and its length is
+    /// <see cref="Capacity"/> (equal to Nnz while Nnz has never changed). It backs a parameter tensor, so it keeps its
+    /// identity across topology changes, except when Nnz grows past Capacity (the holder then re-wraps it).
+    /// </summary>
     public float[] Values => _values;
 
     /// <summary>[Cols + 1] CSC column pointers of the transposed index.</summary>
     public ReadOnlySpan<int> ColumnPointers => _columnPointers;
 
     /// <summary>[Nnz] row of each CSC position, increasing within each column.</summary>
-    public ReadOnlySpan<int> RowIndices => _rowIndices;
+    public ReadOnlySpan<int> RowIndices => _rowIndices.AsSpan(0, Nnz);
 
     /// <summary>[Nnz] value index (into <see cref="Values"/>) of each CSC position.</summary>
-    public ReadOnlySpan<int> TransposePermutation => _transposePermutation;
+    public ReadOnlySpan<int> TransposePermutation => _transposePermutation.AsSpan(0, Nnz);
 
     /// <summary>Number of stored entries in row <paramref name="row"/>.</summary>
     public int RowLength(int row)
@@ -203,7 +210,7 @@ public sealed partial class CsrMatrix
     }
 
     /// <summary>A deep copy (structure, values and transposed index) with its own scratch buffers.</summary>
-    public CsrMatrix Clone() => new(Rows, Cols, (int[])_rowPointers.Clone(), (int[])_columnIndices.Clone(), (float[])_values.Clone());
+    public CsrMatrix Clone() => new(Rows, Cols, (int[])_rowPointers.Clone(), _columnIndices.AsSpan(0, Nnz).ToArray(), _values.AsSpan(0, Nnz).ToArray());
 
     /// <summary>
     /// Verifies every structural invariant of both the CSR arrays and the transposed index, in O(rows + cols + nnz).
@@ -212,8 +219,8 @@ public sealed partial class CsrMatrix
     public void CheckInvariants()
     {
         if (_rowPointers.Length != Rows + 1) Fail($"RowPointers has {_rowPointers.Length} entries, expected Rows + 1 = {Rows + 1}.");
-        if (_values.Length != Nnz || _columnIndices.Length != Nnz || _rowIndices.Length != Nnz || _transposePermutation.Length != Nnz)
-            Fail($"An entry array's length differs from Nnz = {Nnz} (values {_values.Length}, columns {_columnIndices.Length}, rows {_rowIndices.Length}, permutation {_transposePermutation.Length}).");
+        if (Capacity < Nnz || _values.Length != Capacity || _rowIndices.Length != Capacity || _transposePermutation.Length != Capacity)
+            Fail($"The entry arrays must all have one length ≥ Nnz = {Nnz} (values {_values.Length}, columns {_columnIndices.Length}, rows {_rowIndices.Length}, permutation {_transposePermutation.Length}).");
         if (_rowPointers[0] != 0) Fail($"RowPointers[0] is {_rowPointers[0]}, expected 0.");
         if (_rowPointers[Rows] != Nnz) Fail($"RowPointers[{Rows}] is {_rowPointers[Rows]}, expected Nnz = {Nnz}.");
         // Pointers first (monotone from 0 to Nnz keeps every later index in range), then the entries.

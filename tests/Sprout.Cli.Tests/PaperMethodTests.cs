@@ -14,11 +14,13 @@ public sealed class PaperMethodTests : IDisposable
 
     [Theory]
     [InlineData("gse", "--gse-subset", "2")]
+    [InlineData("gse", "--gse-scope", "global")]
     [InlineData("gse-grabo")]
     [InlineData("gse-graest")]
     [InlineData("dst-ee", "--dst-ee-c", "0.5", "--dst-ee-bonus", "ucb")]
     [InlineData("snfs", "--snfs-prune-rate", "0.4")]
     [InlineData("snfs-sparse", "--snfs-pool-momentum", "0.8")]
+    [InlineData("snfs-sparse", "--snfs-redistribute", "false")]
     [InlineData("topkast", "--topkast-backward", "0.1", "--topkast-refresh", "5")]
     [InlineData("spartan", "--spartan-beta", "10", "--spartan-warmup", "0.3")]
     public void MethodTrainsAndSummarizesItsSparsity(string method, params string[] options)
@@ -71,6 +73,7 @@ public sealed class PaperMethodTests : IDisposable
     public static TheoryData<string[], string> BadOptions() => new()
     {
         { ["--method", "gse", "--gse-subset", "0"], "--gse-subset must be" },
+        { ["--method", "gse", "--gse-scope", "net"], "unknown gse-scope 'net'; valid: layer, global" },
         { ["--method", "gse-grabo", "--layer-kind", "masked"], "--method gse-grabo samples from the layer's last batch" },
         { ["--method", "dst-ee", "--dst-ee-c", "-1"], "--dst-ee-c must be" },
         { ["--method", "dst-ee", "--dst-ee-bonus", "exp"], "unknown dst-ee-bonus 'exp'; valid: linear, ucb" },

@@ -162,7 +162,7 @@ public class TopologyChangeTests
         float[] dense = m.ToDense();
         (string Expect, Action Act)[] bad =
         [
-            ("drop has 1 entries but growRows has 0", () => m.ChangeTopology([0], [], [])),
+            ("growRows has 1 entries but growCols has 0", () => m.ChangeTopology([0], [0], [])),
             ("drop[0] = 3 is outside", () => m.ChangeTopology([3], [0], [0])),
             ("drop lists value index 1 twice", () => m.ChangeTopology([1, 1], [0, 1], [0, 0])),
             ("growRows[0] = 3 is outside", () => m.ChangeTopology([0], [3], [0])),

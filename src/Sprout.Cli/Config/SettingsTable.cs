@@ -27,6 +27,9 @@ public static class SettingsTable
     /// <summary>DST-EE bonus forms.</summary>
     public static readonly string[] DstEeBonuses = ["linear", "ucb"];
 
+    /// <summary>GSE selection scopes.</summary>
+    public static readonly string[] GseScopes = ["layer", "global"];
+
     /// <summary>Top-KAST penalty forms.</summary>
     public static readonly string[] TopKastPenalties = ["squared", "abs"];
 
@@ -57,12 +60,16 @@ public static class SettingsTable
         Setting.Choice("decay", "Dynamic methods: decay of the drop fraction", Decays, s => s.Decay, (s, v) => s.Decay = v),
         Setting.Number("gse-subset", "GSE, DST-EE, snfs-sparse: candidate subset size as a multiple of each layer's nnz (gamma)", 0, 1e6,
             s => s.GseSubset, (s, v) => s.GseSubset = v, minExclusive: true),
+        Setting.Choice("gse-scope", "GSE: drop/grow selection per layer, or one global ranking over all layers (per-layer nnz then drifts)", GseScopes,
+            s => s.GseScope, (s, v) => s.GseScope = v),
         Setting.Number("dst-ee-c", "DST-EE: exploration strength c (0 = RigL on the same candidates)", 0, 1e6, s => s.DstEeC, (s, v) => s.DstEeC = v),
         Setting.Choice("dst-ee-bonus", "DST-EE: bonus form", DstEeBonuses, s => s.DstEeBonus, (s, v) => s.DstEeBonus = v),
         Setting.Number("dst-ee-epsilon", "DST-EE: epsilon in N + epsilon", 0, 1e6, s => s.DstEeEpsilon, (s, v) => s.DstEeEpsilon = v, minExclusive: true),
         Setting.Bool("dst-ee-normalize", "DST-EE: normalize |gradient| by its per-layer mean over the candidates", s => s.DstEeNormalize, (s, v) => s.DstEeNormalize = v),
         Setting.Number("snfs-prune-rate", "snfs, snfs-sparse: initial prune rate p0, cosine-decayed, updates at epoch ends", 0, 1,
             s => s.SnfsPruneRate, (s, v) => s.SnfsPruneRate = v),
+        Setting.Bool("snfs-redistribute", "snfs, snfs-sparse: move the freed budget between layers by mean |momentum| at each update (the paper)",
+            s => s.SnfsRedistribute, (s, v) => s.SnfsRedistribute = v),
         Setting.Number("snfs-pool-momentum", "snfs-sparse: momentum of the sampled candidate pool's gradient EMA", 0, 1,
             s => s.SnfsPoolMomentum, (s, v) => s.SnfsPoolMomentum = v, maxExclusive: true),
         Setting.OptionalNumber("topkast-backward", "Top-KAST: backward extra M, B = top-(D+M) (default: M = each layer's D)", 0,

@@ -86,6 +86,9 @@ public sealed class TrainSettings
     /// <summary>GSE, DST-EE, snfs-sparse: candidate subset size γ as a multiple of each layer's nnz.</summary>
     public double GseSubset { get; set; } = 1.0;
 
+    /// <summary>GSE: selection scope, layer (per layer, the supplement's Algorithm 2) or global (the repository).</summary>
+    public string GseScope { get; set; } = "layer";
+
     /// <summary>DST-EE: exploration strength c (0 = RigL on the same candidates).</summary>
     public double DstEeC { get; set; } = 0.1;
 
@@ -100,6 +103,9 @@ public sealed class TrainSettings
 
     /// <summary>snfs, snfs-sparse: initial prune rate p0 (cosine-decayed, updates at epoch ends).</summary>
     public double SnfsPruneRate { get; set; } = 0.5;
+
+    /// <summary>snfs, snfs-sparse: redistribute the freed budget across layers by mean |momentum| (the paper's default).</summary>
+    public bool SnfsRedistribute { get; set; } = true;
 
     /// <summary>snfs-sparse: μ of the candidate pool's gradient momentum.</summary>
     public double SnfsPoolMomentum { get; set; } = 0.9;

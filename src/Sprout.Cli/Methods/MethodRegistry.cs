@@ -22,7 +22,7 @@ public static class MethodRegistry
         new SparseMethod("dst-ee", "DST-EE (Huang et al. 2022): growth by |gradient| + c x exploration bonus on sampled candidates",
             configured: UpdaterFactories.DstEe),
         new SnfsMethod(),
-        new SparseMethod("snfs-sparse", "sparse momentum, Sprout's always-sparse variant: pool momentum on CSR layers, epoch-end updates, no redistribution",
+        new SparseMethod("snfs-sparse", "sparse momentum, Sprout's always-sparse variant: pool momentum on CSR layers, epoch-end updates, budget redistribution across layers (--snfs-redistribute)",
             configured: UpdaterFactories.SparseMomentum, schedule: UpdaterFactories.SnfsSchedule),
         new TopKastMethod(),
         new SpartanMethod(),

@@ -1,8 +1,9 @@
 // SnfsMethod: `--method snfs`, sparse momentum as published (Dettmers & Zettlemoyer 2019): MaskedLinear layers with
 // MaskGradients = false (so SGD's momentum is an EMA of the dense gradient), the mask re-applied after every step,
-// and at epoch ends pruning at a cosine-decayed rate from --snfs-prune-rate with regrowth by momentum magnitude
-// and budget redistribution across layers by mean |momentum|. Dense compute (FLOPs relative to dense = 1), as in
-// the paper; `snfs-sparse` is the always-sparse variant. --layer-kind is forced to masked.
+// and at every epoch end (its last step) pruning at a cosine-decayed rate from --snfs-prune-rate with regrowth by
+// momentum magnitude and budget redistribution across layers by mean |momentum| (--snfs-redistribute), all through
+// the shared TopologyScheduler. Dense compute (FLOPs relative to dense = 1), as in the paper; `snfs-sparse` is the
+// always-sparse variant. --layer-kind is forced to masked.
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
@@ -14,9 +15,7 @@ namespace Sprout.Cli.Methods;
 /// <summary>Published sparse momentum (SNFS) on masked dense layers.</summary>
 public sealed class SnfsMethod : TrainingMethod
 {
-    private readonly SparseMethod _inner = new("snfs", "fixed-topology base of snfs");
-    private MaskedLinear[] _layers = [];
-    private SnfsRedistributionCallback? _redistribution;
+    private readonly SparseMethod _inner = new("snfs", "masked-layer base of snfs", configured: UpdaterFactories.SparseMomentum, schedule: UpdaterFactories.SnfsSchedule);
 
     /// <inheritdoc/>
     public override string Name => "snfs";
@@ -44,26 +43,17 @@ public sealed class SnfsMethod : TrainingMethod
     {
         s.LayerKind = "masked";
         var model = _inner.BuildModel(s, inputs, classes, rng);
-        _layers = model.Modules().OfType<MaskedLinear>().ToArray();
-        foreach (var layer in _layers) layer.MaskGradients = false;
+        foreach (var layer in model.Modules().OfType<MaskedLinear>()) layer.MaskGradients = false;
         return model;
     }
 
     /// <inheritdoc/>
-    public override IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings s, int stepsPerEpoch)
-    {
-        _redistribution = new SnfsRedistributionCallback(_layers, UpdaterFactories.SnfsSchedule(s, stepsPerEpoch), s.Epochs);
-        return [.. _inner.Callbacks(trainer, s, stepsPerEpoch), _redistribution];
-    }
+    public override IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings s, int stepsPerEpoch) =>
+        _inner.Callbacks(trainer, s, stepsPerEpoch);
 
     /// <inheritdoc/>
     public override string? LayerTable() => _inner.LayerTable();
 
     /// <inheritdoc/>
-    public override JsonObject? Summary()
-    {
-        var summary = _inner.Summary();
-        if (summary is not null) summary["topology_updates"] = _redistribution?.Updates ?? 0;
-        return summary;
-    }
+    public override JsonObject? Summary() => _inner.Summary();
 }

@@ -9,18 +9,18 @@ namespace Sprout.Cli.Methods;
 /// <summary>Settings → updater factories for the methods of the seed papers.</summary>
 internal static class UpdaterFactories
 {
-    /// <summary>GSE with the given candidate distribution and --gse-subset.</summary>
+    /// <summary>GSE with the given candidate distribution, --gse-subset and --gse-scope.</summary>
     public static ITopologyUpdater Gse(TrainSettings s, CandidateDistribution distribution) =>
-        new Gse(distribution, (float)s.GseSubset);
+        new Gse(distribution, (float)s.GseSubset, scope: s.GseScope == "global" ? TopologyScope.Global : TopologyScope.Layer);
 
     /// <summary>DST-EE with --dst-ee-c, --dst-ee-bonus, --dst-ee-epsilon, --dst-ee-normalize, sampled candidates of size --gse-subset.</summary>
     public static ITopologyUpdater DstEe(TrainSettings s) =>
         new DstEe((float)s.DstEeC, s.DstEeBonus == "ucb" ? ExplorationBonus.Ucb : ExplorationBonus.Linear, (float)s.DstEeEpsilon,
             s.DstEeNormalize, new CandidateSampler(CandidateDistribution.Uniform, (float)s.GseSubset));
 
-    /// <summary>Sparse momentum (always-sparse pool variant on CSR layers; dense momentum growth on masked ones).</summary>
+    /// <summary>Sparse momentum (always-sparse pool variant on CSR layers; dense momentum growth on masked ones), --snfs-redistribute.</summary>
     public static ITopologyUpdater SparseMomentum(TrainSettings s) =>
-        new SparseMomentum((float)s.SnfsPoolMomentum, new CandidateSampler(CandidateDistribution.Uniform, (float)s.GseSubset));
+        new SparseMomentum((float)s.SnfsPoolMomentum, new CandidateSampler(CandidateDistribution.Uniform, (float)s.GseSubset), s.SnfsRedistribute);
 
     /// <summary>SNFS's schedule: --snfs-prune-rate cosine-decayed over the run, an update at every epoch end.</summary>
     public static UpdateSchedule SnfsSchedule(TrainSettings s, int stepsPerEpoch) =>

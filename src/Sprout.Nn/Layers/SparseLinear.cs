@@ -1,5 +1,7 @@
 // SparseLinear: the always-sparse drop-in for Linear. Weights, gradients and optimizer state exist only for the
 // Nnz live connections (the optimizer sees the value array as a [Nnz] parameter); no Rows × Cols buffer exists.
+// Nnz may change at a topology update (budget moved between layers); the parameter, its gradient and the optimizer
+// state then follow the new count.
 using Sprout.Core;
 using Sprout.Kernels;
 using Sprout.Sparse;
@@ -126,7 +128,20 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     {
         var change = Topology.ChangeTopology(drop, growRows, growCols, growValue);
         _remap.Change = change;
-        if (Values.HasGrad) change.Remap(Values.Grad);
+        if (change.OldNnz == change.Nnz)
+        {
+            if (Values.HasGrad) change.Remap(Values.Grad);
+        }
+        else
+        {
+            // Budget moved between layers: the tensor follows the matrix's new count (and its array, if reallocated);
+            // the gradient is remapped at the larger of the two lengths, which the storage always holds.
+            Span<int> shape = [change.RemapLength];
+            Values.Rebind(Topology.Values, shape);
+            if (Values.HasGrad) change.Remap(Values.Grad);
+            shape[0] = change.Nnz;
+            Values.Reshape(shape);
+        }
         optimizer?.RemapState(Values, _remap);
         return change;
     }
@@ -145,6 +160,10 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
         if (!state.Contains("weight.indptr")) return;
         var (indptr, indices) = CsrMatrix.ReadStructure(state, "weight", OutFeatures, InFeatures);
         Topology.RestoreStructure(indptr, indices);
+        // The file's count may differ from the seed-built one (budget moved between layers); the parameter follows it
+        // before its values (and the optimizer's per-entry state) are read.
+        Span<int> shape = [Topology.Nnz];
+        Values.Rebind(Topology.Values, shape);
     }
 
     /// <inheritdoc/>
@@ -165,5 +184,8 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
         public TopologyChange? Change;
 
         public void Remap(Span<float> state) => Change!.Remap(state);
+
+        public int NewLength(int oldLength) =>
+            oldLength == Change!.OldNnz ? Change.Nnz : throw new InvalidOperationException($"Optimizer state of {oldLength} elements does not match the layer's previous Nnz = {Change.OldNnz}.");
     }
 }

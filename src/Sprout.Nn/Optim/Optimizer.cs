@@ -60,10 +60,39 @@ public abstract class Optimizer : IOptimizerState
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
-            foreach (var slot in SlotsOf(i)) remap.Remap(slot.Data);
+            foreach (var slot in SlotsOf(i))
+            {
+                int before = slot.Size, after = remap.NewLength(before);
+                if (after == before)
+                {
+                    remap.Remap(slot.Data);
+                    continue;
+                }
+                // The parameter's element count changed (a sparse layer gained or lost budget at a topology update).
+                Span<int> shape = [Math.Max(before, after)];
+                slot.Resize(shape);
+                remap.Remap(slot.Data);
+                shape[0] = after;
+                slot.Reshape(shape);
+            }
             return;
         }
         throw new ArgumentException($"{parameter} is not optimized by this optimizer.", nameof(parameter));
+    }
+
+    /// <summary>
+    /// Resizes every per-element state slot to its parameter's current element count (contents are not kept): a
+    /// restored sparse layer may hold a different nnz than the one the optimizer was built for, and the checkpoint's
+    /// state is then read into the resized slots.
+    /// </summary>
+    public void MatchStateToParameters()
+    {
+        for (int i = 0; i < Parameters.Count; i++)
+        {
+            var p = Parameters[i].Tensor;
+            foreach (var slot in SlotsOf(i))
+                if (slot.Rank == 1 && p.Rank == 1 && slot.Size != p.Size) slot.Resize(p.Shape);
+        }
     }
 
     /// <inheritdoc/>

@@ -38,6 +38,16 @@ public interface ITopologyUpdater
     /// </summary>
     double ExtraMultiplyAdds(ISparseLayer layer, bool updated) => 0;
 
+    /// <summary>Per-layer (default) or global selection; global needs drop and grow scores comparable across layers.</summary>
+    TopologyScope Scope => TopologyScope.Layer;
+
+    /// <summary>
+    /// A method that moves budget between layers (sparse momentum's redistribution) fills per-layer drop and grow
+    /// counts [layers] here, with equal sums, and returns true; the mechanism then keeps the total nnz exact while
+    /// per-layer nnz changes. Default: false (every layer keeps its own budget).
+    /// </summary>
+    bool PlanLayerBudgets(IReadOnlyList<ISparseLayer> layers, TopologyContext context, Span<int> dropCounts, Span<int> growCounts) => false;
+
     /// <summary>Called after a layer was rewired (e.g. to update exploration counters). Default: nothing.</summary>
     void AfterRewire(ISparseLayer layer, TopologyChange change, TopologyContext context) { }
 }

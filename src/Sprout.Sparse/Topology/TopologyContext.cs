@@ -10,8 +10,15 @@ public sealed class TopologyContext
     private int[] _dropStamp = [];
     private int _stamp;
 
-    /// <summary>Creates a context whose random stream is derived from <paramref name="seed"/>.</summary>
-    public TopologyContext(ulong seed) => Rng = Rng.Derive(seed, "topology");
+    /// <summary>
+    /// Creates a context whose random stream is derived from <paramref name="seed"/>. Direct callers of
+    /// <see cref="TopologyMechanism"/> pass the <paramref name="optimizer"/> so that its state follows the rewiring.
+    /// </summary>
+    public TopologyContext(ulong seed, IOptimizerState? optimizer = null)
+    {
+        Rng = Rng.Derive(seed, "topology");
+        Optimizer = optimizer;
+    }
 
     /// <summary>The optimizer step at which this update happens.</summary>
     public int Step { get; internal set; }
@@ -31,9 +38,32 @@ public sealed class TopologyContext
     /// <summary>True if active entry <paramref name="valueIndex"/> of the layer being updated is in its drop set.</summary>
     public bool IsDropped(int valueIndex) => (uint)valueIndex < (uint)_dropStamp.Length && _dropStamp[valueIndex] == _stamp;
 
+    /// <summary>
+    /// Writes the columns of <paramref name="row"/> that may be grown, inactive or active and being dropped, in
+    /// ascending order into <paramref name="columns"/> (at least Cols long); returns how many. O(Cols): for methods
+    /// that scan dense rows (RigL's streamed gradient, published sparse momentum).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="columns"/> is shorter than the layer's Cols.</exception>
+    public int GrowableColumns(CsrMatrix topology, int row, Span<int> columns)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        int cols = topology.Cols;
+        if (columns.Length < cols) throw new ArgumentException($"columns holds {columns.Length} entries; a row of this layer needs {cols}.", nameof(columns));
+        var ci = topology.ColumnIndices;
+        int p = topology.RowPointers[row], end = topology.RowPointers[row + 1], n = 0;
+        for (int c = 0; c < cols; c++)
+        {
+            // Merge with the row's sorted active columns: skip kept entries, allow dropped ones.
+            while (p < end && ci[p] < c) p++;
+            if (p < end && ci[p] == c && !IsDropped(p)) continue;
+            columns[n++] = c;
+        }
+        return n;
+    }
+
     internal void MarkDrops(ReadOnlySpan<int> drop, int nnz)
     {
-        if (_dropStamp.Length < nnz) _dropStamp = new int[nnz];
+        Buffers.Ensure(ref _dropStamp, nnz); // a new array is zeroed, so it holds no stale stamp
         if (++_stamp == int.MaxValue)
         {
             Array.Clear(_dropStamp);

@@ -1,25 +1,23 @@
-// TopologyMechanism: the one drop/grow procedure every method shares (rigl's _get_update_op). Per layer:
-// k = ⌊f·nnz⌋; drop the k active entries with the lowest keep-score; grow the k best valid candidates;
-// if fewer than k candidates are valid, drop fewer, so nnz stays exact. The layer rewires itself and its
-// optimizer state. Scratch buffers are reused, so an update allocates nothing once sizes are stable.
+// TopologyMechanism: the one drop/grow procedure every method shares (rigl's _get_update_op). Each layer drops its
+// lowest keep-scores and grows its best valid candidates. How many is a count policy: k = ⌊f·nnz⌋ per layer (the
+// usual one), explicit per-layer drop and grow counts (sparse momentum's budget redistribution), or one global k
+// over all layers (GSE's global scope). All layers are planned before any is rewired; if some layer's candidates run
+// short, drops are cancelled (its own first) so the total nnz over all layers stays exact. Each layer rewires itself
+// and its optimizer state. Scratch buffers are reused, so an update allocates nothing once sizes are stable.
 namespace Sprout.Sparse.Topology;
 
-/// <summary>What one layer's update did.</summary>
+/// <summary>What one layer's update did. <see cref="Nnz"/> is the layer's count after the update.</summary>
 public readonly record struct LayerUpdate(string Layer, int Nnz, int Dropped, int Grown, int Regrown);
 
 /// <summary>Applies an <see cref="ITopologyUpdater"/>'s scores to layers.</summary>
 public sealed class TopologyMechanism
 {
-    private float[] _scores = [];
-    private int[] _order = [];
-    private int[] _drop = [];
-    private int[] _growRows = [];
-    private int[] _growCols = [];
+    private readonly List<LayerPlan> _plans = [];
+    private readonly GrowthCandidates _candidates = new();
     private long[] _keys = [];
     private int[] _candidateOrder = [];
-    private float[] _candidateScores = [];
     private (float, long, int)[] _tuples = [];
-    private readonly GrowthCandidates _candidates = new();
+    private int[] _sources = [];
 
     /// <summary>Keep-scores |w| for the active entries: the magnitude criterion shared by most methods.</summary>
     public static void MagnitudeScores(ISparseLayer layer, Span<float> scores)
@@ -32,45 +30,190 @@ public sealed class TopologyMechanism
     public LayerUpdate UpdateLayer(ISparseLayer layer, ITopologyUpdater updater, TopologyContext context) =>
         UpdateLayer(layer, updater, context, (int)(context.DropFraction * layer.Topology.Nnz));
 
-    /// <summary>Replaces up to <paramref name="k"/> connections of <paramref name="layer"/>.</summary>
+    /// <summary>Replaces up to <paramref name="k"/> connections of <paramref name="layer"/> (fewer if candidates run short; nnz stays).</summary>
     public LayerUpdate UpdateLayer(ISparseLayer layer, ITopologyUpdater updater, TopologyContext context, int k)
     {
-        var topo = layer.Topology;
-        int nnz = topo.Nnz;
-        k = Math.Clamp(k, 0, nnz);
-        if (k == 0) return new LayerUpdate(layer.LayerName, nnz, 0, 0, 0);
-        Ensure(ref _scores, nnz);
-        Ensure(ref _order, nnz);
-        var scores = _scores.AsSpan(0, nnz);
-        updater.DropScores(layer, context, scores);
-
-        // The k lowest keep-scores, ties broken by value index so that the result is deterministic.
-        var order = _order.AsSpan(0, nnz);
-        for (int i = 0; i < nnz; i++) order[i] = i;
-        order.Sort(new ScoreThenIndex(_scores));
-        Ensure(ref _drop, k);
-        order[..k].CopyTo(_drop);
-        context.MarkDrops(_drop.AsSpan(0, k), nnz);
-
-        _candidates.Clear();
-        updater.GrowCandidates(layer, context, k, _candidates);
-        int valid = SelectGrowth(topo, context, k);
-
-        // Fewer valid candidates than drops: keep the entries with the highest scores among the drop set.
-        var drop = _drop.AsSpan(0, valid);
-        drop.Sort();
-        var change = layer.Rewire(drop, _growRows.AsSpan(0, valid), _growCols.AsSpan(0, valid), context.Optimizer, updater.GrowValue, updater.ResetGrownState);
-        updater.AfterRewire(layer, change, context);
-        return new LayerUpdate(layer.LayerName, nnz, valid, change.GrownCount, change.RegrownCount);
+        ArgumentNullException.ThrowIfNull(layer);
+        k = Math.Clamp(k, 0, layer.Topology.Nnz);
+        var plan = Plan(0);
+        if (k == 0) return new LayerUpdate(layer.LayerName, layer.Topology.Nnz, 0, 0, 0);
+        SortByKeepScore(plan, layer, updater, context);
+        plan.DropCount = k;
+        CollectGrowth(plan, layer, updater, context, k, limit: k);
+        BalanceShortfall(1);
+        return Apply(plan, layer, updater, context);
     }
 
-    /// <summary>Dedupes and validates candidates, then keeps the best <paramref name="k"/> in _growRows/_growCols.</summary>
-    private int SelectGrowth(CsrMatrix topo, TopologyContext context, int k)
+    /// <summary>
+    /// Drops dropCounts[l] and grows growCounts[l] connections of layer l (counts may differ per layer; their sums must
+    /// be equal), so per-layer nnz changes while the total stays exact. A layer whose candidates run short grows fewer,
+    /// and as many drops are cancelled (in that layer first, then in others), so the total is still exact.
+    /// </summary>
+    /// <exception cref="ArgumentException">Counts of the wrong length, negative, a drop count above a layer's nnz, or unequal sums.</exception>
+    public void UpdateLayers(IReadOnlyList<ISparseLayer> layers, ITopologyUpdater updater, TopologyContext context,
+        ReadOnlySpan<int> dropCounts, ReadOnlySpan<int> growCounts, Span<LayerUpdate> results)
+    {
+        int n = CheckLayers(layers, results);
+        if (dropCounts.Length != n || growCounts.Length != n)
+            throw new ArgumentException($"Expected {n} drop and grow counts (one per layer), got {dropCounts.Length} and {growCounts.Length}.", nameof(dropCounts));
+        long drops = 0, grows = 0;
+        for (int l = 0; l < n; l++)
+        {
+            if (dropCounts[l] < 0 || growCounts[l] < 0 || dropCounts[l] > layers[l].Topology.Nnz)
+                throw new ArgumentException($"Layer '{layers[l].LayerName}' was asked to drop {dropCounts[l]} of its {layers[l].Topology.Nnz} connections and grow {growCounts[l]}; counts must be ≥ 0 and drops ≤ nnz.", nameof(dropCounts));
+            drops += dropCounts[l];
+            grows += growCounts[l];
+        }
+        if (drops != grows)
+            throw new ArgumentException($"The drop counts sum to {drops} but the grow counts to {grows}; they must be equal so that the total nnz stays exact.", nameof(growCounts));
+        for (int l = 0; l < n; l++)
+        {
+            var plan = Plan(l);
+            SortByKeepScore(plan, layers[l], updater, context);
+            plan.DropCount = dropCounts[l];
+            CollectGrowth(plan, layers[l], updater, context, growCounts[l], limit: growCounts[l]);
+        }
+        BalanceShortfall(n);
+        for (int l = 0; l < n; l++) results[l] = Apply(_plans[l], layers[l], updater, context);
+    }
+
+    /// <summary>
+    /// Global scope: drops the k = ⌊context.DropFraction · Σ nnz⌋ lowest keep-scores over all layers and grows the k
+    /// best valid candidates over all layers (scores must be comparable across layers, e.g. |w| and |∇|), so per-layer
+    /// counts differ while the total stays exact. Ties go to the earlier layer, then the lower position.
+    /// </summary>
+    public void UpdateGlobal(IReadOnlyList<ISparseLayer> layers, ITopologyUpdater updater, TopologyContext context, Span<LayerUpdate> results)
+    {
+        int n = CheckLayers(layers, results);
+        long total = 0;
+        for (int l = 0; l < n; l++) total += layers[l].Topology.Nnz;
+        int k = (int)Math.Clamp((long)(context.DropFraction * total), 0, total);
+        for (int l = 0; l < n; l++) SortByKeepScore(Plan(l), layers[l], updater, context);
+        SplitGlobalDrops(n, k);
+        int offered = 0;
+        for (int l = 0; l < n; l++)
+        {
+            var plan = _plans[l];
+            CollectGrowth(plan, layers[l], updater, context, plan.DropCount, limit: int.MaxValue);
+            offered += plan.Valid;
+        }
+        SplitGlobalGrowth(n, Math.Min(k, offered));
+        BalanceShortfall(n, k - Math.Min(k, offered));
+        for (int l = 0; l < n; l++) results[l] = Apply(_plans[l], layers[l], updater, context);
+    }
+
+    private LayerPlan Plan(int index)
+    {
+        while (_plans.Count <= index) _plans.Add(new LayerPlan());
+        var plan = _plans[index];
+        plan.DropCount = plan.Valid = plan.GrowCount = plan.RequestedGrow = 0;
+        return plan;
+    }
+
+    private static int CheckLayers(IReadOnlyList<ISparseLayer> layers, Span<LayerUpdate> results)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (results.Length < layers.Count)
+            throw new ArgumentException($"results holds {results.Length} entries, one per layer needs {layers.Count}.", nameof(results));
+        return layers.Count;
+    }
+
+    /// <summary>Keep-scores of every active entry and the ascending order (ties by value index, so it is deterministic).</summary>
+    private static void SortByKeepScore(LayerPlan plan, ISparseLayer layer, ITopologyUpdater updater, TopologyContext context)
+    {
+        int nnz = plan.Nnz = layer.Topology.Nnz;
+        Buffers.Ensure(ref plan.Scores, nnz);
+        Buffers.Ensure(ref plan.Order, nnz);
+        updater.DropScores(layer, context, plan.Scores.AsSpan(0, nnz));
+        var order = plan.Order.AsSpan(0, nnz);
+        for (int i = 0; i < nnz; i++) order[i] = i;
+        order.Sort(new ScoreThenIndex(plan.Scores));
+    }
+
+    /// <summary>The k lowest keep-scores over all layers, by a merge of the per-layer sorted orders (O(k·layers)).</summary>
+    private void SplitGlobalDrops(int n, int k)
+    {
+        for (int taken = 0; taken < k; taken++)
+        {
+            int best = -1;
+            float bestScore = 0f;
+            for (int l = 0; l < n; l++)
+            {
+                var p = _plans[l];
+                if (p.DropCount >= p.Nnz) continue;
+                float s = p.Scores[p.Order[p.DropCount]];
+                if (best < 0 || s < bestScore) (best, bestScore) = (l, s);
+            }
+            _plans[best].DropCount++;
+        }
+    }
+
+    /// <summary>The k best candidates over all layers, by a merge of the per-layer best-first lists (O(k·layers)).</summary>
+    private void SplitGlobalGrowth(int n, int k)
+    {
+        for (int l = 0; l < n; l++) _plans[l].GrowCount = 0;
+        for (int taken = 0; taken < k; taken++)
+        {
+            int best = -1;
+            float bestScore = 0f;
+            for (int l = 0; l < n; l++)
+            {
+                var p = _plans[l];
+                if (p.GrowCount >= p.Valid) continue;
+                float s = p.GrowScores[p.GrowCount];
+                if (best < 0 || s > bestScore) (best, bestScore) = (l, s);
+            }
+            _plans[best].GrowCount++;
+        }
+        for (int l = 0; l < n; l++) _plans[l].RequestedGrow = _plans[l].GrowCount;
+    }
+
+    /// <summary>Marks the layer's drops, asks the method for candidates and keeps the best <paramref name="limit"/> valid ones.</summary>
+    private void CollectGrowth(LayerPlan plan, ISparseLayer layer, ITopologyUpdater updater, TopologyContext context, int count, int limit)
+    {
+        context.MarkDrops(plan.Order.AsSpan(0, plan.DropCount), layer.Topology.Nnz);
+        _candidates.Clear();
+        if (limit > 0) updater.GrowCandidates(layer, context, count, _candidates);
+        SelectGrowth(plan, layer.Topology, context, limit);
+        plan.RequestedGrow = count;
+        plan.GrowCount = Math.Min(count, plan.Valid);
+    }
+
+    /// <summary>
+    /// Cancels drops where grow candidates ran short: each layer's own shortfall first, then <paramref name="extra"/>
+    /// more (a global shortfall) from any layer in order. Σ drops = Σ grows afterwards.
+    /// </summary>
+    private void BalanceShortfall(int n, int extra = 0)
+    {
+        int remaining = extra;
+        for (int l = 0; l < n; l++)
+        {
+            var p = _plans[l];
+            int shortfall = p.RequestedGrow - p.GrowCount;
+            if (shortfall > 0) remaining += shortfall - p.CancelDrops(shortfall);
+        }
+        for (int l = 0; l < n && remaining > 0; l++) remaining -= _plans[l].CancelDrops(remaining);
+        if (remaining != 0) throw new InvalidOperationException($"Could not balance drops and grows ({remaining} left over); this is a bug.");
+    }
+
+    private static LayerUpdate Apply(LayerPlan plan, ISparseLayer layer, ITopologyUpdater updater, TopologyContext context)
+    {
+        if (plan.DropCount == 0 && plan.GrowCount == 0) return new LayerUpdate(layer.LayerName, layer.Topology.Nnz, 0, 0, 0);
+        var drop = plan.Finish();
+        int g = plan.GrowCount;
+        var change = layer.Rewire(drop, plan.GrowRows.AsSpan(0, g), plan.GrowCols.AsSpan(0, g), context.Optimizer, updater.GrowValue, updater.ResetGrownState);
+        updater.AfterRewire(layer, change, context);
+        return new LayerUpdate(layer.LayerName, change.Nnz, drop.Length, change.GrownCount, change.RegrownCount);
+    }
+
+    /// <summary>Dedupes and validates the candidates, then keeps the best <paramref name="limit"/>, best first, in the plan.</summary>
+    private void SelectGrowth(LayerPlan plan, CsrMatrix topo, TopologyContext context, int limit)
     {
         int n = _candidates.Count;
-        Ensure(ref _keys, n);
-        Ensure(ref _candidateOrder, n);
-        Ensure(ref _candidateScores, n);
+        Buffers.Ensure(ref _keys, n);
+        Buffers.Ensure(ref _candidateOrder, n);
+        Buffers.Ensure(ref plan.GrowScores, n);
+        Buffers.Ensure(ref plan.GrowSources, n);
         var rows = _candidates.Rows;
         var cols = _candidates.Cols;
         var cscores = _candidates.Scores;
@@ -98,36 +241,34 @@ public sealed class TopologyMechanism
             if (p < 0 || context.IsDropped(p))
             {
                 idx[m] = best;
-                _candidateScores[m] = -cscores[best];
+                plan.GrowSources[m] = p;
+                plan.GrowScores[m] = -cscores[best];
                 m++;
             }
             i = j;
         }
-        // Highest score first; MemoryExtensions.Sort is unstable, so sort (−score, position) pairs for determinism.
-        var negScores = _candidateScores.AsSpan(0, m);
-        var chosen = idx[..m];
-        for (int i = 0; i < m; i++) keys[i] = (long)rows[chosen[i]] * topo.Cols + cols[chosen[i]];
-        SortByScoreThenKey(negScores, keys[..m], chosen);
-        int take = Math.Min(k, m);
-        Ensure(ref _growRows, take);
-        Ensure(ref _growCols, take);
+        // Highest score first; MemoryExtensions.Sort is unstable, so sort (−score, position) composites for determinism.
+        Buffers.Ensure(ref _tuples, m);
+        var tuples = _tuples.AsSpan(0, m);
+        for (int i = 0; i < m; i++) tuples[i] = (plan.GrowScores[i], (long)rows[idx[i]] * topo.Cols + cols[idx[i]], i);
+        tuples.Sort(new ScoreKeyComparer());
+        int take = Math.Min(limit, m);
+        Buffers.Ensure(ref plan.GrowRows, take);
+        Buffers.Ensure(ref plan.GrowCols, take);
+        Buffers.Ensure(ref _sources, take);
         for (int i = 0; i < take; i++)
         {
-            _growRows[i] = rows[chosen[i]];
-            _growCols[i] = cols[chosen[i]];
+            int src = tuples[i].Item3;
+            plan.GrowRows[i] = rows[idx[src]];
+            plan.GrowCols[i] = cols[idx[src]];
+            _sources[i] = plan.GrowSources[src];
         }
-        return take;
-    }
-
-    private void SortByScoreThenKey(Span<float> negScores, Span<long> keys, Span<int> items)
-    {
-        // Sorting (score, position) composites makes the order total, so the unstable sort is deterministic.
-        var comparer = new ScoreKeyComparer();
-        Ensure(ref _tuples, negScores.Length);
-        var tmp = _tuples.AsSpan(0, negScores.Length);
-        for (int i = 0; i < tmp.Length; i++) tmp[i] = (negScores[i], keys[i], items[i]);
-        tmp.Sort(comparer);
-        for (int i = 0; i < tmp.Length; i++) (negScores[i], keys[i], items[i]) = tmp[i];
+        for (int i = 0; i < take; i++)
+        {
+            plan.GrowSources[i] = _sources[i];
+            plan.GrowScores[i] = -tuples[i].Item1;
+        }
+        plan.Valid = take;
     }
 
     private readonly struct ScoreKeyComparer : IComparer<(float Score, long Key, int Item)>
@@ -146,10 +287,5 @@ public sealed class TopologyMechanism
             int c = scores[a].CompareTo(scores[b]);
             return c != 0 ? c : a.CompareTo(b);
         }
-    }
-
-    private static void Ensure<T>(ref T[] buffer, int n)
-    {
-        if (buffer.Length < n) buffer = new T[Math.Max(n, buffer.Length * 2)];
     }
 }

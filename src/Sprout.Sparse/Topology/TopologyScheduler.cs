@@ -1,5 +1,6 @@
 // TopologyScheduler: wires a method into a training loop. Call Step after every optimizer step; it does nothing
-// except on the schedule's update steps, where it runs the shared mechanism on every sparse layer. Its checkpoint
+// except on the schedule's update steps, where it runs the shared mechanism on every sparse layer: per layer, over
+// all layers (global scope), or with the per-layer counts a budget-redistributing method plans. Its checkpoint
 // state is the update count, the method's random stream and the method's per-layer state (ILayerState).
 using Sprout.Core;
 
@@ -17,6 +18,8 @@ public sealed class TopologyScheduler : ICheckpointable
     private readonly TopologyMechanism _mechanism = new();
     private readonly TopologyContext _context;
     private readonly LayerUpdate[] _last;
+    private readonly int[] _dropCounts;
+    private readonly int[] _growCounts;
 
     /// <summary>Creates a scheduler; the layers must all belong to the model being trained.</summary>
     public TopologyScheduler(IEnumerable<ISparseLayer> layers, ITopologyUpdater updater, UpdateSchedule schedule, ulong seed = 0)
@@ -27,6 +30,8 @@ public sealed class TopologyScheduler : ICheckpointable
         Schedule = schedule;
         _context = new TopologyContext(seed);
         _last = new LayerUpdate[_layers.Length];
+        _dropCounts = new int[_layers.Length];
+        _growCounts = new int[_layers.Length];
     }
 
     /// <summary>The method.</summary>
@@ -64,7 +69,12 @@ public sealed class TopologyScheduler : ICheckpointable
         _context.UpdateIndex = Updates;
         _context.DropFraction = fraction;
         _context.Optimizer = optimizer;
-        for (int i = 0; i < _layers.Length; i++) _last[i] = _mechanism.UpdateLayer(_layers[i], Updater, _context);
+        if (Updater.Scope == TopologyScope.Global)
+            _mechanism.UpdateGlobal(_layers, Updater, _context, _last);
+        else if (Updater.PlanLayerBudgets(_layers, _context, _dropCounts, _growCounts))
+            _mechanism.UpdateLayers(_layers, Updater, _context, _dropCounts, _growCounts, _last);
+        else
+            for (int i = 0; i < _layers.Length; i++) _last[i] = _mechanism.UpdateLayer(_layers[i], Updater, _context);
         Updates++;
         return true;
     }

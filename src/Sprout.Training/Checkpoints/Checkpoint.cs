@@ -78,6 +78,7 @@ public static class Checkpoint
             throw new CheckpointException($"{path} was written with optimizer {optimizer}, not {trainer.Optimizer.GetType().Name}; resume with the same --optimizer.");
         var state = LoadComponents(file, path, trainer.Model);
         CopyInto(file, path, trainer.Model.NamedParameters(), "");
+        trainer.Optimizer.MatchStateToParameters();
         CopyInto(file, path, trainer.Optimizer.StateTensors(), OptimizerPrefix);
         try
         {

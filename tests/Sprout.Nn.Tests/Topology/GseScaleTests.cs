@@ -1,5 +1,5 @@
 // GSE's always-sparse promise at scale: a 100,000 × 100,000 SparseLinear at density 1e-4 (1e6 connections) goes
-// through training steps and several GSE topology updates (each sampler, γ = 1) while the process allocates far
+// through training steps and several GSE topology updates (each sampler, γ = 1; per-layer and global scope) while the process allocates far
 // less than one dense weight matrix (40 GB) or even one dense row block would need.
 using Sprout.Core;
 using Sprout.Sparse.Topology;
@@ -12,9 +12,10 @@ namespace Sprout.Nn.Tests.Topology;
 public class GseScaleTests
 {
     [Theory]
-    [InlineData(CandidateDistribution.Uniform)]
-    [InlineData(CandidateDistribution.GraEst)]
-    public void HundredThousandSquared_SeveralUpdates_AllocatesUnder200MB(CandidateDistribution distribution)
+    [InlineData(CandidateDistribution.Uniform, TopologyScope.Layer)]
+    [InlineData(CandidateDistribution.GraEst, TopologyScope.Layer)]
+    [InlineData(CandidateDistribution.Uniform, TopologyScope.Global)]
+    public void HundredThousandSquared_SeveralUpdates_AllocatesUnder200MB(CandidateDistribution distribution, TopologyScope scope)
     {
         const int n = 100_000, batch = 4, updates = 3;
         long before = GC.GetTotalAllocatedBytes(true);
@@ -23,7 +24,7 @@ public class GseScaleTests
         int nnz = layer.Topology.Nnz;
         var x = GradCheck.RandomTensor(1, batch, n);
         var tape = new Tape();
-        var scheduler = new TopologyScheduler([layer], new Gse(distribution), new UpdateSchedule(1, 100, 0.3f, FractionDecay.Constant), seed: 3);
+        var scheduler = new TopologyScheduler([layer], new Gse(distribution, scope: scope), new UpdateSchedule(1, 100, 0.3f, FractionDecay.Constant), seed: 3);
         for (int step = 1; step <= updates; step++)
         {
             Tensor loss;

@@ -1,5 +1,6 @@
 // Sparse momentum: on MaskedLinear it grows the zero weights with the largest |momentum| (never re-picking active
 // ones), at 0 with momentum kept; the always-sparse pool variant keeps nnz and the seed; updates happen at epoch ends.
+// (Per-layer budgets here; redistribution across layers is in SparseMomentumRedistributionTests.)
 using Sprout.Core;
 using Sprout.Sparse;
 using Sprout.Sparse.Topology;
@@ -13,7 +14,7 @@ public class SparseMomentumTests
     public void MaskedGrowsLargestMomentumZerosAndKeepsTheirMomentum()
     {
         var h = new MethodHarness(1, SparseLayerKind.Masked, maskGradients: false);
-        var scheduler = new TopologyScheduler(h.Layers, new SparseMomentum(), new UpdateSchedule(5, 100, 0.3f, FractionDecay.Constant), seed: 1);
+        var scheduler = new TopologyScheduler(h.Layers, new SparseMomentum(redistribute: false), new UpdateSchedule(5, 100, 0.3f, FractionDecay.Constant), seed: 1);
         for (int s = 1; s <= 4; s++) { h.TrainStep(); Assert.False(scheduler.Step(s, h.Optimizer)); }
         h.TrainStep();
         var layers = h.Layers.Cast<MaskedLinear>().ToArray();
@@ -62,7 +63,7 @@ public class SparseMomentumTests
         {
             var h = new MethodHarness(3);
             var nnz = h.Layers.Select(l => l.Topology.Nnz).ToArray();
-            var scheduler = new TopologyScheduler(h.Layers, new SparseMomentum(), SparseMomentum.DefaultSchedule(stepsPerEpoch: 6, epochs: 5), seed: 4);
+            var scheduler = new TopologyScheduler(h.Layers, new SparseMomentum(redistribute: false), SparseMomentum.DefaultSchedule(stepsPerEpoch: 6, epochs: 5), seed: 4);
             int updates = 0;
             for (int s = 1; s <= 30; s++)
             {

@@ -16,6 +16,7 @@ namespace Sprout.Sparse.Topology.Methods;
 public sealed class RigL : ITopologyUpdater
 {
     private float[] _block = [];
+    private int[] _columns = [];
     private float[] _heapScores = [];
     private long[] _heapKeys = [];
 
@@ -62,15 +63,11 @@ public sealed class RigL : ITopologyUpdater
             throw new InvalidOperationException($"RigL needs the last batch of layer '{layer.LayerName}': call TopologyScheduler.Step after a backward pass.");
         int cols = topo.Cols;
         int blockRows = Math.Max(1, Math.Min(topo.Rows, BlockFloats / Math.Max(1, cols)));
-        if (_block.Length < blockRows * cols) _block = new float[blockRows * cols];
-        if (_heapScores.Length < count)
-        {
-            _heapScores = new float[count];
-            _heapKeys = new long[count];
-        }
+        Buffers.Ensure(ref _block, blockRows * cols);
+        Buffers.Ensure(ref _columns, cols);
+        Buffers.Ensure(ref _heapScores, count);
+        Buffers.Ensure(ref _heapKeys, count);
         int size = 0;
-        var rp = topo.RowPointers;
-        var ci = topo.ColumnIndices;
         for (int r0 = 0; r0 < topo.Rows; r0 += blockRows)
         {
             int r1 = Math.Min(topo.Rows, r0 + blockRows);
@@ -79,12 +76,10 @@ public sealed class RigL : ITopologyUpdater
             for (int r = r0; r < r1; r++)
             {
                 var row = block.Slice((r - r0) * cols, cols);
-                int p = rp[r], end = rp[r + 1];
-                for (int c = 0; c < cols; c++)
+                int growable = context.GrowableColumns(topo, r, _columns);
+                for (int i = 0; i < growable; i++)
                 {
-                    // Merge with the row's sorted active columns: skip kept entries, allow dropped ones.
-                    while (p < end && ci[p] < c) p++;
-                    if (p < end && ci[p] == c && !context.IsDropped(p)) continue;
+                    int c = _columns[i];
                     float s = MathF.Abs(row[c]);
                     long key = (long)r * cols + c;
                     if (size < count) HeapPush(ref size, s, key);

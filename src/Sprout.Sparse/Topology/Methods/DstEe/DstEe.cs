@@ -104,6 +104,7 @@ public sealed class DstEe : ITopologyUpdater, ILayerState
             throw new InvalidOperationException($"DST-EE needs the gradient of the last batch, but layer '{layer.LayerName}' has none: call the topology scheduler after a forward and backward pass.");
         var topo = layer.Topology;
         ReadOnlySpan<int> rows, cols;
+        Span<float> g;
         if (AllInactive)
         {
             if (layer.IsAlwaysSparse)
@@ -111,18 +112,19 @@ public sealed class DstEe : ITopologyUpdater, ILayerState
             int m = EnumerateInactive(topo);
             rows = _rows.AsSpan(0, m);
             cols = _cols.AsSpan(0, m);
+            Buffers.Ensure(ref _gradients, m);
+            g = _gradients.AsSpan(0, m);
+            if (m > 0) layer.GradientsAt(rows, cols, g);
         }
         else
         {
-            Sampler.Sample(layer, context.Rng);
+            Sampler.SampleWithGradients(layer, context.Rng);
             rows = Sampler.Rows;
             cols = Sampler.Cols;
+            g = Sampler.Gradients;
         }
         int n = rows.Length;
         if (n == 0) return;
-        if (_gradients.Length < n) _gradients = new float[Math.Max(n, _gradients.Length * 2)];
-        var g = _gradients.AsSpan(0, n);
-        layer.GradientsAt(rows, cols, g);
         System.Numerics.Tensors.TensorPrimitives.Abs(g, g);
         float scale = 1f;
         if (NormalizeGradient)
@@ -194,11 +196,8 @@ public sealed class DstEe : ITopologyUpdater, ILayerState
     private int EnumerateInactive(CsrMatrix topo)
     {
         int inactive = (int)Math.Min(int.MaxValue, topo.Positions - topo.Nnz);
-        if (_rows.Length < inactive)
-        {
-            _rows = new int[inactive];
-            _cols = new int[inactive];
-        }
+        Buffers.Ensure(ref _rows, inactive);
+        Buffers.Ensure(ref _cols, inactive);
         return topo.CopyInactiveTo(_rows, _cols);
     }
 }

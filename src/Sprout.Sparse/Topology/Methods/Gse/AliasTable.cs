@@ -73,11 +73,10 @@ public sealed class AliasTable
 
     private void Ensure(int n)
     {
-        if (_probability.Length >= n) return;
-        _probability = new float[n];
-        _alias = new int[n];
-        _small = new int[n];
-        _large = new int[n];
-        _scaled = new double[n];
+        Buffers.Ensure(ref _probability, n);
+        Buffers.Ensure(ref _alias, n);
+        Buffers.Ensure(ref _small, n);
+        Buffers.Ensure(ref _large, n);
+        Buffers.Ensure(ref _scaled, n);
     }
 }

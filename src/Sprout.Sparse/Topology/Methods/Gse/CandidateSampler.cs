@@ -21,6 +21,7 @@ public sealed class CandidateSampler
     private float[] _signs = [];
     private int[] _rows = [];
     private int[] _cols = [];
+    private float[] _gradients = [];
     private int _rowCount, _colCount;
 
     /// <summary>Creates a sampler.</summary>
@@ -78,14 +79,14 @@ public sealed class CandidateSampler
         if (Distribution == CandidateDistribution.Uniform) return;
         if (layer is not IBatchStatistics stats)
             throw new InvalidOperationException($"{Distribution} sampling needs the layer's last batch, which layer '{layer.LayerName}' ({layer.GetType().Name}) does not cache: use SparseLinear, or uniform sampling.");
-        Ensure(ref _inputStat, topo.Cols);
-        Ensure(ref _outputStat, topo.Rows);
+        Buffers.Ensure(ref _inputStat, topo.Cols);
+        Buffers.Ensure(ref _outputStat, topo.Rows);
         var signs = Span<float>.Empty;
         if (Distribution == CandidateDistribution.GraEst)
         {
             // One sign per sample, shared by h and δ, so that E[(Σ s h)(Σ s δ)] = Σ h δ (the AMS sketch identity).
             int b = layer.CachedBatch;
-            Ensure(ref _signs, b);
+            Buffers.Ensure(ref _signs, b);
             signs = _signs.AsSpan(0, b);
             for (int i = 0; i < b; i++) signs[i] = (rng.NextUInt64() & 1) == 0 ? 1f : -1f;
         }
@@ -126,8 +127,8 @@ public sealed class CandidateSampler
         Count = 0;
         if (inactive <= target) return EnumerateInactive(topo);
         Prepare(layer, rng);
-        Ensure(ref _rows, target);
-        Ensure(ref _cols, target);
+        Buffers.Ensure(ref _rows, target);
+        Buffers.Ensure(ref _cols, target);
         _seen.Clear();
         _seen.EnsureCapacity(target);
         long maxDraws = RedrawRejected ? (long)MaxDrawFactor * target : target;
@@ -142,17 +143,27 @@ public sealed class CandidateSampler
         return Count;
     }
 
+    /// <summary>
+    /// Samples S as <see cref="Sample"/> does, then computes ∂L/∂W at S for the layer's last batch (SDDMM,
+    /// O(|S|·batch)) into <see cref="Gradients"/>: the candidate scoring GSE and DST-EE share. Returns |S|.
+    /// </summary>
+    public int SampleWithGradients(ISparseLayer layer, Rng rng)
+    {
+        int n = Sample(layer, rng);
+        Buffers.Ensure(ref _gradients, n);
+        if (n > 0) layer.GradientsAt(Rows, Cols, _gradients.AsSpan(0, n));
+        return n;
+    }
+
+    /// <summary>∂L/∂W at the last subset, after <see cref="SampleWithGradients"/> (scratch: callers may overwrite it).</summary>
+    public Span<float> Gradients => _gradients.AsSpan(0, Count);
+
     private int EnumerateInactive(CsrMatrix topo)
     {
         int inactive = (int)(topo.Positions - topo.Nnz);
-        Ensure(ref _rows, Count + inactive);
-        Ensure(ref _cols, Count + inactive);
+        Buffers.Ensure(ref _rows, Count + inactive);
+        Buffers.Ensure(ref _cols, Count + inactive);
         Count += topo.CopyInactiveTo(_rows.AsSpan(Count), _cols.AsSpan(Count));
         return Count;
-    }
-
-    private static void Ensure<T>(ref T[] buffer, int n)
-    {
-        if (buffer.Length < n) buffer = new T[Math.Max(n, buffer.Length * 2)];
     }
 }

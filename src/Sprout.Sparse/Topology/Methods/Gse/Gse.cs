@@ -3,8 +3,8 @@
 // update, sample a subset S of ⌈γ·nnz⌉ inactive positions (uniform, GraBo or GraEst), compute the gradient only
 // at S by SDDMM on the cached batch (O(|S|·batch)), grow the top-k by |∇|, drop the k smallest |θ|. New weights
 // and their optimizer state start at 0. Nothing here is ever Rows × Cols: see CandidateSampler for the costs.
-// What this is not: the repository's global top-k scope (per-layer densities drift there). Sprout keeps the
-// per-layer Algorithm 2 of the supplement; the global scope needs per-layer nnz changes and is not implemented.
+// Scope: per layer (default; the supplement's Algorithm 2) or global (the repository: one ranking of |θ| for drops
+// and of |∇| at the sampled subsets for growth over all layers, so per-layer densities drift; total nnz is exact).
 using Sprout.Core;
 
 namespace Sprout.Sparse.Topology.Methods;
@@ -23,14 +23,21 @@ namespace Sprout.Sparse.Topology.Methods;
 /// </remarks>
 public sealed class Gse : ITopologyUpdater
 {
-    private float[] _gradients = [];
-
     /// <summary>Creates GSE with the given candidate distribution and subset factor γ.</summary>
     /// <exception cref="ArgumentOutOfRangeException">γ is not positive.</exception>
-    public Gse(CandidateDistribution distribution = CandidateDistribution.Uniform, float subsetFactor = 1f, bool redrawRejected = true)
+    /// <param name="distribution">Candidate distribution: uniform, GraBo or GraEst.</param>
+    /// <param name="subsetFactor">γ: each layer samples ⌈γ·nnz⌉ candidates.</param>
+    /// <param name="redrawRejected">Replace rejected draws so |S| is exact (see <see cref="CandidateSampler.RedrawRejected"/>).</param>
+    /// <param name="scope">Per-layer selection (default) or one global selection over all layers, as in the repository.</param>
+    public Gse(CandidateDistribution distribution = CandidateDistribution.Uniform, float subsetFactor = 1f, bool redrawRejected = true,
+        TopologyScope scope = TopologyScope.Layer)
     {
         Sampler = new CandidateSampler(distribution, subsetFactor, redrawRejected);
+        Scope = scope;
     }
+
+    /// <inheritdoc/>
+    public TopologyScope Scope { get; }
 
     /// <summary>The subset sampler (distribution, γ).</summary>
     public CandidateSampler Sampler { get; }
@@ -62,14 +69,11 @@ public sealed class Gse : ITopologyUpdater
     {
         if (layer.CachedBatch == 0)
             throw new InvalidOperationException($"GSE needs the gradient of the last batch, but layer '{layer.LayerName}' has none: call the topology scheduler after a forward and backward pass.");
-        int n = Sampler.Sample(layer, context.Rng);
+        int n = Sampler.SampleWithGradients(layer, context.Rng);
         if (n == 0) return;
-        if (_gradients.Length < n) _gradients = new float[Math.Max(n, _gradients.Length * 2)];
-        var g = _gradients.AsSpan(0, n);
-        layer.GradientsAt(Sampler.Rows, Sampler.Cols, g);
         int start = candidates.Append(n);
         Sampler.Rows.CopyTo(candidates.Rows[start..]);
         Sampler.Cols.CopyTo(candidates.Cols[start..]);
-        System.Numerics.Tensors.TensorPrimitives.Abs(g, candidates.Scores[start..]);
+        System.Numerics.Tensors.TensorPrimitives.Abs(Sampler.Gradients, candidates.Scores[start..]);
     }
 }

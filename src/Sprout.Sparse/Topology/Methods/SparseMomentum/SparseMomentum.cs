@@ -7,10 +7,10 @@
 // Sprout's own always-sparse variant (not in the paper): on SparseLinear, a pool of ⌈γ·nnz⌉ sampled inactive
 // positions carries a momentum m ← μ·m + g computed every step by SDDMM at the pool (O(|pool|·batch) per step);
 // growth ranks the pool by |m|, and the pool is resampled after each update.
-// Not here: redistribution of the freed budget across layers by mean |momentum|. It changes per-layer nnz, which
-// the shared mechanism does not do, so this updater keeps each layer's budget (the reference's "none" mode); the
-// published redistributing update is Sprout.Nn.SparseMomentumRedistribution.Update, called at epoch ends on
-// MaskedLinear layers instead of the scheduler.
+// Redistribution (on by default, as published): at each update the freed budget moves between layers by mean
+// |momentum| of their active entries (MomentumBudget); the shared mechanism keeps the total nnz exact while per-layer
+// nnz changes, on MaskedLinear and SparseLinear alike. On the always-sparse variant a layer can grow at most its
+// pool's valid candidates; if its share is larger, drops are cancelled so the total stays exact.
 using Sprout.Core;
 
 namespace Sprout.Sparse.Topology.Methods;
@@ -20,19 +20,23 @@ namespace Sprout.Sparse.Topology.Methods;
 /// (SGD "momentum", or Adam exp_avg/(√exp_avg_sq + 1e-8)), or, on an always-sparse layer, a sampled pool scored by
 /// a per-step gradient momentum. Grown weights start at 0 and keep the optimizer's momentum (reset was removed in
 /// sparse_learning v1.0). Defaults: prune rate 0.5, cosine decay, update at every epoch end
-/// (<see cref="DefaultSchedule"/>).
+/// (<see cref="DefaultSchedule"/>), budget redistributed across layers by mean |momentum|.
 /// </summary>
 public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerState
 {
     private readonly Dictionary<ISparseLayer, Pool> _pools = new(ReferenceEqualityComparer.Instance);
+    private readonly MomentumBudget _budget = new();
     private float[] _gradients = [];
+    private int[] _columns = [];
 
     /// <summary>Creates sparse momentum.</summary>
     /// <param name="poolMomentum">μ of the always-sparse variant's pool momentum (0.9, SNFS's SGD momentum).</param>
     /// <param name="sampler">Pool sampler of the always-sparse variant (default uniform, γ = 1).</param>
+    /// <param name="redistribute">Move budget between layers by mean |momentum| (the paper); false keeps each layer's nnz.</param>
     /// <exception cref="ArgumentOutOfRangeException">μ outside [0, 1).</exception>
-    public SparseMomentum(float poolMomentum = 0.9f, CandidateSampler? sampler = null)
+    public SparseMomentum(float poolMomentum = 0.9f, CandidateSampler? sampler = null, bool redistribute = true)
     {
+        Redistribute = redistribute;
         if (!(poolMomentum is >= 0f and < 1f))
             throw new ArgumentOutOfRangeException(nameof(poolMomentum), poolMomentum, "The pool momentum μ must be in [0, 1).");
         PoolMomentum = poolMomentum;
@@ -55,6 +59,19 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerStat
 
     /// <inheritdoc/>
     public bool ResetGrownState => false;
+
+    /// <summary>Whether the freed budget is redistributed across layers by mean |momentum|.</summary>
+    public bool Redistribute { get; }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">Redistribution without an optimizer to read momentum from.</exception>
+    public bool PlanLayerBudgets(IReadOnlyList<ISparseLayer> layers, TopologyContext context, Span<int> dropCounts, Span<int> growCounts)
+    {
+        if (!Redistribute) return false;
+        var optimizer = context.Optimizer ?? throw new InvalidOperationException("Sparse momentum's redistribution reads the optimizer's momentum: pass the optimizer to TopologyScheduler.Step.");
+        _budget.Plan(layers, optimizer, context.DropFraction, dropCounts, growCounts);
+        return true;
+    }
 
     /// <summary>
     /// SNFS's schedule: prune rate p0 = 0.5 cosine-decayed over T_max = epochs·stepsPerEpoch, an update at the end of
@@ -93,7 +110,7 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerStat
             pool.Refill(Sampler, layer, context);
         }
         int n = pool.Count;
-        if (_gradients.Length < n) _gradients = new float[Math.Max(n, _gradients.Length * 2)];
+        Buffers.Ensure(ref _gradients, n);
         var g = _gradients.AsSpan(0, n);
         layer.GradientsAt(pool.Rows, pool.Cols, g);
         var m = pool.Momentum;
@@ -137,7 +154,7 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerStat
         System.Numerics.Tensors.TensorPrimitives.Abs(pool.Momentum, candidates.Scores[start..]);
     }
 
-    private static void GrowFromDenseMomentum(ISparseLayer layer, TopologyContext context, GrowthCandidates candidates)
+    private void GrowFromDenseMomentum(ISparseLayer layer, TopologyContext context, GrowthCandidates candidates)
     {
         var opt = context.Optimizer ?? throw new InvalidOperationException("Sparse momentum reads the optimizer's momentum: pass the optimizer to TopologyScheduler.Step.");
         var topo = layer.Topology;
@@ -149,17 +166,15 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerStat
             throw new InvalidOperationException($"The optimizer keeps no 'momentum' or 'exp_avg'/'exp_avg_sq' for layer '{layer.LayerName}': use SGD with momentum > 0 or Adam.");
         if ((momentum ?? expAvg)!.Size != topo.Positions)
             throw new InvalidOperationException($"Layer '{layer.LayerName}' has no dense momentum: use MaskedLinear with MaskGradients = false for the published sparse momentum.");
-        var rp = topo.RowPointers;
-        var ci = topo.ColumnIndices;
         int cols = topo.Cols;
+        Buffers.Ensure(ref _columns, cols);
         for (int r = 0; r < topo.Rows; r++)
         {
-            int p = rp[r], end = rp[r + 1];
-            for (int c = 0; c < cols; c++)
+            // Zero weights are the inactive positions plus those pruned at this update, as in the reference.
+            int growable = context.GrowableColumns(topo, r, _columns);
+            for (int i = 0; i < growable; i++)
             {
-                bool active = p < end && ci[p] == c;
-                // Zero weights are the inactive positions plus those pruned at this update, as in the reference.
-                if (active && !context.IsDropped(p++)) continue;
+                int c = _columns[i];
                 int idx = r * cols + c;
                 float score = momentum is not null
                     ? MathF.Abs(momentum[idx])
@@ -187,12 +202,9 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerStat
         public void Refill(CandidateSampler sampler, ISparseLayer layer, TopologyContext context)
         {
             Count = sampler.Sample(layer, context.Rng);
-            if (_rows.Length < Count)
-            {
-                _rows = new int[Count];
-                _cols = new int[Count];
-                _momentum = new float[Count];
-            }
+            Buffers.Ensure(ref _rows, Count);
+            Buffers.Ensure(ref _cols, Count);
+            Buffers.Ensure(ref _momentum, Count);
             sampler.Rows.CopyTo(_rows);
             sampler.Cols.CopyTo(_cols);
             Momentum.Clear();

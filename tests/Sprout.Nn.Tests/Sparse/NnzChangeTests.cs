@@ -1,0 +1,94 @@
+// A layer whose nnz changes at a rewire (budget moved between layers): the parameter tensor, its gradient and the
+// optimizer's state (SGD momentum, Adam's two moments) follow the new count and the entries they belong to, grown
+// entries start at zero, the masked layer's mask follows its CSR, and both layers keep training.
+using Sprout.Core;
+using Sprout.Nn.Optim;
+using Sprout.Sparse;
+
+namespace Sprout.Nn.Tests.Sparse;
+
+public class NnzChangeTests
+{
+    private static (int[] Drop, int[] Rows, int[] Cols) Change(CsrMatrix t, int drops, int grows, Rng rng)
+    {
+        var drop = Enumerable.Range(0, t.Nnz).OrderBy(_ => rng.NextInt(1 << 30)).Take(drops).ToArray();
+        var rows = new List<int>();
+        var cols = new List<int>();
+        var seen = new HashSet<long>();
+        while (rows.Count < grows)
+        {
+            int r = rng.NextInt(t.Rows), c = rng.NextInt(t.Cols);
+            if (t.IsActive(r, c) || !seen.Add((long)r * t.Cols + c)) continue;
+            rows.Add(r);
+            cols.Add(c);
+        }
+        return (drop, rows.ToArray(), cols.ToArray());
+    }
+
+    private static Dictionary<long, float> ByPosition(CsrMatrix t, ReadOnlySpan<float> perEntry)
+    {
+        var map = new Dictionary<long, float>();
+        for (int p = 0; p < t.Nnz; p++) map[t.LinearIndexOf(p)] = perEntry[p];
+        return map;
+    }
+
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void SparseLinearStateFollowsGrowingAndShrinkingNnz(string optimizer)
+    {
+        var rng = new Rng(3);
+        var layer = new SparseLinear(16, 12, 0.2, rng);
+        Optimizer opt = optimizer == "sgd" ? new Sgd(layer.NamedParameters(), 0.1f, momentum: 0.9f) : new Adam(layer.NamedParameters(), 0.01f);
+        string slot = optimizer == "sgd" ? "momentum" : "exp_avg";
+        var x = new Tensor(4, 16);
+        rng.FillNormal(x.Data, 0, 1);
+        var tape = new Tape();
+        foreach (var (drops, grows) in new[] { (3, 20), (15, 2), (0, 30), (25, 25) })
+        {
+            Tensor loss;
+            using (tape.Record()) loss = Ops.Sum(layer.Forward(x));
+            tape.Backward(loss);
+            opt.Step();
+            tape.Reset();
+            var topo = layer.Topology;
+            var weights = ByPosition(topo, layer.Values.Data);
+            var state = ByPosition(topo, opt.FindState(layer.Values, slot)!.Data);
+            var grads = ByPosition(topo, layer.Values.Grad);
+            var (d, r, c) = Change(topo, drops, grows, rng);
+            int expected = topo.Nnz - drops + grows;
+
+            layer.Rewire(d, r, c, opt);
+
+            Assert.Equal(expected, topo.Nnz);
+            topo.CheckInvariants();
+            Assert.Equal(expected, layer.Values.Size);
+            Assert.Same(topo.Values, layer.Values.Storage);
+            var newState = opt.FindState(layer.Values, slot)!;
+            Assert.Equal(expected, newState.Size);
+            for (int p = 0; p < topo.Nnz; p++)
+            {
+                long key = topo.LinearIndexOf(p);
+                bool kept = weights.ContainsKey(key);
+                Assert.Equal(kept ? weights[key] : 0f, layer.Values[p]);
+                Assert.Equal(kept ? state[key] : 0f, newState[p]);
+                Assert.Equal(kept ? grads[key] : 0f, layer.Values.Grad[p]);
+            }
+        }
+        using (tape.Record()) Ops.Sum(layer.Forward(x)); // the op accepts the resized parameter
+        tape.Reset();
+    }
+
+    [Fact]
+    public void MaskedLinearMaskFollowsAnUnequalRewire()
+    {
+        var rng = new Rng(4);
+        var layer = new MaskedLinear(10, 8, 0.3, rng);
+        var (d, r, c) = Change(layer.Topology, 2, 9, rng);
+        int expected = layer.Topology.Nnz + 7;
+        layer.Rewire(d, r, c, optimizer: null);
+        Assert.Equal(expected, layer.Topology.Nnz);
+        Assert.Equal(expected, layer.Mask.ToArray().Count(m => m == 1f));
+        for (int i = 0; i < r.Length; i++) Assert.Equal(1f, layer.Mask[r[i] * 10 + c[i]]);
+    }
+}
