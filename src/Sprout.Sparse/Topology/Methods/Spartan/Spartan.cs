@@ -1,6 +1,6 @@
 // Spartan (Tai, Tian, Lim, "Spartan: Differentiable Sparsity via Regularized Transportation", NeurIPS 2022;
-// facebookresearch/spartan). Masked dense, as published: dense weights, a dense soft mask and a full ranking every
-// step. Each step the weights are swapped for w̃ = w ⊙ m ⊙ 1[u ≥ τ] before the forward pass (hard top-k forward),
+// facebookresearch/spartan). Masked dense, as published: dense weights, a dense soft mask and a threshold over all
+// entries every step. Each step the weights are swapped for w̃ = w ⊙ m ⊙ 1[u ≥ τ] before the forward pass (hard top-k forward),
 // and after the backward pass swapped back with the gradient rewritten to dL/dw = G⊙m + sign(w)·∂L/∂v
 // (straight-through indicator plus the implicit-differentiation mask backward; G = dL/dw̃, v = block sums of |w|).
 // Schedules: the kept cost fraction goes linearly 1 → target over the first 20% of steps; β goes 1 → β_target·√area
