@@ -1,11 +1,15 @@
 // Spartan (Tai, Tian, Lim, "Spartan: Differentiable Sparsity via Regularized Transportation", NeurIPS 2022;
-// facebookresearch/spartan). Masked dense, as published: dense weights, a dense soft mask and a full ranking every
-// step. Each step the weights are swapped for w̃ = w ⊙ m ⊙ 1[u ≥ τ] before the forward pass (hard top-k forward),
+// facebookresearch/spartan). Masked dense, as published: dense weights, a dense soft mask and a threshold over all
+// entries every step. Each step the weights are swapped for w̃ = w ⊙ m ⊙ 1[u ≥ τ] before the forward pass (hard top-k forward),
 // and after the backward pass swapped back with the gradient rewritten to dL/dw = G⊙m + sign(w)·∂L/∂v
 // (straight-through indicator plus the implicit-differentiation mask backward; G = dL/dw̃, v = block sums of |w|).
 // Schedules: the kept cost fraction goes linearly 1 → target over the first 20% of steps; β goes 1 → β_target·√area
 // until fine-tuning starts at 80%, where the mask m⊙1[u≥τ] is frozen as a fixed multiplier.
+// Per step the work is O(n) vector passes: |w| (block sums), a warm-started soft top-k (SoftTopKSolver), the masked
+// swap and the gradient rewrite; unstructured layers (1×1 blocks) take span-wide SIMD paths, block layers a scalar
+// loop over their block index. Nothing is allocated after construction.
 // Not here: the FLOPs cost model for convolutions (costs are block areas), adjust_cost_frac, cosine schedules.
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Sprout.Core;
 
 namespace Sprout.Sparse.Topology.Methods;
@@ -13,8 +17,8 @@ namespace Sprout.Sparse.Topology.Methods;
 /// <summary>
 /// Spartan sparsifier over dense weight tensors [out × in]. Call <see cref="BeforeForward"/> before the forward
 /// pass of step t (0-based) and <see cref="AfterBackward"/> after the backward pass, before the optimizer step.
-/// Defaults (reference library): target density 0.10, β 1 → 20, 100 iterations, tolerance 1%, warmup 20%,
-/// fine-tune 20%, global allocation, unstructured blocks (1×1).
+/// Defaults (reference library): target density 0.10, β 1 → 20, warmup 20%, fine-tune 20%, global allocation,
+/// unstructured blocks (1×1); the soft mask meets its budget within 0.01% (the reference stops at a 1% change of Σ m·v).
 /// </summary>
 public sealed partial class Spartan
 {
@@ -22,11 +26,12 @@ public sealed partial class Spartan
     private readonly int[] _blockStart;      // [L + 1] first block of each layer in the pooled arrays
     private readonly int[] _blockRows, _blockCols;
     private readonly double[] _targetDensity; // per layer (uniform/ERK) or the global target
-    private readonly float[] _values, _costs, _mask, _units, _maskGrad, _valueGrad, _frozen;
-    private readonly int[] _order;
+    private readonly float[] _values, _costs, _mask, _units, _maskGrad, _valueGrad, _effective, _frozen;
     private readonly float[][] _saved;
-    private readonly int[][] _blockOf;       // per layer [out·in]: the block index of each entry (dense, like everything in Spartan)
+    private readonly int[]?[] _blockOf;      // per layer [out·in]: the block index of each entry; null for 1×1 blocks (identity)
     private readonly float[] _tau;
+    private readonly double[] _poolCost;     // Σ c of each pool (one pool, or one per layer)
+    private readonly SoftTopKSolver[] _solvers;
     private bool _swapped;
     private float _beta;
 
@@ -34,7 +39,7 @@ public sealed partial class Spartan
     /// <exception cref="ArgumentException">No weights, a weight that is not rank 2, or a bad schedule value.</exception>
     public Spartan(IReadOnlyList<Tensor> weights, int totalSteps, double density = 0.1, float betaTarget = 20f, float betaInit = 1f,
         double warmupFraction = 0.2, double finetuneFraction = 0.2, int blockRows = 1, int blockCols = 1,
-        SpartanAllocation allocation = SpartanAllocation.Global, int maxIterations = 100, double tolerance = 0.01)
+        SpartanAllocation allocation = SpartanAllocation.Global, int maxIterations = 100, double tolerance = SoftTopK.DefaultTolerance)
     {
         if (weights.Count == 0) throw new ArgumentException("Spartan needs at least one weight tensor.", nameof(weights));
         if (totalSteps <= 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Total steps must be positive.");
@@ -43,6 +48,8 @@ public sealed partial class Spartan
             throw new ArgumentOutOfRangeException(nameof(warmupFraction), "Warmup and fine-tune fractions must be ≥ 0 and sum to at most 1.");
         if (!(betaInit > 0 && betaTarget >= betaInit)) throw new ArgumentOutOfRangeException(nameof(betaTarget), "Need 0 < β_init ≤ β_target.");
         if (blockRows <= 0 || blockCols <= 0) throw new ArgumentOutOfRangeException(nameof(blockRows), "Block dimensions must be positive.");
+        if (maxIterations <= 0) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "The soft top-k needs at least one iteration.");
+        if (!(tolerance > 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The budget tolerance must be positive (e.g. 1e-4).");
         _weights = weights.ToArray();
         (TotalSteps, Density, BetaTarget, BetaInit, WarmupFraction, FinetuneFraction) = (totalSteps, density, betaTarget, betaInit, warmupFraction, finetuneFraction);
         (Allocation, MaxIterations, Tolerance) = (allocation, maxIterations, tolerance);
@@ -62,15 +69,25 @@ public sealed partial class Spartan
             (_blockRows[l], _blockCols[l]) = fits ? (blockRows, blockCols) : (1, 1);
             _blockStart[l + 1] = _blockStart[l] + w.Size / (_blockRows[l] * _blockCols[l]);
             _saved[l] = new float[w.Size];
-            _blockOf[l] = new int[w.Size];
             int cols = w.Dim(1), br = _blockRows[l], bc = _blockCols[l], perRow = cols / bc;
-            for (int i = 0; i < w.Size; i++) _blockOf[l][i] = (i / cols / br) * perRow + (i % cols) / bc;
+            if (br * bc == 1) continue;
+            var blockOf = _blockOf[l] = new int[w.Size];
+            for (int i = 0; i < w.Size; i++) blockOf[i] = (i / cols / br) * perRow + (i % cols) / bc;
         }
         int n = _blockStart[layers];
-        (_values, _costs, _mask, _units, _maskGrad, _valueGrad, _frozen, _order) =
-            (new float[n], new float[n], new float[n], new float[n], new float[n], new float[n], new float[n], new int[n]);
+        (_values, _costs, _mask, _units, _maskGrad, _valueGrad, _effective, _frozen) =
+            (new float[n], new float[n], new float[n], new float[n], new float[n], new float[n], new float[n], new float[n]);
         for (int l = 0; l < layers; l++) _costs.AsSpan(_blockStart[l], Blocks(l)).Fill(_blockRows[l] * _blockCols[l]);
         _targetDensity = TargetDensities();
+        int pools = allocation == SpartanAllocation.Global ? 1 : layers;
+        _solvers = new SoftTopKSolver[pools];
+        _poolCost = new double[pools];
+        for (int p = 0; p < pools; p++)
+        {
+            var (start, count) = Pool(p);
+            _solvers[p] = new SoftTopKSolver(count);
+            foreach (float c in _costs.AsSpan(start, count)) _poolCost[p] += c;
+        }
     }
 
     /// <summary>Training length T.</summary>
@@ -94,10 +111,10 @@ public sealed partial class Spartan
     /// <summary>Budget allocation.</summary>
     public SpartanAllocation Allocation { get; }
 
-    /// <summary>Fixed-point iterations at most.</summary>
+    /// <summary>Newton passes of the soft top-k at most.</summary>
     public int MaxIterations { get; }
 
-    /// <summary>Relative objective tolerance.</summary>
+    /// <summary>Relative budget tolerance of the soft mask, |Σ c·m − k| ≤ tol·k.</summary>
     public double Tolerance { get; }
 
     /// <summary>True from the fine-tune start on (mask frozen).</summary>
@@ -113,9 +130,12 @@ public sealed partial class Spartan
     public int HardCount(int layer)
     {
         int kept = 0;
-        foreach (float f in EffectiveMask(layer)) if (f > 0f) kept++;
+        foreach (float f in Effective(layer)) if (f > 0f) kept++;
         return kept;
     }
+
+    /// <summary>The soft top-k solver of pool <paramref name="pool"/> (0 under global allocation, else the layer index).</summary>
+    public SoftTopKSolver Solver(int pool) => _solvers[pool];
 
     /// <summary>Kept cost fraction at <paramref name="step"/>: linear 1 → target over the warmup.</summary>
     public double CostFraction(int step, double target)
@@ -143,10 +163,12 @@ public sealed partial class Spartan
         {
             for (int l = 0; l < _weights.Length; l++) BlockValues(l);
             ComputeMasks(step);
+            for (int l = 0; l < _weights.Length; l++)
+                SoftTopKLoops.Effective(Slice(_units, l), Slice(_mask, l), _tau[l], Slice(_effective, l));
             if (freeze)
             {
                 // The soft values stay as fixed multipliers on the hard-kept blocks (the final weights are w·m).
-                for (int l = 0; l < _weights.Length; l++) EffectiveMask(l).CopyTo(_frozen.AsSpan(_blockStart[l]));
+                _effective.CopyTo(_frozen, 0);
                 IsFrozen = true;
             }
         }
@@ -154,9 +176,7 @@ public sealed partial class Spartan
         {
             var w = _weights[l].Data;
             w.CopyTo(_saved[l]);
-            var eff = IsFrozen ? _frozen.AsSpan(_blockStart[l], Blocks(l)) : EffectiveMask(l);
-            var bo = _blockOf[l];
-            for (int i = 0; i < w.Length; i++) w[i] *= eff[bo[i]];
+            Scale(l, w, IsFrozen ? Slice(_frozen, l) : Slice(_effective, l));
         }
         _swapped = true;
     }
@@ -174,56 +194,53 @@ public sealed partial class Spartan
             if (!t.HasGrad) continue;
             var g = t.Grad;
             var w = t.Data;
-            int start = _blockStart[l];
-            if (IsFrozen)
-            {
-                var bo = _blockOf[l];
-                for (int i = 0; i < g.Length; i++) g[i] *= _frozen[start + bo[i]];
-                continue;
-            }
-            var mg = _maskGrad.AsSpan(start, Blocks(l));
+            if (IsFrozen) { Scale(l, g, Slice(_frozen, l)); continue; }
+            var mg = Slice(_maskGrad, l);
+            if (_blockOf[l] is not { } blocks) { TensorPrimitives.Multiply(g, w, mg); continue; }
             mg.Clear();
-            var blocks = _blockOf[l];
             for (int i = 0; i < g.Length; i++) mg[blocks[i]] += g[i] * w[i];
         }
         if (IsFrozen) return;
-        if (Allocation == SpartanAllocation.Global) SoftTopK.Backward(_mask, _costs, _maskGrad, _beta, _valueGrad);
-        else
-            for (int l = 0; l < _weights.Length; l++)
-            {
-                int s = _blockStart[l], n = Blocks(l);
-                SoftTopK.Backward(_mask.AsSpan(s, n), _costs.AsSpan(s, n), _maskGrad.AsSpan(s, n), _beta, _valueGrad.AsSpan(s, n));
-            }
+        for (int p = 0; p < _solvers.Length; p++)
+        {
+            var (s, n) = Pool(p);
+            SoftTopK.Backward(_mask.AsSpan(s, n), _costs.AsSpan(s, n), _maskGrad.AsSpan(s, n), _beta, _valueGrad.AsSpan(s, n));
+        }
         for (int l = 0; l < _weights.Length; l++)
         {
             var t = _weights[l];
             if (!t.HasGrad) continue;
             var g = t.Grad;
             var w = t.Data;
-            int start = _blockStart[l];
-            var bo = _blockOf[l];
-            for (int i = 0; i < g.Length; i++) g[i] = g[i] * _mask[start + bo[i]] + MathF.Sign(w[i]) * _valueGrad[start + bo[i]];
+            Span<float> m = Slice(_mask, l), dv = Slice(_valueGrad, l);
+            if (_blockOf[l] is not { } bo) { SoftTopKLoops.RewriteGradient(g, w, m, dv); continue; }
+            for (int i = 0; i < g.Length; i++) g[i] = g[i] * m[bo[i]] + MathF.Sign(w[i]) * dv[bo[i]];
         }
     }
 
     private int Blocks(int l) => _blockStart[l + 1] - _blockStart[l];
 
-    /// <summary>m ⊙ 1[u ≥ τ] per block of layer l (written into _units' slot-free scratch: _valueGrad is reused).</summary>
-    private Span<float> EffectiveMask(int l)
+    private Span<float> Slice(float[] pooled, int l) => pooled.AsSpan(_blockStart[l], Blocks(l));
+
+    /// <summary>Entries (start, count) of pool p in the pooled arrays.</summary>
+    private (int Start, int Count) Pool(int p) => Allocation == SpartanAllocation.Global ? (0, _blockStart[^1]) : (_blockStart[p], Blocks(p));
+
+    /// <summary>m ⊙ 1[u ≥ τ] per block of layer l, as of the last mask computation.</summary>
+    private ReadOnlySpan<float> Effective(int l) => IsFrozen ? Slice(_frozen, l) : Slice(_effective, l);
+
+    /// <summary>x ← x ⊙ (per-block factor broadcast over each block) for layer l's [out·in] entries.</summary>
+    private void Scale(int l, Span<float> x, ReadOnlySpan<float> perBlock)
     {
-        int s = _blockStart[l], n = Blocks(l);
-        var eff = _valueGrad.AsSpan(s, n);
-        for (int b = 0; b < n; b++) eff[b] = _units[s + b] >= _tau[l] ? _mask[s + b] : 0f;
-        return eff;
+        if (_blockOf[l] is not { } bo) { TensorPrimitives.Multiply(x, perBlock, x); return; }
+        for (int i = 0; i < x.Length; i++) x[i] *= perBlock[bo[i]];
     }
 
     private void BlockValues(int l)
     {
-        int s = _blockStart[l];
-        var v = _values.AsSpan(s, Blocks(l));
-        v.Clear();
+        var v = Slice(_values, l);
         var w = _weights[l].Data;
-        var bo = _blockOf[l];
+        if (_blockOf[l] is not { } bo) { TensorPrimitives.Abs(w, v); return; }
+        v.Clear();
         for (int i = 0; i < w.Length; i++) v[bo[i]] += MathF.Abs(w[i]);
     }
 
@@ -231,41 +248,27 @@ public sealed partial class Spartan
     {
         int area = _blockRows[0] * _blockCols[0];
         _beta = Beta(step, area);
-        if (Allocation == SpartanAllocation.Global)
+        TensorPrimitives.Divide(_values, _costs, _units);
+        for (int p = 0; p < _solvers.Length; p++)
         {
-            double total = _blockStart[^1] == 0 ? 0 : SumCosts(0, _blockStart[^1]);
-            float tau = Solve(0, _blockStart[^1], CostFraction(step, Density) * total);
-            Array.Fill(_tau, tau);
-            return;
-        }
-        for (int l = 0; l < _weights.Length; l++)
-        {
-            int s = _blockStart[l], n = Blocks(l);
-            _tau[l] = Solve(s, n, CostFraction(step, _targetDensity[l]) * SumCosts(s, n));
+            double target = Allocation == SpartanAllocation.Global ? Density : _targetDensity[p];
+            float tau = Solve(p, CostFraction(step, target) * _poolCost[p]);
+            if (Allocation == SpartanAllocation.Global) Array.Fill(_tau, tau);
+            else _tau[p] = tau;
         }
     }
 
-    private float Solve(int start, int count, double budget)
+    private float Solve(int pool, double budget)
     {
-        var v = _values.AsSpan(start, count);
-        var c = _costs.AsSpan(start, count);
+        var (start, count) = Pool(pool);
         var m = _mask.AsSpan(start, count);
-        var u = _units.AsSpan(start, count);
-        if (budget >= SumCosts(start, count) * (1 - 1e-9))
+        if (budget >= _poolCost[pool] * (1 - 1e-9))
         {
             // Everything is kept: the soft mask is identically 1 (μ → ∞), so skip the iteration.
             m.Fill(1f);
-            for (int i = 0; i < count; i++) u[i] = v[i] / c[i];
             return float.NegativeInfinity;
         }
-        return SoftTopK.Forward(v, c, budget, _beta, m, _order.AsSpan(start, count), u, MaxIterations, Tolerance);
-    }
-
-    private double SumCosts(int start, int count)
-    {
-        double s = 0;
-        for (int i = start; i < start + count; i++) s += _costs[i];
-        return s;
+        return _solvers[pool].Solve(_units.AsSpan(start, count), _costs.AsSpan(start, count), budget, _beta, m, MaxIterations, Tolerance);
     }
 
     private double[] TargetDensities()
