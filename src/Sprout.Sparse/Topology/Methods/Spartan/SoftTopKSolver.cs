@@ -37,6 +37,28 @@ public sealed class SoftTopKSolver
     /// <summary>Full (whole-pool) selections so far; the others were answered from the band around the previous τ.</summary>
     public int FullSelections { get; private set; }
 
+    /// <summary>The warm-start state (warm flag, μ, τ, band half-width), for checkpoints: a resumed run must start the
+    /// next solve where the interrupted one would have, or its masks drift by up to the tolerance.</summary>
+    public void SaveWarmStart(Span<double> state)
+    {
+        state[0] = _warm ? 1 : 0;
+        state[1] = Mu;
+        state[2] = _tau;
+        state[3] = _halfWidth;
+    }
+
+    /// <summary>Restores what <see cref="SaveWarmStart"/> wrote.</summary>
+    public void LoadWarmStart(ReadOnlySpan<double> state)
+    {
+        _warm = state[0] != 0;
+        Mu = state[1];
+        _tau = (float)state[2];
+        _halfWidth = (float)state[3];
+    }
+
+    /// <summary>Length of the <see cref="SaveWarmStart"/> state.</summary>
+    public const int WarmStartLength = 4;
+
     /// <summary>Forgets the warm starts (the next solve starts cold, as after construction).</summary>
     public void Reset() => (_warm, Mu) = (false, 0);
 
