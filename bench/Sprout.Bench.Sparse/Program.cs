@@ -2,6 +2,8 @@
 //   scale [--widths 1000,...] [--steps N] [--batch B] [--out dir]  width sweep at fan-in 20 (ScaleBenchmark)
 //   mlp4096 [--density 0.02] [--dense-steps N]                    784-4096-4096-10 ERK sparse epoch vs dense (slice, scaled)
 //   lenet [--density 0.05] [--epochs E]                           LeNet-300-100 static sparse vs dense: epoch time and accuracy
+//   layout [--width W] [--warmup N] [--steps N]                   plain vs fused sparse layer path, same model, alternating steps
+//                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -84,8 +86,11 @@ switch (cmd)
         }
         break;
     }
+    case "layout":
+        Sprout.Bench.Sparse.LayoutBench.Run(mnist.Train, int.Parse(Opt("--width", "0"), ci), int.Parse(Opt("--warmup", "40"), ci), int.Parse(Opt("--steps", "100"), ci));
+        break;
     default:
-        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet [options] (see the header of Program.cs)");
+        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout [options] (see the header of Program.cs)");
         return 2;
 }
 return 0;

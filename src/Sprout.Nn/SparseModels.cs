@@ -21,22 +21,54 @@ public static class SparseModels
     /// <summary>
     /// An MLP like <see cref="Models.Mlp"/> whose layer l has density <paramref name="densities"/>[l]
     /// (one entry per weight layer, hidden layers then output; 1 makes that layer a dense <see cref="Linear"/>).
+    /// With <paramref name="fuseSparseChains"/> (the default) CSR layers fuse their ReLU and keep activations between
+    /// each other feature-major (<see cref="FuseSparseChains"/>); the function and its gradients are the same.
     /// </summary>
     public static Sequential Mlp(int inputs, IReadOnlyList<int> hidden, int classes, IReadOnlyList<double> densities, Rng rng,
-        SparseLayerKind kind = SparseLayerKind.Csr, SparseInitMode init = SparseInitMode.FanInAware)
+        SparseLayerKind kind = SparseLayerKind.Csr, SparseInitMode init = SparseInitMode.FanInAware, bool fuseSparseChains = true)
     {
         if (densities.Count != hidden.Count + 1)
             throw new ArgumentException($"The MLP has {hidden.Count + 1} weight layers but {densities.Count} densities were given.", nameof(densities));
-        var net = new Sequential(new Flatten());
+        var layers = new List<Module> { new Flatten() };
         int width = inputs;
         for (int l = 0; l <= hidden.Count; l++)
         {
             int outF = l < hidden.Count ? hidden[l] : classes;
-            net.Add(Layer(width, outF, densities[l], rng, kind, init));
-            if (l < hidden.Count) net.Add(new Relu());
+            layers.Add(Layer(width, outF, densities[l], rng, kind, init));
+            if (l < hidden.Count) layers.Add(new Relu());
             width = outF;
         }
-        return net.WithSparseLayerNames();
+        return new Sequential(fuseSparseChains ? FuseSparseChains(layers) : [.. layers]).WithSparseLayerNames();
+    }
+
+    /// <summary>
+    /// Sets up the sparse layers of a layer list (for a <see cref="Sequential"/>) to skip layout conversions:
+    /// a <see cref="SparseLinear"/> followed by a <see cref="Relu"/> applies the ReLU itself, and the Relu's slot gets a
+    /// <see cref="FusedRelu"/> (so module paths, parameter and layer names are unchanged); a SparseLinear whose next module
+    /// (after such a slot) is another SparseLinear hands it its output feature-major. So a chain of sparse layers converts
+    /// between layouts once at entry and once at exit. Layers other than SparseLinear are left as they are.
+    /// </summary>
+    /// <returns>The layer list with fused ReLUs replaced; the SparseLinear objects are the given ones, with their options set.</returns>
+    public static Module[] FuseSparseChains(IReadOnlyList<Module> layers)
+    {
+        var result = layers.ToArray();
+        SparseLinear? previous = null;
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (result[i] is not SparseLinear layer)
+            {
+                previous = null;
+                continue;
+            }
+            bool relu = i + 1 < result.Length && result[i + 1] is Relu;
+            if (relu) result[i + 1] = new FusedRelu();
+            bool input = previous is not null;
+            if (previous is not null) previous.Options = previous.Options with { OutputFeatureMajor = true };
+            layer.Options = layer.Options with { InputFeatureMajor = input, Relu = relu };
+            previous = layer;
+            if (relu) i++;
+        }
+        return result;
     }
 
     /// <summary>One linear layer of the given density and kind (dense <see cref="Linear"/> at density 1).</summary>

@@ -62,8 +62,24 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     /// <inheritdoc/>
     public int CachedBatch => _cache.HasGradient ? _cache.Batch : 0;
 
+    /// <summary>
+    /// Activation layouts and fused ReLU (default: sample-major in and out, no activation). SparseModels sets them so that
+    /// consecutive sparse layers stay feature-major; a layer with a feature-major input must follow one with a feature-major output.
+    /// </summary>
+    public SparseLinearOptions Options { get; set; }
+
+    /// <summary>
+    /// Whether the last batch is kept for <see cref="GradientsAt"/>, <see cref="DenseGradientRows"/> and batch statistics
+    /// (default true). Turn it off when no topology method reads it, to save two [features × batch] buffers per layer.
+    /// </summary>
+    public bool CachesBatch
+    {
+        get => _cache.Enabled;
+        set => _cache.Enabled = value;
+    }
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => SparseLinearOp.Forward(input, Topology, Values, Bias, _cache);
+    public override Tensor Forward(Tensor input) => SparseLinearOp.Forward(input, Topology, Values, Bias, _cache, Options);
 
     /// <inheritdoc/>
     public void ReadActiveWeights(Span<float> dst) => Values.Data.CopyTo(dst);
@@ -167,12 +183,14 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"SparseLinear({InFeatures} → {OutFeatures}, density {Topology.Density:0.####})";
+    public override string ToString() => $"SparseLinear({InFeatures} → {OutFeatures}, density {Topology.Density:0.####}{(Options.Relu ? ", ReLU" : "")})";
 
     private void RequireCachedGradient()
     {
         if (!_cache.HasGradient)
-            throw new InvalidOperationException($"Layer '{LayerName}' has no cached batch: run a forward and backward pass before asking for gradients at inactive positions.");
+            throw new InvalidOperationException(CachesBatch
+                ? $"Layer '{LayerName}' has no cached batch: run a forward and backward pass before asking for gradients at inactive positions."
+                : $"Layer '{LayerName}' does not keep its batch (CachesBatch is false), so gradients at inactive positions are not available.");
     }
 
     private static double CheckDensity(double density) =>

@@ -1,6 +1,8 @@
 // SparseBatchCache: the last batch's input and output gradient in feature-major layout ([features × batch]),
 // kept by a sparse layer across Tape.Reset so that growth criteria can compute gradients at arbitrary positions
-// by SDDMM at update steps. O(batch·(in + out)) memory: never a dense weight-shaped buffer.
+// by SDDMM at update steps. O(batch·(in + out)) memory: never a dense weight-shaped buffer. When no method reads
+// it (static sparse training, the scale benchmark), disabling it saves both buffers; the layer then works in
+// buffers of the tape that are freed at Tape.Reset.
 namespace Sprout.Sparse;
 
 /// <summary>Persistent per-layer buffers: Xᵀ [in × batch] and dYᵀ [out × batch] of the last batch.</summary>
@@ -8,6 +10,18 @@ public sealed class SparseBatchCache
 {
     private float[] _xt = [];
     private float[] _dyt = [];
+
+    /// <summary>When false the batch is not kept (and no buffers are held); <see cref="HasGradient"/> stays false.</summary>
+    public bool Enabled
+    {
+        get;
+        set
+        {
+            field = value;
+            if (value) return;
+            (_xt, _dyt, HasGradient) = ([], [], false);
+        }
+    } = true;
 
     /// <summary>Rows of the cached batch (0 until the first forward pass).</summary>
     public int Batch { get; private set; }
@@ -18,7 +32,7 @@ public sealed class SparseBatchCache
     /// <summary>Xᵀ [in × Batch].</summary>
     public Span<float> InputT(int inFeatures) => _xt.AsSpan(0, inFeatures * Batch);
 
-    /// <summary>dYᵀ [out × Batch].</summary>
+    /// <summary>dYᵀ [out × Batch] (the gradient of the layer's pre-activation output).</summary>
     public Span<float> OutputGradientT(int outFeatures) => _dyt.AsSpan(0, outFeatures * Batch);
 
     /// <summary>Sizes the buffers for a batch (storage only grows, so steady state allocates nothing).</summary>
@@ -26,6 +40,7 @@ public sealed class SparseBatchCache
     {
         Batch = batch;
         HasGradient = false;
+        if (!Enabled) return;
         if (_xt.Length < (long)inFeatures * batch) _xt = new float[(long)inFeatures * batch];
         if (_dyt.Length < (long)outFeatures * batch) _dyt = new float[(long)outFeatures * batch];
     }

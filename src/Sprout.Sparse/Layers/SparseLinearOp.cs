@@ -1,7 +1,9 @@
-// The always-sparse linear op: y[B×out] = x[B×in]·Wᵀ + b with W in CSR, registered on the tape with its own
-// backward. Activations enter and leave batch-major (the layout every other op uses) and are transposed to
-// feature-major at this boundary, because the CSR kernels vectorize over a contiguous batch. Cost: O(nnz·B)
-// for the products plus O((in + out)·B) for the transposes; nothing here is O(in·out).
+// The always-sparse linear op: y = act(x·Wᵀ + b) with W in CSR, registered on the tape with its own backward.
+// The CSR kernels vectorize over a contiguous batch, so the op works feature-major ([features × batch]) inside:
+// the product, bias and ReLU (FeatureBias) and their backward all run in that layout. Inputs and outputs are
+// converted to and from sample-major only at the ends the options leave sample-major, so a chain of sparse layers
+// transposes once at entry and once at exit. Cost: O(nnz·B) for the products plus O((in + out)·B) elementwise;
+// nothing here is O(in·out).
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Sprout.Core;
 using Sprout.Kernels;
@@ -11,41 +13,62 @@ namespace Sprout.Sparse;
 /// <summary>Differentiable sparse × dense products.</summary>
 public static class SparseLinearOp
 {
+    /// <summary>y = x·Wᵀ + b, sample-major in and out (see the overload with options).</summary>
+    public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseBatchCache cache) =>
+        Forward(x, weight, values, bias, cache, default);
+
     /// <summary>
-    /// y = x·Wᵀ + b. <paramref name="values"/> is the tensor wrapping <paramref name="weight"/>.Values (the optimizer's
-    /// parameter). x's leading dims are flattened into the batch. The batch is cached in <paramref name="cache"/>.
+    /// y = act(x·Wᵀ + b) in the layouts of <paramref name="options"/>. <paramref name="values"/> is the tensor wrapping
+    /// <paramref name="weight"/>.Values (the optimizer's parameter). A sample-major x has its leading dims flattened into
+    /// the batch; a feature-major x is [in × batch]. The batch is kept in <paramref name="cache"/> when it is enabled.
+    /// With the cache disabled and a feature-major output, backward turns y's gradient into the pre-activation
+    /// gradient in place (no other op reads it afterwards), which saves one [out × batch] buffer.
     /// </summary>
-    public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseBatchCache cache)
+    /// <exception cref="ArgumentException">x, values or bias do not fit the weight's shape.</exception>
+    public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseBatchCache cache, SparseLinearOptions options)
     {
         int inF = weight.Cols, outF = weight.Rows;
-        if (x.Dim(-1) != inF) throw new ArgumentException($"SparseLinear expects inputs with last dimension {inF}, got {x}.", nameof(x));
-        if (!ReferenceEquals(values.Storage, weight.Values) || values.Size != weight.Nnz)
-            throw new ArgumentException("The values tensor must wrap the CSR matrix's value array.", nameof(values));
-        int batch = x.Size / Math.Max(inF, 1);
+        int batch = CheckArguments(x, weight, values, bias, options);
         cache.Prepare(batch, inF, outF);
-        var xt = cache.InputT(inF);
-        Transpose.Matrix(x.Data, xt, batch, inF);
+        Span<int> fmIn = [inF, batch], fmOut = [outF, batch];
 
-        Span<int> tShape = [outF, batch];
-        var yt = Tape.NewOutput(tShape);
-        Csr.SpMM(weight.RowPointers, weight.ColumnIndices, weight.Values, xt, yt.Data, outF, inF, batch, accumulate: false);
-        Span<int> shape = stackalloc int[x.Rank];
-        x.Shape.CopyTo(shape);
-        shape[^1] = outF;
-        var y = Tape.NewOutput(shape);
-        Transpose.Matrix(yt.Data, y.Data, outF, batch);
-        if (bias is not null) Bias.AddRows(y.Data, bias.Data, batch, outF);
+        // Xᵀ for the kernels: x itself, the cache (which must outlive the tape), or a tape buffer.
+        Tensor? xtScratch = null;
+        if (options.InputFeatureMajor)
+        {
+            if (cache.Enabled) x.Data.CopyTo(cache.InputT(inF));
+        }
+        else
+        {
+            if (!cache.Enabled) xtScratch = Tape.NewOutput(fmIn);
+            Transpose.Matrix(x.Data, cache.Enabled ? cache.InputT(inF) : xtScratch!.Data, batch, inF);
+        }
+        var xt = options.InputFeatureMajor ? x.Data : cache.Enabled ? cache.InputT(inF) : xtScratch!.Data;
+
+        var z = Tape.NewOutput(fmOut);
+        Csr.SpMM(weight.RowPointers, weight.ColumnIndices, weight.Values, xt, z.Data, outF, inF, batch, accumulate: false);
+        FeatureBias.Forward(z.Data, bias is null ? default : bias.Data, outF, batch, options.Relu);
+        var y = z;
+        if (!options.OutputFeatureMajor)
+        {
+            Span<int> shape = stackalloc int[options.InputFeatureMajor ? 2 : x.Rank];
+            if (options.InputFeatureMajor) shape[0] = batch;
+            else x.Shape.CopyTo(shape);
+            shape[^1] = outF;
+            y = Tape.NewOutput(shape);
+            Transpose.Matrix(z.Data, y.Data, outF, batch);
+        }
 
         bool needX = Tape.GradEnabled && x.RequiresGrad;
         if (Tape.GradEnabled && (needX || values.RequiresGrad || bias is { RequiresGrad: true }))
         {
             var node = Node.Record(Tape.Current!);
-            (node.X, node.W, node.Values, node.B, node.Y, node.Cache, node.Batch) = (x, weight, values, bias, y, cache, batch);
-            if (needX)
+            (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.Cache, node.Batch, node.Options) =
+                (x, weight, values, bias, y, z, xtScratch, cache, batch, options);
+            if (needX && !options.InputFeatureMajor)
             {
-                // Scratch for dXᵀ and its batch-major transpose, rented now because backward runs outside Record().
-                Span<int> xtShape = [inF, batch];
-                node.DxT = Tape.NewOutput(xtShape);
+                // Scratch for dXᵀ and its sample-major transpose, rented now because backward runs outside Record().
+                node.DxT = Tape.NewOutput(fmIn);
                 node.Dx = Tape.NewOutput(x.Shape);
             }
             y.RequiresGrad = true;
@@ -53,39 +76,74 @@ public static class SparseLinearOp
         return y;
     }
 
+    /// <summary>Checks the operands once, at the op's boundary, and returns the batch length.</summary>
+    private static int CheckArguments(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseLinearOptions options)
+    {
+        int inF = weight.Cols, outF = weight.Rows;
+        if (!ReferenceEquals(values.Storage, weight.Values) || values.Size != weight.Nnz)
+            throw new ArgumentException("The values tensor must wrap the CSR matrix's value array.", nameof(values));
+        if (bias is not null && bias.Size != outF)
+            throw new ArgumentException($"SparseLinear's bias must have {outF} elements (one per output), got {bias}.", nameof(bias));
+        if (options.InputFeatureMajor)
+        {
+            if (x.Rank != 2 || x.Dim(0) != inF)
+                throw new ArgumentException($"SparseLinear with feature-major input expects [{inF} × batch], got {x}.", nameof(x));
+            return x.Dim(1);
+        }
+        if (x.Dim(-1) != inF) throw new ArgumentException($"SparseLinear expects inputs with last dimension {inF}, got {x}.", nameof(x));
+        return x.Size / Math.Max(inF, 1);
+    }
+
     private sealed class Node : Node<Node>
     {
-        public Tensor X = null!, Values = null!, Y = null!;
-        public Tensor? B, DxT, Dx;
+        public Tensor X = null!, Values = null!, Y = null!, Z = null!;
+        public Tensor? B, XtScratch, DxT, Dx;
         public CsrMatrix W = null!;
         public SparseBatchCache Cache = null!;
         public int Batch;
+        public SparseLinearOptions Options;
 
         public override void Backward()
         {
             int inF = W.Cols, outF = W.Rows;
-            var dyt = Cache.OutputGradientT(outF);
-            Transpose.Matrix(Y.Grad, dyt, Batch, outF);
-            Cache.HasGradient = true;
-            if (B is { RequiresGrad: true }) Bias.AddRowsBackward(Y.Grad, B.Grad, Batch, outF);
-            var xt = Cache.InputT(inF);
-            if (DxT is not null && Dx is not null)
+            // dZ, the pre-activation gradient [out × batch]: into the cache when it is kept, else into y's own gradient
+            // (feature-major output) or Z's unused gradient buffer (Z is the feature-major scratch of a sample-major y).
+            var dz = Cache.Enabled ? Cache.OutputGradientT(outF) : Options.OutputFeatureMajor ? Y.Grad : Z.Grad;
+            ReadOnlySpan<float> dy = Y.Grad;
+            if (!Options.OutputFeatureMajor)
             {
+                Transpose.Matrix(Y.Grad, dz, Batch, outF);
+                dy = dz;
+            }
+            FeatureBias.Backward(Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
+            Cache.HasGradient = Cache.Enabled;
+
+            var xt = Options.InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
+            bool needX = X.RequiresGrad;
+            if (needX)
+            {
+                // Feature-major input: its gradient is feature-major too, so the kernel accumulates into it directly.
+                var dxt = Options.InputFeatureMajor ? X.Grad : DxT!.Data;
+                bool accumulate = Options.InputFeatureMajor;
                 if (Values.RequiresGrad)
-                    // Both gradients in one pass over dYᵀ (the kernels are bound by reading it).
-                    Csr.SpMMBackward(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, xt, dyt, DxT.Data, Values.Grad,
-                        outF, inF, Batch, accumulateInput: false, accumulateValues: true);
+                    // Both gradients in one pass over dZ (the kernels are bound by reading it).
+                    Csr.SpMMBackward(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, xt, dz, dxt, Values.Grad,
+                        outF, inF, Batch, accumulateInput: accumulate, accumulateValues: true);
                 else
-                    Csr.SpMMTransposed(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dyt, DxT.Data, outF, inF, Batch, accumulate: false);
-                Transpose.Matrix(DxT.Data, Dx.Data, inF, Batch);
-                TensorPrimitives.Add(X.Grad, Dx.Data, X.Grad);
+                    Csr.SpMMTransposed(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dz, dxt, outF, inF, Batch, accumulate);
+                if (!Options.InputFeatureMajor)
+                {
+                    Transpose.Matrix(DxT!.Data, Dx!.Data, inF, Batch);
+                    TensorPrimitives.Add(X.Grad, Dx.Data, X.Grad);
+                }
             }
             else if (Values.RequiresGrad)
             {
-                Csr.Sddmm(W.RowPointers, W.ColumnIndices, dyt, xt, Values.Grad, outF, inF, Batch, accumulate: true);
+                Csr.Sddmm(W.RowPointers, W.ColumnIndices, dz, xt, Values.Grad, outF, inF, Batch, accumulate: true);
             }
         }
 
-        protected override void Clear() => (X, Values, Y, B, DxT, Dx, W, Cache) = (null!, null!, null!, null, null, null, null!, null!);
+        protected override void Clear() =>
+            (X, Values, Y, Z, B, XtScratch, DxT, Dx, W, Cache) = (null!, null!, null!, null!, null, null, null, null, null!, null!);
     }
 }

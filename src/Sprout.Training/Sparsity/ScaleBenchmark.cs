@@ -2,8 +2,12 @@
 // every neuron has exactly FanIn active inputs (CSR layers throughout), trained for a fixed number of SGD steps per
 // width; reports time per step, the extrapolated epoch time, and peak memory. At fixed fan-in the work per step is
 // ∝ W, so time should grow linearly (log-log slope ≈ 1). Not a correctness test; accuracy is not measured here.
+// Each width runs in its own method after the previous one is collected, and (on Linux) with the peak working set
+// reset, so its memory columns are its own, not the leftovers of smaller widths.
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Sprout.Core;
 using Sprout.Data;
@@ -20,32 +24,76 @@ public static class ScaleBenchmark
     public static IReadOnlyList<ScaleResult> Run(Dataset train, IReadOnlyList<int> widths, int fanIn, int steps, int batch, TextWriter? log = null)
     {
         var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = batch, Shuffle = true, Seed = 1, DropLast = true, Flatten = true });
-        int stepsPerEpoch = loader.BatchesPerEpoch;
         var results = new List<ScaleResult>();
         foreach (int w in widths)
         {
-            var rng = new Rng((ulong)w);
-            var model = new Sequential(new Flatten(),
-                new SparseLinear(CsrMatrix.RandomPerRow(w, train.SampleSize, Math.Min(fanIn, train.SampleSize), rng), rng), new Relu(),
-                new SparseLinear(CsrMatrix.RandomPerRow(w, w, Math.Min(fanIn, w), rng), rng), new Relu(),
-                new SparseLinear(CsrMatrix.RandomPerRow(train.ClassCount, w, Math.Min(fanIn, w), rng), rng)).WithSparseLayerNames();
-            long nnz = model.Modules().OfType<SparseLinear>().Sum(l => (long)l.Topology.Nnz);
-            var opt = new Sgd(model.NamedParameters(), 0.01f, momentum: 0.9f);
-            var tape = new Tape();
-            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 1); // warm-up: JIT, pools
-            var sw = Stopwatch.StartNew();
-            var (_, _, done) = SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 1, maxBatches: steps);
-            double ms = sw.Elapsed.TotalMilliseconds / done;
-            using var proc = Process.GetCurrentProcess();
-            proc.Refresh();
-            var r = new ScaleResult(w, 2L * w, nnz, done, ms, ms * stepsPerEpoch / 1000, proc.PeakWorkingSet64 / 1048576.0,
-                GC.GetGCMemoryInfo().HeapSizeBytes / 1048576.0);
-            results.Add(r);
-            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"W={w,9} nnz={nnz,12:N0} {ms,10:0.0} ms/step  epoch≈{r.EpochSeconds,8:0.0} s  peakWS={r.PeakWorkingSetMb,8:0} MB  heap={r.ManagedHeapMb,8:0} MB"));
-            model = null;
+            // The previous width's model and buffers are unreachable once RunWidth returns; collect them (and compact the
+            // large-object heap) so that they neither count in this width's peak nor stay mapped.
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            bool perWidth = ResetPeakWorkingSet();
+            var r = RunWidth(train, loader, w, fanIn, steps);
+            results.Add(r);
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"W={w,9} nnz={r.Nnz,12:N0} {r.MsPerStep,10:0.0} ms/step  epoch≈{r.EpochSeconds,8:0.0} s  peakWS={r.PeakWorkingSetMb,8:0} MB{(perWidth ? "" : " (whole run)")}  heap={r.ManagedHeapMb,8:0} MB"));
         }
         return results;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ScaleResult RunWidth(Dataset train, DataLoader loader, int w, int fanIn, int steps)
+    {
+        var model = Build(train.SampleSize, w, train.ClassCount, fanIn, new Rng((ulong)w));
+        long nnz = model.Modules().OfType<SparseLinear>().Sum(l => (long)l.Topology.Nnz);
+        var opt = new Sgd(model.NamedParameters(), 0.01f, momentum: 0.9f);
+        var tape = new Tape();
+        SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 1); // warm-up: JIT, pools
+        var sw = Stopwatch.StartNew();
+        var (_, _, done) = SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 1, maxBatches: steps);
+        double ms = sw.Elapsed.TotalMilliseconds / done;
+        using var proc = Process.GetCurrentProcess();
+        proc.Refresh();
+        double peakMb = proc.PeakWorkingSet64 / 1048576.0;
+        double liveMb = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0; // model, optimizer state and buffers (all live here)
+        GC.KeepAlive(tape);
+        GC.KeepAlive(opt);
+        return new ScaleResult(w, 2L * w, nnz, done, ms, ms * loader.BatchesPerEpoch / 1000, peakMb, liveMb);
+    }
+
+    /// <summary>
+    /// Resets the process's peak working set (Linux: writing 5 to /proc/self/clear_refs resets VmHWM), so each width
+    /// reports its own peak. False where that is not possible; the peak is then the run's so far.
+    /// </summary>
+    private static bool ResetPeakWorkingSet()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The benchmark's model: inputs-W-W-classes, every neuron with min(fanIn, its inputs) random active inputs, ReLUs fused
+    /// and activations feature-major between the sparse layers. No topology method runs, so the layers keep no batch cache.
+    /// </summary>
+    public static Sequential Build(int inputs, int width, int classes, int fanIn, Rng rng)
+    {
+        Module[] layers =
+        [
+            new Flatten(),
+            new SparseLinear(CsrMatrix.RandomPerRow(width, inputs, Math.Min(fanIn, inputs), rng), rng) { CachesBatch = false }, new Relu(),
+            new SparseLinear(CsrMatrix.RandomPerRow(width, width, Math.Min(fanIn, width), rng), rng) { CachesBatch = false }, new Relu(),
+            new SparseLinear(CsrMatrix.RandomPerRow(classes, width, Math.Min(fanIn, width), rng), rng) { CachesBatch = false },
+        ];
+        return new Sequential(SparseModels.FuseSparseChains(layers)).WithSparseLayerNames();
     }
 
     /// <summary>Log-log slope of time per step against width (least squares).</summary>

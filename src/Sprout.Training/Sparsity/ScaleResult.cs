@@ -8,6 +8,6 @@ namespace Sprout.Training.Sparsity;
 /// <param name="Steps">Steps timed.</param>
 /// <param name="MsPerStep">Mean wall time per step.</param>
 /// <param name="EpochSeconds">MsPerStep × steps per MNIST epoch.</param>
-/// <param name="PeakWorkingSetMb">Process peak working set after this width (monotone over the run).</param>
-/// <param name="ManagedHeapMb">GC heap size after this width's steps.</param>
+/// <param name="PeakWorkingSetMb">Process peak working set while this width ran (on Linux; elsewhere the run's peak so far).</param>
+/// <param name="ManagedHeapMb">Live managed memory after this width's steps (model, optimizer state, buffers), after a full GC.</param>
 public sealed record ScaleResult(int Width, long HiddenNeurons, long Nnz, int Steps, double MsPerStep, double EpochSeconds, double PeakWorkingSetMb, double ManagedHeapMb);

@@ -41,7 +41,7 @@ public static class SparseMlpBuilder
     {
         var linears = dense.Layers.OfType<Linear>().ToArray();
         if (linears.Length != masks.Count) throw new ArgumentException($"{masks.Count} masks for {linears.Length} linear layers.", nameof(masks));
-        var net = new Sequential(new Flatten());
+        var layers = new List<Module> { new Flatten() };
         for (int l = 0; l < linears.Length; l++)
         {
             var src = linears[l];
@@ -77,10 +77,10 @@ public static class SparseMlpBuilder
                     layer = m;
                 }
             }
-            net.Add(layer);
-            if (l < linears.Length - 1) net.Add(new Relu());
+            layers.Add(layer);
+            if (l < linears.Length - 1) layers.Add(new Relu());
         }
-        return net.WithSparseLayerNames();
+        return new Sequential(SparseModels.FuseSparseChains(layers)).WithSparseLayerNames();
     }
 
     /// <summary>The weights [out × in] and shapes of the linear layers of a dense MLP (for pruning scores).</summary>

@@ -38,6 +38,12 @@ public sealed class SparseTrainingDriver
             if (schedule is null) throw new ArgumentException($"Method '{updater.Name}' changes the topology and needs an UpdateSchedule.", nameof(schedule));
             Scheduler = new TopologyScheduler(_layers, updater, schedule, seed);
         }
+        else
+        {
+            // A fixed topology: nothing reads the layers' last batch, so they need not keep it (a copy and two
+            // [features × batch] buffers per layer saved).
+            foreach (var layer in _layers.OfType<SparseLinear>()) layer.CachesBatch = false;
+        }
     }
 
     /// <summary>The topology scheduler, or null when the topology is fixed.</summary>

@@ -73,4 +73,18 @@ public class DriverTests
         Assert.Equal(expected, driver.Flops.RelativeToDense, 9);
         Assert.Equal(("topkast", (long)layer.ForwardCount), (driver.Layers()[0].Kind, driver.Layers()[0].Nnz));
     }
+    [Fact]
+    public void LayersKeepTheirBatchOnlyWhenTheTopologyCanChange()
+    {
+        SparseLinear[] LayersWith(ITopologyUpdater? updater)
+        {
+            var model = SparseMlpBuilder.Build(20, [30], 4, new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), SparseLayerKind.Csr);
+            _ = new SparseTrainingDriver(model, updater, new UpdateSchedule(2, 6, 0.3f), seed: 1);
+            return model.Modules().OfType<SparseLinear>().ToArray();
+        }
+        // Static: nothing reads the last batch, so no layer keeps one. RigL reads it at update steps.
+        Assert.All(LayersWith(null), l => Assert.False(l.CachesBatch));
+        Assert.All(LayersWith(new StaticSparse()), l => Assert.False(l.CachesBatch));
+        Assert.All(LayersWith(new RigL()), l => Assert.True(l.CachesBatch));
+    }
 }
