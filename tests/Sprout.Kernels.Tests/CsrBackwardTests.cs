@@ -58,6 +58,33 @@ public class CsrBackwardTests
     }
 
     [Fact]
+    public void SpMMBackward_ColumnsOfEveryLength0To11_MatchScalar()
+    {
+        // Column c holds rows 0..c−1, so the four-nonzero steps meet every remainder and the prefetch crosses columns.
+        const int rows = 12, cols = 12;
+        var rowPointers = new int[rows + 1];
+        var columnIndices = new List<int>();
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = r + 1; c < cols; c++) columnIndices.Add(c);
+            rowPointers[r + 1] = columnIndices.Count;
+        }
+        int nnz = columnIndices.Count;
+        int[] columnPointers = new int[cols + 1], rowIndices = new int[nnz], permutation = new int[nnz];
+        Csr.BuildTransposedIndex(rowPointers, columnIndices.ToArray(), rows, cols, columnPointers, rowIndices, permutation);
+        float[] values = Shapes.Random(nnz, 7);
+        foreach (int batch in new[] { 16, 17, 64, 128, 131, 256 })
+        {
+            float[] x = Shapes.Random(cols * batch, (ulong)batch), dy = Shapes.Random(rows * batch, (ulong)batch + 1);
+            float[] dx = new float[cols * batch], dw = new float[nnz], dxRef = new float[cols * batch], dwRef = new float[nnz];
+            Csr.SpMMBackward(columnPointers, rowIndices, permutation, values, x, dy, dx, dw, rows, cols, batch, false, false);
+            Csr.Scalar.SpMMBackward(columnPointers, rowIndices, permutation, values, x, dy, dxRef, dwRef, rows, cols, batch, false, false);
+            Approx.Equal(dxRef, dx, 1e-5f, 1e-4f, $"dX, batch {batch}");
+            Approx.Equal(dwRef, dw, 1e-5f, 1e-4f, $"dW, batch {batch}");
+        }
+    }
+
+    [Fact]
     public void LargeParallel_IsBitForBitRepeatableAndAllocatesNothing()
     {
         var m = CsrCase.Random(300, 200, 0.1, 44, forceEmpty: false);
