@@ -220,7 +220,7 @@ public sealed class TrainRunner(CliContext context)
             ParamsTotal = total,
             ParamsNonzero = nonzero,
             Seed = s.Seed,
-            Version = Checkpoint.Version,
+            Version = SproutCli.Version, // with the commit ("0.1.0+<sha>"), so a table row can be traced to its code
             Status = status,
             Config = ConfigFile.ToJson(s),
             Sparsity = method.Summary(),
