@@ -1,6 +1,7 @@
 // Sparse (CSR) × dense kernels for always-sparse layers: the forward SpMM, the transposed SpMM for the input
 // gradient, and SDDMM (dense·denseᵀ sampled at sparse positions) for the weight gradient and growth scores.
-// This file is the public, validating entry of each kernel; the loops are in CsrAxpyLoops.cs and
+// This file is the public, validating entry of each kernel (plus internal *Trusted twins that check lengths only,
+// for CsrMatrix's ops, which validate a structure once per topology version); the loops are in CsrAxpyLoops.cs and
 // CsrDotLoops.cs, the reference loops in CsrScalar.cs, threading in CsrWorkers.cs. Spans and explicit
 // dimensions only: no Tensor, no autograd, no allocation. It deliberately has no dense fallback: cost is
 // always O(nnz·batch).
