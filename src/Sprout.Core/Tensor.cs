@@ -13,6 +13,7 @@ public sealed class Tensor
     private readonly int[] _dims = new int[MaxRank];
     private float[] _data;
     private float[]? _grad;
+    private bool _gradStale; // _grad holds an earlier step's values that read as zero (see DeferZeroGrad)
 
     /// <summary>Creates a zero-filled tensor of the given shape.</summary>
     public Tensor(params int[] shape) : this((ReadOnlySpan<int>)shape) { }
@@ -64,8 +65,24 @@ public sealed class Tensor
         get
         {
             if (_grad is null || _grad.Length < Size) _grad = new float[_data.Length];
+            else if (_gradStale) Array.Clear(_grad, 0, Size);
+            _gradStale = false;
             return _grad.AsSpan(0, Size);
         }
+    }
+
+    /// <summary>
+    /// The gradient for a backward kernel that can either overwrite it or add to it. <paramref name="overwrite"/> is true
+    /// when the gradient is still all zero (nothing has written it since it was allocated or its tensor was rented from
+    /// the tape's pool); the caller must then write every element, which saves clearing it and reading the zeros back.
+    /// Otherwise the caller must add to it, as with <see cref="Grad"/>.
+    /// </summary>
+    public Span<float> GradForWrite(out bool overwrite)
+    {
+        overwrite = _grad is null || _grad.Length < Size || _gradStale;
+        if (_grad is null || _grad.Length < Size) _grad = new float[_data.Length];
+        _gradStale = false;
+        return _grad.AsSpan(0, Size);
     }
 
     /// <summary>Element at a flat index.</summary>
@@ -86,7 +103,14 @@ public sealed class Tensor
     public void ZeroGrad()
     {
         if (_grad is not null) Array.Clear(_grad, 0, Size);
+        _gradStale = false;
     }
+
+    /// <summary>
+    /// Zeros the gradient lazily: it reads as zero from the next <see cref="Grad"/> access, which clears it then, unless
+    /// a <see cref="GradForWrite"/> caller overwrites it first. The tape's pool uses this when it hands a tensor out again.
+    /// </summary>
+    internal void DeferZeroGrad() => _gradStale = _grad is not null;
 
     /// <summary>
     /// Changes the shape in place. The element count may change only within the existing storage

@@ -1,6 +1,7 @@
 // Sparse (CSR) × dense kernels for always-sparse layers: the forward SpMM, the transposed SpMM for the input
 // gradient, and SDDMM (dense·denseᵀ sampled at sparse positions) for the weight gradient and growth scores.
-// This file is the public, validating entry of each kernel; the loops are in CsrAxpyLoops.cs and
+// This file is the public, validating entry of each kernel (plus internal *Trusted twins that check lengths only,
+// for CsrMatrix's ops, which validate a structure once per topology version); the loops are in CsrAxpyLoops.cs and
 // CsrDotLoops.cs, the reference loops in CsrScalar.cs, threading in CsrWorkers.cs. Spans and explicit
 // dimensions only: no Tensor, no autograd, no allocation. It deliberately has no dense fallback: cost is
 // always O(nnz·batch).
@@ -59,6 +60,57 @@ public static partial class Csr
     }
 
     /// <summary>
+    /// Forward with the layer's epilogue: y[r, b] = act(Σ_p values[p]·x[columnIndices[p], b] + bias[r]), act = ReLU
+    /// (NaN passes through) or the identity. The same bits as <see cref="SpMM"/> followed by <see cref="FeatureBias.Forward"/>,
+    /// without that second pass over Y (one read and one write of every output element).
+    /// </summary>
+    /// <param name="rowPointers">[rows + 1] CSR row pointers of W.</param>
+    /// <param name="columnIndices">[nnz] CSR column indices of W, in [0, cols).</param>
+    /// <param name="values">[nnz] the weights.</param>
+    /// <param name="bias">[rows] one bias per output row, or empty for none.</param>
+    /// <param name="x">[cols × batch] input, feature-major.</param>
+    /// <param name="y">[rows × batch] output, overwritten; must not overlap <paramref name="x"/>.</param>
+    /// <param name="rows">Rows of W (the layer's outputs).</param>
+    /// <param name="cols">Columns of W (the layer's inputs).</param>
+    /// <param name="batch">Batch length, the contiguous dimension of every dense operand.</param>
+    /// <param name="relu">Whether to apply the ReLU after the bias.</param>
+    /// <exception cref="ArgumentException">As for <see cref="SpMM"/>, or the bias is neither empty nor at least rows long.</exception>
+    public static unsafe void SpMMBias(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows, int cols, int batch, bool relu)
+    {
+        // rowPointers [rows+1], columnIndices [nnz], values [nnz], bias [rows] or []; x [cols × batch]; y [rows × batch].
+        CheckCompressed(rowPointers, columnIndices, rows, cols, nameof(rowPointers), nameof(columnIndices), nameof(rows), nameof(cols));
+        SpMMBiasTrusted(rowPointers, columnIndices, values, bias, x, y, rows, cols, batch, relu);
+    }
+
+    /// <summary>
+    /// <see cref="SpMMBias"/> for a structure its caller has already validated (CsrMatrix does, once per topology version):
+    /// it checks the lengths but not the O(rows + nnz) pointer order and index ranges, so a malformed structure here
+    /// reads out of range. Internal on purpose.
+    /// </summary>
+    internal static unsafe void SpMMBiasTrusted(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows, int cols, int batch, bool relu)
+    {
+        CheckBatch(batch);
+        int nnz = CheckCompressedLengths(rowPointers, columnIndices, rows, cols, nameof(rowPointers), nameof(columnIndices), nameof(rows), nameof(cols));
+        CheckLength(values.Length, nnz, nameof(values), "nnz");
+        if (!bias.IsEmpty) CheckLength(bias.Length, rows, nameof(bias), "rows (or 0 for no bias)");
+        CheckDense(x.Length, cols, batch, nameof(x), nameof(cols));
+        CheckDense(y.Length, rows, batch, nameof(y), nameof(rows));
+        if (rows == 0 || batch == 0) return;
+        fixed (int* ptr = rowPointers, idx = columnIndices)
+        fixed (float* v = values, pb = bias, px = x, py = y)
+        {
+            var job = new AxpyJob<DirectValues>
+            {
+                Ptr = ptr, Idx = idx, Values = v, Src = px, Dst = py, Bias = bias.IsEmpty ? null : pb, Relu = relu,
+                Major = rows, Batch = batch, Accumulate = false,
+            };
+            Workers.Run(ref job, PartsFor((long)(nnz + rows) * batch, rows));
+        }
+    }
+
+    /// <summary>
     /// Input gradient: dX = Wᵀ·dY, i.e. dx[c, b] (=|+=) Σ values[permutation[q]]·dy[rowIndices[q], b] over q in column c,
     /// through the transposed (CSC) index that <see cref="BuildTransposedIndex"/> produces. Each thread owns whole
     /// rows of dX, so there are no atomics and the result does not depend on the thread count.
@@ -79,11 +131,18 @@ public static partial class Csr
         ReadOnlySpan<float> values, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, int batch, bool accumulate)
     {
         // columnPointers [cols+1], rowIndices [nnz], permutation [nnz], values [nnz]; dy [rows × batch]; dx [cols × batch].
+        CheckTransposed(columnPointers, rowIndices, permutation, rows, cols);
+        SpMMTransposedTrusted(columnPointers, rowIndices, permutation, values, dy, dx, rows, cols, batch, accumulate);
+    }
+
+    /// <summary><see cref="SpMMTransposed"/> for an already validated structure (see <see cref="SpMMBackwardTrusted"/>).</summary>
+    internal static unsafe void SpMMTransposedTrusted(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation,
+        ReadOnlySpan<float> values, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, int batch, bool accumulate)
+    {
         CheckBatch(batch);
-        int nnz = CheckCompressed(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
+        int nnz = CheckCompressedLengths(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
         CheckLength(permutation.Length, nnz, nameof(permutation), "nnz");
         CheckLength(values.Length, nnz, nameof(values), "nnz");
-        CheckIndices(permutation[..nnz], nnz, nameof(permutation), "nnz");
         CheckDense(dy.Length, rows, batch, nameof(dy), nameof(rows));
         CheckDense(dx.Length, cols, batch, nameof(dx), nameof(cols));
         if (cols == 0 || batch == 0) return;
@@ -122,12 +181,23 @@ public static partial class Csr
     {
         // columnPointers [cols+1], rowIndices [nnz], permutation [nnz], values [nnz]; x [cols × batch]; dy [rows × batch];
         // dx [cols × batch]; dValues [nnz].
+        CheckTransposed(columnPointers, rowIndices, permutation, rows, cols);
+        SpMMBackwardTrusted(columnPointers, rowIndices, permutation, values, x, dy, dx, dValues, rows, cols, batch, accumulateInput, accumulateValues);
+    }
+
+    /// <summary>
+    /// <see cref="SpMMBackward"/> for a structure its caller has already validated (CsrMatrix does, once per topology
+    /// version): lengths are checked, index ranges and pointer order are not. Internal on purpose.
+    /// </summary>
+    internal static unsafe void SpMMBackwardTrusted(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation,
+        ReadOnlySpan<float> values, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dValues,
+        int rows, int cols, int batch, bool accumulateInput, bool accumulateValues)
+    {
         CheckBatch(batch);
-        int nnz = CheckCompressed(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
+        int nnz = CheckCompressedLengths(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
         CheckLength(permutation.Length, nnz, nameof(permutation), "nnz");
         CheckLength(values.Length, nnz, nameof(values), "nnz");
         CheckLength(dValues.Length, nnz, nameof(dValues), "nnz");
-        CheckIndices(permutation[..nnz], nnz, nameof(permutation), "nnz");
         CheckDense(x.Length, cols, batch, nameof(x), nameof(cols));
         CheckDense(dy.Length, rows, batch, nameof(dy), nameof(rows));
         CheckDense(dx.Length, cols, batch, nameof(dx), nameof(cols));
@@ -167,8 +237,16 @@ public static partial class Csr
         ReadOnlySpan<float> x, Span<float> values, int rows, int cols, int batch, bool accumulate)
     {
         // rowPointers [rows+1], columnIndices [nnz]; dy [rows × batch]; x [cols × batch]; values [nnz].
+        CheckCompressed(rowPointers, columnIndices, rows, cols, nameof(rowPointers), nameof(columnIndices), nameof(rows), nameof(cols));
+        SddmmTrusted(rowPointers, columnIndices, dy, x, values, rows, cols, batch, accumulate);
+    }
+
+    /// <summary><see cref="Sddmm"/> for an already validated structure (see <see cref="SpMMBiasTrusted"/>).</summary>
+    internal static unsafe void SddmmTrusted(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> x, Span<float> values, int rows, int cols, int batch, bool accumulate)
+    {
         CheckBatch(batch);
-        int nnz = CheckCompressed(rowPointers, columnIndices, rows, cols, nameof(rowPointers), nameof(columnIndices), nameof(rows), nameof(cols));
+        int nnz = CheckCompressedLengths(rowPointers, columnIndices, rows, cols, nameof(rowPointers), nameof(columnIndices), nameof(rows), nameof(cols));
         CheckLength(values.Length, nnz, nameof(values), "nnz");
         CheckDense(dy.Length, rows, batch, nameof(dy), nameof(rows));
         CheckDense(x.Length, cols, batch, nameof(x), nameof(cols));
@@ -288,14 +366,14 @@ public static partial class Csr
     private unsafe struct AxpyJob<TMap> : IJob where TMap : struct, IValueMap
     {
         public int* Ptr, Idx, Perm;
-        public float* Values, Src, Dst;
+        public float* Values, Src, Dst, Bias; // Bias: null for none
         public int Major, Batch;
-        public bool Accumulate;
+        public bool Accumulate, Relu;
 
         public readonly void Execute(int part, int parts)
         {
             int r0 = SplitPoint(Ptr, Major, part, parts), r1 = SplitPoint(Ptr, Major, part + 1, parts);
-            if (r0 < r1) AxpyWidths<TMap>(Ptr, Idx, Perm, Values, Src, Dst, r0, r1, Batch, Accumulate);
+            if (r0 < r1) AxpyWidths<TMap>(Ptr, Idx, Perm, Values, Src, Dst, r0, r1, Batch, Accumulate, new Epilogue(Bias, Relu));
         }
     }
 

@@ -21,7 +21,7 @@ public static partial class Csr
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // full opts on the first call: tier-0 loops would be ~10× slower
     internal static unsafe int AxpyRows<TS, TV, TMap>(int* ptr, int* idx, int* perm, float* values, float* src, float* dst,
-        int r0, int r1, int batch, int b, int bEnd, bool accumulate)
+        int r0, int r1, int batch, int b, int bEnd, bool accumulate, in Epilogue epilogue)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
         int w = TS.Count, vectors = (bEnd - b) / w;
@@ -33,17 +33,18 @@ public static partial class Csr
             float* o = dst + (nint)r * batch + b;
             float* s = src + b;
             int left = vectors;
+            var e = epilogue.For<TS, TV>(r);
             // Widest register tile first; each tile walks the row's nonzeros once (their indices stay in L1).
-            for (; left >= 16; left -= 16, o += 16 * w, s += 16 * w) Tile16<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, last, accumulate);
-            if (left >= 8) { Tile8<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, last, accumulate); left -= 8; o += 8 * w; s += 8 * w; }
-            if (left >= 4) { Tile4<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, accumulate); left -= 4; o += 4 * w; s += 4 * w; }
-            for (; left > 0; left--, o += w, s += w) Tile1<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, accumulate);
+            for (; left >= 16; left -= 16, o += 16 * w, s += 16 * w) Tile16<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, last, accumulate, e);
+            if (left >= 8) { Tile8<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, last, accumulate, e); left -= 8; o += 8 * w; s += 8 * w; }
+            if (left >= 4) { Tile4<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, accumulate, e); left -= 4; o += 4 * w; s += 4 * w; }
+            for (; left > 0; left--, o += w, s += w) Tile1<TS, TV, TMap>(idx, perm, values, s, o, batch, q0, q1, accumulate, e);
         }
         return b + vectors * w;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Tile16<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, int last, bool accumulate)
+    private static unsafe void Tile16<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, int last, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
         // Sixteen independent accumulators: enough FMA chains without unrolling over nonzeros.
@@ -74,14 +75,14 @@ public static partial class Csr
             a12 = TS.MulAdd(v, TS.Load(x + 12 * w), a12); a13 = TS.MulAdd(v, TS.Load(x + 13 * w), a13);
             a14 = TS.MulAdd(v, TS.Load(x + 14 * w), a14); a15 = TS.MulAdd(v, TS.Load(x + 15 * w), a15);
         }
-        TS.Store(o, a0); TS.Store(o + w, a1); TS.Store(o + 2 * w, a2); TS.Store(o + 3 * w, a3);
-        TS.Store(o + 4 * w, a4); TS.Store(o + 5 * w, a5); TS.Store(o + 6 * w, a6); TS.Store(o + 7 * w, a7);
-        TS.Store(o + 8 * w, a8); TS.Store(o + 9 * w, a9); TS.Store(o + 10 * w, a10); TS.Store(o + 11 * w, a11);
-        TS.Store(o + 12 * w, a12); TS.Store(o + 13 * w, a13); TS.Store(o + 14 * w, a14); TS.Store(o + 15 * w, a15);
+        TS.Store(o, e.Apply<TS>(a0)); TS.Store(o + w, e.Apply<TS>(a1)); TS.Store(o + 2 * w, e.Apply<TS>(a2)); TS.Store(o + 3 * w, e.Apply<TS>(a3));
+        TS.Store(o + 4 * w, e.Apply<TS>(a4)); TS.Store(o + 5 * w, e.Apply<TS>(a5)); TS.Store(o + 6 * w, e.Apply<TS>(a6)); TS.Store(o + 7 * w, e.Apply<TS>(a7));
+        TS.Store(o + 8 * w, e.Apply<TS>(a8)); TS.Store(o + 9 * w, e.Apply<TS>(a9)); TS.Store(o + 10 * w, e.Apply<TS>(a10)); TS.Store(o + 11 * w, e.Apply<TS>(a11));
+        TS.Store(o + 12 * w, e.Apply<TS>(a12)); TS.Store(o + 13 * w, e.Apply<TS>(a13)); TS.Store(o + 14 * w, e.Apply<TS>(a14)); TS.Store(o + 15 * w, e.Apply<TS>(a15));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Tile8<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, int last, bool accumulate)
+    private static unsafe void Tile8<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, int last, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
         int w = TS.Count;
@@ -105,12 +106,12 @@ public static partial class Csr
             a4 = TS.MulAdd(v, TS.Load(x + 4 * w), a4); a5 = TS.MulAdd(v, TS.Load(x + 5 * w), a5);
             a6 = TS.MulAdd(v, TS.Load(x + 6 * w), a6); a7 = TS.MulAdd(v, TS.Load(x + 7 * w), a7);
         }
-        TS.Store(o, a0); TS.Store(o + w, a1); TS.Store(o + 2 * w, a2); TS.Store(o + 3 * w, a3);
-        TS.Store(o + 4 * w, a4); TS.Store(o + 5 * w, a5); TS.Store(o + 6 * w, a6); TS.Store(o + 7 * w, a7);
+        TS.Store(o, e.Apply<TS>(a0)); TS.Store(o + w, e.Apply<TS>(a1)); TS.Store(o + 2 * w, e.Apply<TS>(a2)); TS.Store(o + 3 * w, e.Apply<TS>(a3));
+        TS.Store(o + 4 * w, e.Apply<TS>(a4)); TS.Store(o + 5 * w, e.Apply<TS>(a5)); TS.Store(o + 6 * w, e.Apply<TS>(a6)); TS.Store(o + 7 * w, e.Apply<TS>(a7));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Tile4<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, bool accumulate)
+    private static unsafe void Tile4<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
         // Four vectors: two nonzeros per step into separate accumulator sets, for eight chains.
@@ -136,12 +137,12 @@ public static partial class Csr
             a0 = TS.MulAdd(v0, TS.Load(x0), a0); a1 = TS.MulAdd(v0, TS.Load(x0 + w), a1);
             a2 = TS.MulAdd(v0, TS.Load(x0 + 2 * w), a2); a3 = TS.MulAdd(v0, TS.Load(x0 + 3 * w), a3);
         }
-        TS.Store(o, TS.Add(a0, c0)); TS.Store(o + w, TS.Add(a1, c1));
-        TS.Store(o + 2 * w, TS.Add(a2, c2)); TS.Store(o + 3 * w, TS.Add(a3, c3));
+        TS.Store(o, e.Apply<TS>(TS.Add(a0, c0))); TS.Store(o + w, e.Apply<TS>(TS.Add(a1, c1)));
+        TS.Store(o + 2 * w, e.Apply<TS>(TS.Add(a2, c2))); TS.Store(o + 3 * w, e.Apply<TS>(TS.Add(a3, c3)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Tile1<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, bool accumulate)
+    private static unsafe void Tile1<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
         // One vector: four nonzeros per step into four accumulators.
@@ -155,7 +156,7 @@ public static partial class Csr
         }
         for (; q < end; q++)
             a0 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q)]), TS.Load(s + (nint)idx[q] * batch), a0);
-        TS.Store(o, TS.Add(TS.Add(a0, a1), TS.Add(a2, a3)));
+        TS.Store(o, e.Apply<TS>(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3))));
     }
 
     /// <summary>
@@ -182,16 +183,16 @@ public static partial class Csr
 
     /// <summary>Widest vector over as much of the batch as fits, then narrower ones over the tail.</summary>
     internal static unsafe void AxpyWidths<TMap>(int* ptr, int* idx, int* perm, float* values, float* src, float* dst,
-        int r0, int r1, int batch, bool accumulate) where TMap : struct, IValueMap
+        int r0, int r1, int batch, bool accumulate, in Epilogue epilogue) where TMap : struct, IValueMap
     {
         int b = 0;
         if (Vector512.IsHardwareAccelerated && batch - b >= 16)
-            b = AxpyRows<Simd512, Vector512<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
+            b = AxpyRows<Simd512, Vector512<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate, epilogue);
         if (Vector256.IsHardwareAccelerated && batch - b >= 8)
-            b = AxpyRows<Simd256, Vector256<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
+            b = AxpyRows<Simd256, Vector256<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate, epilogue);
         if (Vector128.IsHardwareAccelerated && batch - b >= 4)
-            b = AxpyRows<Simd128, Vector128<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
+            b = AxpyRows<Simd128, Vector128<float>, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate, epilogue);
         if (b < batch)
-            AxpyRows<Simd1, float, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate);
+            AxpyRows<Simd1, float, TMap>(ptr, idx, perm, values, src, dst, r0, r1, batch, b, batch, accumulate, epilogue);
     }
 }

@@ -25,6 +25,20 @@ public static partial class Csr
             }
         }
 
+        /// <inheritdoc cref="Csr.SpMMBias"/>
+        public static void SpMMBias(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<float> values,
+            ReadOnlySpan<float> bias, ReadOnlySpan<float> x, Span<float> y, int rows, int cols, int batch, bool relu)
+        {
+            // rowPointers [rows+1], columnIndices [nnz], values [nnz], bias [rows] or []; x [cols × batch]; y [rows × batch].
+            SpMM(rowPointers, columnIndices, values, x, y, rows, cols, batch, accumulate: false);
+            for (int r = 0; r < rows; r++)
+                for (int b = 0; b < batch; b++)
+                {
+                    float v = y[r * batch + b] + (bias.IsEmpty ? 0f : bias[r]);
+                    y[r * batch + b] = relu && v <= 0 ? 0 : v;
+                }
+        }
+
         /// <inheritdoc cref="Csr.SpMMTransposed"/>
         public static void SpMMTransposed(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation,
             ReadOnlySpan<float> values, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols, int batch, bool accumulate)

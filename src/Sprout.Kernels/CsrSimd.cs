@@ -26,6 +26,9 @@ public static partial class Csr
         static abstract TVec Add(TVec a, TVec b);
         static abstract float Sum(TVec v);
 
+        /// <summary>max(v, 0) per lane, with NaN passing through (as <see cref="Activations.Relu"/> and <see cref="FeatureBias"/>).</summary>
+        static abstract TVec Relu(TVec v);
+
         /// <summary>[Σa, Σb, Σc, Σd]: four horizontal sums sharing their shuffles (cheaper than four <see cref="Sum"/>).</summary>
         static abstract Vector128<float> Sum4(TVec a, TVec b, TVec c, TVec d);
     }
@@ -49,6 +52,8 @@ public static partial class Csr
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> v) => Vector512.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Relu(Vector512<float> v) => Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
             Simd256.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
     }
@@ -64,6 +69,8 @@ public static partial class Csr
         public static Vector256<float> MulAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> v) => Vector256.Sum(v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Relu(Vector256<float> v) => Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<float>.Zero), Vector256<float>.Zero, v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) =>
             Sum4Lanes(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
@@ -81,6 +88,8 @@ public static partial class Csr
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> v) => Vector128.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<float> Relu(Vector128<float> v) => Vector128.ConditionalSelect(Vector128.LessThanOrEqual(v, Vector128<float>.Zero), Vector128<float>.Zero, v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) => Sum4Lanes(a, b, c, d);
     }
 
@@ -95,6 +104,7 @@ public static partial class Csr
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MulAdd(float a, float b, float c) => a * b + c;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float v) => v;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float v) => v <= 0 ? 0 : v;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sum4(float a, float b, float c, float d) => Vector128.Create(a, b, c, d);
     }
 
@@ -112,5 +122,34 @@ public static partial class Csr
     internal unsafe readonly struct PermutedValues : IValueMap
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Map(int* permutation, int q) => permutation[q];
+    }
+
+    /// <summary>
+    /// What SpMM does to each output element before storing it: nothing (default), or y = act(acc + bias[r]) with act the
+    /// ReLU or the identity; the same operations in the same order as <see cref="FeatureBias.Forward"/>, so the same bits.
+    /// </summary>
+    internal readonly unsafe struct Epilogue(float* bias, bool relu)
+    {
+        private readonly float* _bias = bias;
+        private readonly bool _relu = relu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public RowEpilogue<TV> For<TS, TV>(int row) where TS : struct, ISimd<TV> where TV : struct =>
+            new(_bias != null || _relu, TS.Broadcast(_bias != null ? _bias[row] : 0f), _relu);
+    }
+
+    /// <summary>The epilogue of one output row: its bias broadcast to a register.</summary>
+    internal readonly struct RowEpilogue<TV>(bool active, TV bias, bool relu) where TV : struct
+    {
+        private readonly TV _bias = bias;
+        private readonly bool _active = active, _relu = relu;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TV Apply<TS>(TV acc) where TS : struct, ISimd<TV>
+        {
+            if (!_active) return acc;
+            TV v = TS.Add(acc, _bias);
+            return _relu ? TS.Relu(v) : v;
+        }
     }
 }

@@ -29,6 +29,34 @@ public static partial class Csr
         return nnz;
     }
 
+    /// <summary>
+    /// The O(1) part of <see cref="CheckCompressed"/>: sizes, the pointer array's length and that the indices cover
+    /// pointers[major]. What the trusted entries check; returns nnz.
+    /// </summary>
+    internal static int CheckCompressedLengths(ReadOnlySpan<int> pointers, ReadOnlySpan<int> indices, int major, int minor,
+        string pointersName, string indicesName, string majorName, string minorName)
+    {
+        if (major < 0) throw new ArgumentException($"{majorName} must be non-negative, was {major}.", majorName);
+        if (minor < 0) throw new ArgumentException($"{minorName} must be non-negative, was {minor}.", minorName);
+        if (pointers.Length < major + 1)
+            throw new ArgumentException($"{pointersName} holds {pointers.Length} entries, needs {majorName} + 1 = {major + 1}.", pointersName);
+        int nnz = pointers[major];
+        if (nnz < 0 || indices.Length < nnz)
+            throw new ArgumentException($"{indicesName} holds {indices.Length} entries, {pointersName}[{major}] says nnz = {nnz}.", indicesName);
+        return nnz;
+    }
+
+    /// <summary>
+    /// Checks a transposed (CSC) index in full: column pointers, row indices in [0, rows), permutation entries in
+    /// [0, nnz). What SpMMTransposed and SpMMBackward validate, and CsrMatrix once per topology version.
+    /// </summary>
+    internal static void CheckTransposed(ReadOnlySpan<int> columnPointers, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation, int rows, int cols)
+    {
+        int nnz = CheckCompressed(columnPointers, rowIndices, cols, rows, nameof(columnPointers), nameof(rowIndices), nameof(cols), nameof(rows));
+        CheckLength(permutation.Length, nnz, nameof(permutation), "nnz");
+        CheckIndices(permutation[..nnz], nnz, nameof(permutation), "nnz");
+    }
+
     /// <summary>Checks every entry of <paramref name="indices"/> lies in [0, limit).</summary>
     internal static void CheckIndices(ReadOnlySpan<int> indices, int limit, string name, string limitName)
     {

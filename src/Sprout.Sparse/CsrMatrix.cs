@@ -73,6 +73,23 @@ public sealed partial class CsrMatrix
     /// <summary>Incremented by every structural change; lets holders of per-nnz state detect a missed remap.</summary>
     public int Version { get; private set; }
 
+    /// <summary>The <see cref="Version"/> whose structure <see cref="CheckForKernels"/> last validated (−1: none yet).</summary>
+    private int _kernelCheckedVersion = -1;
+
+    /// <summary>
+    /// Validates the CSR and CSC index arrays as the CSR kernels would (pointer order, index ranges, permutation range),
+    /// once per <see cref="Version"/>: every change of the structure bumps the version, so afterwards the ops may call the
+    /// kernels' trusted entries (Csr.*Trusted), which skip those O(rows + nnz) reads on every call.
+    /// </summary>
+    /// <exception cref="ArgumentException">The structure is malformed (a bug in whatever built it).</exception>
+    internal void CheckForKernels()
+    {
+        if (_kernelCheckedVersion == Version) return;
+        Csr.CheckCompressed(RowPointers, ColumnIndices, Rows, Cols, nameof(RowPointers), nameof(ColumnIndices), nameof(Rows), nameof(Cols));
+        Csr.CheckTransposed(ColumnPointers, RowIndices, TransposePermutation, Rows, Cols);
+        _kernelCheckedVersion = Version;
+    }
+
     /// <summary>[Rows + 1] CSR row pointers: row r owns value indices RowPointers[r] up to RowPointers[r+1].</summary>
     public ReadOnlySpan<int> RowPointers => _rowPointers;
 

@@ -35,7 +35,7 @@ internal sealed class TensorPool
             t = _all[best];
             _inUse[best] = true;
             t.Reshape(shape);
-            t.ZeroGrad();
+            t.DeferZeroGrad(); // cleared on first use, or overwritten by a kernel (Tensor.GradForWrite)
         }
         while (_firstFree < _all.Count && _inUse[_firstFree]) _firstFree++;
         t.RequiresGrad = false;

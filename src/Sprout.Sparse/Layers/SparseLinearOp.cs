@@ -46,8 +46,11 @@ public static class SparseLinearOp
         var xt = options.InputFeatureMajor ? x.Data : cache.Enabled ? cache.InputT(inF) : xtScratch!.Data;
 
         var z = Tape.NewOutput(fmOut);
-        Csr.SpMM(weight.RowPointers, weight.ColumnIndices, weight.Values, xt, z.Data, outF, inF, batch, accumulate: false);
-        FeatureBias.Forward(z.Data, bias is null ? default : bias.Data, outF, batch, options.Relu);
+        // Bias and ReLU applied as each output tile is stored, rather than in a second pass over z. The structure is
+        // validated once per topology version here, so the kernels skip re-reading the index arrays on every call.
+        weight.CheckForKernels();
+        Csr.SpMMBiasTrusted(weight.RowPointers, weight.ColumnIndices, weight.Values, bias is null ? default : bias.Data, xt, z.Data,
+            outF, inF, batch, options.Relu);
         var y = z;
         if (!options.OutputFeatureMajor)
         {
@@ -120,17 +123,20 @@ public static class SparseLinearOp
 
             var xt = Options.InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
             bool needX = X.RequiresGrad;
+            W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
             if (needX)
             {
-                // Feature-major input: its gradient is feature-major too, so the kernel accumulates into it directly.
-                var dxt = Options.InputFeatureMajor ? X.Grad : DxT!.Data;
-                bool accumulate = Options.InputFeatureMajor;
+                // Feature-major input: its gradient is feature-major too, so the kernel writes it directly: it overwrites
+                // a gradient nothing has written yet (no clearing pass, no reading zeros back), else accumulates.
+                bool overwrite = false;
+                var dxt = Options.InputFeatureMajor ? X.GradForWrite(out overwrite) : DxT!.Data;
+                bool accumulate = Options.InputFeatureMajor && !overwrite;
                 if (Values.RequiresGrad)
                     // Both gradients in one pass over dZ (the kernels are bound by reading it).
-                    Csr.SpMMBackward(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, xt, dz, dxt, Values.Grad,
+                    Csr.SpMMBackwardTrusted(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, xt, dz, dxt, Values.Grad,
                         outF, inF, Batch, accumulateInput: accumulate, accumulateValues: true);
                 else
-                    Csr.SpMMTransposed(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dz, dxt, outF, inF, Batch, accumulate);
+                    Csr.SpMMTransposedTrusted(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dz, dxt, outF, inF, Batch, accumulate);
                 if (!Options.InputFeatureMajor)
                 {
                     Transpose.Matrix(DxT!.Data, Dx!.Data, inF, Batch);
@@ -139,7 +145,7 @@ public static class SparseLinearOp
             }
             else if (Values.RequiresGrad)
             {
-                Csr.Sddmm(W.RowPointers, W.ColumnIndices, dz, xt, Values.Grad, outF, inF, Batch, accumulate: true);
+                Csr.SddmmTrusted(W.RowPointers, W.ColumnIndices, dz, xt, Values.Grad, outF, inF, Batch, accumulate: true);
             }
         }
 

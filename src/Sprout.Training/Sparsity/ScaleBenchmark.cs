@@ -37,7 +37,7 @@ public static class ScaleBenchmark
             var r = RunWidth(train, loader, w, fanIn, steps);
             results.Add(r);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"W={w,9} nnz={r.Nnz,12:N0} {r.MsPerStep,10:0.0} ms/step  epoch≈{r.EpochSeconds,8:0.0} s  peakWS={r.PeakWorkingSetMb,8:0} MB{(perWidth ? "" : " (whole run)")}  heap={r.ManagedHeapMb,8:0} MB"));
+                $"W={w,9} nnz={r.Nnz,12:N0} {r.MsPerStep,10:0.0} ms/step (cpu {r.CpuMsPerStep:0}) epoch≈{r.EpochSeconds,8:0.0} s  peakWS={r.PeakWorkingSetMb,8:0} MB{(perWidth ? "" : " (whole run)")}  heap={r.ManagedHeapMb,8:0} MB"));
         }
         return results;
     }
@@ -50,16 +50,18 @@ public static class ScaleBenchmark
         var opt = new Sgd(model.NamedParameters(), 0.01f, momentum: 0.9f);
         var tape = new Tape();
         SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 1); // warm-up: JIT, pools
+        using var proc = Process.GetCurrentProcess();
+        var cpu0 = proc.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         var (_, _, done) = SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 1, maxBatches: steps);
         double ms = sw.Elapsed.TotalMilliseconds / done;
-        using var proc = Process.GetCurrentProcess();
         proc.Refresh();
+        double cpuMs = (proc.TotalProcessorTime - cpu0).TotalMilliseconds / done;
         double peakMb = proc.PeakWorkingSet64 / 1048576.0;
         double liveMb = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0; // model, optimizer state and buffers (all live here)
         GC.KeepAlive(tape);
         GC.KeepAlive(opt);
-        return new ScaleResult(w, 2L * w, nnz, done, ms, ms * loader.BatchesPerEpoch / 1000, peakMb, liveMb);
+        return new ScaleResult(w, 2L * w, nnz, done, ms, ms * loader.BatchesPerEpoch / 1000, peakMb, liveMb) { CpuMsPerStep = cpuMs };
     }
 
     /// <summary>
