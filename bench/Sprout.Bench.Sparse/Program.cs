@@ -29,6 +29,7 @@ switch (cmd)
         var widths = Opt("--widths", "1000,3000,10000,30000,100000,300000,500000").Split(',').Select(s => int.Parse(s, ci)).ToArray();
         int steps = int.Parse(Opt("--steps", "20"), ci), batch = int.Parse(Opt("--batch", "128"), ci);
         string outDir = Opt("--out", "docs");
+        Directory.CreateDirectory(outDir); // before the run, so minutes of measurement are not lost to a missing folder
         var results = ScaleBenchmark.Run(mnist.Train, widths, 20, steps, batch, Console.Out);
         Console.WriteLine(string.Create(ci, $"log-log slope of ms/step vs W: {ScaleBenchmark.Slope(results):0.###}"));
         File.WriteAllText(Path.Combine(outDir, "bench-scale.csv"), ScaleBenchmark.ToCsv(results));
