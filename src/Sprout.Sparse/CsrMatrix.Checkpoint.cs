@@ -25,18 +25,7 @@ public sealed partial class CsrMatrix
             throw new InvalidDataException($"Sparse matrix '{name}' is [{string.Join(", ", shape)}] in the checkpoint but {rows}×{cols} here.");
         var indptr = state.Ints(name + ".indptr");
         var indices = state.Ints(name + ".indices");
-        if (indptr.Length != rows + 1 || indptr[0] != 0 || indptr[rows] != indices.Length)
-            throw new InvalidDataException($"Sparse matrix '{name}': indptr must have {rows + 1} entries from 0 to the {indices.Length} indices.");
-        for (int r = 0; r < rows; r++)
-        {
-            if (indptr[r + 1] < indptr[r]) throw new InvalidDataException($"Sparse matrix '{name}': indptr decreases at row {r}.");
-            for (int p = indptr[r]; p < indptr[r + 1]; p++)
-            {
-                int c = indices[p];
-                if ((uint)c >= (uint)cols || (p > indptr[r] && c <= indices[p - 1]))
-                    throw new InvalidDataException($"Sparse matrix '{name}': row {r} has column {c} out of order or outside [0, {cols}).");
-            }
-        }
+        ValidateStructure(indptr, indices, rows, cols, $"Sparse matrix '{name}'");
         return (indptr, indices);
     }
 
@@ -46,13 +35,32 @@ public sealed partial class CsrMatrix
     /// Values keep their array (possibly reallocated: read <see cref="Values"/> again) and are expected to be
     /// overwritten by the caller.
     /// </summary>
+    /// <exception cref="InvalidDataException">The structure is not a valid Rows × Cols CSR structure (nothing is changed).</exception>
     public void RestoreStructure(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices)
     {
+        ValidateStructure(rowPointers, columnIndices, Rows, Cols, $"The restored {Rows}×{Cols} structure");
         if (columnIndices.Length > Capacity) GrowCapacity(columnIndices.Length);
         rowPointers.CopyTo(_rowPointers);
         columnIndices.CopyTo(_columnIndices);
         Nnz = columnIndices.Length;
         Version++;
         RebuildTransposedIndex();
+    }
+
+    // Everything RestoreStructure relies on, checked before anything is overwritten.
+    private static void ValidateStructure(ReadOnlySpan<int> indptr, ReadOnlySpan<int> indices, int rows, int cols, string what)
+    {
+        if (indptr.Length != rows + 1 || indptr[0] != 0 || indptr[rows] != indices.Length)
+            throw new InvalidDataException($"{what}: indptr must have {rows + 1} entries from 0 to the {indices.Length} indices.");
+        for (int r = 0; r < rows; r++)
+        {
+            if (indptr[r + 1] < indptr[r]) throw new InvalidDataException($"{what}: indptr decreases at row {r}.");
+            for (int p = indptr[r]; p < indptr[r + 1]; p++)
+            {
+                int c = indices[p];
+                if ((uint)c >= (uint)cols || (p > indptr[r] && c <= indices[p - 1]))
+                    throw new InvalidDataException($"{what}: row {r} has column {c} out of order or outside [0, {cols}).");
+            }
+        }
     }
 }

@@ -85,6 +85,7 @@ public sealed partial class CsrMatrix
     internal void CheckForKernels()
     {
         if (_kernelCheckedVersion == Version) return;
+        if (_rowPointers[Rows] != Nnz) throw new ArgumentException($"RowPointers[{Rows}] is {_rowPointers[Rows]} but Nnz is {Nnz}; the structure is inconsistent.");
         Csr.CheckCompressed(RowPointers, ColumnIndices, Rows, Cols, nameof(RowPointers), nameof(ColumnIndices), nameof(Rows), nameof(Cols));
         Csr.CheckTransposed(ColumnPointers, RowIndices, TransposePermutation, Rows, Cols);
         _kernelCheckedVersion = Version;

@@ -26,8 +26,8 @@ public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable
         Weight = RegisterParameter("weight", new Tensor(topology.Rows, topology.Cols));
         Mask = new Tensor(topology.Rows, topology.Cols);
         _denseGradient = new Tensor(topology.Rows, topology.Cols);
-        SparseInit.Fill(topology, topology.Values, rng, init);
-        ScatterFromTopology(topology.Values);
+        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init); // Values is Capacity long once nnz has moved
+        ScatterFromTopology(topology.Values.AsSpan(0, topology.Nnz));
         if (bias)
         {
             Bias = RegisterParameter("bias", new Tensor(topology.Rows));

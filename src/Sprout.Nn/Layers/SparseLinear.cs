@@ -23,7 +23,7 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     {
         Topology = topology;
         InitMode = init;
-        SparseInit.Fill(topology, topology.Values, rng, init);
+        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init); // Values is Capacity long once nnz has moved
         Values = RegisterParameter("weight", new Tensor(topology.Values, topology.Nnz));
         if (bias)
         {

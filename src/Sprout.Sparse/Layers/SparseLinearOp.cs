@@ -111,7 +111,7 @@ public static class SparseLinearOp
             int inF = W.Cols, outF = W.Rows;
             // dZ, the pre-activation gradient [out × batch]: into the cache when it is kept, else into y's own gradient
             // (feature-major output) or Z's unused gradient buffer (Z is the feature-major scratch of a sample-major y).
-            var dz = Cache.Enabled ? Cache.OutputGradientT(outF) : Options.OutputFeatureMajor ? Y.Grad : Z.Grad;
+            var dz = Cache.Enabled ? Cache.OutputGradientT(outF) : Options.OutputFeatureMajor ? Y.Grad : Z.GradForWrite(out _); // scratch: fully written below, so no clearing pass
             ReadOnlySpan<float> dy = Y.Grad;
             if (!Options.OutputFeatureMajor)
             {

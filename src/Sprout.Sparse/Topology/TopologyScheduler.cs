@@ -85,7 +85,10 @@ public sealed class TopologyScheduler : ICheckpointable
         state.AddScalar("updates", Updates);
         state.AddRng("rng", _context.Rng.GetState());
         if (Updater is ILayerState method)
-            foreach (var layer in _layers) method.SaveState(layer, state.Scope(layer.LayerName));
+        {
+            var scopes = LayerScopes();
+            for (int i = 0; i < _layers.Length; i++) method.SaveState(_layers[i], state.Scope(scopes[i]));
+        }
     }
 
     /// <inheritdoc/>
@@ -94,6 +97,26 @@ public sealed class TopologyScheduler : ICheckpointable
         Updates = (int)state.Scalar("updates");
         _context.Rng.SetState(state.Rng("rng"));
         if (Updater is ILayerState method)
-            foreach (var layer in _layers) method.LoadState(layer, state.Scope(layer.LayerName));
+        {
+            var scopes = LayerScopes();
+            for (int i = 0; i < _layers.Length; i++) method.LoadState(_layers[i], state.Scope(scopes[i]));
+        }
+    }
+
+    // Each layer's state lives under its name, or "layer{i}" for an unnamed one (an empty scope would be the
+    // scheduler's own, and two unnamed layers would collide). Names are read at checkpoint time: models name their
+    // layers after the scheduler is built.
+    private string[] LayerScopes()
+    {
+        var scopes = new string[_layers.Length];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            string name = _layers[i].LayerName;
+            scopes[i] = string.IsNullOrEmpty(name) ? $"layer{i}" : name;
+            if (!seen.Add(scopes[i]))
+                throw new InvalidOperationException($"Two sparse layers share the checkpoint scope '{scopes[i]}': give every layer a distinct LayerName.");
+        }
+        return scopes;
     }
 }
