@@ -91,4 +91,18 @@ public class NnzChangeTests
         Assert.Equal(expected, layer.Mask.ToArray().Count(m => m == 1f));
         for (int i = 0; i < r.Length; i++) Assert.Equal(1f, layer.Mask[r[i] * 10 + c[i]]);
     }
+
+    [Fact]
+    public void LayersBuildOnAMatrixWhoseNnzShrank()
+    {
+        // After a shrink the matrix's value array is longer than Nnz (capacity is kept): a new layer must use Nnz.
+        var t = CsrMatrix.Random(6, 9, 30, new Rng(1));
+        var (drop, rows, cols) = Change(t, 8, 2, new Rng(2));
+        t.ChangeTopology(drop, rows, cols, 0f);
+        Assert.True(t.Capacity > t.Nnz);
+        var sparse = new SparseLinear(t, new Rng(3));
+        Assert.Equal(24, sparse.Values.Size);
+        var masked = new MaskedLinear(t, new Rng(4));
+        Assert.Equal(24, (int)masked.Mask.Data.ToArray().Sum());
+    }
 }
