@@ -139,8 +139,14 @@ public static class SparseLinearOp
                     Csr.SpMMTransposedTrusted(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dz, dxt, outF, inF, Batch, accumulate);
                 if (!Options.InputFeatureMajor)
                 {
-                    Transpose.Matrix(DxT!.Data, Dx!.Data, inF, Batch);
-                    TensorPrimitives.Add(X.Grad, Dx.Data, X.Grad);
+                    // Sample-major input: transpose straight into x's gradient when nothing has written it yet.
+                    var dx = X.GradForWrite(out bool fresh);
+                    if (fresh) Transpose.Matrix(DxT!.Data, dx, inF, Batch);
+                    else
+                    {
+                        Transpose.Matrix(DxT!.Data, Dx!.Data, inF, Batch);
+                        TensorPrimitives.Add(dx, Dx.Data, dx);
+                    }
                 }
             }
             else if (Values.RequiresGrad)
