@@ -64,10 +64,10 @@ public sealed class Tensor
     {
         get
         {
-            if (_grad is null || _grad.Length < Size) _grad = new float[_data.Length];
-            else if (_gradStale) Array.Clear(_grad, 0, Size);
-            _gradStale = false;
-            return _grad.AsSpan(0, Size);
+            bool stale = _gradStale;
+            var grad = GradForWrite(out bool overwrite);
+            if (overwrite && stale) grad.Clear(); // a freshly allocated gradient is already zero
+            return grad;
         }
     }
 
