@@ -10,24 +10,6 @@ namespace Sprout.Sparse.Tests;
 
 public class TopologyChangeNnzTests
 {
-    private static (int[] Drop, int[] Rows, int[] Cols) UnequalChange(CsrMatrix m, int drops, int grows, Rng rng)
-    {
-        var all = new int[m.Nnz];
-        for (int i = 0; i < all.Length; i++) all[i] = i;
-        rng.Shuffle(all.AsSpan());
-        var rows = new List<int>();
-        var cols = new List<int>();
-        var taken = new HashSet<long>();
-        while (rows.Count < grows)
-        {
-            int r = rng.NextInt(m.Rows), c = rng.NextInt(m.Cols);
-            if (m.IsActive(r, c) || !taken.Add((long)r * m.Cols + c)) continue;
-            rows.Add(r);
-            cols.Add(c);
-        }
-        return (all[..drops], rows.ToArray(), cols.ToArray());
-    }
-
     [Theory]
     [InlineData(20, 30, 100, new[] { 10, 0, 40, 5, 0, 30 }, new[] { 30, 25, 5, 5, 50, 0 })]
     [InlineData(7, 9, 20, new[] { 20, 0, 3 }, new[] { 0, 40, 1 })]
@@ -39,7 +21,7 @@ public class TopologyChangeNnzTests
         for (int step = 0; step < drops.Length; step++)
         {
             int old = m.Nnz;
-            var (drop, gr, gc) = UnequalChange(m, Math.Min(drops[step], old), grows[step], rng);
+            var (drop, gr, gc) = RandomChanges.Pick(m, Math.Min(drops[step], old), grows[step], rng);
             float[] dense = m.ToDense();
             foreach (int p in drop) dense[(long)m.RowOf(p) * cols + m.ColumnIndices[p]] = 0;
             for (int i = 0; i < gr.Length; i++) dense[(long)gr[i] * cols + gc[i]] = 0.5f;
@@ -90,9 +72,9 @@ public class TopologyChangeNnzTests
     {
         var rng = new Rng(5);
         var m = CsrMatrix.Random(30, 25, 200, rng);
-        var (d, r, c) = UnequalChange(m, 10, 60, rng);   // outgrows the capacity
+        var (d, r, c) = RandomChanges.Pick(m, 10, 60, rng);   // outgrows the capacity
         m.ChangeTopology(d, r, c, growValue: 0.25f);
-        (d, r, c) = UnequalChange(m, 50, 5, rng);        // shrinks: capacity now exceeds nnz
+        (d, r, c) = RandomChanges.Pick(m, 50, 5, rng);        // shrinks: capacity now exceeds nnz
         m.ChangeTopology(d, r, c, growValue: -0.5f);
         Assert.True(m.Capacity > m.Nnz);
         Shapes.Random(m.Nnz, 9).CopyTo(m.Values, 0);

@@ -4,27 +4,12 @@
 using Sprout.Core;
 using Sprout.Nn.Optim;
 using Sprout.Sparse;
+using Sprout.TestSupport;
 
 namespace Sprout.Nn.Tests.Sparse;
 
 public class NnzChangeTests
 {
-    private static (int[] Drop, int[] Rows, int[] Cols) Change(CsrMatrix t, int drops, int grows, Rng rng)
-    {
-        var drop = Enumerable.Range(0, t.Nnz).OrderBy(_ => rng.NextInt(1 << 30)).Take(drops).ToArray();
-        var rows = new List<int>();
-        var cols = new List<int>();
-        var seen = new HashSet<long>();
-        while (rows.Count < grows)
-        {
-            int r = rng.NextInt(t.Rows), c = rng.NextInt(t.Cols);
-            if (t.IsActive(r, c) || !seen.Add((long)r * t.Cols + c)) continue;
-            rows.Add(r);
-            cols.Add(c);
-        }
-        return (drop, rows.ToArray(), cols.ToArray());
-    }
-
     private static Dictionary<long, float> ByPosition(CsrMatrix t, ReadOnlySpan<float> perEntry)
     {
         var map = new Dictionary<long, float>();
@@ -55,7 +40,7 @@ public class NnzChangeTests
             var weights = ByPosition(topo, layer.Values.Data);
             var state = ByPosition(topo, opt.FindState(layer.Values, slot)!.Data);
             var grads = ByPosition(topo, layer.Values.Grad);
-            var (d, r, c) = Change(topo, drops, grows, rng);
+            var (d, r, c) = RandomChanges.Pick(topo, drops, grows, rng);
             int expected = topo.Nnz - drops + grows;
 
             layer.Rewire(d, r, c, opt);
@@ -84,7 +69,7 @@ public class NnzChangeTests
     {
         var rng = new Rng(4);
         var layer = new MaskedLinear(10, 8, 0.3, rng);
-        var (d, r, c) = Change(layer.Topology, 2, 9, rng);
+        var (d, r, c) = RandomChanges.Pick(layer.Topology, 2, 9, rng);
         int expected = layer.Topology.Nnz + 7;
         layer.Rewire(d, r, c, optimizer: null);
         Assert.Equal(expected, layer.Topology.Nnz);
@@ -97,7 +82,7 @@ public class NnzChangeTests
     {
         // After a shrink the matrix's value array is longer than Nnz (capacity is kept): a new layer must use Nnz.
         var t = CsrMatrix.Random(6, 9, 30, new Rng(1));
-        var (drop, rows, cols) = Change(t, 8, 2, new Rng(2));
+        var (drop, rows, cols) = RandomChanges.Pick(t, 8, 2, new Rng(2));
         t.ChangeTopology(drop, rows, cols, 0f);
         Assert.True(t.Capacity > t.Nnz);
         var sparse = new SparseLinear(t, new Rng(3));

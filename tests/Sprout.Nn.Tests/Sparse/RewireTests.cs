@@ -4,27 +4,12 @@ using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
 using Sprout.Sparse;
+using Sprout.TestSupport;
 
 namespace Sprout.Nn.Tests.Sparse;
 
 public class RewireTests
 {
-    private static (int[] Drop, int[] Rows, int[] Cols) PickChange(CsrMatrix t, int k, Rng rng)
-    {
-        var drop = Enumerable.Range(0, t.Nnz).OrderBy(_ => rng.NextInt(1 << 30)).Take(k).ToArray();
-        var rows = new List<int>();
-        var cols = new List<int>();
-        var seen = new HashSet<long>();
-        while (rows.Count < k)
-        {
-            int r = rng.NextInt(t.Rows), c = rng.NextInt(t.Cols);
-            if (t.IsActive(r, c) || !seen.Add((long)r * t.Cols + c)) continue;
-            rows.Add(r);
-            cols.Add(c);
-        }
-        return (drop, rows.ToArray(), cols.ToArray());
-    }
-
     [Fact]
     public void MaskedLinearKeepsMaskAndCsrInSync()
     {
@@ -36,7 +21,7 @@ public class RewireTests
         for (int round = 0; round < 5; round++)
         {
             int nnz = layer.Topology.Nnz;
-            var (drop, rows, cols) = PickChange(layer.Topology, 7, rng);
+            var (drop, rows, cols) = RandomChanges.Pick(layer.Topology, 7, 7, rng);
             layer.Rewire(drop, rows, cols, opt);
             layer.Topology.CheckInvariants();
             Assert.Equal(nnz, layer.Topology.Nnz);
@@ -67,7 +52,7 @@ public class RewireTests
         opt.Step();
         var m = opt.FindState(layer.Values, "exp_avg")!;
         for (int p = 0; p < m.Size; p++) m[p] = layer.Values[p]; // tag state with the weight it belongs to
-        var (drop, rows, cols) = PickChange(layer.Topology, 10, new Rng(4));
+        var (drop, rows, cols) = RandomChanges.Pick(layer.Topology, 10, 10, new Rng(4));
         var change = layer.Rewire(drop, rows, cols, opt, growValue: 0f);
         layer.Topology.CheckInvariants();
         for (int p = 0; p < layer.Topology.Nnz; p++)
