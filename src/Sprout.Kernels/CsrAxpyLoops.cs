@@ -43,7 +43,7 @@ public static partial class Csr
         return b + vectors * w;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void Tile16<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, int last, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
@@ -81,7 +81,7 @@ public static partial class Csr
         TS.Store(o + 12 * w, e.Apply<TS>(a12)); TS.Store(o + 13 * w, e.Apply<TS>(a13)); TS.Store(o + 14 * w, e.Apply<TS>(a14)); TS.Store(o + 15 * w, e.Apply<TS>(a15));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void Tile8<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, int last, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
@@ -110,7 +110,7 @@ public static partial class Csr
         TS.Store(o + 4 * w, e.Apply<TS>(a4)); TS.Store(o + 5 * w, e.Apply<TS>(a5)); TS.Store(o + 6 * w, e.Apply<TS>(a6)); TS.Store(o + 7 * w, e.Apply<TS>(a7));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void Tile4<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
@@ -141,7 +141,7 @@ public static partial class Csr
         TS.Store(o + 2 * w, e.Apply<TS>(TS.Add(a2, c2))); TS.Store(o + 3 * w, e.Apply<TS>(TS.Add(a3, c3)));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void Tile1<TS, TV, TMap>(int* idx, int* perm, float* values, float* s, float* o, int batch, int q, int end, bool accumulate, RowEpilogue<TV> e)
         where TS : struct, ISimd<TV> where TV : struct where TMap : struct, IValueMap
     {
@@ -158,6 +158,12 @@ public static partial class Csr
             a0 = TS.MulAdd(TS.Broadcast(values[TMap.Map(perm, q)]), TS.Load(s + (nint)idx[q] * batch), a0);
         TS.Store(o, e.Apply<TS>(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3))));
     }
+
+    // TileJit: the tiles (here, in CsrDotLoops.cs and CsrBackwardLoops.cs) are compiled with full optimization on their
+    // first call rather than inlined. They used to be marked for inlining, but the callers inline only what fits their
+    // budget; a tile left out was then an ordinary method that started in tier-0 code, ~10× slower, until tiering
+    // promoted it (e.g. Tile8, the whole forward at batch 128, ran tier-0 for LeNet's first epoch). One call per row
+    // and tile costs nothing next to the row's nonzeros.
 
     /// <summary>
     /// How many nonzeros ahead the wide tiles prefetch their src row. 8 beat 4 by ~5–8% (one core, 4096², 5%, batch 256,

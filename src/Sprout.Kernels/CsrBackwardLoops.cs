@@ -136,7 +136,7 @@ public static partial class Csr
     private const int BackwardPrefetchDistance = 8;
 
     /// <summary>One vector of x[c] and dx[c]: the tail of the batch (fewer than eight vectors left).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void Back1<TS, TV>(int* ridx, int* perm, float* values, float* s, float* xc, float* o, float* dvals,
         int batch, int q, int end, bool accumulateDx, bool accumulateDw)
         where TS : struct, ISimd<TV> where TV : struct

@@ -47,7 +47,7 @@ public static partial class Csr
     /// per FMA as SpMM, and ~1.4× faster than re-loading dy for groups of x rows (measured at 4096 inputs).
     /// Two nonzeros at a time with four partial sums each, for eight independent FMA chains.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void DotTile16<TS, TV>(int* idx, float* d, float* x, float* outv, int batch, int q, int end, int last, bool accumulate)
         where TS : struct, ISimd<TV> where TV : struct
     {
@@ -88,7 +88,7 @@ public static partial class Csr
     }
 
     /// <summary>As <see cref="DotTile16{TS, TV}"/> for an eight-vector chunk of the batch.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see TileJit
     private static unsafe void DotTile8<TS, TV>(int* idx, float* d, float* x, float* outv, int batch, int q, int end, int last, bool accumulate)
         where TS : struct, ISimd<TV> where TV : struct
     {
