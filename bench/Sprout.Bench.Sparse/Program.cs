@@ -4,6 +4,7 @@
 //   lenet [--density 0.05] [--epochs E]                           LeNet-300-100 static sparse vs dense: epoch time and accuracy
 //   layout [--width W] [--warmup N] [--steps N]                   plain vs fused sparse layer path, same model, alternating steps
 //                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
+//   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -87,11 +88,14 @@ switch (cmd)
         }
         break;
     }
+    case "ceiling":
+        Sprout.Bench.Sparse.CeilingBench.Run(int.Parse(Opt("--window", "256"), ci));
+        break;
     case "layout":
         Sprout.Bench.Sparse.LayoutBench.Run(mnist.Train, int.Parse(Opt("--width", "0"), ci), int.Parse(Opt("--warmup", "40"), ci), int.Parse(Opt("--steps", "100"), ci));
         break;
     default:
-        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout [options] (see the header of Program.cs)");
+        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling [options] (see the header of Program.cs)");
         return 2;
 }
 return 0;
