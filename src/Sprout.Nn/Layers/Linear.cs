@@ -4,7 +4,7 @@ using Sprout.Core;
 namespace Sprout.Nn;
 
 /// <summary>Dense affine layer. Default init matches PyTorch: W, b ~ U(±1/√in).</summary>
-public sealed class Linear : Module
+public sealed class Linear : Module, ICountsMultiplyAdds
 {
     /// <summary>Creates a layer with <paramref name="inFeatures"/> inputs and <paramref name="outFeatures"/> outputs.</summary>
     public Linear(int inFeatures, int outFeatures, Rng rng, bool bias = true)
@@ -34,6 +34,12 @@ public sealed class Linear : Module
 
     /// <summary>Bias [out], or null.</summary>
     public Tensor? Bias { get; }
+
+    /// <inheritdoc/>
+    public long DenseMacsPerSample => 3L * InFeatures * OutFeatures;
+
+    /// <inheritdoc/>
+    public long ExecutedMacsPerSample => DenseMacsPerSample;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Ops.Linear(input, Weight, Bias);

@@ -8,7 +8,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·(W ⊙ M)ᵀ + b with dense W [out × in]. Implements <see cref="ISparseLayer"/>.</summary>
-public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable
+public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable, ICountsMultiplyAdds
 {
     private readonly Tensor _denseGradient;
     private readonly GrownReset _grownReset = new();
@@ -67,6 +67,13 @@ public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable
 
     /// <inheritdoc/>
     public int CachedBatch => _cachedBatch;
+
+    /// <inheritdoc/>
+    public long DenseMacsPerSample => 3 * Topology.Positions;
+
+    /// <inheritdoc/>
+    /// <remarks>The dense GEMMs run whatever the mask, so the mask saves nothing.</remarks>
+    public long ExecutedMacsPerSample => DenseMacsPerSample;
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)

@@ -9,7 +9,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·Wᵀ + b with W stored in CSR. Implements <see cref="ISparseLayer"/> for the topology methods.</summary>
-public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable
+public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds
 {
     private readonly SparseBatchCache _cache = new();
     private readonly ChangeRemap _remap = new();
@@ -61,6 +61,13 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
 
     /// <inheritdoc/>
     public int CachedBatch => _cache.HasGradient ? _cache.Batch : 0;
+
+    /// <inheritdoc/>
+    public long DenseMacsPerSample => 3 * Topology.Positions;
+
+    /// <inheritdoc/>
+    /// <remarks>The CSR kernels touch only live connections: 3·Nnz.</remarks>
+    public long ExecutedMacsPerSample => 3L * Topology.Nnz;
 
     /// <summary>
     /// Activation layouts and fused ReLU (default: sample-major in and out, no activation). SparseModels sets them so that

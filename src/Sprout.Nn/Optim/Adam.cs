@@ -51,9 +51,6 @@ public class Adam : Optimizer
     /// <inheritdoc/>
     protected override void Update(int index, Tensor p) =>
         OptimizerUpdates.Adam(p.Data, p.Grad, _m[index].Data, _v[index].Data, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, StepCount);
-
-    /// <inheritdoc/>
-    protected override IEnumerable<Tensor> SlotsOf(int index) => [_m[index], _v[index]];
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (default λ = 0.01).</summary>

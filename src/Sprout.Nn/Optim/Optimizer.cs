@@ -1,6 +1,7 @@
 // Optimizer: updates parameters from their gradients. State (momentum, Adam moments) is allocated once at
 // construction and sized like each parameter, so Step allocates nothing. For a sparse layer the parameter is
-// its value array, and RemapState keeps the state aligned through topology changes.
+// its value array, and RemapState keeps the state aligned through topology changes (allocating nothing unless
+// the parameter's element count grows).
 using Sprout.Core;
 
 namespace Sprout.Nn.Optim;
@@ -9,6 +10,7 @@ namespace Sprout.Nn.Optim;
 public abstract class Optimizer : IOptimizerState
 {
     private readonly List<(string Name, Tensor Tensor)> _stateTensors = [];
+    private readonly Tensor[][] _slotsOf; // [parameter][slot]: built once by CreateSlots, indexed so topology updates allocate nothing
 
     /// <summary>Creates an optimizer over named parameters (e.g. <see cref="Module.NamedParameters"/>).</summary>
     protected Optimizer(IEnumerable<(string Name, Tensor Tensor)> parameters, float learningRate)
@@ -17,6 +19,8 @@ public abstract class Optimizer : IOptimizerState
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a positive number.");
         Parameters = parameters.ToList();
         if (Parameters.Count == 0) throw new ArgumentException("The optimizer was given no parameters.", nameof(parameters));
+        _slotsOf = new Tensor[Parameters.Count][];
+        Array.Fill(_slotsOf, []);
         LearningRate = learningRate;
         BaseLearningRate = learningRate;
     }
@@ -60,7 +64,7 @@ public abstract class Optimizer : IOptimizerState
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
-            foreach (var slot in SlotsOf(i))
+            foreach (var slot in _slotsOf[i]) // an array: foreach compiles to an indexed loop, no enumerator
             {
                 int before = slot.Size, after = remap.NewLength(before);
                 if (after == before)
@@ -90,7 +94,7 @@ public abstract class Optimizer : IOptimizerState
         for (int i = 0; i < Parameters.Count; i++)
         {
             var p = Parameters[i].Tensor;
-            foreach (var slot in SlotsOf(i))
+            foreach (var slot in _slotsOf[i])
                 if (slot.Rank == 1 && p.Rank == 1 && slot.Size != p.Size) slot.Resize(p.Shape);
         }
     }
@@ -101,7 +105,7 @@ public abstract class Optimizer : IOptimizerState
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
-            foreach (var t in SlotsOf(i))
+            foreach (var t in _slotsOf[i])
                 if (t.Name is { } n && n.EndsWith("." + slot, StringComparison.Ordinal)) return t;
             return null;
         }
@@ -111,10 +115,11 @@ public abstract class Optimizer : IOptimizerState
     /// <summary>Updates parameter <paramref name="index"/> from its gradient.</summary>
     protected abstract void Update(int index, Tensor parameter);
 
-    /// <summary>The state slots of parameter <paramref name="index"/>.</summary>
-    protected abstract IEnumerable<Tensor> SlotsOf(int index);
-
-    /// <summary>Allocates one zeroed state slot per parameter and registers them for checkpointing.</summary>
+    /// <summary>
+    /// Allocates one zeroed state slot per parameter and registers it for checkpointing and for
+    /// <see cref="RemapState"/>, <see cref="FindState"/> and <see cref="MatchStateToParameters"/>. Call it once per slot
+    /// kind from the constructor.
+    /// </summary>
     protected Tensor[] CreateSlots(string slot)
     {
         var slots = new Tensor[Parameters.Count];
@@ -122,6 +127,7 @@ public abstract class Optimizer : IOptimizerState
         {
             slots[i] = new Tensor(Parameters[i].Tensor.Shape) { Name = $"{Parameters[i].Name}.{slot}" };
             _stateTensors.Add((slots[i].Name!, slots[i]));
+            _slotsOf[i] = [.. _slotsOf[i], slots[i]];
         }
         return slots;
     }

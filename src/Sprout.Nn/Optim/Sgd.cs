@@ -36,7 +36,4 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update(int index, Tensor p) =>
         OptimizerUpdates.Sgd(p.Data, p.Grad, _velocity[index].Data, LearningRate, Momentum, WeightDecay, Nesterov);
-
-    /// <inheritdoc/>
-    protected override IEnumerable<Tensor> SlotsOf(int index) => [_velocity[index]];
 }

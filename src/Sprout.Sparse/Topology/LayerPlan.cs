@@ -1,5 +1,5 @@
-// LayerPlan: one layer's share of a topology update while the mechanism plans it: the active entries sorted by
-// keep-score (the head of that order is the drop list) and the valid grow candidates sorted best-first (the head is
+// LayerPlan: one layer's share of a topology update while the mechanism plans it: the keep-scores of the active
+// entries with the drop list (the lowest, ascending) and the valid grow candidates sorted best-first (the head is
 // the grow list). Planning all layers before any is rewired is what lets drop and grow counts differ per layer
 // (budget redistribution, global scope) while the total stays exact. Buffers only grow, so they are reused.
 namespace Sprout.Sparse.Topology;
@@ -9,8 +9,8 @@ internal sealed class LayerPlan
 {
     public int Nnz;                  // the layer's nnz when planned
     public float[] Scores = [];      // [Nnz] keep-score of each active entry
-    public int[] Order = [];         // [Nnz] value indices by ascending keep-score (ties by index): drops come first
-    public int DropCount;            // the first DropCount of Order are dropped
+    public int[] Order = [];         // [≥ DropCount] value indices by ascending keep-score (ties by index), from DropSelection
+    public int DropCount;            // the first DropCount of Order are dropped (entries past them are not meaningful)
     public int[] GrowRows = [];      // [valid candidates] best first
     public int[] GrowCols = [];
     public int[] GrowSources = [];   // value index of a candidate that is an entry being dropped (a regrow), else −1

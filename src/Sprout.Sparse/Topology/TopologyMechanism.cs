@@ -1,9 +1,10 @@
 // TopologyMechanism: the one drop/grow procedure every method shares (rigl's _get_update_op). Each layer drops its
-// lowest keep-scores and grows its best valid candidates. How many is a count policy: k = ⌊f·nnz⌋ per layer (the
-// usual one), explicit per-layer drop and grow counts (sparse momentum's budget redistribution), or one global k
-// over all layers (GSE's global scope). All layers are planned before any is rewired; if some layer's candidates run
-// short, drops are cancelled (its own first) so the total nnz over all layers stays exact. Each layer rewires itself
-// and its optimizer state. Scratch buffers are reused, so an update allocates nothing once sizes are stable.
+// lowest keep-scores (picked by quickselect, DropSelection) and grows its best valid candidates. How many is a count
+// policy: k = ⌊f·nnz⌋ per layer (the usual one), explicit per-layer drop and grow counts (sparse momentum's budget
+// redistribution), or one global k over all layers (GSE's global scope). All layers are planned before any is
+// rewired; if some layer's candidates run short, drops are cancelled (its own first) so the total nnz over all layers
+// stays exact. Each layer rewires itself and its optimizer state. Scratch buffers are reused, so an update allocates
+// nothing once sizes are stable.
 namespace Sprout.Sparse.Topology;
 
 /// <summary>What one layer's update did. <see cref="Nnz"/> is the layer's count after the update.</summary>
@@ -14,6 +15,7 @@ public sealed class TopologyMechanism
 {
     private readonly List<LayerPlan> _plans = [];
     private readonly GrowthCandidates _candidates = new();
+    private readonly DropSelection _drops = new();
     private long[] _keys = [];
     private int[] _candidateOrder = [];
     private (float, long, int)[] _tuples = [];
@@ -37,8 +39,8 @@ public sealed class TopologyMechanism
         k = Math.Clamp(k, 0, layer.Topology.Nnz);
         var plan = Plan(0);
         if (k == 0) return new LayerUpdate(layer.LayerName, layer.Topology.Nnz, 0, 0, 0);
-        SortByKeepScore(plan, layer, updater, context);
-        plan.DropCount = k;
+        ScoreActive(plan, layer, updater, context);
+        _drops.SelectLowest(plan, k);
         CollectGrowth(plan, layer, updater, context, k, limit: k);
         BalanceShortfall(1);
         return Apply(plan, layer, updater, context);
@@ -69,8 +71,8 @@ public sealed class TopologyMechanism
         for (int l = 0; l < n; l++)
         {
             var plan = Plan(l);
-            SortByKeepScore(plan, layers[l], updater, context);
-            plan.DropCount = dropCounts[l];
+            ScoreActive(plan, layers[l], updater, context);
+            _drops.SelectLowest(plan, dropCounts[l]);
             CollectGrowth(plan, layers[l], updater, context, growCounts[l], limit: growCounts[l]);
         }
         BalanceShortfall(n);
@@ -88,8 +90,8 @@ public sealed class TopologyMechanism
         long total = 0;
         for (int l = 0; l < n; l++) total += layers[l].Topology.Nnz;
         int k = (int)Math.Clamp((long)(context.DropFraction * total), 0, total);
-        for (int l = 0; l < n; l++) SortByKeepScore(Plan(l), layers[l], updater, context);
-        SplitGlobalDrops(n, k);
+        for (int l = 0; l < n; l++) ScoreActive(Plan(l), layers[l], updater, context);
+        _drops.SelectGlobalLowest(_plans, n, k);
         int offered = 0;
         for (int l = 0; l < n; l++)
         {
@@ -118,34 +120,12 @@ public sealed class TopologyMechanism
         return layers.Count;
     }
 
-    /// <summary>Keep-scores of every active entry and the ascending order (ties by value index, so it is deterministic).</summary>
-    private static void SortByKeepScore(LayerPlan plan, ISparseLayer layer, ITopologyUpdater updater, TopologyContext context)
+    /// <summary>The method's keep-score of every active entry, into the plan (the drop list is chosen from them).</summary>
+    private static void ScoreActive(LayerPlan plan, ISparseLayer layer, ITopologyUpdater updater, TopologyContext context)
     {
         int nnz = plan.Nnz = layer.Topology.Nnz;
         Buffers.Ensure(ref plan.Scores, nnz);
-        Buffers.Ensure(ref plan.Order, nnz);
         updater.DropScores(layer, context, plan.Scores.AsSpan(0, nnz));
-        var order = plan.Order.AsSpan(0, nnz);
-        for (int i = 0; i < nnz; i++) order[i] = i;
-        order.Sort(new ScoreThenIndex(plan.Scores));
-    }
-
-    /// <summary>The k lowest keep-scores over all layers, by a merge of the per-layer sorted orders (O(k·layers)).</summary>
-    private void SplitGlobalDrops(int n, int k)
-    {
-        for (int taken = 0; taken < k; taken++)
-        {
-            int best = -1;
-            float bestScore = 0f;
-            for (int l = 0; l < n; l++)
-            {
-                var p = _plans[l];
-                if (p.DropCount >= p.Nnz) continue;
-                float s = p.Scores[p.Order[p.DropCount]];
-                if (best < 0 || s < bestScore) (best, bestScore) = (l, s);
-            }
-            _plans[best].DropCount++;
-        }
     }
 
     /// <summary>The k best candidates over all layers, by a merge of the per-layer best-first lists (O(k·layers)).</summary>
@@ -277,15 +257,6 @@ public sealed class TopologyMechanism
         {
             int c = a.Score.CompareTo(b.Score);
             return c != 0 ? c : a.Key.CompareTo(b.Key);
-        }
-    }
-
-    private readonly struct ScoreThenIndex(float[] scores) : IComparer<int>
-    {
-        public int Compare(int a, int b)
-        {
-            int c = scores[a].CompareTo(scores[b]);
-            return c != 0 ? c : a.CompareTo(b);
         }
     }
 }

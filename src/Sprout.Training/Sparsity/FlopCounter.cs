@@ -1,10 +1,8 @@
 // FlopCounter: training cost counted from the ops actually executed, as multiply-adds (MACs), next to what the
-// same model fully dense would have executed. Per linear layer and per sample: forward y = Wx, input gradient Wᵀδ and
-// weight gradient δxᵀ, i.e. 3·cost MACs where cost is Nnz for SparseLinear (the CSR kernels touch only live
-// connections) and Rows·Cols for Linear and MaskedLinear (which run dense GEMMs whatever the mask). Extra work at
-// topology updates (RigL's streamed dense gradient: Rows·Cols·batch per layer) is added by the driver.
-// TopKastLinear costs |A| forward, |A| for the input gradient and |B| for the weight gradient (SDDMM at B).
-// Not counted: biases, activations, the loss and optimizer updates (O(params), not O(params·batch)).
+// same model fully dense would have executed. Each layer states its own per-sample cost (ICountsMultiplyAdds:
+// forward, input gradient and weight gradient), so a sparse layer reports what its kernels touch and a masked one
+// its dense GEMMs. Extra work at topology updates (RigL's streamed dense gradient: Rows·Cols·batch per layer) is
+// added by the driver. Not counted: biases, activations, the loss and optimizer updates (O(params), not O(params·batch)).
 using Sprout.Nn;
 
 namespace Sprout.Training.Sparsity;
@@ -12,14 +10,17 @@ namespace Sprout.Training.Sparsity;
 /// <summary>Accumulates executed and dense-equivalent multiply-adds over training.</summary>
 public sealed class FlopCounter
 {
-    private readonly Module[] _layers;
+    private readonly ICountsMultiplyAdds[] _layers;
 
-    /// <summary>Counts the linear layers (Linear, SparseLinear, MaskedLinear) of <paramref name="model"/>.</summary>
+    /// <summary>Counts the layers of <paramref name="model"/> that implement <see cref="ICountsMultiplyAdds"/> (the linear layers).</summary>
+    /// <exception cref="ArgumentException">No layer of the model reports its multiply-adds.</exception>
     public FlopCounter(Module model)
     {
-        _layers = model.Modules().Where(m => m is Linear or SparseLinear or MaskedLinear or TopKastLinear).ToArray();
-        if (_layers.Length == 0) throw new ArgumentException("The model has no Linear, SparseLinear or MaskedLinear layer to count.", nameof(model));
-        foreach (var m in _layers) DenseMacsPerSample += 3 * DenseCost(m);
+        ArgumentNullException.ThrowIfNull(model);
+        _layers = model.Modules().OfType<ICountsMultiplyAdds>().ToArray();
+        if (_layers.Length == 0)
+            throw new ArgumentException("The model has no layer to count (Linear, SparseLinear, MaskedLinear, TopKastLinear, or another ICountsMultiplyAdds).", nameof(model));
+        foreach (var layer in _layers) DenseMacsPerSample += layer.DenseMacsPerSample;
     }
 
     /// <summary>MACs one sample costs the dense model (forward + backward).</summary>
@@ -38,7 +39,7 @@ public sealed class FlopCounter
     public void AddStep(int batch)
     {
         long macs = 0;
-        for (int i = 0; i < _layers.Length; i++) macs += ExecutedPerSample(_layers[i]);
+        for (int i = 0; i < _layers.Length; i++) macs += _layers[i].ExecutedMacsPerSample;
         ExecutedMacs += (double)macs * batch;
         DenseMacs += (double)DenseMacsPerSample * batch;
     }
@@ -48,25 +49,4 @@ public sealed class FlopCounter
 
     /// <summary>Sets the totals (from a checkpoint).</summary>
     public void Restore(double executedMacs, double denseMacs) => (ExecutedMacs, DenseMacs) = (executedMacs, denseMacs);
-
-    private static long ExecutedPerSample(Module m) => m switch
-    {
-        TopKastLinear t => 2L * t.ForwardCount + t.BackwardCount,
-        _ => 3 * ExecutedCost(m),
-    };
-
-    private static long ExecutedCost(Module m) => m switch
-    {
-        SparseLinear s => s.Topology.Nnz,
-        _ => DenseCost(m),
-    };
-
-    private static long DenseCost(Module m) => m switch
-    {
-        Linear l => (long)l.InFeatures * l.OutFeatures,
-        SparseLinear s => s.Topology.Positions,
-        MaskedLinear k => k.Topology.Positions,
-        TopKastLinear t => (long)t.InFeatures * t.OutFeatures,
-        _ => 0,
-    };
 }

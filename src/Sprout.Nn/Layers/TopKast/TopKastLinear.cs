@@ -25,7 +25,7 @@ namespace Sprout.Nn;
 /// Defaults: per-layer top-k, refresh every 100 steps (equivalent to every step in the paper's Table 6), squared L2,
 /// dense reservoir.
 /// </summary>
-public sealed partial class TopKastLinear : Module
+public sealed partial class TopKastLinear : Module, ICountsMultiplyAdds
 {
     private readonly TopKastReservoir _reservoir;
     private float[] _xt = [];   // Xᵀ [in × batch] of the last forward
@@ -117,6 +117,13 @@ public sealed partial class TopKastLinear : Module
 
     /// <summary>Bias [out], or null.</summary>
     public Tensor? Bias { get; }
+
+    /// <inheritdoc/>
+    public long DenseMacsPerSample => 3L * InFeatures * OutFeatures;
+
+    /// <inheritdoc/>
+    /// <remarks>|A| forward, |A| for the input gradient and |B| for the weight gradient (SDDMM at B).</remarks>
+    public long ExecutedMacsPerSample => 2L * ForwardCount + BackwardCount;
 
     /// <summary>The forward set A as CSR (values = θ on A at the last forward).</summary>
     public CsrMatrix ForwardSet => _forward;
