@@ -32,9 +32,36 @@ public static partial class Transpose
         int tile = cols < rows ? TallTile : rows >= 256 ? LargeBatchTile : Tile;
         fixed (float* s = src, d = dst)
         {
-            for (int r0 = 0; r0 < rows; r0 += tile)
-                for (int c0 = 0; c0 < cols; c0 += tile)
-                    TransposeTile(s, d, rows, cols, r0, Math.Min(rows, r0 + tile), c0, Math.Min(cols, c0 + tile));
+            var job = new TileJob(s, d, rows, cols, tile);
+            int parts = size < ParallelElements ? 1 : Math.Min(job.Tiles, 2 * Parallelism.Threads);
+            job.Parts = parts;
+            Parallelism.For(parts, job);
+        }
+    }
+
+    /// <summary>
+    /// From this many elements (256 KB) the tiles are shared among the kernel threads: a layer's activations at batch 128
+    /// and width 784 or more. Smaller transposes take a few microseconds, about what waking a helper thread costs.
+    /// </summary>
+    private const long ParallelElements = 1 << 16;
+
+    /// <summary>The tiles in row-major order, split into <see cref="Parts"/> contiguous runs; tiles write disjoint parts of dst.</summary>
+    private unsafe struct TileJob(float* s, float* d, int rows, int cols, int tile) : IParallelJob
+    {
+        private readonly int _tileCols = (cols + tile - 1) / tile;
+
+        public readonly int Tiles => (rows + tile - 1) / tile * _tileCols;
+
+        public int Parts;
+
+        public readonly void Execute(int part)
+        {
+            int t0 = (int)((long)Tiles * part / Parts), t1 = (int)((long)Tiles * (part + 1) / Parts);
+            for (int t = t0; t < t1; t++)
+            {
+                int r0 = t / _tileCols * tile, c0 = t % _tileCols * tile;
+                TransposeTile(s, d, rows, cols, r0, Math.Min(rows, r0 + tile), c0, Math.Min(cols, c0 + tile));
+            }
         }
     }
 

@@ -1,4 +1,5 @@
-// Transpose: blocked fast path against the scalar reference (bit-exact) over odd and tile-crossing shapes.
+// Transpose: blocked fast path against the scalar reference (bit-exact) over odd and tile-crossing shapes, and the
+// multi-threaded path for large shapes at several thread counts.
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
@@ -20,6 +21,34 @@ public sealed class TransposeTests
                 Transpose.Matrix(src, actual, rows, cols);
                 Assert.Equal(expected, actual);
             }
+    }
+
+    [Fact]
+    public void LargeShapesSplitOverThreadsMatchScalar()
+    {
+        // From 65,536 elements the tiles are shared among threads; every tile size (wide, tall, wide with 256+ rows).
+        (int Rows, int Cols)[] shapes = [(257, 301), (301, 257), (128, 785), (785, 129), (260, 1031), (4099, 17)];
+        int saved = Parallelism.Threads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                Parallelism.Threads = threads;
+                foreach (var (rows, cols) in shapes)
+                {
+                    var src = Shapes.Random(rows * cols, (ulong)(rows * 7 + cols));
+                    var expected = new float[rows * cols];
+                    var actual = Shapes.Random(rows * cols, 5);
+                    Transpose.Scalar.Matrix(src, expected, rows, cols);
+                    Transpose.Matrix(src, actual, rows, cols);
+                    Assert.Equal(expected, actual);
+                }
+            }
+        }
+        finally
+        {
+            Parallelism.Threads = saved;
+        }
     }
 
     [Fact]
