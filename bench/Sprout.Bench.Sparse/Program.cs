@@ -2,6 +2,7 @@
 //   scale [--widths 1000,...] [--steps N] [--batch B] [--out dir]  width sweep at fan-in 20 (ScaleBenchmark)
 //   mlp4096 [--density 0.02] [--dense-steps N]                    784-4096-4096-10 ERK sparse epoch vs dense (slice, scaled)
 //   lenet [--density 0.05] [--epochs E]                           LeNet-300-100 static sparse vs dense: epoch time and accuracy
+//                                                                  (after one untimed warm-up epoch, so E + 1 epochs of training)
 //   layout [--width W] [--warmup N] [--steps N]                   plain vs fused sparse layer path, same model, alternating steps
 //                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
@@ -75,7 +76,9 @@ switch (cmd)
             var opt = new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f);
             var driver = new SparseTrainingDriver(model, null, null);
             if (name != "dense") Console.Write(driver.LayerTable());
-            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0, maxBatches: 40); // warm-up: long enough for tiered JIT to reach optimized code
+            // Warm-up: one whole untimed epoch. 40 batches were too few for tiered JIT to promote the step's methods, and
+            // the first 2–3 timed epochs then ran up to 2× slower and moved the median.
+            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0);
             var times = new List<double>();
             for (int e = 1; e <= epochs; e++)
             {
