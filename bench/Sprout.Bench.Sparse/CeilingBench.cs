@@ -3,8 +3,8 @@
 // benchmark's uniform random pattern, whose input rows (1 KB each, 4 MB in all) come from L3, and once with every
 // row's columns confined to a window of `window` inputs (for the backward, every column's rows to `window` outputs),
 // so the rows it gathers stay in L2. The gap between the two
-// is what the memory hierarchy costs; the windowed rate is an upper bound for any reordering of the same loops
-// (batch tiles, column panels), since they can at best make the random pattern behave like the windowed one.
+// is what the memory hierarchy costs; the windowed rate bounds any reordering of the same loops that still gathers
+// from L2 (batch tiles, column panels), since they can at best make the random pattern behave like the windowed one.
 // The dense GEMM forward of the same layer is timed alongside, on the same thread count, and two loops on one core
 // give the hardware's own limits: 16 independent FMAs on registers (the FMA peak), and the same FMAs each taking one
 // operand from a 32 KB buffer (what one vector load per FMA costs when the data is in L1, the best case a CSR kernel
@@ -40,7 +40,7 @@ internal static class CeilingBench
         int saved = Parallelism.Threads;
         try
         {
-            foreach (int threads in new[] { 1, saved })
+            foreach (int threads in saved == 1 ? new[] { 1 } : new[] { 1, saved })
             {
                 Parallelism.Threads = threads;
                 double denseFlops = 2.0 * Size * Size * Batch;

@@ -145,7 +145,7 @@ public sealed class DataLoader
 
         public void Execute(int part)
         {
-            int b0 = (int)((long)count * part / parts), b1 = (int)((long)count * (part + 1) / parts);
+            int b0 = Parallelism.ShareStart(count, part, parts), b1 = Parallelism.ShareStart(count, part + 1, parts);
             for (int b = b0; b < Math.Min(b0 + PrefetchAhead, b1); b++) Prefetch(data + (long)order[b] * size, size);
             for (int b = b0; b < b1; b++)
             {
@@ -157,8 +157,9 @@ public sealed class DataLoader
         /// <summary>Hints the CPU to bring a sample into cache (one hint per 64-byte line); no effect without SSE.</summary>
         private static void Prefetch(float* p, int length)
         {
-            if (!Sse.IsSupported) return;
+            if (!Sse.IsSupported || length == 0) return;
             for (int i = 0; i < length; i += 16) Sse.Prefetch0(p + i);
+            Sse.Prefetch0(p + length - 1); // a row not starting on a line boundary ends in one more line
         }
     }
 

@@ -414,7 +414,7 @@ public static partial class Csr
 
         public readonly void Execute(int part, int parts)
         {
-            int q0 = (int)((long)Count * part / parts), q1 = (int)((long)Count * (part + 1) / parts);
+            int q0 = Parallelism.ShareStart(Count, part, parts), q1 = Parallelism.ShareStart(Count, part + 1, parts);
             if (q0 < q1) DotPairsWidths(RowIdx, ColIdx, Dy, X, Out, q0, q1, Batch, Accumulate);
         }
     }

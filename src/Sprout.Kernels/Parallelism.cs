@@ -55,6 +55,12 @@ public static unsafe class Parallelism
     }
 
     /// <summary>
+    /// First index of share <paramref name="part"/> when [0, <paramref name="count"/>) is cut into <paramref name="parts"/>
+    /// contiguous shares whose sizes differ by at most one; share p is [ShareStart(count, p, parts), ShareStart(count, p + 1, parts)).
+    /// </summary>
+    public static int ShareStart(int count, int part, int parts) => (int)((long)count * part / parts);
+
+    /// <summary>
     /// Calls <c>job.Execute(i)</c> for every i in [0, <paramref name="count"/>), spread over up to
     /// <see cref="Threads"/> threads including the caller, and returns when all have finished.
     /// Runs inline when count ≤ 1, Threads = 1, or another dispatch is in progress (nested/concurrent use).

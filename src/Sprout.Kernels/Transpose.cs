@@ -9,12 +9,13 @@ namespace Sprout.Kernels;
 /// <summary>dst[c, r] = src[r, c] for src of shape [rows × cols].</summary>
 public static partial class Transpose
 {
-    // Cache tile: a square block of source and destination stays in L1 while its 8×8 register blocks are written, so
-    // both the reads and the strided writes hit cache. 64×64 (16 KB each side) suits a wide source with up to 128 rows
-    // (a batch of 128 going feature-major). Tall sources (feature-major back to a batch) run 1.4–2× faster with long
-    // runs along each destination row (128: [4096 × 128] 130 → 91 µs, [4096 × 784] 1.47 → 1.02 ms), and a wide source
-    // of 256 or more rows with 32 ([256 × 4096] 395 → 196 µs: its destination rows are 1 KB apart, so a 64-row tile's
-    // lines crowd into a quarter of L1's sets). Measured on one Zen 5 core, every variant fully optimized.
+    // Cache tile: a square block of source and destination, kept in cache while its 8×8 register blocks are written so
+    // that both the reads and the strided writes hit it (64×64 is 16 KB per side, in L1; 128×128 is 64 KB, in L2).
+    // 64 suits a wide source of fewer than 256 rows (a batch of 128 going feature-major). Against 64, tall sources
+    // (feature-major back to a batch) ran 1.4–2× faster with 128, i.e. long runs along each destination row ([4096 × 128]
+    // 130 → 91 µs, [4096 × 784] 1.47 → 1.02 ms), and wide sources of 256 or more rows 2× faster with 32 ([256 × 4096]
+    // 395 → 196 µs: destination rows 1 KB apart put a 64-row tile's lines in a quarter of L1's sets). Measured on one
+    // Zen 5 core, one thread, every variant fully optimized.
     private const int Tile = 64, TallTile = 128, LargeBatchTile = 32;
 
     /// <summary>Writes the transpose of src [rows × cols] into dst [cols × rows] (dst[c·rows + r] = src[r·cols + c]).</summary>
@@ -32,31 +33,26 @@ public static partial class Transpose
         int tile = cols < rows ? TallTile : rows >= 256 ? LargeBatchTile : Tile;
         fixed (float* s = src, d = dst)
         {
-            var job = new TileJob(s, d, rows, cols, tile);
-            int parts = size < ParallelElements ? 1 : Math.Min(job.Tiles, 2 * Parallelism.Threads);
-            job.Parts = parts;
-            Parallelism.For(parts, job);
+            int tiles = ((rows + tile - 1) / tile) * ((cols + tile - 1) / tile);
+            int parts = size < ParallelElements ? 1 : Math.Min(tiles, 2 * Parallelism.Threads);
+            Parallelism.For(parts, new TransposeJob(s, d, rows, cols, tile, tiles, parts));
         }
     }
 
     /// <summary>
     /// From this many elements (256 KB) the tiles are shared among the kernel threads: a layer's activations at batch 128
-    /// and width 784 or more. Smaller transposes take a few microseconds, about what waking a helper thread costs.
+    /// and width 512 or more. Smaller transposes take a few microseconds, about what waking a helper thread costs.
     /// </summary>
     private const long ParallelElements = 1 << 16;
 
-    /// <summary>The tiles in row-major order, split into <see cref="Parts"/> contiguous runs; tiles write disjoint parts of dst.</summary>
-    private unsafe struct TileJob(float* s, float* d, int rows, int cols, int tile) : IParallelJob
+    /// <summary>The tiles in row-major order, cut into <paramref name="parts"/> contiguous runs; tiles write disjoint parts of dst.</summary>
+    private readonly unsafe struct TransposeJob(float* s, float* d, int rows, int cols, int tile, int tiles, int parts) : IParallelJob
     {
         private readonly int _tileCols = (cols + tile - 1) / tile;
 
-        public readonly int Tiles => (rows + tile - 1) / tile * _tileCols;
-
-        public int Parts;
-
-        public readonly void Execute(int part)
+        public void Execute(int part)
         {
-            int t0 = (int)((long)Tiles * part / Parts), t1 = (int)((long)Tiles * (part + 1) / Parts);
+            int t0 = Parallelism.ShareStart(tiles, part, parts), t1 = Parallelism.ShareStart(tiles, part + 1, parts);
             for (int t = t0; t < t1; t++)
             {
                 int r0 = t / _tileCols * tile, c0 = t % _tileCols * tile;

@@ -34,42 +34,6 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void LargeBatchesCopiedInPartsHoldWholeSamplesWhateverTheThreadCount()
-    {
-        // 128 samples of 28×28 floats (400 KB) are copied in several parts, one per kernel thread or more.
-        var data = DatasetTests.Make(300, channels: 1, classes: 7, height: 28, width: 28);
-        var batches = new List<float[]>();
-        int saved = Sprout.Kernels.Parallelism.Threads;
-        try
-        {
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                Sprout.Kernels.Parallelism.Threads = threads;
-                var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 128, Seed = 5, Flatten = true });
-                var all = new List<float>();
-                foreach (Batch batch in loader.GetEpoch(2))
-                {
-                    for (int b = 0; b < batch.Count; b++)
-                    {
-                        var row = batch.Inputs.Data.Slice(b * data.SampleSize, data.SampleSize);
-                        Assert.True(row.IndexOfAnyExcept(row[0]) < 0, $"row {b} mixes samples");
-                        Assert.Equal((int)row[0] % 7, batch.Labels[b]);
-                    }
-                    all.AddRange(batch.Inputs.Data[..(batch.Count * data.SampleSize)].ToArray());
-                }
-                Assert.Equal(Enumerable.Range(0, 300), all.Where((_, i) => i % data.SampleSize == 0).Select(v => (int)v).Order());
-                batches.Add([.. all]);
-            }
-        }
-        finally
-        {
-            Sprout.Kernels.Parallelism.Threads = saved;
-        }
-        Assert.Equal(batches[0], batches[1]);
-        Assert.Equal(batches[0], batches[2]);
-    }
-
-    [Fact]
     public void WithoutShuffleTheOrderIsTheDatasetOrder()
     {
         var loader = new DataLoader(Numbered(7), new DataLoaderOptions { BatchSize = 3, Shuffle = false });

@@ -25,6 +25,8 @@ public sealed class AllocationTests
         var pooled = new float[3 * window.OutputHeight(16) * window.OutputWidth(16)];
         var pooledArg = new int[pooled.Length];
         var gemmC = new float[rows * rows];
+        var wide = Shapes.Random(128 * 784, 5); // from 65,536 elements a transpose is shared among threads
+        var wideT = new float[wide.Length];
 
         void Step()
         {
@@ -42,6 +44,7 @@ public sealed class AllocationTests
             Reductions.ArgMaxRows(x, arg, rows, cols);
             Reductions.SumOfSquares(x);
             Transpose.Matrix(x, y, rows, cols);
+            Transpose.Matrix(wide, wideT, 128, 784);
             Elementwise.Add(x, dy, y);
             Elementwise.Accumulate(x, y);
             Elementwise.Multiply(x, dy, y);

@@ -5,6 +5,7 @@ using Sprout.TestSupport;
 
 namespace Sprout.Kernels.Tests;
 
+[Collection(ThreadsCollection.Name)]
 public sealed class FeatureBiasTests
 {
     public static TheoryData<int, int> Sizes => new() { { 0, 5 }, { 1, 1 }, { 3, 7 }, { 17, 8 }, { 5, 33 }, { 64, 128 }, { 3000, 130 } };

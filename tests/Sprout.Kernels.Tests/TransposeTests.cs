@@ -5,6 +5,7 @@ using Sprout.TestSupport;
 
 namespace Sprout.Kernels.Tests;
 
+[Collection(ThreadsCollection.Name)]
 public sealed class TransposeTests
 {
     [Fact]
