@@ -4,9 +4,8 @@
 // the k picked are sorted by (score, index), because LayerPlan.CancelDrops cancels the highest keep-scores first. The
 // drop list is therefore the head of a full sort, entry for entry.
 // Contract for NaN (diverged weights): a NaN keep-score is the lowest possible, below −∞, so it is dropped before any
-// number, and NaNs tie among themselves (earlier layer, then lower value index), in both scopes. The selection runs
-// on integer keys that encode exactly this order (float.CompareTo's: NaN lowest, −0 = +0), so NaN needs no path of
-// its own, and the final sort by float.CompareTo agrees with it.
+// number, and NaNs tie among themselves (earlier layer, then lower value index), in both scopes. Selection and sort
+// run on ScoreKeys, which encode exactly this order (float.CompareTo's), so NaN needs no path of its own.
 using Sprout.Sparse.Pruning;
 
 namespace Sprout.Sparse.Topology;
@@ -14,9 +13,10 @@ namespace Sprout.Sparse.Topology;
 /// <summary>Fills each <see cref="LayerPlan"/>'s drop list (Order[..DropCount]) from its keep-scores. Reuses its buffers.</summary>
 internal sealed class DropSelection
 {
-    private int[] _keys = []; // DropKey of every entry considered (layer-major for global scope)
+    private int[] _keys = []; // ScoreKeys.Descending of every entry considered (layer-major for global scope)
     private int[] _scratch = [];
     private int[] _picked = [];
+    private long[] _sortKeys = [];
 
     /// <summary>Drops the <paramref name="count"/> lowest keep-scores of <paramref name="plan"/> (count ≤ plan.Nnz).</summary>
     public void SelectLowest(LayerPlan plan, int count)
@@ -26,7 +26,7 @@ internal sealed class DropSelection
         var picked = PickHighestKeys(plan.Nnz, count);
         Buffers.Ensure(ref plan.Order, count);
         picked.CopyTo(plan.Order);
-        SortDropList(plan, count);
+        SortDropList(plan, _keys, count);
     }
 
     /// <summary>Drops the <paramref name="k"/> lowest keep-scores over the first <paramref name="n"/> plans together (k ≤ Σ Nnz).</summary>
@@ -46,25 +46,13 @@ internal sealed class DropSelection
             while (j < picked.Length && picked[j] < end) j++;
             Buffers.Ensure(ref plan.Order, j - start);
             for (int i = start; i < j; i++) plan.Order[i - start] = picked[i] - offset;
-            SortDropList(plan, j - start);
+            SortDropList(plan, _keys.AsSpan(offset, plan.Nnz), j - start);
         }
-    }
-
-    /// <summary>
-    /// A key that orders keep-scores in reverse (a higher key is dropped first) exactly as float.CompareTo orders them:
-    /// −0 equals +0, and NaN is below −∞ (it gets the highest key, int.MaxValue; −∞ gets 0x7F800000).
-    /// </summary>
-    internal static int DropKey(float score)
-    {
-        if (float.IsNaN(score)) return int.MaxValue;
-        int bits = score == 0f ? 0 : BitConverter.SingleToInt32Bits(score);
-        int ascending = bits ^ ((bits >> 31) & int.MaxValue); // sign-magnitude to two's complement: ascending in score
-        return ~ascending;
     }
 
     private static void WriteDropKeys(ReadOnlySpan<float> scores, Span<int> keys)
     {
-        for (int i = 0; i < scores.Length; i++) keys[i] = DropKey(scores[i]);
+        for (int i = 0; i < scores.Length; i++) keys[i] = ScoreKeys.Descending(scores[i]);
     }
 
     /// <summary>Indices (ascending) of the <paramref name="count"/> highest of _keys[..length], ties to the lower index.</summary>
@@ -76,19 +64,16 @@ internal sealed class DropSelection
         return _picked.AsSpan(0, count);
     }
 
-    private static void SortDropList(LayerPlan plan, int count)
+    /// <summary>Sorts Order[..count] by ascending keep-score, then value index (<paramref name="keys"/>: the layer's keys).</summary>
+    private void SortDropList(LayerPlan plan, ReadOnlySpan<int> keys, int count)
     {
-        plan.Order.AsSpan(0, count).Sort(new ScoreThenIndex(plan.Scores));
+        // One long per entry, (ascending-score key, index), so the default comparer sorts it (a comparer would allocate).
+        Buffers.Ensure(ref _sortKeys, count);
+        var order = plan.Order.AsSpan(0, count);
+        var sortKeys = _sortKeys.AsSpan(0, count);
+        for (int i = 0; i < count; i++) sortKeys[i] = ((long)~keys[order[i]] << 32) | (uint)order[i];
+        sortKeys.Sort();
+        for (int i = 0; i < count; i++) order[i] = (int)sortKeys[i];
         plan.DropCount = count;
-    }
-
-    /// <summary>Ascending keep-score by float.CompareTo (NaN first, −0 = +0), ties by value index: the order DropKey reverses.</summary>
-    private readonly struct ScoreThenIndex(float[] scores) : IComparer<int>
-    {
-        public int Compare(int a, int b)
-        {
-            int c = scores[a].CompareTo(scores[b]);
-            return c != 0 ? c : a.CompareTo(b);
-        }
     }
 }

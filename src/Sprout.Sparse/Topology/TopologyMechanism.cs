@@ -22,7 +22,7 @@ public sealed class TopologyMechanism
     private readonly DropSelection _drops = new();
     private long[] _keys = [];
     private int[] _candidateOrder = [];
-    private (float, long, int)[] _tuples = [];
+    private (int ScoreKey, long Position, int Item)[] _growOrder = [];
     private int[] _sources = [];
 
     /// <summary>Keep-scores |w| for the active entries: the magnitude criterion shared by most methods.</summary>
@@ -231,37 +231,25 @@ public sealed class TopologyMechanism
             }
             i = j;
         }
-        // Highest score first (NaN last); MemoryExtensions.Sort is unstable, so sort (score, position) composites for determinism.
-        Buffers.Ensure(ref _tuples, m);
-        var tuples = _tuples.AsSpan(0, m);
-        for (int i = 0; i < m; i++) tuples[i] = (plan.GrowScores[i], (long)rows[idx[i]] * topo.Cols + cols[idx[i]], i);
-        tuples.Sort(new ScoreKeyComparer());
+        // Highest score first (NaN last, ScoreKeys); MemoryExtensions.Sort is unstable, so sort (score key, position)
+        // composites for determinism, with the default comparer (a comparer object would allocate on every call).
+        Buffers.Ensure(ref _growOrder, m);
+        var order = _growOrder.AsSpan(0, m);
+        for (int i = 0; i < m; i++) order[i] = (ScoreKeys.Descending(plan.GrowScores[i]), (long)rows[idx[i]] * topo.Cols + cols[idx[i]], i);
+        order.Sort();
         int take = Math.Min(limit, m);
         Buffers.Ensure(ref plan.GrowRows, take);
         Buffers.Ensure(ref plan.GrowCols, take);
         Buffers.Ensure(ref _sources, take);
         for (int i = 0; i < take; i++)
         {
-            int src = tuples[i].Item3;
-            plan.GrowRows[i] = rows[idx[src]];
-            plan.GrowCols[i] = cols[idx[src]];
-            _sources[i] = plan.GrowSources[src];
+            int src = idx[order[i].Item];
+            plan.GrowRows[i] = rows[src];
+            plan.GrowCols[i] = cols[src];
+            plan.GrowScores[i] = cscores[src];
+            _sources[i] = plan.GrowSources[order[i].Item];
         }
-        for (int i = 0; i < take; i++)
-        {
-            plan.GrowSources[i] = _sources[i];
-            plan.GrowScores[i] = tuples[i].Item1;
-        }
+        _sources.AsSpan(0, take).CopyTo(plan.GrowSources);
         plan.Valid = take;
-    }
-
-    /// <summary>Descending score by float.CompareTo (so NaN comes last), ties by ascending position.</summary>
-    private readonly struct ScoreKeyComparer : IComparer<(float Score, long Key, int Item)>
-    {
-        public int Compare((float Score, long Key, int Item) a, (float Score, long Key, int Item) b)
-        {
-            int c = b.Score.CompareTo(a.Score);
-            return c != 0 ? c : a.Key.CompareTo(b.Key);
-        }
     }
 }

@@ -142,14 +142,4 @@ public class DropSelectionTests
         Assert.Equal((1, 1), (plans[0].DropCount, plans[1].DropCount));
         Assert.Equal((1, 0), (plans[0].Order[0], plans[1].Order[0]));
     }
-
-    [Fact]
-    public void DropKeysOrderScoresAsCompareToInReverse()
-    {
-        float[] ascending = [float.NaN, float.NegativeInfinity, float.MinValue, -1f, -float.Epsilon, 0f, float.Epsilon, 1f, float.MaxValue, float.PositiveInfinity];
-        for (int i = 1; i < ascending.Length; i++)
-            Assert.True(DropSelection.DropKey(ascending[i - 1]) > DropSelection.DropKey(ascending[i]), $"{ascending[i - 1]} vs {ascending[i]}");
-        Assert.Equal(DropSelection.DropKey(0f), DropSelection.DropKey(-0f));
-        Assert.Equal(DropSelection.DropKey(float.NaN), DropSelection.DropKey(BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00001))));
-    }
 }
