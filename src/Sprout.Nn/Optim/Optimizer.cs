@@ -100,17 +100,23 @@ public abstract class Optimizer : IOptimizerState
     }
 
     /// <inheritdoc/>
+    /// <remarks>Allocates nothing: sparse momentum looks up its slots on every layer at every topology update.</remarks>
     public Tensor? FindState(Tensor parameter, string slot)
     {
+        ArgumentNullException.ThrowIfNull(slot);
         for (int i = 0; i < Parameters.Count; i++)
         {
             if (!ReferenceEquals(Parameters[i].Tensor, parameter)) continue;
             foreach (var t in _slotsOf[i])
-                if (t.Name is { } n && n.EndsWith("." + slot, StringComparison.Ordinal)) return t;
+                if (t.Name is { } n && IsSlotName(n, slot)) return t;
             return null;
         }
         return null;
     }
+
+    /// <summary>Whether <paramref name="name"/> is "{parameter}.{slot}" (CreateSlots' naming), without building ".{slot}".</summary>
+    private static bool IsSlotName(string name, string slot) =>
+        name.Length > slot.Length && name[^(slot.Length + 1)] == '.' && name.AsSpan().EndsWith(slot, StringComparison.Ordinal);
 
     /// <summary>Updates parameter <paramref name="index"/> from its gradient.</summary>
     protected abstract void Update(int index, Tensor parameter);

@@ -3,7 +3,10 @@
 // [Rows × Cols] arrays: this is a one-off at initialisation (pruning-before-training) and is not part of the
 // always-sparse training path. Ties are broken by position (lower linear index first) so results are deterministic.
 // TopKIndices is the same selection on spans with caller-owned buffers, for methods that select during training
-// (Top-KAST's sets): O(n) expected time, no allocation.
+// (Top-KAST's sets): O(n) expected time, no allocation. Its integer overload serves keys that already encode a total
+// order (DropSelection's keep-score keys, where NaN must rank below −∞); one generic quickselect serves both.
+using System.Numerics;
+
 namespace Sprout.Sparse.Pruning;
 
 /// <summary>Top-k mask selection over dense score arrays.</summary>
@@ -32,7 +35,7 @@ public static class MaskSelection
             s.CopyTo(all, o);
             o += s.Length;
         }
-        float threshold = KthLargest(all, keep);
+        float threshold = keep == 0 ? float.PositiveInfinity : KthLargest<float>(all, keep);
         long above = 0;
         foreach (var s in scores)
             foreach (float v in s)
@@ -52,7 +55,18 @@ public static class MaskSelection
     /// Quickselect: O(n) expected time; allocates nothing.
     /// </summary>
     /// <exception cref="ArgumentException">k outside [0, n], or a buffer too small.</exception>
-    public static void TopKIndices(ReadOnlySpan<float> scores, int k, Span<float> scratch, Span<int> result)
+    public static void TopKIndices(ReadOnlySpan<float> scores, int k, Span<float> scratch, Span<int> result) =>
+        TopKIndices<float>(scores, k, scratch, result);
+
+    /// <summary>
+    /// <see cref="TopKIndices(ReadOnlySpan{float}, int, Span{float}, Span{int})"/> for integer keys: the indices of the
+    /// <paramref name="k"/> highest keys (ties to the lower index) into result[..k], ascending.
+    /// </summary>
+    /// <exception cref="ArgumentException">k outside [0, n], or a buffer too small.</exception>
+    internal static void TopKIndices(ReadOnlySpan<int> keys, int k, Span<int> scratch, Span<int> result) =>
+        TopKIndices<int>(keys, k, scratch, result);
+
+    private static void TopKIndices<T>(ReadOnlySpan<T> scores, int k, Span<T> scratch, Span<int> result) where T : struct, INumber<T>
     {
         int n = scores.Length;
         if ((uint)k > (uint)n) throw new ArgumentException($"Cannot keep {k} of {n} scores.", nameof(k));
@@ -60,19 +74,20 @@ public static class MaskSelection
         if (k == 0) return;
         var work = scratch[..n];
         scores.CopyTo(work);
-        float threshold = KthLargest(work, k);
+        T threshold = KthLargest(work, k);
         int above = 0;
         for (int i = 0; i < n; i++)
             if (Clean(scores[i]) > threshold) above++;
         int ties = k - above, o = 0;
         for (int i = 0; i < n && o < k; i++)
         {
-            float v = Clean(scores[i]);
+            T v = Clean(scores[i]);
             if (v > threshold || (v == threshold && ties-- > 0)) result[o++] = i;
         }
     }
 
-    private static float Clean(float v) => float.IsNaN(v) ? float.NegativeInfinity : v;
+    /// <summary>NaN counts as −∞ (integer keys are never NaN, so for them this is the identity and compiles away).</summary>
+    private static T Clean<T>(T v) where T : struct, INumber<T> => T.IsNaN(v) ? T.CreateTruncating(float.NegativeInfinity) : v;
 
     private static CsrMatrix Build(float[] s, int rows, int cols, float threshold, ref long tiesLeft)
     {
@@ -90,17 +105,16 @@ public static class MaskSelection
         return CsrMatrix.FromEntries(rows, cols, r.ToArray(), c.ToArray());
     }
 
-    /// <summary>The k-th largest value (k ≥ 1) of <paramref name="a"/>, reordering it; +∞ when k = 0. Quickselect, O(n) expected.</summary>
-    private static float KthLargest(Span<float> a, long k)
+    /// <summary>The k-th largest value (k ≥ 1) of <paramref name="a"/> (NaN as −∞), reordering it. Quickselect, O(n) expected.</summary>
+    private static T KthLargest<T>(Span<T> a, long k) where T : struct, INumber<T>
     {
-        if (k == 0) return float.PositiveInfinity;
         for (int i = 0; i < a.Length; i++) a[i] = Clean(a[i]);
         int lo = 0, hi = a.Length - 1, target = (int)(k - 1); // index in descending order
         ulong state = 0x9E3779B97F4A7C15UL;
         while (lo < hi)
         {
             state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-            float pivot = a[lo + (int)(state % (ulong)(hi - lo + 1))];
+            T pivot = a[lo + (int)(state % (ulong)(hi - lo + 1))];
             // Three-way partition (descending): [> pivot | == pivot | < pivot].
             int lt = lo, i = lo, gt = hi;
             while (i <= gt)

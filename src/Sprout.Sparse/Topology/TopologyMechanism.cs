@@ -5,6 +5,10 @@
 // rewired; if some layer's candidates run short, drops are cancelled (its own first) so the total nnz over all layers
 // stays exact. Each layer rewires itself and its optimizer state. Scratch buffers are reused, so an update allocates
 // nothing once sizes are stable.
+// NaN scores rank lowest on both sides, in every scope: a NaN keep-score is dropped first (DropSelection), and a NaN
+// grow score is grown last, after every number including −∞ (a NaN gradient says nothing about importance, so it
+// must not displace a real candidate; it is still grown when nothing better is left, rather than cancel drops).
+// Both follow float.CompareTo, which puts NaN below everything; equal scores and NaNs tie by layer, then position.
 namespace Sprout.Sparse.Topology;
 
 /// <summary>What one layer's update did. <see cref="Nnz"/> is the layer's count after the update.</summary>
@@ -18,7 +22,7 @@ public sealed class TopologyMechanism
     private readonly DropSelection _drops = new();
     private long[] _keys = [];
     private int[] _candidateOrder = [];
-    private (float, long, int)[] _tuples = [];
+    private (int ScoreKey, long Position, int Item)[] _growOrder = [];
     private int[] _sources = [];
 
     /// <summary>Keep-scores |w| for the active entries: the magnitude criterion shared by most methods.</summary>
@@ -128,7 +132,7 @@ public sealed class TopologyMechanism
         updater.DropScores(layer, context, plan.Scores.AsSpan(0, nnz));
     }
 
-    /// <summary>The k best candidates over all layers, by a merge of the per-layer best-first lists (O(k·layers)).</summary>
+    /// <summary>The k best candidates over all layers, by a merge of the per-layer best-first lists (O(k·layers)); NaN lowest.</summary>
     private void SplitGlobalGrowth(int n, int k)
     {
         for (int l = 0; l < n; l++) _plans[l].GrowCount = 0;
@@ -141,7 +145,7 @@ public sealed class TopologyMechanism
                 var p = _plans[l];
                 if (p.GrowCount >= p.Valid) continue;
                 float s = p.GrowScores[p.GrowCount];
-                if (best < 0 || s > bestScore) (best, bestScore) = (l, s);
+                if (best < 0 || s.CompareTo(bestScore) > 0) (best, bestScore) = (l, s);
             }
             _plans[best].GrowCount++;
         }
@@ -207,14 +211,14 @@ public sealed class TopologyMechanism
             idx[i] = i;
         }
         keys.Sort(idx);
-        // Keep one candidate per position (the best-scoring), and only positions that are inactive or being dropped.
+        // Keep one candidate per position (the best-scoring, NaN lowest), and only positions that are inactive or being dropped.
         int m = 0;
         for (int i = 0; i < n;)
         {
             int j = i, best = idx[i];
             while (j < n && keys[j] == keys[i])
             {
-                if (cscores[idx[j]] > cscores[best]) best = idx[j];
+                if (cscores[idx[j]].CompareTo(cscores[best]) > 0) best = idx[j];
                 j++;
             }
             int p = topo.IndexOf(rows[best], cols[best]);
@@ -222,41 +226,30 @@ public sealed class TopologyMechanism
             {
                 idx[m] = best;
                 plan.GrowSources[m] = p;
-                plan.GrowScores[m] = -cscores[best];
+                plan.GrowScores[m] = cscores[best];
                 m++;
             }
             i = j;
         }
-        // Highest score first; MemoryExtensions.Sort is unstable, so sort (−score, position) composites for determinism.
-        Buffers.Ensure(ref _tuples, m);
-        var tuples = _tuples.AsSpan(0, m);
-        for (int i = 0; i < m; i++) tuples[i] = (plan.GrowScores[i], (long)rows[idx[i]] * topo.Cols + cols[idx[i]], i);
-        tuples.Sort(new ScoreKeyComparer());
+        // Highest score first (NaN last, ScoreKeys); MemoryExtensions.Sort is unstable, so sort (score key, position)
+        // composites for determinism, with the default comparer (a comparer object would allocate on every call).
+        Buffers.Ensure(ref _growOrder, m);
+        var order = _growOrder.AsSpan(0, m);
+        for (int i = 0; i < m; i++) order[i] = (ScoreKeys.Descending(plan.GrowScores[i]), (long)rows[idx[i]] * topo.Cols + cols[idx[i]], i);
+        order.Sort();
         int take = Math.Min(limit, m);
         Buffers.Ensure(ref plan.GrowRows, take);
         Buffers.Ensure(ref plan.GrowCols, take);
         Buffers.Ensure(ref _sources, take);
         for (int i = 0; i < take; i++)
         {
-            int src = tuples[i].Item3;
-            plan.GrowRows[i] = rows[idx[src]];
-            plan.GrowCols[i] = cols[idx[src]];
-            _sources[i] = plan.GrowSources[src];
+            int src = idx[order[i].Item];
+            plan.GrowRows[i] = rows[src];
+            plan.GrowCols[i] = cols[src];
+            plan.GrowScores[i] = cscores[src];
+            _sources[i] = plan.GrowSources[order[i].Item];
         }
-        for (int i = 0; i < take; i++)
-        {
-            plan.GrowSources[i] = _sources[i];
-            plan.GrowScores[i] = -tuples[i].Item1;
-        }
+        _sources.AsSpan(0, take).CopyTo(plan.GrowSources);
         plan.Valid = take;
-    }
-
-    private readonly struct ScoreKeyComparer : IComparer<(float Score, long Key, int Item)>
-    {
-        public int Compare((float Score, long Key, int Item) a, (float Score, long Key, int Item) b)
-        {
-            int c = a.Score.CompareTo(b.Score);
-            return c != 0 ? c : a.Key.CompareTo(b.Key);
-        }
     }
 }

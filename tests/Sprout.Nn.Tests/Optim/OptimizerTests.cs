@@ -108,6 +108,29 @@ public class OptimizerTests
     }
 
     [Fact]
+    public void FindStateMatchesWholeSlotNamesAndAllocatesNothing()
+    {
+        var a = new Tensor(5) { RequiresGrad = true };
+        var b = new Tensor(3) { RequiresGrad = true };
+        var opt = new Adam([("a", a), ("b", b)], 0.1f);
+        Assert.Equal("b.exp_avg", opt.FindState(b, "exp_avg")!.Name);
+        Assert.Equal("b.exp_avg_sq", opt.FindState(b, "exp_avg_sq")!.Name);
+        Assert.Null(opt.FindState(b, "avg_sq")); // a suffix that is not a whole slot name
+        Assert.Null(opt.FindState(b, "momentum"));
+        Assert.Null(opt.FindState(new Tensor(3), "exp_avg"));
+        Assert.Throws<ArgumentNullException>(() => opt.FindState(b, null!));
+        // Measure windows of calls until tiered JIT has settled, as RemapStateAllocatesNothingOnceWarm does.
+        long before = 0, after = -1;
+        for (int window = 0; window < 20 && after != before; window++)
+        {
+            before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++) opt.FindState(b, "exp_avg_sq");
+            after = GC.GetAllocatedBytesForCurrentThread();
+        }
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
     public void RemapStateAppliesToEverySlot()
     {
         var p = new Tensor(3) { RequiresGrad = true };

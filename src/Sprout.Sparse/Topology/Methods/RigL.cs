@@ -83,7 +83,7 @@ public sealed class RigL : ITopologyUpdater
                     float s = MathF.Abs(row[c]);
                     long key = (long)r * cols + c;
                     if (size < count) HeapPush(ref size, s, key);
-                    else if (s > _heapScores[0]) HeapReplaceMin(size, s, key);
+                    else if (s.CompareTo(_heapScores[0]) > 0) HeapReplaceMin(size, s, key);
                 }
             }
         }
@@ -92,8 +92,14 @@ public sealed class RigL : ITopologyUpdater
     }
 
     // Min-heap on score; among equal scores the larger key sits nearer the top, so earlier positions win ties
-    // (scan order is deterministic, so the chosen set is too).
-    private bool Less(int a, int b) => _heapScores[a] < _heapScores[b] || (_heapScores[a] == _heapScores[b] && _heapKeys[a] > _heapKeys[b]);
+    // (scan order is deterministic, so the chosen set is too). Scores compare by float.CompareTo: a NaN gradient is
+    // the lowest (the mechanism's rule) and any number replaces it; with < and > a NaN broke the heap order and, at
+    // the top, kept out every later candidate.
+    private bool Less(int a, int b)
+    {
+        int c = _heapScores[a].CompareTo(_heapScores[b]);
+        return c < 0 || (c == 0 && _heapKeys[a] > _heapKeys[b]);
+    }
 
     private void HeapPush(ref int size, float s, long key)
     {
