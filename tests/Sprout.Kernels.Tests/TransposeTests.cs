@@ -14,14 +14,7 @@ public sealed class TransposeTests
         int[] sizes = [0, 1, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 100, 129, 257];
         foreach (int rows in sizes)
             foreach (int cols in sizes)
-            {
-                var src = Shapes.Random(rows * cols, (ulong)(rows * 1000 + cols));
-                var expected = new float[rows * cols];
-                var actual = Shapes.Random(rows * cols, 3);
-                Transpose.Scalar.Matrix(src, expected, rows, cols);
-                Transpose.Matrix(src, actual, rows, cols);
-                Assert.Equal(expected, actual);
-            }
+                AssertMatchesScalar(rows, cols);
     }
 
     [Fact]
@@ -35,21 +28,23 @@ public sealed class TransposeTests
             foreach (int threads in new[] { 1, 2, 3 })
             {
                 Parallelism.Threads = threads;
-                foreach (var (rows, cols) in shapes)
-                {
-                    var src = Shapes.Random(rows * cols, (ulong)(rows * 7 + cols));
-                    var expected = new float[rows * cols];
-                    var actual = Shapes.Random(rows * cols, 5);
-                    Transpose.Scalar.Matrix(src, expected, rows, cols);
-                    Transpose.Matrix(src, actual, rows, cols);
-                    Assert.Equal(expected, actual);
-                }
+                foreach (var (rows, cols) in shapes) AssertMatchesScalar(rows, cols);
             }
         }
         finally
         {
             Parallelism.Threads = saved;
         }
+    }
+
+    private static void AssertMatchesScalar(int rows, int cols)
+    {
+        var src = Shapes.Random(rows * cols, (ulong)(rows * 1000 + cols));
+        var expected = new float[rows * cols];
+        var actual = Shapes.Random(rows * cols, 3); // garbage: every element must be overwritten
+        Transpose.Scalar.Matrix(src, expected, rows, cols);
+        Transpose.Matrix(src, actual, rows, cols);
+        Assert.Equal(expected, actual);
     }
 
     [Fact]
