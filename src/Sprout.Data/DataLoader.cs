@@ -4,6 +4,7 @@
 // Each epoch's order comes from a generator seeded by (Seed, epoch) alone, so epoch 7 is the same whether or
 // not epochs 0..6 ran; starting an epoch allocates only its generators (two small objects).
 // Not a background prefetcher: a batch is filled when MoveNext is called, split over the kernel threads when large.
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using Sprout.Core;
 using Sprout.Kernels;
@@ -143,6 +144,7 @@ public sealed class DataLoader
 
         public int Parts => parts;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // like the kernels: a hot loop tiering may reach late or never
         public void Execute(int part)
         {
             int b0 = Parallelism.ShareStart(count, part, parts), b1 = Parallelism.ShareStart(count, part + 1, parts);
@@ -155,6 +157,7 @@ public sealed class DataLoader
         }
 
         /// <summary>Hints the CPU to bring a sample into cache (one hint per 64-byte line); no effect without SSE.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Prefetch(float* p, int length)
         {
             if (!Sse.IsSupported || length == 0) return;

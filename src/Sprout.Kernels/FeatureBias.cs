@@ -66,6 +66,7 @@ public static unsafe class FeatureBias
         public int Batch, Features;
         public bool Relu, Backward;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Simd.Run: tiering may never reach this loop
         public readonly void Execute(int part)
         {
             int f1 = Math.Min(Features, (part + 1) * RowsPerPart);

@@ -3,6 +3,7 @@
 // the loss uses Σ_c t_c = 1, so it needs only Σ_c z_c and z_label instead of a second pass with logs.
 // Vector work is TensorPrimitives (its Exp is vectorized); sums of the loss are kept in double.
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Sprout.Kernels;
 
@@ -16,6 +17,7 @@ public static partial class Losses
     /// </summary>
     /// <returns>The mean loss (accumulated in double).</returns>
     /// <exception cref="ArgumentException">A size is negative, a span is too short, or a label is outside [0, classes).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Simd.Run: tiering may never reach this loop
     public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> dLogits,
         int rows, int classes, float smoothing = 0f)
     {
