@@ -3,7 +3,8 @@
 //   mlp4096 [--density 0.02] [--dense-steps N]                    784-4096-4096-10 ERK sparse epoch vs dense (slice, scaled),
 //                                                                  each after an untimed warm-up (sparse: one epoch; dense: 10 steps)
 //   lenet [--density 0.05] [--epochs E]                           LeNet-300-100 static sparse vs dense: epoch time and accuracy
-//                                                                  (after one untimed warm-up epoch, so E + 1 epochs of training)
+//                                                                  (after one untimed warm-up epoch, so E + 1 epochs of training;
+//                                                                  the two models' epochs alternate, so both see the same machine)
 //   layout [--width W] [--warmup N] [--steps N]                   plain vs fused sparse layer path, same model, alternating steps
 //                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
@@ -66,30 +67,34 @@ switch (cmd)
     {
         double density = double.Parse(Opt("--density", "0.05"), ci);
         int epochs = int.Parse(Opt("--epochs", "5"), ci);
-        var tape = new Tape();
-        foreach (var (name, model) in new (string, Module)[]
+        var runs = new (string Name, Module Model)[]
         {
             ("static-sparse", SparseMlpBuilder.Build(784, [300, 100], 10, new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr)),
             ("dense", Models.Mlp(784, [300, 100], 10, new Rng(1))),
-        })
-        {
-            var loader = Loader(mnist.Train, true);
-            var opt = new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f);
-            var driver = new SparseTrainingDriver(model, null, null);
-            if (name != "dense") Console.Write(driver.LayerTable());
-            // Warm-up: one whole untimed epoch. 40 batches were too few for tiered JIT to promote the step's methods, and
-            // the first 2–3 timed epochs then ran up to 2× slower and moved the median.
-            SparseEpochLoop.TrainEpoch(model, loader, opt, tape, null, 0);
-            var times = new List<double>();
-            for (int e = 1; e <= epochs; e++)
+        }.Select(r => (r.Name, r.Model, Loader: Loader(mnist.Train, true), Opt: new Sgd(r.Model.NamedParameters(), 0.05f, momentum: 0.9f),
+                       Driver: new SparseTrainingDriver(r.Model, null, null), Tape: new Tape(), Times: new List<double>())).ToArray();
+        Console.Write(runs[0].Driver.LayerTable());
+        // Warm-up: one whole untimed epoch each. 40 batches were too few for tiered JIT to promote the step's methods, and
+        // the first 2–3 timed epochs then ran up to 2× slower and moved the median.
+        foreach (var r in runs) SparseEpochLoop.TrainEpoch(r.Model, r.Loader, r.Opt, r.Tape, null, 0);
+        // Epochs alternate between the models, so both see the same machine: on a shared host the speed drifts by up to
+        // 1.7× within a minute, and timing all sparse epochs before all dense ones moved the ratio with that drift.
+        for (int e = 1; e <= epochs; e++)
+            foreach (var r in runs)
             {
-                var (loss, t, _) = SparseEpochLoop.TrainEpoch(model, loader, opt, tape, driver, e);
-                times.Add(t.TotalSeconds);
-                Console.WriteLine(string.Create(ci, $"{name} epoch {e}: {t.TotalSeconds:0.000} s, loss {loss:0.####}"));
+                var (loss, t, _) = SparseEpochLoop.TrainEpoch(r.Model, r.Loader, r.Opt, r.Tape, r.Driver, e);
+                r.Times.Add(t.TotalSeconds);
+                Console.WriteLine(string.Create(ci, $"{r.Name} epoch {e}: {t.TotalSeconds:0.000} s, loss {loss:0.####}"));
             }
-            double acc = SparseEpochLoop.Accuracy(model, Loader(mnist.Test, false), tape);
-            Console.WriteLine(string.Create(ci, $"{name}: median epoch {times.Order().ElementAt(times.Count / 2):0.000} s, test accuracy {acc:0.####}, FLOPs vs dense {driver.Flops.RelativeToDense:0.####}"));
+        double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        foreach (var r in runs)
+        {
+            double acc = SparseEpochLoop.Accuracy(r.Model, Loader(mnist.Test, false), r.Tape);
+            Console.WriteLine(string.Create(ci, $"{r.Name}: median epoch {Median(r.Times):0.000} s, test accuracy {acc:0.####}, FLOPs vs dense {r.Driver.Flops.RelativeToDense:0.####}"));
         }
+        var pairRatios = runs[1].Times.Zip(runs[0].Times, (d, sp) => d / sp).ToList();
+        Console.WriteLine(string.Create(ci, $"dense / sparse: {Median(runs[1].Times) / Median(runs[0].Times):0.00}x (median epochs), " +
+                                            $"{Median(pairRatios):0.00}x (median of per-epoch ratios, range {pairRatios.Min():0.00}–{pairRatios.Max():0.00})"));
         break;
     }
     case "ceiling":
