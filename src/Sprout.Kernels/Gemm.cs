@@ -20,7 +20,12 @@ public static partial class Gemm
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0) return;
-        fixed (float* pa = a, pb = b, pc = c) Blocked(Selected, pa, pb, pc, m, n, k, transA, transB, accumulate);
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            if (UsesSkinnyDots(m, n, k, transA, transB)) SkinnyDots(pa, pb, pc, m, n, k, accumulate);
+            else if (UsesSkinnyRows(m, n, k, transA, transB)) SkinnyRows(pa, pb, pc, m, n, k, accumulate);
+            else Blocked(Selected, pa, pb, pc, m, n, k, transA, transB, accumulate);
+        }
     }
 
     /// <summary>Names of the micro-kernels this machine can run, widest first (tests run each against the reference).</summary>

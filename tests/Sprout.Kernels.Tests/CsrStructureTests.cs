@@ -75,16 +75,7 @@ public class CsrStructureTests
                 Csr.BuildTransposedIndex(m.RowPointers, m.ColumnIndices, m.Rows, m.Cols, m.ColumnPointers, m.RowIndices, m.Permutation);
             }
             RunAll(); // first call starts the helper threads and JITs
-            // Tiered JIT may still swap code in (on-stack replacement, call counting), which the runtime can allocate
-            // for on this thread; that is not the kernels' doing, so measure windows of 5 calls until it has settled.
-            long before = 0, after = -1;
-            for (int window = 0; window < 20 && after != before; window++)
-            {
-                before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 5; i++) RunAll();
-                after = GC.GetAllocatedBytesForCurrentThread();
-            }
-            Assert.Equal(before, after);
+            Assert.Equal(0, Allocations.OnceSettled(RunAll));
         }
     }
 
