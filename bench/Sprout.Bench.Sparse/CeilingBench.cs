@@ -14,6 +14,7 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using Sprout.Core;
 using Sprout.Kernels;
+using Sprout.Kernels.Diagnostics;
 using Sprout.Sparse;
 
 namespace Sprout.Bench.Sparse;
@@ -34,7 +35,7 @@ internal static class CeilingBench
         Console.WriteLine($"{Size}×{Size}, batch {Batch}; GFLOP/s counts 2 per multiply-add; window = {window} inputs ({window * Batch * 4 / 1024} KB of X)");
         if (Vector512.IsHardwareAccelerated)
         {
-            Console.WriteLine(string.Create(ci, $"one core: FMA peak {CoreLoops.FmaRate(false):0.0} GFLOP/s, FMA with one L1 vector load each {CoreLoops.FmaRate(true):0.0} GFLOP/s"));
+            Console.WriteLine(string.Create(ci, $"one core: FMA peak {GemmBenchmark.MeasureFmaPeakGflops(1, TimeSpan.FromSeconds(0.5)):0.0} GFLOP/s, FMA with one L1 vector load each {CoreLoops.L1FmaRate():0.0} GFLOP/s"));
         }
         Console.WriteLine("threads  density  pattern   forward GFLOP/s  fused backward GFLOP/s  dense forward GFLOP/s");
         int saved = Parallelism.Threads;

@@ -1,6 +1,6 @@
-// Two loops that measure one core rather than any Sprout kernel (for `ceiling`): sixteen independent 512-bit FMA
-// chains on registers, and the same chains each reading one operand vector from a 32 KB buffer, the shape of a CSR
-// inner loop with every gathered row already in L1.
+// A loop that measures one core rather than any Sprout kernel (for `ceiling`): sixteen independent 512-bit FMA chains,
+// each reading one operand vector from a 32 KB buffer, the shape of a CSR inner loop with every gathered row already in
+// L1. Its register-only twin, the FMA peak, is GemmBenchmark.MeasureFmaPeakGflops.
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -12,8 +12,8 @@ internal static unsafe class CoreLoops
 {
     private const long Iterations = 20_000_000;
 
-    /// <summary>GFLOP/s (2 per multiply-add) of the register loop, or of the L1 loop when <paramref name="fromL1"/>; best of three.</summary>
-    public static double FmaRate(bool fromL1)
+    /// <summary>GFLOP/s (2 per multiply-add) of the L1 loop on the calling thread; best of three.</summary>
+    public static double L1FmaRate()
     {
         float* buffer = (float*)NativeMemory.AlignedAlloc(32 * 1024, 64);
         try
@@ -23,7 +23,7 @@ internal static unsafe class CoreLoops
             for (int i = 0; i < 3; i++)
             {
                 long start = Stopwatch.GetTimestamp();
-                float sink = fromL1 ? LoadFma(buffer, Iterations) : RegisterFma(Iterations);
+                float sink = LoadFma(buffer, Iterations);
                 double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
                 if (float.IsNaN(sink)) throw new InvalidOperationException("unreachable: keeps the loop's result alive");
                 best = Math.Max(best, Iterations * 16 * 32 / seconds / 1e9);
@@ -53,22 +53,6 @@ internal static unsafe class CoreLoops
             a10 = Vector512.FusedMultiplyAdd(v, Vector512.Load(s + 160), a10); a11 = Vector512.FusedMultiplyAdd(v, Vector512.Load(s + 176), a11);
             a12 = Vector512.FusedMultiplyAdd(v, Vector512.Load(s + 192), a12); a13 = Vector512.FusedMultiplyAdd(v, Vector512.Load(s + 208), a13);
             a14 = Vector512.FusedMultiplyAdd(v, Vector512.Load(s + 224), a14); a15 = Vector512.FusedMultiplyAdd(v, Vector512.Load(s + 240), a15);
-        }
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float RegisterFma(long iterations)
-    {
-        Vector512<float> v = Vector512.Create(0.999f), w = Vector512.Create(1e-3f);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        Vector512<float> a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = Vector512.FusedMultiplyAdd(v, w, a0); a1 = Vector512.FusedMultiplyAdd(v, w, a1); a2 = Vector512.FusedMultiplyAdd(v, w, a2); a3 = Vector512.FusedMultiplyAdd(v, w, a3);
-            a4 = Vector512.FusedMultiplyAdd(v, w, a4); a5 = Vector512.FusedMultiplyAdd(v, w, a5); a6 = Vector512.FusedMultiplyAdd(v, w, a6); a7 = Vector512.FusedMultiplyAdd(v, w, a7);
-            a8 = Vector512.FusedMultiplyAdd(v, w, a8); a9 = Vector512.FusedMultiplyAdd(v, w, a9); a10 = Vector512.FusedMultiplyAdd(v, w, a10); a11 = Vector512.FusedMultiplyAdd(v, w, a11);
-            a12 = Vector512.FusedMultiplyAdd(v, w, a12); a13 = Vector512.FusedMultiplyAdd(v, w, a13); a14 = Vector512.FusedMultiplyAdd(v, w, a14); a15 = Vector512.FusedMultiplyAdd(v, w, a15);
         }
         return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 + a14 + a15);
     }
