@@ -34,16 +34,12 @@ public static partial class Gemm
         transA && !transB && m <= SkinnyMaxColumns && (long)k * n >= SkinnyMinA && Vector512.IsHardwareAccelerated;
 
     private static unsafe void SkinnyDots(float* a, float* b, float* c, int m, int n, int k, bool accumulate) =>
-        RunSkinny((m + SkinnyRowsPerPart - 1) / SkinnyRowsPerPart, new SkinnyJob(a, b, c, m, n, k, accumulate), (long)m * n * k);
+        Run(Ceil(m, SkinnyRowsPerPart), new SkinnyJob(a, b, c, m, n, k, accumulate), SkinnyParallel(m, n, k));
 
     private static unsafe void SkinnyRows(float* a, float* b, float* c, int m, int n, int k, bool accumulate) =>
-        RunSkinny((n + SkinnyColumnsPerPart - 1) / SkinnyColumnsPerPart, new SkinnyRowsJob(a, b, c, m, n, k, accumulate), (long)m * n * k);
+        Run(Ceil(n, SkinnyColumnsPerPart), new SkinnyRowsJob(a, b, c, m, n, k, accumulate), SkinnyParallel(m, n, k));
 
-    private static void RunSkinny<TJob>(int parts, in TJob job, long work) where TJob : struct, IParallelJob
-    {
-        if (Parallelism.Threads > 1 && work >= ParallelThreshold) Parallelism.For(parts, job);
-        else for (int p = 0; p < parts; p++) job.Execute(p);
-    }
+    private static bool SkinnyParallel(int m, int n, int k) => Parallelism.Threads > 1 && (long)m * n * k >= ParallelThreshold;
 
     /// <summary>C = Aᵀ·B for A stored k×m (m ≤ 16) and B k×n: eight C rows × 32 columns per register tile.</summary>
     private readonly unsafe struct SkinnyRowsJob(float* a, float* b, float* c, int m, int n, int k, bool accumulate) : IParallelJob
