@@ -102,13 +102,7 @@ public class TopKastTests
             var currentB = Enumerable.Range(0, layer.BackwardCount).Select(layer.BackwardPosition).ToHashSet();
             everInB.UnionWith(currentB);
             var before = Theta(layer);
-            layer.ZeroGrad();
-            Tensor loss;
-            using (tape.Record()) loss = Ops.Sum(Ops.Mul(layer.Forward(x), layer.Forward(x)));
-            tape.Backward(loss);
-            opt.Step();
-            tape.Reset();
-            if (layer.Step(step, opt)) refreshes++;
+            if (TrainStep(layer, x, tape, opt, step)) refreshes++;
             var after = Theta(layer);
             for (int p = 0; p < after.Length; p++)
                 if (!currentB.Contains(p)) Assert.Equal(before[p], after[p]);
@@ -176,6 +170,18 @@ public class TopKastTests
         Assert.True(allocated < 512, $"two refreshes allocated {allocated} bytes");
     }
 
+    /// <summary>One step on the loss Σ y², then the layer's own schedule; true when it refreshed its sets.</summary>
+    private static bool TrainStep(TopKastLinear layer, Tensor x, Tape tape, Optimizer opt, int step)
+    {
+        layer.ZeroGrad();
+        Tensor loss;
+        using (tape.Record()) loss = Ops.Sum(Ops.Mul(layer.Forward(x), layer.Forward(x)));
+        tape.Backward(loss);
+        opt.Step();
+        tape.Reset();
+        return layer.Step(step, opt);
+    }
+
     private static TopKastLinear Train(TopKastReservoirKind kind, ulong seed)
     {
         var layer = new TopKastLinear(16, 10, 0.1, 0.15, new Rng(seed), regularization: 1e-3f, refreshEvery: 2, reservoir: kind);
@@ -184,13 +190,7 @@ public class TopKastTests
         var tape = new Tape();
         for (int step = 1; step <= 30; step++)
         {
-            layer.ZeroGrad();
-            Tensor loss;
-            using (tape.Record()) loss = Ops.Sum(Ops.Mul(layer.Forward(x), layer.Forward(x)));
-            tape.Backward(loss);
-            opt.Step();
-            tape.Reset();
-            layer.Step(step, opt);
+            TrainStep(layer, x, tape, opt, step);
         }
         return layer;
     }
