@@ -47,6 +47,12 @@ public sealed class Tensor
     /// <summary>When true, ops on this tensor are recorded on the active tape and backward fills <see cref="Grad"/>.</summary>
     public bool RequiresGrad { get; set; }
 
+    /// <summary>
+    /// Which dimension is the batch (see <see cref="Sprout.Core.Layout"/>). Set by the op that produced the tensor;
+    /// shape alone cannot tell [F, B] from [B, F].
+    /// </summary>
+    public Layout Layout { get; set; }
+
     /// <summary>Optional name (parameters carry their module path, e.g. "layers.0.weight").</summary>
     public string? Name { get; set; }
 

@@ -40,6 +40,7 @@ internal sealed class TensorPool
         while (_firstFree < _all.Count && _inUse[_firstFree]) _firstFree++;
         t.RequiresGrad = false;
         t.Name = null;
+        t.Layout = Layout.BatchMajor;
         return t;
     }
 
