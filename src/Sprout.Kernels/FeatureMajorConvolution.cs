@@ -1,0 +1,167 @@
+// Convolution lowering for a whole FeatureMajor batch [C, B, H, W]: Im2Col writes columns
+// [C·kH·kW × B·outH·outW], so one GEMM weights[outC × C·kH·kW] · columns gives [outC × B·outH·outW], which is the
+// output already in FeatureMajor [outC, B, outH, outW] (no per-image loop, no reorder). Col2Im is the adjoint and
+// accumulates. Rows (Im2Col) or channels (Col2Im) are shared among the kernel threads; each writes disjoint output.
+using System.Numerics.Tensors;
+
+namespace Sprout.Kernels;
+
+/// <summary>Im2col / col2im over a FeatureMajor batch [channels, batch, height, width].</summary>
+public static unsafe class FeatureMajorConvolution
+{
+    // Below this many column elements (64 K floats) a dispatch costs more than it saves.
+    private const long ParallelElements = 1 << 16;
+
+    /// <summary>
+    /// columns[(c·kH + i)·kW + j, (b·outH + oh)·outW + ow] = x[c, b, oh·sH − pH + i, ow·sW − pW + j], or 0 in the padding.
+    /// x is [channels, batch, height, width]; columns is [channels·kH·kW × batch·outH·outW] (overwritten).
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid window or sizes, or a span is too short.</exception>
+    public static void Im2Col(ReadOnlySpan<float> x, Span<float> columns, int channels, int batch, int height, int width, Window2d window)
+    {
+        long size = Validate(x.Length, columns.Length, channels, batch, height, width, window);
+        int rows = channels * window.KernelHeight * window.KernelWidth;
+        fixed (float* px = x, pc = columns)
+        {
+            var job = new Im2ColJob(px, pc, batch, height, width, window);
+            if (size < ParallelElements) for (int r = 0; r < rows; r++) job.Execute(r);
+            else Parallelism.For(rows, job);
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Im2Col"/>: x[c, b, ih, iw] += Σ of the columns entries Im2Col read from there.
+    /// Accumulates into x [channels, batch, height, width]; columns is [channels·kH·kW × batch·outH·outW].
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid window or sizes, or a span is too short.</exception>
+    public static void Col2Im(ReadOnlySpan<float> columns, Span<float> x, int channels, int batch, int height, int width, Window2d window)
+    {
+        long size = Validate(x.Length, columns.Length, channels, batch, height, width, window);
+        fixed (float* px = x, pc = columns)
+        {
+            var job = new Col2ImJob(px, pc, batch, height, width, window);
+            if (size < ParallelElements) for (int c = 0; c < channels; c++) job.Execute(c);
+            else Parallelism.For(channels, job);
+        }
+    }
+
+    /// <summary>One row (c, i, j) of the columns: for every image b, the tap (i, j) of every output position.</summary>
+    private readonly struct Im2ColJob(float* x, float* columns, int batch, int height, int width, Window2d w) : IParallelJob
+    {
+        public void Execute(int row)
+        {
+            int kk = w.KernelHeight * w.KernelWidth, c = row / kk, i = row % kk / w.KernelWidth, j = row % w.KernelWidth;
+            int outH = w.OutputHeight(height), outW = w.OutputWidth(width), outSize = outH * outW, plane = height * width;
+            var (ohFirst, ohEnd) = w.ValidRange(i, w.PadHeight, w.StrideHeight, height, outH);
+            var (owFirst, owEnd) = w.ValidRange(j, w.PadWidth, w.StrideWidth, width, outW);
+            int sW = w.StrideWidth;
+            for (int b = 0; b < batch; b++)
+            {
+                var src = new ReadOnlySpan<float>(x + ((long)c * batch + b) * plane, plane);
+                var col = new Span<float>(columns + ((long)row * batch + b) * outSize, outSize);
+                col[..(ohFirst * outW)].Clear();
+                col[(ohEnd * outW)..].Clear();
+                for (int oh = ohFirst; oh < ohEnd; oh++)
+                {
+                    var dst = col.Slice(oh * outW, outW);
+                    var line = src.Slice((oh * w.StrideHeight - w.PadHeight + i) * width, width);
+                    dst[..owFirst].Clear();
+                    dst[owEnd..].Clear();
+                    if (owFirst == owEnd) continue;
+                    int iw = owFirst * sW - w.PadWidth + j;
+                    if (sW == 1) line.Slice(iw, owEnd - owFirst).CopyTo(dst[owFirst..owEnd]);
+                    else for (int ow = owFirst; ow < owEnd; ow++, iw += sW) dst[ow] = line[iw];
+                }
+            }
+        }
+    }
+
+    /// <summary>Every row of channel c added back into that channel's B planes (only this index writes them).</summary>
+    private readonly struct Col2ImJob(float* x, float* columns, int batch, int height, int width, Window2d w) : IParallelJob
+    {
+        public void Execute(int c)
+        {
+            int outH = w.OutputHeight(height), outW = w.OutputWidth(width), outSize = outH * outW, plane = height * width;
+            int sW = w.StrideWidth;
+            for (int i = 0; i < w.KernelHeight; i++)
+            {
+                var (ohFirst, ohEnd) = w.ValidRange(i, w.PadHeight, w.StrideHeight, height, outH);
+                for (int j = 0; j < w.KernelWidth; j++)
+                {
+                    var (owFirst, owEnd) = w.ValidRange(j, w.PadWidth, sW, width, outW);
+                    if (owFirst == owEnd) continue;
+                    int row = (c * w.KernelHeight + i) * w.KernelWidth + j;
+                    for (int b = 0; b < batch; b++)
+                    {
+                        var dstPlane = new Span<float>(x + ((long)c * batch + b) * plane, plane);
+                        var col = new ReadOnlySpan<float>(columns + ((long)row * batch + b) * outSize, outSize);
+                        for (int oh = ohFirst; oh < ohEnd; oh++)
+                        {
+                            var src = col.Slice(oh * outW, outW);
+                            var line = dstPlane.Slice((oh * w.StrideHeight - w.PadHeight + i) * width, width);
+                            int iw = owFirst * sW - w.PadWidth + j;
+                            if (sW == 1)
+                            {
+                                var d = line.Slice(iw, owEnd - owFirst);
+                                TensorPrimitives.Add(d, src[owFirst..owEnd], d);
+                            }
+                            else for (int ow = owFirst; ow < owEnd; ow++, iw += sW) line[iw] += src[ow];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static long Validate(int xLength, int columnsLength, int channels, int batch, int height, int width, Window2d window)
+    {
+        if (channels < 0 || batch < 0) throw new ArgumentException($"Channels and batch must be non-negative (got {channels}, {batch}).");
+        window.Validate(height, width);
+        long outSize = (long)window.OutputHeight(height) * window.OutputWidth(width);
+        Simd.RequireLength(checked(channels * batch * height * width), xLength, "x");
+        long size = (long)channels * window.KernelHeight * window.KernelWidth * batch * outSize;
+        Simd.RequireLength(checked((int)size), columnsLength, "columns");
+        return size;
+    }
+
+    /// <summary>Reference loops: one element at a time with explicit bounds tests.</summary>
+    public static class Scalar
+    {
+        /// <inheritdoc cref="FeatureMajorConvolution.Im2Col"/>
+        public static void Im2Col(ReadOnlySpan<float> x, Span<float> columns, int channels, int batch, int height, int width, Window2d w)
+        {
+            int outH = w.OutputHeight(height), outW = w.OutputWidth(width);
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < w.KernelHeight; i++)
+                    for (int j = 0; j < w.KernelWidth; j++)
+                        for (int b = 0; b < batch; b++)
+                            for (int oh = 0; oh < outH; oh++)
+                                for (int ow = 0; ow < outW; ow++)
+                                {
+                                    int ih = oh * w.StrideHeight - w.PadHeight + i, iw = ow * w.StrideWidth - w.PadWidth + j;
+                                    bool inside = ih >= 0 && ih < height && iw >= 0 && iw < width;
+                                    int row = (c * w.KernelHeight + i) * w.KernelWidth + j;
+                                    columns[(row * batch + b) * outH * outW + oh * outW + ow] =
+                                        inside ? x[((c * batch + b) * height + ih) * width + iw] : 0f;
+                                }
+        }
+
+        /// <inheritdoc cref="FeatureMajorConvolution.Col2Im"/>
+        public static void Col2Im(ReadOnlySpan<float> columns, Span<float> x, int channels, int batch, int height, int width, Window2d w)
+        {
+            int outH = w.OutputHeight(height), outW = w.OutputWidth(width);
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < w.KernelHeight; i++)
+                    for (int j = 0; j < w.KernelWidth; j++)
+                        for (int b = 0; b < batch; b++)
+                            for (int oh = 0; oh < outH; oh++)
+                                for (int ow = 0; ow < outW; ow++)
+                                {
+                                    int ih = oh * w.StrideHeight - w.PadHeight + i, iw = ow * w.StrideWidth - w.PadWidth + j;
+                                    if (ih < 0 || ih >= height || iw < 0 || iw >= width) continue;
+                                    int row = (c * w.KernelHeight + i) * w.KernelWidth + j;
+                                    x[((c * batch + b) * height + ih) * width + iw] += columns[(row * batch + b) * outH * outW + oh * outW + ow];
+                                }
+        }
+    }
+}
