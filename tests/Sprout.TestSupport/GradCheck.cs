@@ -53,6 +53,7 @@ public static class GradCheck
     public static Tensor WeightedSum(Tensor y, ulong seed = 99)
     {
         var w = RandomTensor(seed, y.Shape.ToArray());
+        w.Layout = y.Layout;
         return Ops.Sum(Ops.Mul(y, w));
     }
 

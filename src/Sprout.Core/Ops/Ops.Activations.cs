@@ -23,6 +23,7 @@ public static partial class Ops
     private static Tensor Activate(Tensor x, Activation kind, float beta)
     {
         var y = Tape.NewOutput(x.Shape);
+        y.Layout = x.Layout;
         switch (kind)
         {
             case Activation.Relu: Activations.Relu(x.Data, y.Data); break;

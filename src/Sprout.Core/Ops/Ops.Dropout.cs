@@ -15,6 +15,7 @@ public static partial class Ops
         float keep = 1f / (1f - p);
         for (int i = 0; i < m.Length; i++) m[i] = rng.NextFloat() < p ? 0f : keep;
         var y = Tape.NewOutput(x.Shape);
+        y.Layout = x.Layout;
         Elementwise.Multiply(x.Data, m, y.Data);
         if (NeedsGrad(x))
         {

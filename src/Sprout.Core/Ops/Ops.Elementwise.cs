@@ -17,7 +17,11 @@ public static partial class Ops
     {
         if (!a.HasShape(b.Shape))
             throw new ArgumentException($"Elementwise ops need equal shapes; got {a} and {b}.");
+        // Equal shapes can still mean different things ([C, B, H, W] against [B, C, H, W] when B = C).
+        if (a.Layout != b.Layout)
+            throw new ArgumentException($"Elementwise ops need equal layouts; got {a.Layout} {a} and {b.Layout} {b}. Reorder one of them first.");
         var c = Tape.NewOutput(a.Shape);
+        c.Layout = a.Layout;
         if (multiply) Elementwise.Multiply(a.Data, b.Data, c.Data);
         else Elementwise.Add(a.Data, b.Data, c.Data);
         if (NeedsGrad(a, b))
@@ -56,6 +60,7 @@ public static partial class Ops
     public static Tensor Scale(Tensor a, float s)
     {
         var c = Tape.NewOutput(a.Shape);
+        c.Layout = a.Layout;
         Elementwise.Scale(a.Data, s, c.Data);
         if (NeedsGrad(a))
         {
