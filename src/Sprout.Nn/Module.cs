@@ -1,5 +1,7 @@
 // Module: the PyTorch-like base for layers and models. A module owns named parameters and named child
 // modules; names compose into paths ("layers.0.weight") used by optimizers, checkpoints and sparsity methods.
+// Buffers (e.g. BatchNorm's running statistics) are named and checkpointed like parameters but never trained:
+// optimizers and sparsity methods only see NamedParameters.
 using Sprout.Core;
 
 namespace Sprout.Nn;
@@ -9,7 +11,9 @@ public abstract class Module
 {
     private readonly List<(string Name, Tensor Tensor)> _parameters = [];
     private readonly List<(string Name, Module Module)> _children = [];
+    private readonly List<(string Name, Tensor Tensor)> _buffers = [];
     private List<(string Name, Tensor Tensor)>? _allParameters;
+    private List<(string Name, Tensor Tensor)>? _allBuffers;
 
     /// <summary>True in training mode (dropout active, batch statistics used), false in evaluation mode.</summary>
     public bool Training { get; private set; } = true;
@@ -27,6 +31,21 @@ public abstract class Module
             _allParameters = all;
         }
         return _allParameters;
+    }
+
+    /// <summary>
+    /// Every buffer (state that is saved and restored but not trained, e.g. "bn1.running_mean") of this module and its
+    /// descendants, with dotted path names, in registration order. Optimizers never see these.
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Tensor)> NamedBuffers()
+    {
+        if (_allBuffers is null)
+        {
+            var all = new List<(string, Tensor)>();
+            CollectBuffers("", all);
+            _allBuffers = all;
+        }
+        return _allBuffers;
     }
 
     /// <summary>The parameter tensors (see <see cref="NamedParameters"/>).</summary>
@@ -66,6 +85,19 @@ public abstract class Module
         return tensor;
     }
 
+    /// <summary>Registers a non-trainable tensor (no gradient) under a local name; checkpoints save and restore it.</summary>
+    /// <exception cref="ArgumentException">The name is already used by a parameter or buffer of this module.</exception>
+    protected Tensor RegisterBuffer(string name, Tensor tensor)
+    {
+        if (_buffers.Exists(b => b.Name == name) || _parameters.Exists(p => p.Name == name))
+            throw new ArgumentException($"'{name}' is already registered on this module; pick another buffer name.", nameof(name));
+        tensor.RequiresGrad = false;
+        tensor.Name ??= name;
+        _buffers.Add((name, tensor));
+        InvalidateParameterCache();
+        return tensor;
+    }
+
     /// <summary>Registers a child module under a local name.</summary>
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
@@ -84,12 +116,18 @@ public abstract class Module
         InvalidateParameterCache();
     }
 
-    private void InvalidateParameterCache() => _allParameters = null; // parents rebuild lazily from children
+    private void InvalidateParameterCache() => (_allParameters, _allBuffers) = (null, null); // parents rebuild lazily from children
 
     private void Collect(string prefix, List<(string, Tensor)> into)
     {
         foreach (var (name, t) in _parameters) into.Add((prefix + name, t));
         foreach (var (name, child) in _children) child.Collect(prefix + name + ".", into);
+    }
+
+    private void CollectBuffers(string prefix, List<(string, Tensor)> into)
+    {
+        foreach (var (name, t) in _buffers) into.Add((prefix + name, t));
+        foreach (var (name, child) in _children) child.CollectBuffers(prefix + name + ".", into);
     }
 
     private void SetMode(bool training)

@@ -1,6 +1,6 @@
 // Checkpoint: saves and restores a training state as one safetensors file. Model parameters keep their
 // module paths ("1.weight") so other tools can load the weights directly; optimizer state is stored as
-// "optimizer.<parameter>.<slot>"; epoch, step and the caller's metadata go in __metadata__. Everything else
+// "optimizer.<parameter>.<slot>"; module buffers (BatchNorm running statistics) keep their paths too; epoch, step and the caller's metadata go in __metadata__. Everything else
 // an exact resume needs comes from ICheckpointable modules (under their path, e.g. a sparse layer's
 // "1.weight.indptr") and trainer callbacks (under their own scope, e.g. "topology.rng"); the layout is
 // described in the file's metadata (LayoutKey). Restoring reads structures first (so sizes come from the
@@ -32,7 +32,7 @@ public static class Checkpoint
 
     /// <summary>The text stored under <see cref="LayoutKey"/>.</summary>
     public const string Layout =
-        "<module>.weight/.bias: parameters (F32). A CSR sparse layer's weight is its nonzero values [nnz] with " +
+        "<module>.weight/.bias: parameters (F32); <module>.running_mean/.running_var: BatchNorm buffers (F32). A CSR sparse layer's weight is its nonzero values [nnz] with " +
         "<module>.weight.indptr (I32 [rows+1]), <module>.weight.indices (I32 [nnz], column of each value) and " +
         "<module>.weight.shape (I64 [rows, cols]), as scipy.sparse.csr_matrix((weight, indices, indptr), shape). " +
         "A masked layer stores its dense weight and the mask's indptr/indices the same way. optimizer.<parameter>.<slot>: " +
@@ -53,6 +53,7 @@ public static class Checkpoint
             if (callback is ICheckpointable component) component.SaveState(state);
         var tensors = new List<StateEntry>(state.Entries);
         foreach (var (name, t) in trainer.Model.NamedParameters()) tensors.Add(new StateEntry(name, t.Data.ToArray(), t.Shape.ToArray()));
+        foreach (var (name, t) in trainer.Model.NamedBuffers()) tensors.Add(new StateEntry(name, t.Data.ToArray(), t.Shape.ToArray()));
         foreach (var (name, t) in trainer.Optimizer.StateTensors()) tensors.Add(new StateEntry(OptimizerPrefix + name, t.Data.ToArray(), t.Shape.ToArray()));
         var meta = metadata is null ? new Dictionary<string, string>() : new Dictionary<string, string>(metadata);
         meta[EpochKey] = trainer.CompletedEpochs.ToString(CultureInfo.InvariantCulture);
@@ -78,6 +79,7 @@ public static class Checkpoint
             throw new CheckpointException($"{path} was written with optimizer {optimizer}, not {trainer.Optimizer.GetType().Name}; resume with the same --optimizer.");
         var state = LoadComponents(file, path, trainer.Model);
         CopyInto(file, path, trainer.Model.NamedParameters(), "");
+        CopyInto(file, path, trainer.Model.NamedBuffers(), "");
         trainer.Optimizer.MatchStateToParameters();
         CopyInto(file, path, trainer.Optimizer.StateTensors(), OptimizerPrefix);
         try
@@ -89,7 +91,7 @@ public static class Checkpoint
         {
             throw new CheckpointException($"{path}: {e.Message} Resume with the --method and settings it was written with.", e);
         }
-        RejectUnknown(file, path, trainer.Model.NamedParameters(), state);
+        RejectUnknown(file, path, [.. trainer.Model.NamedParameters(), .. trainer.Model.NamedBuffers()], state);
         trainer.Optimizer.StepCount = info.Step;
         trainer.CompletedEpochs = info.Epoch;
         return info;
@@ -102,6 +104,7 @@ public static class Checkpoint
         var file = SafetensorsFile.Read(path);
         LoadComponents(file, path, model);
         CopyInto(file, path, model.NamedParameters(), "");
+        CopyInto(file, path, model.NamedBuffers(), "");
         return Info(file, path);
     }
 

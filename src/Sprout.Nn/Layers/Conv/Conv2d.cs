@@ -1,0 +1,43 @@
+// Conv2d: a dense 2-d convolution on FeatureMajor activations [C, B, H, W]. The weight is the matrix
+// [OutChannels × InChannels·KH·KW] (ConvShape's column order), the form every sparse conv layer shares, so dense,
+// masked and always-sparse layers are interchangeable behind ILayerFactory.Conv2d.
+using Sprout.Core;
+using Sprout.Sparse;
+
+namespace Sprout.Nn;
+
+/// <summary>Dense convolution y = W ⊛ x (+ b). Init: Kaiming normal over the fan-in (He et al.), bias 0.</summary>
+public sealed class Conv2d : Module
+{
+    /// <summary>Creates a convolution of the given geometry.</summary>
+    /// <exception cref="ArgumentException">The shape is invalid (see <see cref="ConvShape.Validate"/>).</exception>
+    public Conv2d(ConvShape shape, Rng rng, bool bias = false)
+    {
+        shape.Validate();
+        if (shape.Padding >= shape.KernelHeight || shape.Padding >= shape.KernelWidth)
+            throw new ArgumentException($"Conv2d padding must be smaller than the kernel (got {shape}).", nameof(shape));
+        Shape = shape;
+        Weight = RegisterParameter("weight", new Tensor(shape.OutChannels, shape.FanIn));
+        Init.KaimingNormal(Weight, rng);
+        if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
+    }
+
+    /// <summary>Channels, kernel, stride and padding.</summary>
+    public ConvShape Shape { get; }
+
+    /// <summary>Weight [OutChannels × InChannels·KH·KW].</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias [OutChannels], or null.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>Multiply-adds per image of one training step (forward, input and weight gradient) on an H×W input.</summary>
+    public long MacsPerSample(int height, int width) =>
+        3L * Shape.OutChannels * Shape.FanIn * Shape.Window.OutputHeight(height) * Shape.Window.OutputWidth(width);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Ops.Conv2d(input, Weight, Bias, Shape.Window);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Conv2d({Shape})";
+}
