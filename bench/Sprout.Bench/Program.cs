@@ -1,5 +1,7 @@
 // Entry point of the benchmark suite: BenchmarkDotNet picks benchmarks from the command line,
-// e.g. `dotnet run -c Release --project bench/Sprout.Bench -- --filter *Gemm*`.
+// e.g. `dotnet run -c Release --project bench/Sprout.Bench -- --filter *Gemm*`; `-- conv [--json] [--steps N]`
+// runs the conv-net measurement instead (ConvBench: dense Conv2d against the FMA peak, ResNet-20 training steps).
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Sprout.Bench.GemmBenchmarks).Assembly).Run(args);
+if (args is ["conv", ..]) Sprout.Bench.ConvBench.Run(args[1..]);
+else BenchmarkSwitcher.FromAssembly(typeof(Sprout.Bench.GemmBenchmarks).Assembly).Run(args);

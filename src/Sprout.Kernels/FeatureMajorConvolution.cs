@@ -23,7 +23,7 @@ public static unsafe class FeatureMajorConvolution
         int rows = channels * window.KernelHeight * window.KernelWidth;
         fixed (float* px = x, pc = columns)
         {
-            var job = new Im2ColJob(px, pc, batch, height, width, window);
+            var job = new Im2ColJob(px, pc, batch, height, width, window, 0, batch);
             if (size < ParallelElements) for (int r = 0; r < rows; r++) job.Execute(r);
             else Parallelism.For(rows, job);
         }
@@ -39,14 +39,31 @@ public static unsafe class FeatureMajorConvolution
         long size = Validate(x.Length, columns.Length, channels, batch, height, width, window);
         fixed (float* px = x, pc = columns)
         {
-            var job = new Col2ImJob(px, pc, batch, height, width, window);
+            var job = new Col2ImJob(px, pc, batch, height, width, window, 0, batch);
             if (size < ParallelElements) for (int c = 0; c < channels; c++) job.Execute(c);
             else Parallelism.For(channels, job);
         }
     }
 
-    /// <summary>One row (c, i, j) of the columns: for every image b, the tap (i, j) of every output position.</summary>
-    private readonly struct Im2ColJob(float* x, float* columns, int batch, int height, int width, Window2d w) : IParallelJob
+    /// <summary>
+    /// Im2Col of images [first, first + count) only, serially: columns [channels·kH·kW × count·outH·outW] (overwritten).
+    /// For ConvGemm, which lowers a few images at a time into a cache-sized scratch. Sizes are not checked.
+    /// </summary>
+    internal static void Im2ColImages(float* x, float* columns, int channels, int batch, int height, int width, Window2d window, int first, int count)
+    {
+        var job = new Im2ColJob(x, columns, batch, height, width, window, first, count);
+        for (int r = 0, rows = channels * window.KernelHeight * window.KernelWidth; r < rows; r++) job.Execute(r);
+    }
+
+    /// <summary>Col2Im of columns for images [first, first + count) into those images' planes of x (accumulates), serially.</summary>
+    internal static void Col2ImImages(float* columns, float* x, int channels, int batch, int height, int width, Window2d window, int first, int count)
+    {
+        var job = new Col2ImJob(x, columns, batch, height, width, window, first, count);
+        for (int c = 0; c < channels; c++) job.Execute(c);
+    }
+
+    /// <summary>One row (c, i, j) of the columns: for every image b in range, the tap (i, j) of every output position.</summary>
+    private readonly struct Im2ColJob(float* x, float* columns, int batch, int height, int width, Window2d w, int first, int count) : IParallelJob
     {
         public void Execute(int row)
         {
@@ -55,10 +72,10 @@ public static unsafe class FeatureMajorConvolution
             var (ohFirst, ohEnd) = w.ValidRange(i, w.PadHeight, w.StrideHeight, height, outH);
             var (owFirst, owEnd) = w.ValidRange(j, w.PadWidth, w.StrideWidth, width, outW);
             int sW = w.StrideWidth;
-            for (int b = 0; b < batch; b++)
+            for (int b = 0; b < count; b++)
             {
-                var src = new ReadOnlySpan<float>(x + ((long)c * batch + b) * plane, plane);
-                var col = new Span<float>(columns + ((long)row * batch + b) * outSize, outSize);
+                var src = new ReadOnlySpan<float>(x + ((long)c * batch + first + b) * plane, plane);
+                var col = new Span<float>(columns + ((long)row * count + b) * outSize, outSize);
                 col[..(ohFirst * outW)].Clear();
                 col[(ohEnd * outW)..].Clear();
                 for (int oh = ohFirst; oh < ohEnd; oh++)
@@ -77,7 +94,7 @@ public static unsafe class FeatureMajorConvolution
     }
 
     /// <summary>Every row of channel c added back into that channel's B planes (only this index writes them).</summary>
-    private readonly struct Col2ImJob(float* x, float* columns, int batch, int height, int width, Window2d w) : IParallelJob
+    private readonly struct Col2ImJob(float* x, float* columns, int batch, int height, int width, Window2d w, int first, int count) : IParallelJob
     {
         public void Execute(int c)
         {
@@ -91,10 +108,10 @@ public static unsafe class FeatureMajorConvolution
                     var (owFirst, owEnd) = w.ValidRange(j, w.PadWidth, sW, width, outW);
                     if (owFirst == owEnd) continue;
                     int row = (c * w.KernelHeight + i) * w.KernelWidth + j;
-                    for (int b = 0; b < batch; b++)
+                    for (int b = 0; b < count; b++)
                     {
-                        var dstPlane = new Span<float>(x + ((long)c * batch + b) * plane, plane);
-                        var col = new ReadOnlySpan<float>(columns + ((long)row * batch + b) * outSize, outSize);
+                        var dstPlane = new Span<float>(x + ((long)c * batch + first + b) * plane, plane);
+                        var col = new ReadOnlySpan<float>(columns + ((long)row * count + b) * outSize, outSize);
                         for (int oh = ohFirst; oh < ohEnd; oh++)
                         {
                             var src = col.Slice(oh * outW, outW);

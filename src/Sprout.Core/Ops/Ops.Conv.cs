@@ -1,8 +1,9 @@
-// Dense 2-d convolution on FeatureMajor activations [C, B, H, W]: the whole batch is lowered by one im2col into
-// columns [C·kH·kW × B·OH·OW] (a tape-pool slot), and one GEMM W[Cout × C·kH·kW]·columns gives [Cout, B, OH, OW],
-// already FeatureMajor. Backward: dW += dY·columnsᵀ, then dColumns = Wᵀ·dY overwrites the columns slot (its values
-// are spent once dW is formed, which halves the memory a deep net keeps) and col2im adds it into dX. A 1×1, stride-1,
-// unpadded conv needs no lowering: its columns are the input itself.
+// Dense 2-d convolution on FeatureMajor activations [C, B, H, W]: im2col + GEMM, W[Cout × C·kH·kW]·columns gives
+// [Cout, B, OH, OW], already FeatureMajor. The lowering runs a few images at a time in cache-sized scratch (ConvGemm),
+// and the backward recomputes the columns rather than keeping a [C·kH·kW × B·OH·OW] buffer per layer from forward to
+// backward: whole-batch columns made the dense conv memory-bound (measured in docs/BENCHMARKS.md, "Conv nets").
+// Backward: dW += dY·columnsᵀ, dX += col2im(Wᵀ·dY). A 1×1, stride-1, unpadded conv needs no lowering: its columns
+// are the input itself, and its products run on the whole batch.
 using System.Numerics.Tensors;
 using Sprout.Kernels;
 
@@ -27,23 +28,16 @@ public static partial class Ops
         window.Validate(h, w);
         int oh = window.OutputHeight(h), ow = window.OutputWidth(w), n = b * oh * ow;
 
-        bool direct = IsPointwise(window);
-        Tensor columns = x;
-        if (!direct)
-        {
-            Span<int> colShape = [fanIn, n];
-            columns = Tape.NewOutput(colShape);
-            FeatureMajorConvolution.Im2Col(x.Data, columns.Data, c, b, h, w, window);
-        }
         Span<int> shape = [outC, b, oh, ow];
         var y = Tape.NewOutput(shape);
         y.Layout = Layout.FeatureMajor;
-        Gemm.Multiply(weight.Data, columns.Data, y.Data, outC, n, fanIn);
+        if (IsPointwise(window)) Gemm.Multiply(weight.Data, x.Data, y.Data, outC, n, fanIn);
+        else ConvGemm.Forward(x.Data, weight.Data, y.Data, outC, c, b, h, w, window);
         if (bias is not null) FeatureBias.Forward(y.Data, bias.Data, outC, n, relu: false);
         if (NeedsGrad(x, weight, bias))
         {
             var node = Conv2dNode.Record(Tape.Current!);
-            (node.X, node.W, node.B, node.Y, node.Columns, node.Window) = (x, weight, bias, y, columns, window);
+            (node.X, node.W, node.B, node.Y, node.Window) = (x, weight, bias, y, window);
             y.RequiresGrad = true;
         }
         return y;
@@ -60,7 +54,7 @@ public static partial class Ops
 
     private sealed class Conv2dNode : Node<Conv2dNode>
     {
-        public Tensor X = null!, W = null!, Y = null!, Columns = null!;
+        public Tensor X = null!, W = null!, Y = null!;
         public Tensor? B;
         public Window2d Window;
 
@@ -68,23 +62,21 @@ public static partial class Ops
         {
             int outC = W.Dim(0), fanIn = W.Dim(1), n = Y.Size / outC;
             var dy = Y.Grad;
-            if (W.RequiresGrad) Gemm.Multiply(dy, Columns.Data, W.Grad, outC, fanIn, n, transB: true, accumulate: true);
             if (B is { RequiresGrad: true })
             {
                 var db = B.Grad;
                 for (int o = 0; o < outC; o++) db[o] += TensorPrimitives.Sum(dy.Slice(o * n, n));
             }
-            if (!X.RequiresGrad) return;
-            if (ReferenceEquals(Columns, X))
+            if (IsPointwise(Window))
             {
-                Gemm.Multiply(W.Data, dy, X.Grad, fanIn, n, outC, transA: true, accumulate: true);
+                if (W.RequiresGrad) Gemm.Multiply(dy, X.Data, W.Grad, outC, fanIn, n, transB: true, accumulate: true);
+                if (X.RequiresGrad) Gemm.Multiply(W.Data, dy, X.Grad, fanIn, n, outC, transA: true, accumulate: true);
                 return;
             }
-            var dColumns = Columns.Data;   // spent: dW above was its last reader
-            Gemm.Multiply(W.Data, dy, dColumns, fanIn, n, outC, transA: true);
-            FeatureMajorConvolution.Col2Im(dColumns, X.Grad, X.Dim(0), X.Dim(1), X.Dim(2), X.Dim(3), Window);
+            ConvGemm.Backward(X.Data, W.Data, dy, X.RequiresGrad ? X.Grad : default, W.RequiresGrad ? W.Grad : default,
+                outC, X.Dim(0), X.Dim(1), X.Dim(2), X.Dim(3), Window);
         }
 
-        protected override void Clear() => (X, W, B, Y, Columns) = (null!, null!, null, null!, null!);
+        protected override void Clear() => (X, W, B, Y) = (null!, null!, null, null!);
     }
 }

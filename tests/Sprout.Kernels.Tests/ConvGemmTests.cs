@@ -1,0 +1,89 @@
+// ConvGemm (im2col + GEMM a few images at a time) against the whole-batch scalar reference: forward, weight gradient
+// and input gradient on odd sizes, stride 2, padding, batch 1, and batches split into many parts; and the same bits
+// for one thread and two (partial weight gradients are added in part order).
+using Sprout.Kernels;
+using Sprout.TestSupport;
+
+namespace Sprout.Kernels.Tests;
+
+[Collection(ThreadsCollection.Name)]
+public sealed class ConvGemmTests
+{
+    public static TheoryData<int, int, int, int, int, int, int, int> Cases() => new()
+    {
+        // cin, cout, batch, h, w, k, stride, pad
+        { 1, 1, 1, 1, 1, 1, 1, 0 },
+        { 3, 5, 1, 7, 5, 3, 1, 1 },
+        { 2, 3, 4, 9, 9, 3, 2, 1 },
+        { 3, 16, 9, 32, 32, 3, 1, 1 },   // ~one image per part: nine parts
+        { 16, 8, 5, 15, 13, 3, 2, 1 },
+        { 4, 6, 7, 12, 12, 5, 1, 2 },
+        { 6, 4, 3, 8, 8, 1, 2, 0 },      // strided 1×1 shortcut
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesScalar(int cin, int cout, int batch, int h, int w, int k, int stride, int pad)
+    {
+        var win = new Window2d(k, k, stride, stride, pad, pad);
+        int fanIn = cin * k * k, ySize = cout * batch * win.OutputHeight(h) * win.OutputWidth(w);
+        var x = Shapes.Random(cin * batch * h * w, 1);
+        var weight = Shapes.Random(cout * fanIn, 2);
+        var (ye, ya) = (new float[ySize], Shapes.Random(ySize, 3));
+        ConvGemm.Scalar.Forward(x, weight, ye, cout, cin, batch, h, w, win);
+        ConvGemm.Forward(x, weight, ya, cout, cin, batch, h, w, win);
+        float tol = 1e-5f * fanIn;
+        Approx.Equal(ye, ya, tol, 1e-4f, "y");
+
+        var dy = Shapes.Random(ySize, 4);
+        var (dxe, dwe) = (Shapes.Random(x.Length, 5), Shapes.Random(weight.Length, 6));
+        var (dxa, dwa) = ((float[])dxe.Clone(), (float[])dwe.Clone());
+        ConvGemm.Scalar.Backward(x, weight, dy, dxe, dwe, cout, cin, batch, h, w, win);
+        ConvGemm.Backward(x, weight, dy, dxa, dwa, cout, cin, batch, h, w, win);
+        Approx.Equal(dxe, dxa, 1e-5f * cout * k * k, 1e-4f, "dx");
+        Approx.Equal(dwe, dwa, 1e-5f * ySize / cout, 1e-4f, "dW");
+    }
+
+    [Fact]
+    public void ResultsDoNotDependOnTheThreadCount()
+    {
+        const int cin = 8, cout = 16, batch = 12, h = 16, w = 16;
+        var win = new Window2d(3, 3, 1, 1, 1, 1);
+        var x = Shapes.Random(cin * batch * h * w, 7);
+        var weight = Shapes.Random(cout * cin * 9, 8);
+        var dy = Shapes.Random(cout * batch * h * w, 9);
+        (float[] Y, float[] Dx, float[] Dw) Run(int threads)
+        {
+            int saved = Parallelism.Threads;
+            Parallelism.Threads = threads;
+            try
+            {
+                var (y, dx, dw) = (new float[dy.Length], new float[x.Length], new float[weight.Length]);
+                ConvGemm.Forward(x, weight, y, cout, cin, batch, h, w, win);
+                ConvGemm.Backward(x, weight, dy, dx, dw, cout, cin, batch, h, w, win);
+                return (y, dx, dw);
+            }
+            finally { Parallelism.Threads = saved; }
+        }
+        var (one, two) = (Run(1), Run(2));
+        Assert.Equal(one.Y, two.Y);
+        Assert.Equal(one.Dx, two.Dx);
+        Assert.Equal(one.Dw, two.Dw);
+    }
+
+    [Fact]
+    public void SteadyStateAllocatesNothing()
+    {
+        const int cin = 16, cout = 16, batch = 8, h = 16, w = 16;
+        var win = new Window2d(3, 3, 2, 2, 1, 1);
+        var x = Shapes.Random(cin * batch * h * w, 1);
+        var weight = Shapes.Random(cout * cin * 9, 2);
+        var y = new float[cout * batch * 64];
+        var (dx, dw) = (new float[x.Length], new float[weight.Length]);
+        Assert.Equal(0, Allocations.OnceSettled(() =>
+        {
+            ConvGemm.Forward(x, weight, y, cout, cin, batch, h, w, win);
+            ConvGemm.Backward(x, weight, y, dx, dw, cout, cin, batch, h, w, win);
+        }));
+    }
+}
