@@ -2,7 +2,8 @@
 // [C·kH·kW × B·outH·outW], so one GEMM weights[outC × C·kH·kW] · columns gives [outC × B·outH·outW], which is the
 // output already in FeatureMajor [outC, B, outH, outW] (no per-image loop, no reorder). Col2Im is the adjoint and
 // accumulates. Rows (Im2Col) or channels (Col2Im) are shared among the kernel threads; each writes disjoint output.
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Sprout.Kernels;
 
@@ -71,29 +72,26 @@ public static unsafe class FeatureMajorConvolution
             int outH = w.OutputHeight(height), outW = w.OutputWidth(width), outSize = outH * outW, plane = height * width;
             var (ohFirst, ohEnd) = w.ValidRange(i, w.PadHeight, w.StrideHeight, height, outH);
             var (owFirst, owEnd) = w.ValidRange(j, w.PadWidth, w.StrideWidth, width, outW);
-            int sW = w.StrideWidth;
+            int sW = w.StrideWidth, len = owEnd - owFirst, iw0 = owFirst * sW - w.PadWidth + j;
             for (int b = 0; b < count; b++)
             {
-                var src = new ReadOnlySpan<float>(x + ((long)c * batch + first + b) * plane, plane);
-                var col = new Span<float>(columns + ((long)row * count + b) * outSize, outSize);
-                col[..(ohFirst * outW)].Clear();
-                col[(ohEnd * outW)..].Clear();
+                float* src = x + ((long)c * batch + first + b) * plane;
+                float* col = columns + ((long)row * count + b) * outSize;
+                new Span<float>(col, ohFirst * outW).Clear();
+                new Span<float>(col + ohEnd * outW, (outH - ohEnd) * outW).Clear();
                 for (int oh = ohFirst; oh < ohEnd; oh++)
                 {
-                    var dst = col.Slice(oh * outW, outW);
-                    var line = src.Slice((oh * w.StrideHeight - w.PadHeight + i) * width, width);
-                    dst[..owFirst].Clear();
-                    dst[owEnd..].Clear();
-                    if (owFirst == owEnd) continue;
-                    int iw = owFirst * sW - w.PadWidth + j;
-                    if (sW == 1) line.Slice(iw, owEnd - owFirst).CopyTo(dst[owFirst..owEnd]);
-                    else for (int ow = owFirst; ow < owEnd; ow++, iw += sW) dst[ow] = line[iw];
+                    float* dst = col + oh * outW, line = src + (oh * w.StrideHeight - w.PadHeight + i) * width + iw0;
+                    for (int ow = 0; ow < owFirst; ow++) dst[ow] = 0f;
+                    for (int ow = owEnd; ow < outW; ow++) dst[ow] = 0f;
+                    if (sW == 1) Copy(dst + owFirst, line, len);
+                    else for (int k = 0; k < len; k++) dst[owFirst + k] = line[k * sW];
                 }
             }
         }
     }
 
-    /// <summary>Every row of channel c added back into that channel's B planes (only this index writes them).</summary>
+    /// <summary>Every row of channel c added back into that channel's planes of the images in range (only this index writes them).</summary>
     private readonly struct Col2ImJob(float* x, float* columns, int batch, int height, int width, Window2d w, int first, int count) : IParallelJob
     {
         public void Execute(int c)
@@ -106,28 +104,41 @@ public static unsafe class FeatureMajorConvolution
                 for (int j = 0; j < w.KernelWidth; j++)
                 {
                     var (owFirst, owEnd) = w.ValidRange(j, w.PadWidth, sW, width, outW);
-                    if (owFirst == owEnd) continue;
+                    int len = owEnd - owFirst, iw0 = owFirst * sW - w.PadWidth + j;
+                    if (len == 0) continue;
                     int row = (c * w.KernelHeight + i) * w.KernelWidth + j;
                     for (int b = 0; b < count; b++)
                     {
-                        var dstPlane = new Span<float>(x + ((long)c * batch + first + b) * plane, plane);
-                        var col = new ReadOnlySpan<float>(columns + ((long)row * count + b) * outSize, outSize);
+                        float* dstPlane = x + ((long)c * batch + first + b) * plane;
+                        float* col = columns + ((long)row * count + b) * outSize;
                         for (int oh = ohFirst; oh < ohEnd; oh++)
                         {
-                            var src = col.Slice(oh * outW, outW);
-                            var line = dstPlane.Slice((oh * w.StrideHeight - w.PadHeight + i) * width, width);
-                            int iw = owFirst * sW - w.PadWidth + j;
-                            if (sW == 1)
-                            {
-                                var d = line.Slice(iw, owEnd - owFirst);
-                                TensorPrimitives.Add(d, src[owFirst..owEnd], d);
-                            }
-                            else for (int ow = owFirst; ow < owEnd; ow++, iw += sW) line[iw] += src[ow];
+                            float* src = col + oh * outW + owFirst, line = dstPlane + (oh * w.StrideHeight - w.PadHeight + i) * width + iw0;
+                            if (sW == 1) Add(line, src, len);
+                            else for (int k = 0; k < len; k++) line[k * sW] += src[k];
                         }
                     }
                 }
             }
         }
+    }
+
+    // Short runs (one output row, often 8–32 floats): inline vector loops. A span call per row (CopyTo,
+    // TensorPrimitives.Add) cost more than the copy itself at these lengths.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* dst, float* src, int n)
+    {
+        int k = 0;
+        for (; k + 8 <= n; k += 8) Vector256.Store(Vector256.Load(src + k), dst + k);
+        for (; k < n; k++) dst[k] = src[k];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* dst, float* src, int n)
+    {
+        int k = 0;
+        for (; k + 8 <= n; k += 8) Vector256.Store(Vector256.Load(dst + k) + Vector256.Load(src + k), dst + k);
+        for (; k < n; k++) dst[k] += src[k];
     }
 
     private static long Validate(int xLength, int columnsLength, int channels, int batch, int height, int width, Window2d window)
