@@ -2,12 +2,14 @@
 // timed on the same machine state. (1) The FMA peak over the kernel threads (GemmBenchmark.MeasureFmaPeakGflops).
 // (2) Conv2d forward + backward (dW and, except for the stem, dX) over every 3×3 layer of ResNet-20 at batch 128,
 // im2col/col2im included: total flops over total time as a fraction of that peak. (3) One full dense ResNet-20
-// training step at batch 128 (forward, backward, SGD) and images/s. The load average is printed before and after,
+// training step at batch 128 (forward, backward, SGD) and images/s. (4) A CIFAR-10 loader epoch (real data when
+// found, else 50,000 synthetic images) with the standard augmentation and without, in ResNet-20 steps. The load average is printed before and after,
 // because the machine is shared. With --json, one object in the shape `sprout bench conv --json` will print.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Kernels;
 using Sprout.Kernels.Diagnostics;
 using Sprout.Nn;
@@ -47,6 +49,7 @@ public static class ConvBench
         double cpuFraction = flops / cpuSeconds / 1e9 / (peak / Parallelism.Threads);
 
         var (stepMs, loss0, loss1) = TimeStep(steps);
+        var (source, plainSeconds, augmentedSeconds, batches) = TimeLoader();
         string loadAfter = LoadAverage();
         if (json)
         {
@@ -55,6 +58,8 @@ public static class ConvBench
                 peak_gflops = Math.Round(peak, 1),
                 dense_3x3_fraction_of_peak = Math.Round(fraction, 3),
                 dense_3x3_fraction_of_core_peak_per_cpu_second = Math.Round(cpuFraction, 3),
+                loader_epoch_seconds = Math.Round(plainSeconds, 3),
+                augmented_loader_epoch_seconds = Math.Round(augmentedSeconds, 3),
                 load_before = loadBefore,
                 load_after = loadAfter,
                 results = new[] { new { model = "resnet20", density = 1.0, step_ms = Math.Round(stepMs, 1), dense_step_ms = Math.Round(stepMs, 1), speedup = 1.0 } },
@@ -69,6 +74,7 @@ public static class ConvBench
         Console.WriteLine(string.Create(ci, $"all 19 3×3 layers: {seconds * 1e3:0.0} ms, {flops / seconds / 1e9:0.0} GFLOP/s = {fraction:0.000} of peak (wall time)"));
         Console.WriteLine(string.Create(ci, $"  per CPU-second (insensitive to other processes taking the cores): {cpuFraction:0.000} of one core's peak ({cpuSeconds * 1e3:0.0} ms CPU)"));
         Console.WriteLine(string.Create(ci, $"dense ResNet-20 training step (batch 128, SGD): median {stepMs:0.0} ms over {steps} steps = {Batch * 1000 / stepMs:0} images/s; loss {loss0:0.000} → {loss1:0.000}"));
+        Console.WriteLine(string.Create(ci, $"CIFAR-10 loader epoch ({source}, {batches} batches of 128): {plainSeconds:0.000} s plain, {augmentedSeconds:0.000} s with crop+flip = {augmentedSeconds * 1000 / stepMs:0.00} ResNet-20 steps ({augmentedSeconds / (batches * stepMs / 1000) * 100:0.00}% of a dense epoch)"));
         Console.WriteLine(string.Create(ci, $"load average after: {loadAfter}"));
     }
 
@@ -130,6 +136,38 @@ public static class ConvBench
         }
         times.Sort();
         return (times[times.Count / 2], first, last);
+    }
+
+    // One epoch of batches from the loader, plain and augmented (best of two each; the first epoch of each also warms up).
+    private static (string Source, double Plain, double Augmented, int Batches) TimeLoader()
+    {
+        Dataset train;
+        string source;
+        if (DatasetRegistry.IsAvailable("cifar10"))
+        {
+            (train, source) = (DatasetRegistry.Load("cifar10").Train, "real data");
+        }
+        else
+        {
+            var features = new Tensor(50_000, 3, 32, 32);
+            new Rng(4).FillUniform(features.Data, 0, 1);
+            (train, source) = (new Dataset("synthetic", features, new int[50_000], 10), "synthetic data");
+        }
+        double Time(Augmentation? augmentation)
+        {
+            var loader = new DataLoader(train, new DataLoaderOptions { BatchSize = Batch, Shuffle = true, Seed = 1, Augmentation = augmentation });
+            double best = double.MaxValue;
+            for (int e = 0; e < 3; e++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                loader.StartEpoch(e);
+                while (loader.MoveNext()) { }
+                if (e > 0) best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            }
+            return best;
+        }
+        int batches = (train.Count + Batch - 1) / Batch;
+        return (source, Time(null), Time(Augmentation.Cifar), batches);
     }
 
     private static int Option(string[] args, string name, int fallback)

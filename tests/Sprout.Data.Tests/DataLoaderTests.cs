@@ -115,6 +115,24 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void AugmentedEpochsDependOnlyOnSeedAndEpoch()
+    {
+        Dataset data = DatasetTests.Make(50, channels: 3, classes: 10, height: 8, width: 8);
+        float[] Epoch(ulong seed, int epoch, DataLoader? reuse = null)
+        {
+            var loader = reuse ?? new DataLoader(data, new DataLoaderOptions { BatchSize = 16, Seed = seed, Augmentation = Augmentation.Cifar });
+            var all = new List<float>();
+            foreach (Batch b in loader.GetEpoch(epoch)) all.AddRange(b.Inputs.ToArray());
+            return [.. all];
+        }
+        var shared = new DataLoader(data, new DataLoaderOptions { BatchSize = 16, Seed = 4, Augmentation = Augmentation.Cifar });
+        Epoch(4, 0, shared);                                 // an earlier epoch on the same loader changes nothing
+        Assert.Equal(Epoch(4, 3), Epoch(4, 3, shared));
+        Assert.NotEqual(Epoch(4, 3), Epoch(4, 4));
+        Assert.NotEqual(Epoch(4, 3), Epoch(5, 3));
+    }
+
+    [Fact]
     public void AugmentationWithNothingToDoIsTheIdentity()
     {
         Dataset data = DatasetTests.Make(6, channels: 2);
