@@ -1,4 +1,4 @@
-// Max pooling: forward values and argmax, and the backward scatter, against the scalar reference (bit-exact).
+// Max and average pooling: forward values (and argmax) and the backward scatter against the scalar references (bit-exact).
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
@@ -31,6 +31,37 @@ public sealed class PoolingTests
                 Pooling.MaxPool2dBackward(dy, aa, dxa, planes, h, w, win);
                 Assert.Equal(dxe, dxa);
             }
+    }
+
+    [Fact]
+    public void AverageForwardAndBackwardMatchScalar()
+    {
+        ulong seed = 1;
+        foreach (var (h, w, win) in ConvolutionTests.Geometries())
+        {
+            const int planes = 3;
+            int outs = planes * win.OutputHeight(h) * win.OutputWidth(w);
+            var x = Shapes.Random(planes * h * w, seed++);
+            var (ye, ya) = (new float[outs], Shapes.Random(outs, seed++));
+            AveragePooling.Scalar.Forward(x, ye, planes, h, w, win);
+            AveragePooling.Forward(x, ya, planes, h, w, win);
+            Assert.Equal(ye, ya);
+            var dy = Shapes.Random(outs, seed++);
+            var dxe = Shapes.Random(planes * h * w, seed++);
+            var dxa = (float[])dxe.Clone();
+            AveragePooling.Scalar.Backward(dy, dxe, planes, h, w, win);
+            AveragePooling.Backward(dy, dxa, planes, h, w, win);
+            Assert.Equal(dxe, dxa);
+        }
+    }
+
+    [Fact]
+    public void AverageCountsPaddingAsZeros()
+    {
+        float[] x = [4, 8, 12, 16];   // one 2×2 plane; a 2×2 window, stride 2, padding 1 sees one real tap per corner
+        var y = new float[4];
+        AveragePooling.Forward(x, y, 1, 2, 2, new Window2d(2, 2, 2, 2, 1, 1));
+        Assert.Equal([1f, 2f, 3f, 4f], y);
     }
 
     [Fact]

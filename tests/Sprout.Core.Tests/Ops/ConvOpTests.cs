@@ -1,5 +1,5 @@
 // Conv-net ops on FeatureMajor [C, B, H, W]: finite-difference checks for Conv2d (3×3, stride 2, padding, 1×1 direct
-// and strided, bias, batch 1), BatchNorm (training with and without affine, evaluation), MaxPool2d, global average
+// and strided, bias, batch 1), BatchNorm (training with and without affine, evaluation), MaxPool2d, AvgPool2d, global average
 // pooling and both reorders; Conv2d against a direct convolution; running statistics; layout checks; and a steady-state
 // conv step (conv, BN, ReLU, pool, residual add, head, loss, backward) that allocates nothing.
 using Sprout.Core;
@@ -110,6 +110,14 @@ public class ConvOpTests
         for (int r = 0; r < order.Length; r++) x[order[r]] = r * 0.1f;
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.MaxPool2d(x, new Window2d(2, 2, 2, 2))), [x]);
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.MaxPool2d(x, new Window2d(3, 3, 2, 2, 1, 1))), [x]);
+    }
+
+    [Fact]
+    public void AvgPoolGradients()
+    {
+        var x = Fm(18, 2, 2, 5, 4);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.AvgPool2d(x, new Window2d(2, 2, 2, 2))), [x]);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.AvgPool2d(x, new Window2d(3, 3, 2, 2, 1, 1))), [x]);
     }
 
     [Fact]
