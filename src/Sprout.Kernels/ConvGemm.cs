@@ -40,7 +40,7 @@ public static unsafe class ConvGemm
         var g = Geometry.Create(x.Length, weight.Length, dy.Length, outChannels, channels, batch, height, width, window);
         if (!dx.IsEmpty) Simd.RequireLength(channels * batch * height * width, dx.Length, nameof(dx));
         if (!dWeight.IsEmpty) Simd.RequireLength(outChannels * g.FanIn, dWeight.Length, nameof(dWeight));
-        if (dx.IsEmpty && dWeight.IsEmpty) return;
+        if ((dx.IsEmpty && dWeight.IsEmpty) || g.Parts == 0) return;
         int wSize = outChannels * g.FanIn;
         float* partials = dWeight.IsEmpty ? null : Scratch.Partials((long)g.Parts * wSize);
         fixed (float* px = x, pw = weight, pdy = dy, pdx = dx)

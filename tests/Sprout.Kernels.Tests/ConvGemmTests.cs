@@ -72,6 +72,16 @@ public sealed class ConvGemmTests
     }
 
     [Fact]
+    public void EmptyBatchDoesNothing()
+    {
+        var win = new Window2d(3, 3, 1, 1, 1, 1);
+        var dw = new float[2 * 9];
+        ConvGemm.Forward([], new float[18], [], 2, 1, 0, 4, 4, win);
+        ConvGemm.Backward([], new float[18], [], [], dw, 2, 1, 0, 4, 4, win);
+        Assert.All(dw, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void SteadyStateAllocatesNothing()
     {
         const int cin = 16, cout = 16, batch = 8, h = 16, w = 16;
