@@ -68,4 +68,34 @@ public static partial class SparseConv
         for (; i < n; i++) tail = MathF.FusedMultiplyAdd(a[i], b[i], tail);
         *acc = s.WithElement(0, s.GetElement(0) + tail);
     }
+
+    /// <summary>
+    /// y[0..n) = (add ? y : 0) + (x &amp; mask): mask elements are all-ones bit patterns (keep) or zero (drop), so a dropped
+    /// x — a neighbouring row's value read through the shifted flat view — contributes an exact +0 whatever it holds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void MaskedAdd(float* x, float* mask, float* y, int n, bool add)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Vector512.Load(x + i) & Vector512.Load(mask + i);
+                (add ? v + Vector512.Load(y + i) : v).Store(y + i);
+            }
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= n; i += 8)
+            {
+                var v = Vector256.Load(x + i) & Vector256.Load(mask + i);
+                (add ? v + Vector256.Load(y + i) : v).Store(y + i);
+            }
+        for (; i < n; i++)
+        {
+            float v = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x[i]) & BitConverter.SingleToInt32Bits(mask[i]));
+            y[i] = add ? y[i] + v : v;
+        }
+    }
+
+    /// <summary>All bits set: the "keep" element of a <see cref="MaskedAdd"/> mask.</summary>
+    internal static readonly float Keep = BitConverter.Int32BitsToSingle(-1);
 }

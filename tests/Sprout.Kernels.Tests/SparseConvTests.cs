@@ -24,6 +24,8 @@ public class SparseConvTests
         [2, 3, 2, 6, 5, 3, 3, 3, 3, 1, 1, 0.7],      // stride 3
         [300, 3, 1, 5, 5, 3, 3, 1, 1, 1, 1, 0.35],   // Cin·k·k = 2700: rows span several decode chunks
         [3, 7, 2, 6, 6, 3, 3, 1, 1, 1, 1, 0.0],      // no live weight at all
+        [2, 3, 1, 130, 40, 3, 3, 1, 1, 1, 1, 0.4],   // tall planes: several row blocks per image
+        [2, 2, 2, 150, 30, 3, 3, 2, 2, 1, 1, 0.5],   // several row blocks, stride 2
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
