@@ -26,9 +26,9 @@ internal static class ConvPathBench
     public static void Run(int batch, int reps, double[] densities)
     {
         var ci = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(ci, $"batch {batch}, {reps} alternating repetitions, median ms; threads {Parallelism.Threads}"));
-        Console.WriteLine("| layer | density | direct fwd | im2col+SpMM fwd | direct bwd | im2col+SpMM bwd | fwd ratio (im2col/direct) | bwd ratio | im2col buffers (cols + dCols) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine(string.Create(ci, $"batch {batch}, {reps} alternating repetitions, median ms, ratios = median of per-repetition ratios; threads {Parallelism.Threads}"));
+        Console.WriteLine("| layer | density | nnz | direct fwd | im2col+SpMM fwd | direct bwd | im2col+SpMM bwd | fwd im2col/direct | bwd im2col/direct | im2col buffers (cols + dCols) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var layer in Layers)
             foreach (double density in densities)
             {
@@ -70,9 +70,12 @@ internal static class ConvPathBench
                         runs[which]();
                         times[which].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                     }
-                double[] med = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+                static double Median(IEnumerable<double> v) => v.Order().ElementAt(v.Count() / 2);
+                double[] med = times.Select(Median).ToArray();
+                // Ratios of the two paths timed back to back in the same repetition: robust to the host's drift.
+                double fwd = Median(times[1].Zip(times[0], (a, d) => a / d)), bwd = Median(times[3].Zip(times[2], (a, d) => a / d));
                 Console.WriteLine(string.Create(ci,
-                    $"| {layer.Name} | {density} | {med[0]:0.00} | {med[1]:0.00} | {med[2]:0.00} | {med[3]:0.00} | {med[1] / med[0]:0.00}× | {med[3] / med[2]:0.00}× | {2 * colLen * 4 / 1e6:0.0} MB |"));
+                    $"| {layer.Name} | {density} | {nnz} | {med[0]:0.00} | {med[1]:0.00} | {med[2]:0.00} | {med[3]:0.00} | {fwd:0.00}× | {bwd:0.00}× | {2 * colLen * 4 / 1e6:0.0} MB |"));
             }
     }
 
