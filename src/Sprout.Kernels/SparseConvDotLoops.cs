@@ -27,8 +27,8 @@ public static partial class SparseConv
     /// <summary>Stack scratch of the gradient loops: decoded weights, segments, accumulators, D_j rows and masks.</summary>
     internal unsafe ref struct DotScratch
     {
-        public nint* Off;
-        public int* Ti, Tj, SegRow, SegE;
+        public nint* Off, TmpOff;
+        public int* Ti, Tj, Slot, SegRow, SegE, TmpKey, TmpSlot, Bucket;
         public Vector256<float>* Acc;
         public float* D, DyRow, Masks;
         public int* First, End;
@@ -47,6 +47,7 @@ public static partial class SparseConv
         int H = g.Height, W = g.Width, OH = g.OutputHeight, OW = g.OutputWidth, B = g.Batch, R = sc.R, dsz = R * W;
         long hw = (long)H * W, ohw = (long)OH * OW, oplane = B * ohw;
         int n = sc.SegE[nseg];
+        for (int s = 0; s < nseg; s++) SortByPosition(ref sc, sc.SegE[s], sc.SegE[s + 1], g.Window.KernelHeight, kw);
         for (int e = 0; e < n; e++) sc.Acc[e] = Vector256<float>.Zero;
         for (int b = 0; b < B; b++)
             for (int s = 0; s < nseg; s++)
@@ -78,20 +79,68 @@ public static partial class SparseConv
                             }
                         }
                     }
-                    for (int e = e0; e < e1; e++)
+                    for (int e = e0; e < e1;)
                     {
-                        int i = sc.Ti[e], a = Math.Max(sc.First[i], oh0), z = Math.Min(sc.End[i], oh0 + rr);
-                        if (a >= z) continue;
-                        float* xr = xb + sc.Off[e] + (long)(a * sh - ph) * W, dr = sc.D + sc.Tj[e] * dsz + (a - oh0) * W;
-                        if (sh == 1) DotInto(xr, dr, (z - a) * W, sc.Acc + e);
-                        else for (int k = a; k < z; k++, xr += sh * W, dr += W) DotInto(xr, dr, W, sc.Acc + e);
+                        // A run of weights at one kernel position (i, j): they read the same D_j rows.
+                        int i = sc.Ti[e], j = sc.Tj[e], run = e + 1;
+                        while (run < e1 && sc.Ti[run] == i && sc.Tj[run] == j) run++;
+                        int a = Math.Max(sc.First[i], oh0), z = Math.Min(sc.End[i], oh0 + rr);
+                        if (a >= z) { e = run; continue; }
+                        nint rowOff = (nint)(a * sh - ph) * W;
+                        float* dr = sc.D + j * dsz + (a - oh0) * W;
+                        if (sh == 1)
+                        {
+                            int len = (z - a) * W;
+                            for (; e + 4 <= run; e += 4)
+                                DotInto4(xb + sc.Off[e] + rowOff, xb + sc.Off[e + 1] + rowOff, xb + sc.Off[e + 2] + rowOff, xb + sc.Off[e + 3] + rowOff, dr, len, sc.Acc + e);
+                            for (; e < run; e++) DotInto(xb + sc.Off[e] + rowOff, dr, len, sc.Acc + e);
+                        }
+                        else
+                        {
+                            for (; e + 4 <= run; e += 4)
+                                for (int k = a; k < z; k++)
+                                {
+                                    nint r = rowOff + (nint)(k - a) * sh * W;
+                                    DotInto4(xb + sc.Off[e] + r, xb + sc.Off[e + 1] + r, xb + sc.Off[e + 2] + r, xb + sc.Off[e + 3] + r, dr + (k - a) * W, W, sc.Acc + e);
+                                }
+                            for (; e < run; e++)
+                            {
+                                float* xr = xb + sc.Off[e] + rowOff, dk = dr;
+                                for (int k = a; k < z; k++, xr += sh * W, dk += W) DotInto(xr, dk, W, sc.Acc + e);
+                            }
+                        }
                     }
                 }
             }
         for (int e = 0; e < n; e++)
         {
             float v = Vector256.Sum(sc.Acc[e]);
-            output[e] = accumulate ? output[e] + v : v;
+            float* o = output + sc.Slot[e];
+            *o = accumulate ? *o + v : v;
+        }
+    }
+
+    /// <summary>
+    /// Stable counting sort of decoded weights [e0, e1) by kernel position i·kw + j, carrying their offsets and output
+    /// slots (decoders set Slot[e] = e). The order inside a position is the decode order, so results do not depend on it.
+    /// </summary>
+    private static unsafe void SortByPosition(ref DotScratch sc, int e0, int e1, int kh, int kw)
+    {
+        if (e1 - e0 < 2) return;
+        int kk = kh * kw;
+        int* bucket = sc.Bucket;
+        new Span<int>(bucket, kk + 1).Clear();
+        for (int e = e0; e < e1; e++)
+        {
+            int key = sc.Ti[e] * kw + sc.Tj[e];
+            (sc.TmpKey[e], sc.TmpOff[e], sc.TmpSlot[e]) = (key, sc.Off[e], sc.Slot[e]);
+            bucket[key + 1]++;
+        }
+        for (int k = 0; k < kk; k++) bucket[k + 1] += bucket[k];
+        for (int e = e0; e < e1; e++)
+        {
+            int key = sc.TmpKey[e], to = e0 + bucket[key]++;
+            (sc.Off[to], sc.Ti[to], sc.Tj[to], sc.Slot[to]) = (sc.TmpOff[e], key / kw, key - key / kw * kw, sc.TmpSlot[e]);
         }
     }
 
@@ -104,6 +153,8 @@ public static partial class SparseConv
         var sc = new DotScratch { R = R, Flat = flat };
         nint* off = stackalloc nint[Chunk];
         int* ti = stackalloc int[Chunk], tj = stackalloc int[Chunk], segRow = stackalloc int[Chunk], segE = stackalloc int[Chunk + 1];
+        nint* tmpOff = stackalloc nint[Chunk];
+        int* slot = stackalloc int[Chunk], tmpKey = stackalloc int[Chunk], tmpSlot = stackalloc int[Chunk], bucket = stackalloc int[kh * kw + 1];
         Vector256<float>* acc = stackalloc Vector256<float>[Chunk];
         float* d = stackalloc float[kw * R * W];
         float* dyMem = stackalloc float[flat ? R * OW + 2 * kw : 0];
@@ -116,6 +167,7 @@ public static partial class SparseConv
         }
         for (int i = 0; i < kh; i++) (first[i], end[i]) = g.Window.ValidRange(i, g.Window.PadHeight, g.Window.StrideHeight, g.Height, g.OutputHeight);
         sc.Off = off; sc.Ti = ti; sc.Tj = tj; sc.SegRow = segRow; sc.SegE = segE; sc.Acc = acc;
+        sc.TmpOff = tmpOff; sc.Slot = slot; sc.TmpKey = tmpKey; sc.TmpSlot = tmpSlot; sc.Bucket = bucket;
         sc.D = d; sc.DyRow = dyMem + kw; sc.Masks = masks; sc.First = first; sc.End = end;
         body.Run(g, ref sc);
     }
@@ -145,7 +197,7 @@ public static partial class SparseConv
                 {
                     int rowEnd = Ptr[co + 1], take = Math.Min(rowEnd - q, Chunk - n);
                     sc.SegRow[nseg] = co;
-                    for (int e = n; e < n + take; e++, q++) Decode(Idx[q], g, out sc.Off[e], out sc.Ti[e], out sc.Tj[e]);
+                    for (int e = n; e < n + take; e++, q++) { Decode(Idx[q], g, out sc.Off[e], out sc.Ti[e], out sc.Tj[e]); sc.Slot[e] = e; }
                     n += take;
                     sc.SegE[++nseg] = n;
                     if (q < rowEnd) break;
@@ -174,7 +226,7 @@ public static partial class SparseConv
                 {
                     int row = Rows[q];
                     sc.SegRow[nseg] = row;
-                    for (; q < Q1 && n < Chunk && Rows[q] == row; q++, n++) Decode(Cols[q], g, out sc.Off[n], out sc.Ti[n], out sc.Tj[n]);
+                    for (; q < Q1 && n < Chunk && Rows[q] == row; q++, n++) { Decode(Cols[q], g, out sc.Off[n], out sc.Ti[n], out sc.Tj[n]); sc.Slot[n] = n; }
                     sc.SegE[++nseg] = n;
                 }
                 DotGroup(X, Dy, g, ref sc, nseg, Out + q0, Accumulate);
@@ -194,7 +246,7 @@ public static partial class SparseConv
             for (int t = T0; t < T1; t++)
             {
                 int row = t / perRow, start = (t - row * perRow) * Chunk, n = Math.Min(Chunk, fanIn - start);
-                for (int e = 0; e < n; e++) Decode(start + e, g, out sc.Off[e], out sc.Ti[e], out sc.Tj[e]);
+                for (int e = 0; e < n; e++) { Decode(start + e, g, out sc.Off[e], out sc.Ti[e], out sc.Tj[e]); sc.Slot[e] = e; }
                 (sc.SegRow[0], sc.SegE[0], sc.SegE[1]) = (R0 + row, 0, n);
                 DotGroup(X, Dy, g, ref sc, 1, Out + (long)row * fanIn + start, accumulate: false);
             }

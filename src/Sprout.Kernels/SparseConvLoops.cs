@@ -63,6 +63,7 @@ public static partial class SparseConv
         int* ti = stackalloc int[Chunk], tj = stackalloc int[Chunk], segRow = stackalloc int[Chunk], segE = stackalloc int[Chunk + 1];
         bool* segAdd = stackalloc bool[Chunk];
         float* val = stackalloc float[Chunk];
+        int* bucket = stackalloc int[kk + 1];
 
         int co = r0, q = ptr[r0];
         while (co < r1)
@@ -75,9 +76,14 @@ public static partial class SparseConv
                 int rowEnd = ptr[co + 1], take = Math.Min(rowEnd - q, Chunk - n);
                 if (take < rowEnd - q && n > 0) break; // split only rows longer than Chunk, at multiples of Chunk: the same sums whatever the thread's range
                 (segRow[nseg], segAdd[nseg]) = (co, accumulate || q > ptr[co]);
-                for (int e = n; e < n + take; e++, q++)
+                // Counting sort by kernel position (i, j), stable: nonzeros sharing a position share their input rows'
+                // range and accumulator, so the loop below takes them four at a time.
+                new Span<int>(bucket, kk + 1).Clear();
+                for (int t = 0; t < take; t++) bucket[idx[q + t] % kk + 1]++;
+                for (int k = 0; k < kk; k++) bucket[k + 1] += bucket[k];
+                for (int t = 0; t < take; t++, q++)
                 {
-                    int col = idx[q], c = col / kk, rem = col - c * kk, i = rem / kw;
+                    int col = idx[q], c = col / kk, rem = col - c * kk, i = rem / kw, e = n + bucket[rem]++;
                     (off[e], ti[e], tj[e], val[e]) = ((nint)(c * plane + (long)i * W), i, rem - i * kw, values[q]);
                 }
                 n += take;
@@ -101,13 +107,35 @@ public static partial class SparseConv
                     {
                         int rr = Math.Min(R, OH - oh0);
                         new Span<float>(f, kw * fsz).Clear();
-                        for (int e = e0; e < e1; e++)
+                        for (int e = e0; e < e1;)
                         {
-                            int i = ti[e], a = Math.Max(first[i], oh0), z = Math.Min(end[i], oh0 + rr);
-                            if (a >= z) continue;
-                            float* src = xb + off[e] + (long)(a * sh - ph) * W, dst = f + tj[e] * fsz + (a - oh0) * W;
-                            if (sh == 1) Axpy(val[e], src, dst, (z - a) * W);
-                            else for (int k = a; k < z; k++, src += sh * W, dst += W) Axpy(val[e], src, dst, W);
+                            int i = ti[e], j = tj[e], run = e + 1;
+                            while (run < e1 && ti[run] == i && tj[run] == j) run++;
+                            int a = Math.Max(first[i], oh0), z = Math.Min(end[i], oh0 + rr);
+                            if (a >= z) { e = run; continue; }
+                            nint rowOff = (nint)(a * sh - ph) * W;
+                            float* dst = f + j * fsz + (a - oh0) * W;
+                            if (sh == 1)
+                            {
+                                int len = (z - a) * W;
+                                for (; e + 4 <= run; e += 4)
+                                    Axpy4(val + e, xb + off[e] + rowOff, xb + off[e + 1] + rowOff, xb + off[e + 2] + rowOff, xb + off[e + 3] + rowOff, dst, len);
+                                for (; e < run; e++) Axpy(val[e], xb + off[e] + rowOff, dst, len);
+                            }
+                            else
+                            {
+                                for (; e + 4 <= run; e += 4)
+                                    for (int k = a; k < z; k++)
+                                    {
+                                        nint r = rowOff + (nint)(k - a) * sh * W;
+                                        Axpy4(val + e, xb + off[e] + r, xb + off[e + 1] + r, xb + off[e + 2] + r, xb + off[e + 3] + r, dst + (k - a) * W, W);
+                                    }
+                                for (; e < run; e++)
+                                {
+                                    float* src = xb + off[e] + rowOff, d = dst;
+                                    for (int k = a; k < z; k++, src += sh * W, d += W) Axpy(val[e], src, d, W);
+                                }
+                            }
                         }
                         float* yb = yPlane + (long)oh0 * OW;
                         if (flat)
@@ -196,13 +224,36 @@ public static partial class SparseConv
                             ohZ[i] = Math.Min(OH, hi <= 0 ? 0 : (hi + sh - 1) / sh);
                         }
                         new Span<float>(gj, kw * gsz).Clear();
-                        for (int e = e0; e < e1; e++)
+                        // CSC order is by column, i.e. by kernel position (i, j): runs of one position share their rows.
+                        for (int e = e0; e < e1;)
                         {
-                            int i = ti[e], a = ohA[i], z = ohZ[i];
-                            if (a >= z) continue;
-                            float* src = dyb + off[e] + (long)a * OW, dst = gj + tj[e] * gsz + (a * sh - ph + i - ih0) * OW;
-                            if (sh == 1) Axpy(val[e], src, dst, (z - a) * OW);
-                            else for (int o = a; o < z; o++, src += OW, dst += sh * OW) Axpy(val[e], src, dst, OW);
+                            int i = ti[e], j = tj[e], run = e + 1;
+                            while (run < e1 && ti[run] == i && tj[run] == j) run++;
+                            int a = ohA[i], z = ohZ[i];
+                            if (a >= z) { e = run; continue; }
+                            nint rowOff = (nint)a * OW;
+                            float* dst = gj + j * gsz + (a * sh - ph + i - ih0) * OW;
+                            if (sh == 1)
+                            {
+                                int len = (z - a) * OW;
+                                for (; e + 4 <= run; e += 4)
+                                    Axpy4(val + e, dyb + off[e] + rowOff, dyb + off[e + 1] + rowOff, dyb + off[e + 2] + rowOff, dyb + off[e + 3] + rowOff, dst, len);
+                                for (; e < run; e++) Axpy(val[e], dyb + off[e] + rowOff, dst, len);
+                            }
+                            else
+                            {
+                                for (; e + 4 <= run; e += 4)
+                                    for (int o = a; o < z; o++)
+                                    {
+                                        nint r = rowOff + (nint)(o - a) * OW;
+                                        Axpy4(val + e, dyb + off[e] + r, dyb + off[e + 1] + r, dyb + off[e + 2] + r, dyb + off[e + 3] + r, dst + (o - a) * sh * OW, OW);
+                                    }
+                                for (; e < run; e++)
+                                {
+                                    float* src = dyb + off[e] + rowOff, d = dst;
+                                    for (int o = a; o < z; o++, src += OW, d += sh * OW) Axpy(val[e], src, d, OW);
+                                }
+                            }
                         }
                         float* dxb = dxPlane + (long)ih0 * W;
                         if (flat)

@@ -26,6 +26,8 @@ public class SparseConvTests
         [3, 7, 2, 6, 6, 3, 3, 1, 1, 1, 1, 0.0],      // no live weight at all
         [2, 3, 1, 130, 40, 3, 3, 1, 1, 1, 1, 0.4],   // tall planes: several row blocks per image
         [2, 2, 2, 150, 30, 3, 3, 2, 2, 1, 1, 0.5],   // several row blocks, stride 2
+        [3, 40, 2, 9, 9, 3, 3, 1, 1, 1, 1, 0.5],     // many output channels per kernel position (dX four at a time)
+        [3, 40, 2, 9, 9, 3, 3, 2, 2, 1, 1, 0.5],     // the same with stride 2
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
