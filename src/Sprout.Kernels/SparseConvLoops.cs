@@ -150,6 +150,7 @@ public static partial class SparseConv
                                     float* fr = f + j * fsz + r * W;
                                     var (ow0, ow1) = g.Window.ValidRange(j, pw, sw, W, OW);
                                     if (sw == 1) CopyOrAdd(fr + ow0 - pw + j, yr + ow0, ow1 - ow0, add: true);
+                                    else if (sw == 2) AddEven(fr + 2 * ow0 - pw + j, yr + ow0, ow1 - ow0);
                                     else for (int ow = ow0; ow < ow1; ow++) yr[ow] += fr[ow * sw - pw + j];
                                 }
                             }

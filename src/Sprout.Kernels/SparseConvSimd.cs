@@ -4,6 +4,7 @@
 // the kernels keep their accumulator rows in L1 and call these once per nonzero.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sprout.Kernels;
 
@@ -175,5 +176,26 @@ public static partial class SparseConv
         acc[1] = s1.WithElement(0, s1.GetElement(0) + t1);
         acc[2] = s2.WithElement(0, s2.GetElement(0) + t2);
         acc[3] = s3.WithElement(0, s3.GetElement(0) + t3);
+    }
+
+    /// <summary>
+    /// y[k] += x[2k] for k in [0, n): the stride-2 subsampling of a full-resolution accumulator row. Reads x up to
+    /// x[2n − 1], one float past the last one used (callers keep slack after their rows). AVX-512 picks the even lanes
+    /// of two loaded vectors in one permute; elsewhere it is a scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void AddEven(float* x, float* y, int n)
+    {
+        int k = 0;
+        if (Avx512F.IsSupported)
+        {
+            var idx16 = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; k + 16 <= n; k += 16)
+                (Vector512.Load(y + k) + Avx512F.PermuteVar16x32x2(Vector512.Load(x + 2 * k), idx16, Vector512.Load(x + 2 * k + 16))).Store(y + k);
+            var idx8 = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14);
+            for (; k + 8 <= n; k += 8)
+                (Vector256.Load(y + k) + Avx512F.VL.PermuteVar8x32x2(Vector256.Load(x + 2 * k), idx8, Vector256.Load(x + 2 * k + 8))).Store(y + k);
+        }
+        for (; k < n; k++) y[k] += x[2 * k];
     }
 }

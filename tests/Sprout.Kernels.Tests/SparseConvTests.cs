@@ -28,6 +28,7 @@ public class SparseConvTests
         [2, 2, 2, 150, 30, 3, 3, 2, 2, 1, 1, 0.5],   // several row blocks, stride 2
         [3, 40, 2, 9, 9, 3, 3, 1, 1, 1, 1, 0.5],     // many output channels per kernel position (dX four at a time)
         [3, 40, 2, 9, 9, 3, 3, 2, 2, 1, 1, 0.5],     // the same with stride 2
+        [2, 3, 2, 7, 37, 3, 3, 2, 2, 1, 1, 0.6],     // stride 2, output width 19: 16- and 8-wide subsampling plus a tail
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
