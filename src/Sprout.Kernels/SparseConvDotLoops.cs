@@ -5,7 +5,8 @@
 // D_j[oh, iw] = dY[oh, ow] where iw = ow·s − p + j, else 0 (a masked flat shift when stride 1 keeps the width) — and
 // each weight's term is then one unmasked dot product of a contiguous run of whole input rows with D_j: the zeros
 // take the padding and the stride. Partial sums stay 8 lanes wide per weight over the batch and are summed
-// horizontally once at the end. Groups of up to Chunk weights share a walk over the batch, as in the forward pass.
+// horizontally once at the end. Groups of up to Chunk weights share a walk over the batch, as in the forward pass,
+// and within a row segment weights are sorted by kernel position so that four at a time share each D_j load.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

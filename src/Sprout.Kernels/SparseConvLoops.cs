@@ -7,6 +7,9 @@
 // When the output is as wide as the input (stride 1, "same" padding) that shift is one flat pass over the block with
 // a per-j column mask; otherwise it is done row by row. Input gradient is the mirror image per input channel, over
 // the transposed (CSC) index: G_j [rows × OW] accumulates v·dY rows, and the dX rows get Σ_j G_j shifted by p − j.
+// Nonzeros at the same kernel position (i, j) share their rows' range and accumulator, so they go four at a time
+// (Axpy4: one load and store of the accumulator per four multiply-adds; a single AXPY is bound by that store). The
+// forward sorts each row's nonzeros by position (a stable counting sort); CSC order already is by position.
 // Loop order: a group of rows (up to Chunk decoded nonzeros) is held while the batch is walked image by image, so one
 // image's input planes stay in cache for the whole group. Each thread owns whole output channels (forward) or whole
 // input channels (backward).
