@@ -76,7 +76,9 @@ public static partial class SparseConv
                             for (int r = 0; r < rr; r++)
                             {
                                 float* dr = sc.D + j * dsz + r * W, yr = dyb + r * OW;
-                                for (int ow = ow0; ow < ow1; ow++) dr[ow * sw - pw + j] = yr[ow];
+                                if (sw == 2) AddSpread2(yr + ow0, dr + 2 * ow0 - pw + j, ow1 - ow0, room: W - (2 * ow0 - pw + j)); // D was cleared
+                                else if (sw == 1) new ReadOnlySpan<float>(yr + ow0, ow1 - ow0).CopyTo(new Span<float>(dr + ow0 - pw + j, ow1 - ow0));
+                                else for (int ow = ow0; ow < ow1; ow++) dr[ow * sw - pw + j] = yr[ow];
                             }
                         }
                     }

@@ -272,6 +272,7 @@ public static partial class SparseConv
                                     float* gr = gj + j * gsz + r * OW;
                                     var (ow0, ow1) = g.Window.ValidRange(j, pw, sw, W, OW);
                                     if (sw == 1) CopyOrAdd(gr + ow0, dxr + ow0 - pw + j, ow1 - ow0, add: true);
+                                    else if (sw == 2) AddSpread2(gr + ow0, dxr + 2 * ow0 - pw + j, ow1 - ow0, room: W - (2 * ow0 - pw + j));
                                     else for (int ow = ow0; ow < ow1; ow++) dxr[ow * sw - pw + j] += gr[ow];
                                 }
                             }

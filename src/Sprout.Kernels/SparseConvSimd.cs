@@ -198,4 +198,26 @@ public static partial class SparseConv
         }
         for (; k < n; k++) y[k] += x[2 * k];
     }
+
+    /// <summary>
+    /// y[2k] += x[k] for k in [0, n): spreading a row back to stride 2 (input gradient, and dY into the weight gradient's
+    /// zeroed D rows). AVX-512 interleaves eight values with zeros in one permute and adds sixteen floats, touching the
+    /// odd slots with +0; that is done only while the sixteen stay within the <paramref name="room"/> floats the caller
+    /// owns from y, so no neighbouring row or another thread's data is read and rewritten.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void AddSpread2(float* x, float* y, int n, int room)
+    {
+        int k = 0;
+        if (Avx512F.IsSupported)
+        {
+            var idx = Vector512.Create(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
+            for (; k + 8 <= n && 2 * k + 16 <= room; k += 8)
+            {
+                var spread = Avx512F.PermuteVar16x32x2(Vector512.Create(Vector256.Load(x + k), Vector256<float>.Zero), idx, Vector512<float>.Zero);
+                (Vector512.Load(y + 2 * k) + spread).Store(y + 2 * k);
+            }
+        }
+        for (; k < n; k++) y[2 * k] += x[k];
+    }
 }
