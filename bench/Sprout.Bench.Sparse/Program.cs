@@ -8,6 +8,8 @@
 //   layout [--width W] [--warmup N] [--steps N]                   plain vs fused sparse layer path, same model, alternating steps
 //                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
+//   conv [--batch 128] [--reps 7] [--densities 0.1,0.02]          sparse conv: direct kernels vs batch im2col + CSR SpMM on
+//                                                                  ResNet-20 / WRN-22-2 3×3 layers, alternating (ConvPathBench)
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -23,6 +25,12 @@ string Opt(string name, string def)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : def;
 }
 var ci = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "conv") // needs no data set
+{
+    Sprout.Bench.Sparse.ConvPathBench.Run(int.Parse(Opt("--batch", "128"), ci), int.Parse(Opt("--reps", "7"), ci),
+        Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray());
+    return 0;
+}
 var mnist = DatasetRegistry.Load("mnist");
 DataLoader Loader(Dataset d, bool shuffle) => new(d, new DataLoaderOptions { BatchSize = 128, Shuffle = shuffle, Seed = 1, DropLast = shuffle, Flatten = true });
 string cmd = args.Length > 0 ? args[0] : "";
@@ -104,7 +112,7 @@ switch (cmd)
         Sprout.Bench.Sparse.LayoutBench.Run(mnist.Train, int.Parse(Opt("--width", "0"), ci), int.Parse(Opt("--warmup", "40"), ci), int.Parse(Opt("--steps", "100"), ci));
         break;
     default:
-        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling [options] (see the header of Program.cs)");
+        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling|conv [options] (see the header of Program.cs)");
         return 2;
 }
 return 0;

@@ -1,0 +1,125 @@
+// The always-sparse 2-d convolution op: y = W ∗ x (+ b) with W in CSR over [Cout × Cin·KH·KW], activations
+// feature-major [C, B, H, W], registered on the tape with its own backward (dX and dW at the live weights).
+// It runs the direct sparse kernels (Sprout.Kernels.SparseConv), chosen over im2col + SpMM by measurement
+// (docs/BENCHMARKS.md, "Sparse convolution: direct vs im2col + SpMM"): no buffer proportional to Cin·KH·KW·B·OH·OW,
+// and nothing anywhere of size Cout·Cin·KH·KW. The optional cache keeps the batch's X and dY past Tape.Reset so that
+// growth criteria can ask for gradients at arbitrary positions (GradientsAt, DenseGradientRows) at update steps.
+using Sprout.Core;
+using Sprout.Kernels;
+
+namespace Sprout.Sparse;
+
+/// <summary>Differentiable sparse convolution over feature-major activations.</summary>
+public static class SparseConv2dOp
+{
+    /// <summary>
+    /// y[co, b, oh, ow] = Σ W[co, (c·KH + i)·KW + j]·x[c, b, oh·s − p + i, ow·s − p + j] + bias[co]: x is
+    /// [Cin, B, H, W] feature-major, y is [Cout, B, OH, OW] feature-major. <paramref name="values"/> wraps
+    /// <paramref name="weight"/>.Values (the optimizer's parameter). When <paramref name="cache"/> is enabled it keeps
+    /// x (here) and dY (in backward), as [Cin·H·W-per-image × B] and [Cout·OH·OW-per-image × B] storage in the same
+    /// feature-major order (see <see cref="Geometry"/> for reading it back).
+    /// </summary>
+    /// <exception cref="ArgumentException">x, values, bias or the shape do not fit the weight.</exception>
+    public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, ConvShape shape, SparseBatchCache? cache = null)
+    {
+        var g = CheckArguments(x, weight, values, bias, shape);
+        if (cache is not null)
+        {
+            cache.Prepare(g.Batch, g.InChannels * g.Height * g.Width, g.OutChannels * g.OutputHeight * g.OutputWidth);
+            if (cache.Enabled) x.Data.CopyTo(cache.InputT(g.InChannels * g.Height * g.Width));
+        }
+        var y = Tape.NewOutput([g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth]);
+        y.Layout = Layout.FeatureMajor;
+        weight.CheckForKernels();
+        SparseConv.Forward(weight.RowPointers, weight.ColumnIndices, weight.Values, x.Data, y.Data, g, accumulate: false);
+        if (bias is not null) FeatureBias.Forward(y.Data, bias.Data, g.OutChannels, g.Positions, relu: false);
+
+        if (Tape.GradEnabled && (x.RequiresGrad || values.RequiresGrad || bias is { RequiresGrad: true }))
+        {
+            var node = Node.Record(Tape.Current!);
+            (node.X, node.W, node.Values, node.B, node.Y, node.Cache, node.G) = (x, weight, values, bias, y, cache, g);
+            y.RequiresGrad = true;
+        }
+        return y;
+    }
+
+    /// <summary>The kernels' geometry for a batch of <paramref name="batch"/> images of height×width through <paramref name="shape"/>.</summary>
+    public static SparseConvGeometry Geometry(ConvShape shape, int batch, int height, int width) =>
+        new(shape.InChannels, shape.OutChannels, batch, height, width, shape.Window);
+
+    /// <summary>
+    /// output[k] = ∂L/∂W[rows[k], cols[k]] for the batch kept in <paramref name="cache"/> (live or not), from its X and dY
+    /// only: O(k·B·OH·OW) time, no dense weight or gradient.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cache holds no gradient (no backward since the last forward).</exception>
+    public static void GradientsAt(SparseBatchCache cache, ConvShape shape, int height, int width,
+        ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<float> output)
+    {
+        var g = CachedGeometry(cache, shape, height, width);
+        SparseConv.GradientsAt(rows, cols, cache.InputT(g.InChannels * height * width), cache.OutputGradientT(g.OutChannels * g.OutputHeight * g.OutputWidth),
+            output, g, accumulate: false);
+    }
+
+    /// <summary>Dense gradient rows [r0, r1) × Cin·KH·KW of the batch kept in <paramref name="cache"/> (RigL's streaming gradient).</summary>
+    /// <exception cref="InvalidOperationException">The cache holds no gradient (no backward since the last forward).</exception>
+    public static void DenseGradientRows(SparseBatchCache cache, ConvShape shape, int height, int width, int r0, int r1, Span<float> output)
+    {
+        var g = CachedGeometry(cache, shape, height, width);
+        SparseConv.DenseGradientRows(r0, r1, cache.InputT(g.InChannels * height * width), cache.OutputGradientT(g.OutChannels * g.OutputHeight * g.OutputWidth),
+            output, g);
+    }
+
+    private static SparseConvGeometry CachedGeometry(SparseBatchCache cache, ConvShape shape, int height, int width)
+    {
+        if (!cache.HasGradient)
+            throw new InvalidOperationException("The conv layer's cache holds no gradient: run forward and backward with the cache enabled first.");
+        return Geometry(shape, cache.Batch, height, width);
+    }
+
+    private static SparseConvGeometry CheckArguments(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, ConvShape shape)
+    {
+        shape.Validate();
+        if (weight.Rows != shape.OutChannels || weight.Cols != shape.FanIn)
+            throw new ArgumentException($"The weight is [{weight.Rows} × {weight.Cols}] but the conv {shape} needs [{shape.OutChannels} × {shape.FanIn}].", nameof(weight));
+        if (!ReferenceEquals(values.Storage, weight.Values) || values.Size != weight.Nnz)
+            throw new ArgumentException("The values tensor must wrap the CSR matrix's value array.", nameof(values));
+        if (bias is not null && bias.Size != shape.OutChannels)
+            throw new ArgumentException($"SparseConv2d's bias must have {shape.OutChannels} elements (one per output channel), got {bias}.", nameof(bias));
+        if (x.Rank != 4 || x.Dim(0) != shape.InChannels || x.Layout != Layout.FeatureMajor)
+            throw new ArgumentException($"SparseConv2d {shape} expects a feature-major input [{shape.InChannels}, B, H, W], got {x} ({x.Layout}); reorder it first.", nameof(x));
+        var g = Geometry(shape, x.Dim(1), x.Dim(2), x.Dim(3));
+        g.Validate();
+        return g;
+    }
+
+    private sealed class Node : Node<Node>
+    {
+        public Tensor X = null!, Values = null!, Y = null!;
+        public Tensor? B;
+        public CsrMatrix W = null!;
+        public SparseBatchCache? Cache;
+        public SparseConvGeometry G;
+
+        public override void Backward()
+        {
+            ReadOnlySpan<float> dy = Y.Grad;
+            if (B is { RequiresGrad: true })
+                FeatureBias.Backward(default, dy, Y.Grad, B.Grad, G.OutChannels, G.Positions, relu: false); // dz = dy in place
+            if (Cache is { Enabled: true })
+            {
+                dy.CopyTo(Cache.OutputGradientT(G.OutChannels * G.OutputHeight * G.OutputWidth));
+                Cache.HasGradient = true;
+            }
+            W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
+            if (X.RequiresGrad)
+            {
+                var dx = X.GradForWrite(out bool overwrite); // a gradient nothing has written yet is overwritten, not cleared first
+                SparseConv.InputGradient(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dy, dx, G, accumulate: !overwrite);
+            }
+            if (Values.RequiresGrad)
+                SparseConv.WeightGradient(W.RowPointers, W.ColumnIndices, X.Data, dy, Values.Grad, G, accumulate: true);
+        }
+
+        protected override void Clear() => (X, Values, Y, B, W, Cache) = (null!, null!, null!, null, null!, null);
+    }
+}
