@@ -1,4 +1,4 @@
-// PruneAtInit: static masks chosen before training from a dense twin of the model (random, one-shot magnitude,
+// PruneAtInit: static masks chosen before training scored on the model built with dense layers (random, one-shot magnitude,
 // SNIP, GraSP, SynFlow). Scoring needs the dense gradient (and for GraSP a Hessian-gradient product) of every
 // weight, so it runs once on the model built with a DenseLayerFactory (any architecture: its Linear layers are found
 // through the module tree); the result is one CSR topology per layer, which DenseWeightLayers.Pruned turns into a
