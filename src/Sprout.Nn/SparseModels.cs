@@ -51,8 +51,9 @@ public static class SparseModels
     /// <summary>
     /// Sets up the sparse layers of a layer list (for a <see cref="Sequential"/>) to skip layout conversions:
     /// a <see cref="SparseLinear"/> followed by a <see cref="Relu"/> applies the ReLU itself, and the Relu's slot gets a
-    /// <see cref="FusedRelu"/> (so module paths, parameter and layer names are unchanged); a SparseLinear whose next module
-    /// (after such a slot) is another SparseLinear hands it its output feature-major. So a chain of sparse layers converts
+    /// <see cref="FusedRelu"/> (so module paths, parameter and layer names are unchanged) and the layer gets a ReLU epilogue;
+    /// a SparseLinear whose next module (after such a slot) is another SparseLinear emits its output feature-major (the
+    /// tensor carries that layout, which the next layer reads). So a chain of sparse layers converts
     /// between layouts once at entry and once at exit. Layers other than SparseLinear are left as they are.
     /// </summary>
     /// <returns>The layer list with fused ReLUs replaced; the SparseLinear objects are the given ones, with their options set.</returns>
@@ -69,9 +70,9 @@ public static class SparseModels
             }
             bool relu = i + 1 < result.Length && result[i + 1] is Relu;
             if (relu) result[i + 1] = new FusedRelu();
-            bool input = previous is not null;
-            if (previous is not null) previous.Options = previous.Options with { OutputFeatureMajor = true };
-            layer.Options = layer.Options with { InputFeatureMajor = input, Relu = relu };
+            // The next sparse layer reads the layout from the tensor, so only the producer's output layout is set.
+            if (previous is not null) previous.Options = previous.Options with { Output = Layout.FeatureMajor };
+            layer.Options = layer.Options with { Epilogue = relu ? SparseEpilogue.Relu : SparseEpilogue.None };
             previous = layer;
             if (relu) i++;
         }
