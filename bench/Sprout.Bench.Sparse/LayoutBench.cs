@@ -68,8 +68,8 @@ internal static class LayoutBench
         Sequential net;
         if (width == 0)
         {
-            var densities = DensityAllocation.Allocate(SparseMlpBuilder.Shapes(784, [4096, 4096], 10), new DensityAllocationOptions(0.02));
-            net = SparseModels.Mlp(784, [4096, 4096], 10, densities, new Rng(1), fuseSparseChains: fuse);
+            var plan = RecordingLayerFactory.Plan(f => Models.Mlp(784, [4096, 4096], 10, f), new DensityAllocationOptions(0.02));
+            net = Models.Mlp(784, [4096, 4096], 10, new SparseLayerFactory(plan, new Rng(1)), fuseSparseChains: fuse).WithSparseLayerNames();
         }
         else net = ScaleBenchmark.Build(784, width, 10, 20, new Rng((ulong)width));
         if (fuse) return net;

@@ -53,7 +53,7 @@ switch (cmd)
         double density = double.Parse(Opt("--density", "0.02"), ci);
         int denseSteps = int.Parse(Opt("--dense-steps", "30"), ci);
         var loader = Loader(mnist.Train, true);
-        var sparse = SparseMlpBuilder.Build(784, [4096, 4096], 10, new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr);
+        var sparse = SparseModels.Build(f => Models.Mlp(784, [4096, 4096], 10, f), new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr);
         var driver = new SparseTrainingDriver(sparse, null, null);
         Console.Write(driver.LayerTable());
         var sOpt = new Sgd(sparse.NamedParameters(), 0.05f, momentum: 0.9f);
@@ -77,7 +77,7 @@ switch (cmd)
         int epochs = int.Parse(Opt("--epochs", "5"), ci);
         var runs = new (string Name, Module Model)[]
         {
-            ("static-sparse", SparseMlpBuilder.Build(784, [300, 100], 10, new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr)),
+            ("static-sparse", SparseModels.Build(f => Models.Mlp(784, [300, 100], 10, f), new DensityAllocationOptions(density), new Rng(1), SparseLayerKind.Csr)),
             ("dense", Models.Mlp(784, [300, 100], 10, new Rng(1))),
         }.Select(r => (r.Name, r.Model, Loader: Loader(mnist.Train, true), Opt: new Sgd(r.Model.NamedParameters(), 0.05f, momentum: 0.9f),
                        Driver: new SparseTrainingDriver(r.Model, null, null), Tape: new Tape(), Times: new List<double>())).ToArray();

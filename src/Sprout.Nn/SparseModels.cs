@@ -1,7 +1,8 @@
-// Sparse model builders and the bridge from a module tree to the topology machinery (which sees layers only
+// Sparse model builders (over ILayerFactory) and the bridge from a module tree to the topology machinery (which sees layers only
 // through ISparseLayer and knows nothing of modules).
 using Sprout.Core;
 using Sprout.Sparse;
+using Sprout.Sparse.Allocation;
 
 namespace Sprout.Nn;
 
@@ -19,33 +20,40 @@ public enum SparseLayerKind
 public static class SparseModels
 {
     /// <summary>
-    /// An MLP like <see cref="Models.Mlp"/> whose layer l has density <paramref name="densities"/>[l]
-    /// (one entry per weight layer, hidden layers then output; 1 makes that layer a dense <see cref="Linear"/>).
-    /// With <paramref name="fuseSparseChains"/> (the default) CSR layers fuse their ReLU and keep activations between
-    /// each other feature-major (<see cref="FuseSparseChains"/>); the function and its gradients are the same.
+    /// An MLP like <see cref="Models.Mlp(int, IReadOnlyList{int}, int, ILayerFactory, bool)"/> whose weight layer l has density
+    /// <paramref name="densities"/>[l] (hidden layers then output; 1 makes that layer a dense <see cref="Linear"/>), built by a
+    /// <see cref="SparseLayerFactory"/>. With <paramref name="fuseSparseChains"/> (the default) CSR layers fuse their ReLU and keep
+    /// activations between each other feature-major (<see cref="FuseSparseChains"/>); the function and its gradients are the same.
     /// </summary>
+    /// <exception cref="ArgumentException">The number of densities differs from the number of weight layers.</exception>
     public static Sequential Mlp(int inputs, IReadOnlyList<int> hidden, int classes, IReadOnlyList<double> densities, Rng rng,
         SparseLayerKind kind = SparseLayerKind.Csr, SparseInitMode init = SparseInitMode.FanInAware, bool fuseSparseChains = true)
     {
         if (densities.Count != hidden.Count + 1)
             throw new ArgumentException($"The MLP has {hidden.Count + 1} weight layers but {densities.Count} densities were given.", nameof(densities));
-        var layers = new List<Module> { new Flatten() };
-        int width = inputs;
-        for (int l = 0; l <= hidden.Count; l++)
-        {
-            int outF = l < hidden.Count ? hidden[l] : classes;
-            layers.Add(Layer(width, outF, densities[l], rng, kind, init));
-            if (l < hidden.Count) layers.Add(new Relu());
-            width = outF;
-        }
-        return new Sequential(fuseSparseChains ? FuseSparseChains(layers) : [.. layers]).WithSparseLayerNames();
+        var plan = new DensityPlan(RecordingLayerFactory.Record(f => Models.Mlp(inputs, hidden, classes, f)), densities);
+        return Models.Mlp(inputs, hidden, classes, new SparseLayerFactory(plan, rng, kind, init), fuseSparseChains).WithSparseLayerNames();
+    }
+
+    /// <summary>
+    /// Builds a sparse model in the three steps every sparse model takes: record the shapes of <paramref name="build"/>'s
+    /// layers, allocate their densities with <paramref name="allocation"/>, and build for real with a <see cref="SparseLayerFactory"/>.
+    /// </summary>
+    /// <example><code>var model = SparseModels.Build(f => Models.Mlp(784, [300, 100], 10, f), new DensityAllocationOptions(0.05), rng);</code></example>
+    /// <exception cref="ArgumentException">The model has no weight layers, or the allocation cannot meet the budget.</exception>
+    public static T Build<T>(Func<ILayerFactory, T> build, DensityAllocationOptions allocation, Rng rng,
+        SparseLayerKind kind = SparseLayerKind.Csr, SparseInitMode init = SparseInitMode.FanInAware) where T : Module
+    {
+        var plan = RecordingLayerFactory.Plan(build, allocation);
+        return build(new SparseLayerFactory(plan, rng, kind, init)).WithSparseLayerNames();
     }
 
     /// <summary>
     /// Sets up the sparse layers of a layer list (for a <see cref="Sequential"/>) to skip layout conversions:
     /// a <see cref="SparseLinear"/> followed by a <see cref="Relu"/> applies the ReLU itself, and the Relu's slot gets a
-    /// <see cref="FusedRelu"/> (so module paths, parameter and layer names are unchanged); a SparseLinear whose next module
-    /// (after such a slot) is another SparseLinear hands it its output feature-major. So a chain of sparse layers converts
+    /// <see cref="FusedRelu"/> (so module paths, parameter and layer names are unchanged) and the layer gets a ReLU epilogue;
+    /// a SparseLinear whose next module (after such a slot) is another SparseLinear emits its output feature-major (the
+    /// tensor carries that layout, which the next layer reads). So a chain of sparse layers converts
     /// between layouts once at entry and once at exit. Layers other than SparseLinear are left as they are.
     /// </summary>
     /// <returns>The layer list with fused ReLUs replaced; the SparseLinear objects are the given ones, with their options set.</returns>
@@ -62,22 +70,13 @@ public static class SparseModels
             }
             bool relu = i + 1 < result.Length && result[i + 1] is Relu;
             if (relu) result[i + 1] = new FusedRelu();
-            bool input = previous is not null;
-            if (previous is not null) previous.Options = previous.Options with { OutputFeatureMajor = true };
-            layer.Options = layer.Options with { InputFeatureMajor = input, Relu = relu };
+            // The next sparse layer reads the layout from the tensor, so only the producer's output layout is set.
+            if (previous is not null) previous.Options = previous.Options with { Output = Layout.FeatureMajor };
+            layer.Options = layer.Options with { Epilogue = relu ? SparseEpilogue.Relu : SparseEpilogue.None };
             previous = layer;
             if (relu) i++;
         }
         return result;
-    }
-
-    /// <summary>One linear layer of the given density and kind (dense <see cref="Linear"/> at density 1).</summary>
-    public static Module Layer(int inFeatures, int outFeatures, double density, Rng rng, SparseLayerKind kind, SparseInitMode init = SparseInitMode.FanInAware)
-    {
-        if (density >= 1.0) return new Linear(inFeatures, outFeatures, rng);
-        return kind == SparseLayerKind.Csr
-            ? new SparseLinear(inFeatures, outFeatures, density, rng, init: init)
-            : new MaskedLinear(inFeatures, outFeatures, density, rng, init: init);
     }
 
     /// <summary>The sparse layers of a model in forward order, named by their module paths.</summary>

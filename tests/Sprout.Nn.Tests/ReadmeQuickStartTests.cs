@@ -3,6 +3,7 @@
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
+using Sprout.Sparse.Allocation;
 using Sprout.Sparse.Topology;
 using Sprout.Sparse.Topology.Methods;
 
@@ -14,7 +15,7 @@ public class ReadmeQuickStartTests
     public void SparseQuickStartTrainsAndRewires()
     {
         var rng = new Rng(42);
-        var model = SparseModels.Mlp(784, [300, 100], 10, densities: [0.05, 0.05, 0.05], rng);
+        var model = SparseModels.Build(f => Models.Mlp(784, [300, 100], 10, f), new DensityAllocationOptions(0.05), rng);
         var optimizer = new Sgd(model.NamedParameters(), learningRate: 0.1f, momentum: 0.9f, nesterov: true);
         var topology = new TopologyScheduler(model.SparseLayers(), new RigL(), UpdateSchedule.Cosine(every: 10, endStep: 45), seed: 42);
         var tape = new Tape();

@@ -23,7 +23,7 @@ public static class PruneCommand
         var density = new Option<double>("--density") { Description = "Final density", HelpName = "D", DefaultValueFactory = _ => 0.05 };
         var data = new Option<string>("--data") { Description = "Dataset", HelpName = "NAME", DefaultValueFactory = _ => "mnist" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with the dataset files", HelpName = "DIR" };
-        var model = new Option<string>("--model") { Description = "MLP hidden sizes, e.g. mlp:300,100", HelpName = "SPEC", DefaultValueFactory = _ => "mlp:300,100" };
+        var model = new Option<string>("--model") { Description = "Model spec, e.g. mlp:300,100", HelpName = "SPEC", DefaultValueFactory = _ => "mlp:300,100" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs per round", HelpName = "N", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch-size") { Description = "Samples per step", HelpName = "B", DefaultValueFactory = _ => 100 };
         var lr = new Option<double>("--lr") { Description = "SGD learning rate", HelpName = "X", DefaultValueFactory = _ => 0.05 };
@@ -41,13 +41,13 @@ public static class PruneCommand
             if (!(rate > 0)) throw new UsageException($"--lr must be > 0, got {rate}.");
             string k = parse.GetValue(kind)!;
             if (k is not ("csr" or "masked")) throw new UsageException($"--layer-kind must be csr or masked, got '{k}'.");
-            var built = Models.ModelRegistry.Build(parse.GetValue(model)!, 1, 2, new Rng(0));
-            if (built is not Sequential) throw new UsageException("prune imp needs an MLP --model.");
+            Models.ModelRegistry.Validate(parse.GetValue(model)!);
             var splits = DatasetRegistry.Load(parse.GetValue(data)!, new DataOptions { DataDirectory = parse.GetValue(dataDir) });
             ulong s = parse.GetValue(seed);
-            var initial = (Sequential)Models.ModelRegistry.Build(parse.GetValue(model)!, splits.Train.SampleSize, splits.Train.ClassCount, Rng.Derive(s, "model.init"));
+            var build = Models.ModelRegistry.Builder(parse.GetValue(model)!, splits.Train.SampleSize, splits.Train.ClassCount);
+            var initial = build(new DenseLayerFactory(Rng.Derive(s, "model.init")));
             var test = new DataLoaderSource(new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = 1000, Shuffle = false, Flatten = true }));
-            var results = IterativeMagnitudePruning.Run(initial, d, r, k == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr, (net, round) =>
+            var results = IterativeMagnitudePruning.Run(initial, build, d, r, k == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr, (net, round) =>
             {
                 var train = new DataLoaderSource(new DataLoader(splits.Train, new DataLoaderOptions { BatchSize = b, Shuffle = true, Seed = s + (ulong)round, Flatten = true }));
                 var trainer = new Trainer(net, new Sgd(net.NamedParameters(), (float)rate, momentum: 0.9f));

@@ -1,7 +1,8 @@
 // SparseMethod: every sparse --method of the topology work (static, set, rigl, snip, grasp, synflow, magnitude, gmp)
 // and the updaters configured from settings (gse*, dst-ee, snfs-sparse; an optional schedule overrides the shared one),
-// configured by the row MethodRegistry lists for it. It builds the sparse model (allocation → layers of --layer-kind,
-// or a pruning-at-init mask of a dense twin), the schedule from --update-every/--end-fraction/--drop-fraction/--decay,
+// configured by the row MethodRegistry lists for it. It builds the sparse model from the --model builder and a layer
+// factory (recorded shapes → allocation → layers of --layer-kind, or pruning-at-init masks scored on the dense build),
+// the schedule from --update-every/--end-fraction/--drop-fraction/--decay,
 // and a SparsityCallback; summary.json gets per-layer density/nnz and FLOPs relative to dense.
 using System.Text.Json.Nodes;
 using Sprout.Cli.Commands;
@@ -50,26 +51,28 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
 
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Any --model: its builder is run once on a recording factory (shapes → densities by --distribution), then for real with
+    /// a sparse factory of --layer-kind; pruning at init scores the dense build and builds the sparse model from its masks; GMP
+    /// trains the dense build.
+    /// </remarks>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
     {
-        var dense = base.BuildModel(s, inputs, classes, rng) as Sequential
-            ?? throw new UsageException($"--method {name} needs an MLP model (e.g. --model mlp:300,100).");
-        var linears = dense.Layers.OfType<Linear>().ToArray();
-        var shapes = linears.Select((l, i) => new LayerShape((1 + 2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture), l.OutFeatures, l.InFeatures)).ToArray();
+        var build = Builder(s, inputs, classes);
         var kind = s.LayerKind == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr;
         if (gmp)
         {
-            _model = dense;
-            return dense;
-        }
-        var distribution = s.Distribution switch { "uniform" => DensityDistribution.Uniform, "er" => DensityDistribution.ErdosRenyi, _ => DensityDistribution.ErdosRenyiKernel };
-        var densities = DensityAllocation.Allocate(shapes, new DensityAllocationOptions(s.Density, distribution));
-        if (pruning is null)
-        {
-            var hidden = linears[..^1].Select(l => l.OutFeatures).ToArray();
-            _model = SparseModels.Mlp(inputs, hidden, classes, densities, rng, kind);
+            _model = build(new DenseLayerFactory(rng));
             return _model;
         }
+        var distribution = s.Distribution switch { "uniform" => DensityDistribution.Uniform, "er" => DensityDistribution.ErdosRenyi, _ => DensityDistribution.ErdosRenyiKernel };
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution));
+        if (pruning is null)
+        {
+            _model = build(new SparseLayerFactory(plan, rng, kind)).WithSparseLayerNames();
+            return _model;
+        }
+        var dense = build(new DenseLayerFactory(rng));
         Tensor? x = null;
         int[]? labels = null;
         if (pruning is PruningCriterion.Snip or PruningCriterion.Grasp)
@@ -82,8 +85,8 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
             x = loader.Inputs;
             labels = loader.Labels.ToArray();
         }
-        var masks = PruneAtInit.Masks(dense, pruning.Value, s.Density, densities, x, labels, rng);
-        _model = SparseMlpBuilder.FromMasks(dense, masks, kind, rng);
+        var masks = PruneAtInit.Masks(dense, pruning.Value, s.Density, plan.Densities, x, labels, rng);
+        _model = build(new PrunedLayerFactory(DenseWeightLayers.Pruned(dense, masks), rng, kind)).WithSparseLayerNames();
         return _model;
     }
 
@@ -93,7 +96,7 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         int total = stepsPerEpoch * s.Epochs;
         int end = Math.Max(1, (int)(s.EndFraction * total));
         if (gmp)
-            _gmp = new GradualMagnitudePruner((Sequential)_model!, new GmpSchedule(0, 1 - s.Density, 0, s.UpdateEvery, Math.Max(1, end / s.UpdateEvery)));
+            _gmp = new GradualMagnitudePruner(_model!, new GmpSchedule(0, 1 - s.Density, 0, s.UpdateEvery, Math.Max(1, end / s.UpdateEvery)));
         var decay = s.Decay switch { "linear" => FractionDecay.Linear, "constant" => FractionDecay.Constant, _ => FractionDecay.Cosine };
         var topology = updater?.Invoke() ?? configured?.Invoke(s);
         var plan = topology is null ? null

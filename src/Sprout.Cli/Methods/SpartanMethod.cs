@@ -1,4 +1,4 @@
-// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense MLP whose weight
+// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense model whose Linear weight
 // matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
 // --spartan-warmup, mask frozen for the last --spartan-finetune), allocation --spartan-allocation, blocks
 // --spartan-block. FLOPs relative to dense are 1 (dense GEMMs). Per-layer nnz in the summary counts the final
@@ -14,10 +14,10 @@ using Sprout.Training.Sparsity;
 
 namespace Sprout.Cli.Methods;
 
-/// <summary>Spartan training of an MLP.</summary>
+/// <summary>Spartan training of any --model (its dense Linear layers, found through the module tree, nested ones included).</summary>
 public sealed class SpartanMethod : TrainingMethod
 {
-    private Sequential? _model;
+    private Module? _model;
     private Linear[] _layers = [];
     private SparseTrainingDriver? _driver;
     private SpartanCallback? _callback;
@@ -47,9 +47,8 @@ public sealed class SpartanMethod : TrainingMethod
     /// <inheritdoc/>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
     {
-        _model = base.BuildModel(s, inputs, classes, rng) as Sequential
-            ?? throw new UsageException("--method spartan needs an MLP model (e.g. --model mlp:300,100).");
-        _layers = _model.Layers.OfType<Linear>().ToArray();
+        _model = base.BuildModel(s, inputs, classes, rng);
+        _layers = _model.LayersOf<Linear>().Select(l => l.Layer).ToArray();
         return _model;
     }
 

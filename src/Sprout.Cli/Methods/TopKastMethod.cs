@@ -1,10 +1,9 @@
-// TopKastMethod: `--method topkast` (Jayakumar et al. 2020). Every weight layer of the MLP becomes a TopKastLinear
+// TopKastMethod: `--method topkast` (Jayakumar et al. 2020). Every weight layer of the model becomes a TopKastLinear
 // with forward density D from the --density/--distribution allocation and backward extra M (--topkast-backward,
 // default M = D, capped at 1 − D), refreshed every --topkast-refresh steps. The exploration regularizer λ
 // (--topkast-lambda) replaces weight decay, so the optimizer's weight decay is set to 0 (recorded in config.yaml).
 // --topkast-reservoir picks the dense (published) or compact reservoir.
 // Per-layer nnz in the table and summary is the forward set |A|; the summary adds the backward set |B|.
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
@@ -15,10 +14,10 @@ using Sprout.Training.Sparsity;
 
 namespace Sprout.Cli.Methods;
 
-/// <summary>Top-KAST training of an MLP.</summary>
+/// <summary>Top-KAST training of any --model built from a layer factory.</summary>
 public sealed class TopKastMethod : TrainingMethod
 {
-    private Sequential? _model;
+    private Module? _model;
     private TopKastLinear[] _layers = [];
     private SparseTrainingDriver? _driver;
     private TopKastRefreshCallback? _refresh;
@@ -45,25 +44,16 @@ public sealed class TopKastMethod : TrainingMethod
 
 
     /// <inheritdoc/>
+    /// <remarks>Any --model: recorded shapes → densities by --distribution → every weight layer a TopKastLinear (TopKastLayerFactory).</remarks>
     public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
     {
-        var dense = base.BuildModel(s, inputs, classes, rng) as Sequential
-            ?? throw new UsageException("--method topkast needs an MLP model (e.g. --model mlp:300,100).");
-        var linears = dense.Layers.OfType<Linear>().ToArray();
-        var shapes = linears.Select((l, i) => new LayerShape((1 + 2 * i).ToString(CultureInfo.InvariantCulture), l.OutFeatures, l.InFeatures)).ToArray();
-        var densities = DensityAllocation.Allocate(shapes, new DensityAllocationOptions(s.Density, Distribution(s.Distribution)));
+        var build = Builder(s, inputs, classes);
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, Distribution(s.Distribution)));
         s.WeightDecay = 0;
-        _model = new Sequential(new Flatten());
-        _layers = new TopKastLinear[linears.Length];
-        for (int l = 0; l < linears.Length; l++)
-        {
-            double d = densities[l];
-            double m = Math.Min(s.TopKastBackward ?? d, 1 - d);
-            _layers[l] = new TopKastLinear(linears[l].InFeatures, linears[l].OutFeatures, d, m, rng, (float)s.TopKastLambda, s.TopKastRefresh,
-                s.TopKastPenalty == "squared", reservoir: s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
-            _model.Add(_layers[l]);
-            if (l < linears.Length - 1) _model.Add(new Relu());
-        }
+        var options = new TopKastOptions(s.TopKastBackward, (float)s.TopKastLambda, s.TopKastRefresh, s.TopKastPenalty == "squared",
+            s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
+        _model = build(new TopKastLayerFactory(plan, rng, options));
+        _layers = _model.LayersOf<TopKastLinear>().Select(l => l.Layer).ToArray();
         return _model;
     }
 

@@ -1,5 +1,5 @@
 // TrainingMethod: the CLI's extension point for --method. A method may build a different model for the
-// same --model spec (sparse layers instead of dense ones), check its own settings, and attach callbacks to
+// same --model spec (by calling the spec's builder with its own layer factory), check its own settings, and attach callbacks to
 // the trainer (topology updates after optimizer steps). Dense training overrides nothing.
 // To add a method: subclass this, add settings to SettingsTable if needed, and list it in MethodRegistry.
 using Sprout.Cli.Config;
@@ -26,9 +26,13 @@ public abstract class TrainingMethod
     /// <summary>Target density reported in summary.json (1 for dense).</summary>
     public virtual double Density(TrainSettings settings) => 1.0;
 
-    /// <summary>Builds the model; the default is the dense model of <see cref="ModelRegistry"/>.</summary>
+    /// <summary>Builds the model; the default is the --model spec's model with dense layers (<see cref="DenseLayerFactory"/>).</summary>
     public virtual Module BuildModel(TrainSettings settings, int inputs, int classes, Rng rng) =>
-        ModelRegistry.Build(settings.Model, inputs, classes, rng);
+        Builder(settings, inputs, classes)(new DenseLayerFactory(rng));
+
+    /// <summary>The --model spec's builder for this dataset: a method chooses the layer factory it is called with.</summary>
+    protected static Func<ILayerFactory, Module> Builder(TrainSettings settings, int inputs, int classes) =>
+        ModelRegistry.Builder(settings.Model, inputs, classes);
 
     /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
     public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];

@@ -4,7 +4,7 @@ using Sprout.Core;
 namespace Sprout.Nn;
 
 /// <summary>Dense affine layer. Default init matches PyTorch: W, b ~ U(±1/√in).</summary>
-public sealed class Linear : Module, ICountsMultiplyAdds
+public sealed class Linear : Module, ICountsMultiplyAdds, IDescribedLayer
 {
     /// <summary>Creates a layer with <paramref name="inFeatures"/> inputs and <paramref name="outFeatures"/> outputs.</summary>
     public Linear(int inFeatures, int outFeatures, Rng rng, bool bias = true)
@@ -40,6 +40,10 @@ public sealed class Linear : Module, ICountsMultiplyAdds
 
     /// <inheritdoc/>
     public long ExecutedMacsPerSample => DenseMacsPerSample;
+
+    /// <inheritdoc/>
+    public LayerDescription Describe() =>
+        new("dense", Sprout.Sparse.LayerGeometry.Linear(OutFeatures, InFeatures), (long)OutFeatures * InFeatures, DenseMacsPerSample, ExecutedMacsPerSample);
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Ops.Linear(input, Weight, Bias);

@@ -8,7 +8,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·(W ⊙ M)ᵀ + b with dense W [out × in]. Implements <see cref="ISparseLayer"/>.</summary>
-public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable, ICountsMultiplyAdds
+public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly Tensor _denseGradient;
     private readonly GrownReset _grownReset = new();
@@ -74,6 +74,10 @@ public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable, ICount
     /// <inheritdoc/>
     /// <remarks>The dense GEMMs run whatever the mask, so the mask saves nothing.</remarks>
     public long ExecutedMacsPerSample => DenseMacsPerSample;
+
+    /// <inheritdoc/>
+    public LayerDescription Describe() =>
+        new("masked", LayerGeometry.Linear(Topology.Rows, Topology.Cols), Topology.Nnz, DenseMacsPerSample, ExecutedMacsPerSample);
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)

@@ -9,7 +9,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·Wᵀ + b with W stored in CSR. Implements <see cref="ISparseLayer"/> for the topology methods.</summary>
-public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds
+public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly SparseBatchCache _cache = new();
     private readonly ChangeRemap _remap = new();
@@ -86,6 +86,9 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     }
 
     /// <inheritdoc/>
+    public LayerDescription Describe() => new("csr", LayerGeometry.Linear(OutFeatures, InFeatures), Topology.Nnz, DenseMacsPerSample, ExecutedMacsPerSample);
+
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => SparseLinearOp.Forward(input, Topology, Values, Bias, _cache, Options);
 
     /// <inheritdoc/>
@@ -107,41 +110,23 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     public void GradientsAt(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<float> dst)
     {
         RequireCachedGradient();
-        Csr.SddmmAt(rows, cols, _cache.OutputGradientT(OutFeatures), _cache.InputT(InFeatures), dst, OutFeatures, InFeatures, _cache.Batch, accumulate: false);
+        ColumnGradients.GradientsAt(rows, cols, _cache.OutputGradientT(OutFeatures), _cache.InputT(InFeatures), dst, OutFeatures, InFeatures, _cache.Batch);
     }
 
     /// <inheritdoc/>
     public void BatchStatistics(ReadOnlySpan<float> signs, Span<float> inputStat, Span<float> outputStat)
     {
         RequireCachedGradient();
-        int b = _cache.Batch;
         if (inputStat.Length != InFeatures || outputStat.Length != OutFeatures)
             throw new ArgumentException($"Statistics need spans of {InFeatures} (inputs) and {OutFeatures} (outputs) elements, got {inputStat.Length} and {outputStat.Length}.");
-        if (!signs.IsEmpty && signs.Length != b)
-            throw new ArgumentException($"GraEst needs one sign per cached sample ({b}), got {signs.Length}.", nameof(signs));
-        // Xᵀ and dYᵀ are feature-major, so each feature's batch is one contiguous row.
-        Aggregate(_cache.InputT(InFeatures), b, signs, inputStat);
-        Aggregate(_cache.OutputGradientT(OutFeatures), b, signs, outputStat);
-    }
-
-    private static void Aggregate(ReadOnlySpan<float> featureMajor, int batch, ReadOnlySpan<float> signs, Span<float> dst)
-    {
-        for (int i = 0; i < dst.Length; i++)
-        {
-            var row = featureMajor.Slice(i * batch, batch);
-            dst[i] = signs.IsEmpty
-                ? System.Numerics.Tensors.TensorPrimitives.SumOfMagnitudes(row)
-                : System.Numerics.Tensors.TensorPrimitives.Dot(row, signs);
-        }
+        ColumnGradients.BatchStatistics(_cache.OutputGradientT(OutFeatures), _cache.InputT(InFeatures), _cache.Batch, signs, inputStat, outputStat);
     }
 
     /// <inheritdoc/>
     public void DenseGradientRows(int r0, int r1, Span<float> dst)
     {
         RequireCachedGradient();
-        if (r0 < 0 || r1 > OutFeatures || r0 > r1) throw new ArgumentOutOfRangeException(nameof(r1), $"Rows [{r0}, {r1}) are outside [0, {OutFeatures}).");
-        int b = _cache.Batch;
-        Gemm.Multiply(_cache.OutputGradientT(OutFeatures)[(r0 * b)..(r1 * b)], _cache.InputT(InFeatures), dst, r1 - r0, InFeatures, b, transB: true);
+        ColumnGradients.DenseGradientRows(r0, r1, _cache.OutputGradientT(OutFeatures), _cache.InputT(InFeatures), dst, OutFeatures, InFeatures, _cache.Batch);
     }
 
     /// <inheritdoc/>

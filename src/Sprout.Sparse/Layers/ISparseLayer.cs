@@ -12,6 +12,9 @@ public interface ISparseLayer
     /// <summary>The layer's path in its model (e.g. "1"), used in tables and logs.</summary>
     string LayerName { get; set; }
 
+    /// <summary>W [Rows × Cols] and how it meets its activations (linear, or a conv applied at B·OH·OW positions). Default: linear over <see cref="Topology"/>.</summary>
+    LayerGeometry Geometry => LayerGeometry.Linear(Topology.Rows, Topology.Cols);
+
     /// <summary>The active set as CSR structure. For SparseLinear its Values are the weights themselves.</summary>
     CsrMatrix Topology { get; }
 
@@ -42,7 +45,7 @@ public interface ISparseLayer
     /// </summary>
     void DenseGradientRows(int r0, int r1, Span<float> dst);
 
-    /// <summary>Rows of the last batch cached for <see cref="GradientsAt"/> (0 before any backward pass).</summary>
+    /// <summary>Columns N of the last batch cached for <see cref="GradientsAt"/> (the batch; B·OH·OW for a conv; 0 before any backward pass).</summary>
     int CachedBatch { get; }
 
     /// <summary>

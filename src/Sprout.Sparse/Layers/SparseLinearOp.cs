@@ -18,9 +18,10 @@ public static class SparseLinearOp
         Forward(x, weight, values, bias, cache, default);
 
     /// <summary>
-    /// y = act(x·Wᵀ + b) in the layouts of <paramref name="options"/>. <paramref name="values"/> is the tensor wrapping
-    /// <paramref name="weight"/>.Values (the optimizer's parameter). A sample-major x has its leading dims flattened into
-    /// the batch; a feature-major x is [in × batch]. The batch is kept in <paramref name="cache"/> when it is enabled.
+    /// y = act(x·Wᵀ + b) with the output layout and epilogue of <paramref name="options"/>. <paramref name="values"/> is the
+    /// tensor wrapping <paramref name="weight"/>.Values (the optimizer's parameter). The input's layout is its own
+    /// <see cref="Tensor.Layout"/>: a batch-major x has its leading dims flattened into the batch; a feature-major x is
+    /// [in × batch]. The output carries the layout it was written in. The batch is kept in <paramref name="cache"/> when it is enabled.
     /// With the cache disabled and a feature-major output, backward turns y's gradient into the pre-activation
     /// gradient in place (no other op reads it afterwards), which saves one [out × batch] buffer.
     /// </summary>
@@ -28,13 +29,14 @@ public static class SparseLinearOp
     public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseBatchCache cache, SparseLinearOptions options)
     {
         int inF = weight.Cols, outF = weight.Rows;
-        int batch = CheckArguments(x, weight, values, bias, options);
+        bool inputFeatureMajor = x.Layout == Layout.FeatureMajor;
+        int batch = CheckArguments(x, weight, values, bias, inputFeatureMajor);
         cache.Prepare(batch, inF, outF);
         Span<int> fmIn = [inF, batch], fmOut = [outF, batch];
 
         // Xᵀ for the kernels: x itself, the cache (which must outlive the tape), or a tape buffer.
         Tensor? xtScratch = null;
-        if (options.InputFeatureMajor)
+        if (inputFeatureMajor)
         {
             if (cache.Enabled) x.Data.CopyTo(cache.InputT(inF));
         }
@@ -43,7 +45,7 @@ public static class SparseLinearOp
             if (!cache.Enabled) xtScratch = Tape.NewOutput(fmIn);
             Transpose.Matrix(x.Data, cache.Enabled ? cache.InputT(inF) : xtScratch!.Data, batch, inF);
         }
-        var xt = options.InputFeatureMajor ? x.Data : cache.Enabled ? cache.InputT(inF) : xtScratch!.Data;
+        var xt = inputFeatureMajor ? x.Data : cache.Enabled ? cache.InputT(inF) : xtScratch!.Data;
 
         var z = Tape.NewOutput(fmOut);
         // Bias and ReLU applied as each output tile is stored, rather than in a second pass over z. The structure is
@@ -51,11 +53,12 @@ public static class SparseLinearOp
         weight.CheckForKernels();
         Csr.SpMMBiasTrusted(weight.RowPointers, weight.ColumnIndices, weight.Values, bias is null ? default : bias.Data, xt, z.Data,
             outF, inF, batch, options.Relu);
+        z.Layout = Layout.FeatureMajor;
         var y = z;
         if (!options.OutputFeatureMajor)
         {
-            Span<int> shape = stackalloc int[options.InputFeatureMajor ? 2 : x.Rank];
-            if (options.InputFeatureMajor) shape[0] = batch;
+            Span<int> shape = stackalloc int[inputFeatureMajor ? 2 : x.Rank];
+            if (inputFeatureMajor) shape[0] = batch;
             else x.Shape.CopyTo(shape);
             shape[^1] = outF;
             y = Tape.NewOutput(shape);
@@ -66,9 +69,9 @@ public static class SparseLinearOp
         if (Tape.GradEnabled && (needX || values.RequiresGrad || bias is { RequiresGrad: true }))
         {
             var node = Node.Record(Tape.Current!);
-            (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.Cache, node.Batch, node.Options) =
-                (x, weight, values, bias, y, z, xtScratch, cache, batch, options);
-            if (needX && !options.InputFeatureMajor)
+            (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.Cache, node.Batch, node.Options, node.InputFeatureMajor) =
+                (x, weight, values, bias, y, z, xtScratch, cache, batch, options, inputFeatureMajor);
+            if (needX && !inputFeatureMajor)
             {
                 // Scratch for dXᵀ and its sample-major transpose, rented now because backward runs outside Record().
                 node.DxT = Tape.NewOutput(fmIn);
@@ -80,14 +83,14 @@ public static class SparseLinearOp
     }
 
     /// <summary>Checks the operands once, at the op's boundary, and returns the batch length.</summary>
-    private static int CheckArguments(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseLinearOptions options)
+    private static int CheckArguments(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, bool inputFeatureMajor)
     {
         int inF = weight.Cols, outF = weight.Rows;
         if (!ReferenceEquals(values.Storage, weight.Values) || values.Size != weight.Nnz)
             throw new ArgumentException("The values tensor must wrap the CSR matrix's value array.", nameof(values));
         if (bias is not null && bias.Size != outF)
             throw new ArgumentException($"SparseLinear's bias must have {outF} elements (one per output), got {bias}.", nameof(bias));
-        if (options.InputFeatureMajor)
+        if (inputFeatureMajor)
         {
             if (x.Rank != 2 || x.Dim(0) != inF)
                 throw new ArgumentException($"SparseLinear with feature-major input expects [{inF} × batch], got {x}.", nameof(x));
@@ -105,6 +108,7 @@ public static class SparseLinearOp
         public SparseBatchCache Cache = null!;
         public int Batch;
         public SparseLinearOptions Options;
+        public bool InputFeatureMajor;
 
         public override void Backward()
         {
@@ -121,7 +125,7 @@ public static class SparseLinearOp
             FeatureBias.Backward(Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
             Cache.HasGradient = Cache.Enabled;
 
-            var xt = Options.InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
+            var xt = InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
             bool needX = X.RequiresGrad;
             W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
             if (needX)
@@ -129,15 +133,15 @@ public static class SparseLinearOp
                 // Feature-major input: its gradient is feature-major too, so the kernel writes it directly: it overwrites
                 // a gradient nothing has written yet (no clearing pass, no reading zeros back), else accumulates.
                 bool overwrite = false;
-                var dxt = Options.InputFeatureMajor ? X.GradForWrite(out overwrite) : DxT!.Data;
-                bool accumulate = Options.InputFeatureMajor && !overwrite;
+                var dxt = InputFeatureMajor ? X.GradForWrite(out overwrite) : DxT!.Data;
+                bool accumulate = InputFeatureMajor && !overwrite;
                 if (Values.RequiresGrad)
                     // Both gradients in one pass over dZ (the kernels are bound by reading it).
                     Csr.SpMMBackwardTrusted(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, xt, dz, dxt, Values.Grad,
                         outF, inF, Batch, accumulateInput: accumulate, accumulateValues: true);
                 else
                     Csr.SpMMTransposedTrusted(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dz, dxt, outF, inF, Batch, accumulate);
-                if (!Options.InputFeatureMajor)
+                if (!InputFeatureMajor)
                 {
                     // Sample-major input: transpose straight into x's gradient when nothing has written it yet.
                     var dx = X.GradForWrite(out bool fresh);

@@ -1,12 +1,21 @@
-// SparseLinearOptions: where a sparse layer's activations live and what it fuses into its output.
-// The CSR kernels read and write feature-major activations ([features × batch], batch contiguous); every other op
-// (dense layers, the loss) uses sample-major ([batch × features]). A chain of sparse layers whose inputs and outputs
-// are feature-major converts once at entry and once at exit instead of twice per layer in each direction; a ReLU fused
-// into the layer needs no buffer or pass of its own. SparseModels sets these for consecutive sparse layers.
+// SparseLinearOptions: the layout a sparse layer emits and what it fuses into its output. The input layout is not an
+// option: it is read from the input tensor's Layout (set by the op that produced it), so the layer accepts either.
+// The CSR kernels read and write feature-major activations ([features × batch], batch contiguous); dense layers and
+// the loss use batch-major ([batch × features]). A chain of sparse layers whose outputs are feature-major converts
+// once at entry and once at exit; a ReLU fused into the layer needs no buffer or pass of its own.
+// SparseModels.FuseSparseChains sets these for consecutive sparse layers.
+using Sprout.Core;
+
 namespace Sprout.Sparse;
 
-/// <summary>Activation layouts and epilogue of a <c>SparseLinear</c> (default: sample-major in and out, no activation).</summary>
-/// <param name="InputFeatureMajor">The input is [in × batch] (the previous layer's feature-major output), not [batch × in].</param>
-/// <param name="OutputFeatureMajor">The output is [out × batch] (for a following sparse layer), not [batch × out].</param>
-/// <param name="Relu">The output is ReLU(x·Wᵀ + b), applied in the layer.</param>
-public readonly record struct SparseLinearOptions(bool InputFeatureMajor = false, bool OutputFeatureMajor = false, bool Relu = false);
+/// <summary>Output layout and epilogue of a <c>SparseLinear</c> (default: batch-major output, no epilogue).</summary>
+/// <param name="Output">Layout of the output: BatchMajor [batch × out], or FeatureMajor [out × batch] for a following sparse layer.</param>
+/// <param name="Epilogue">Operator applied to the output as it is stored.</param>
+public readonly record struct SparseLinearOptions(Layout Output = Layout.BatchMajor, SparseEpilogue Epilogue = SparseEpilogue.None)
+{
+    /// <summary>True when the output is feature-major.</summary>
+    public bool OutputFeatureMajor => Output == Layout.FeatureMajor;
+
+    /// <summary>True when a ReLU is fused.</summary>
+    public bool Relu => Epilogue == SparseEpilogue.Relu;
+}

@@ -1,8 +1,9 @@
 // GradualMagnitudePruner: gradual magnitude pruning during training (Zhu & Gupta 2017) in its published form:
 // dense Linear weights with a 0/1 mask per layer; at each pruning step of the cubic GmpSchedule every layer keeps its
 // round((1 − s_t)·N) largest |w| among the still-unpruned weights; after every optimizer step pruned weights are
-// zeroed again. Training cost is therefore dense (FLOPs relative to dense = 1). At the end ToSparse turns the
-// result into a CSR model. Not always-sparse by design: GMP starts dense.
+// zeroed again. Training cost is therefore dense (FLOPs relative to dense = 1). The layers are every dense Linear of
+// the model, found through the module tree (nested blocks included). At the end ToSparse builds the result as a CSR
+// model with the same model builder. Not always-sparse by design: GMP starts dense.
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse;
@@ -10,24 +11,24 @@ using Sprout.Sparse.Pruning;
 
 namespace Sprout.Training.Sparsity;
 
-/// <summary>GMP on the linear layers of a dense MLP.</summary>
+/// <summary>GMP on the dense Linear layers of a model.</summary>
 public sealed class GradualMagnitudePruner : ICheckpointable
 {
     private readonly Linear[] _layers;
     private readonly float[][] _masks;
 
-    /// <summary>Prunes the linear layers of <paramref name="dense"/> (a Models.Mlp) on <paramref name="schedule"/>.</summary>
-    public GradualMagnitudePruner(Sequential dense, GmpSchedule schedule)
+    /// <summary>Prunes the dense Linear layers of <paramref name="dense"/> (any model built with a DenseLayerFactory) on <paramref name="schedule"/>.</summary>
+    /// <exception cref="ArgumentException">The model has no dense Linear layers.</exception>
+    public GradualMagnitudePruner(Module dense, GmpSchedule schedule)
     {
         Model = dense;
         Schedule = schedule;
-        _layers = dense.Layers.OfType<Linear>().ToArray();
-        if (_layers.Length == 0) throw new ArgumentException("The model has no Linear layers to prune.", nameof(dense));
+        _layers = DenseWeightLayers.Of(dense).Select(l => l.Layer).ToArray();
         _masks = _layers.Select(l => Enumerable.Repeat(1f, l.Weight.Size).ToArray()).ToArray();
     }
 
     /// <summary>The model being pruned.</summary>
-    public Sequential Model { get; }
+    public Module Model { get; }
 
     /// <summary>The sparsity schedule.</summary>
     public GmpSchedule Schedule { get; }
@@ -73,7 +74,7 @@ public sealed class GradualMagnitudePruner : ICheckpointable
         }
     }
 
-    /// <summary>The current masks as CSR topologies (for <see cref="SparseMlpBuilder.FromMasks"/>).</summary>
+    /// <summary>The current masks as CSR topologies (in the order of the model's dense layers).</summary>
     public CsrMatrix[] Masks() => _layers.Select((l, i) =>
     {
         var m = _masks[i];
@@ -88,6 +89,10 @@ public sealed class GradualMagnitudePruner : ICheckpointable
         return CsrMatrix.FromEntries(l.OutFeatures, l.InFeatures, rows.ToArray(), cols.ToArray());
     }).ToArray();
 
-    /// <summary>The pruned model as an always-sparse (or masked) model with the trained weights.</summary>
-    public Sequential ToSparse(SparseLayerKind kind, Rng rng) => SparseMlpBuilder.FromMasks(Model, Masks(), kind, rng);
+    /// <summary>
+    /// The pruned model as an always-sparse (or masked) model with the trained weights, built by <paramref name="build"/>
+    /// (the builder <see cref="Model"/> came from) with a <see cref="PrunedLayerFactory"/>.
+    /// </summary>
+    public T ToSparse<T>(Func<ILayerFactory, T> build, SparseLayerKind kind, Rng rng) where T : Module =>
+        build(new PrunedLayerFactory(DenseWeightLayers.Pruned(Model, Masks()), rng, kind)).WithSparseLayerNames();
 }

@@ -1,5 +1,5 @@
 // LayerRow: the per-layer table printed at the start of sparse training and stored in summaries
-// (name, kind, shape, density, nnz). Dense Linear layers appear with density 1.
+// (name, kind, shape, density, nnz), from each weight layer's own Describe(). Dense layers appear with density 1.
 using System.Globalization;
 using System.Text;
 using Sprout.Nn;
@@ -17,11 +17,16 @@ public sealed record LayerRow(string Name, string Kind, int Rows, int Cols, long
     /// <summary>Nnz / (Rows·Cols).</summary>
     public double Density => (double)Nnz / ((long)Rows * Cols);
 
-    /// <summary>The rows of every linear layer of <paramref name="model"/>, in forward order.</summary>
+    /// <summary>The rows of every weight layer of <paramref name="model"/> (each describes itself), in forward order.</summary>
     public static IReadOnlyList<LayerRow> Of(Module model)
     {
         var rows = new List<LayerRow>();
-        Walk(model, "", rows);
+        foreach (var (path, m) in model.NamedModules())
+            if (m is IDescribedLayer layer)
+            {
+                var d = layer.Describe();
+                rows.Add(new(path, d.Kind, d.Rows, d.Cols, d.Nnz));
+            }
         return rows;
     }
 
@@ -40,17 +45,5 @@ public sealed record LayerRow(string Name, string Kind, int Rows, int Cols, long
         }
         sb.AppendLine(string.Format(ci, "{0,-8} {1,-7} {2,15} {3,9:0.0000} {4,12:N0}", "total", "", "", (double)nnz / total, nnz));
         return sb.ToString();
-    }
-
-    private static void Walk(Module m, string path, List<LayerRow> rows)
-    {
-        switch (m)
-        {
-            case SparseLinear s: rows.Add(new(path, "csr", s.OutFeatures, s.InFeatures, s.Topology.Nnz)); break;
-            case TopKastLinear t: rows.Add(new(path, "topkast", t.OutFeatures, t.InFeatures, t.ForwardCount)); break;
-            case MaskedLinear k: rows.Add(new(path, "masked", k.Topology.Rows, k.Topology.Cols, k.Topology.Nnz)); break;
-            case Linear l: rows.Add(new(path, "dense", l.OutFeatures, l.InFeatures, (long)l.OutFeatures * l.InFeatures)); break;
-        }
-        foreach (var (name, child) in m.Children) Walk(child, path.Length == 0 ? name : path + "." + name, rows);
     }
 }

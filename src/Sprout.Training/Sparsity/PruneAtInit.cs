@@ -1,6 +1,8 @@
-// PruneAtInit: static masks chosen before training from a dense twin of the model (random, one-shot magnitude,
+// PruneAtInit: static masks chosen before training scored on the model built with dense layers (random, one-shot magnitude,
 // SNIP, GraSP, SynFlow). Scoring needs the dense gradient (and for GraSP a Hessian-gradient product) of every
-// weight, so it runs once on a dense Models.Mlp; the result is a set of CSR topologies for SparseMlpBuilder.FromMasks.
+// weight, so it runs once on the model built with a DenseLayerFactory (any architecture: its Linear layers are found
+// through the module tree); the result is one CSR topology per layer, which DenseWeightLayers.Pruned turns into a
+// PrunedLayerFactory for building the sparse model with the same builder.
 // This is O(dense) once at initialisation; training afterwards is always-sparse.
 // GraSP's H·g uses a central finite difference, Hg ≈ (∇L(θ + εg) − ∇L(θ − εg)) / 2ε with ε = 1e-3·‖θ‖/‖g‖,
 // because Sprout's tape has no double backward (the reference code differentiates g_fixedᵀ·∇L(θ) instead).
@@ -18,15 +20,15 @@ public static class PruneAtInit
     public const float GraspTemperature = 200f;
 
     /// <summary>
-    /// Masks for the linear layers of <paramref name="dense"/>. Random and Magnitude keep round(d_l·N_l) per layer with
+    /// Masks for the dense Linear layers of <paramref name="dense"/> (in forward order). Random and Magnitude keep round(d_l·N_l) per layer with
     /// d_l from <paramref name="layerDensities"/>; SNIP, GraSP and SynFlow keep round(d·ΣN_l) globally, d = <paramref name="density"/>.
     /// <paramref name="inputs"/> [count × features] and <paramref name="labels"/> are the scoring batch (unused by Random, Magnitude, SynFlow).
     /// </summary>
     /// <exception cref="ArgumentException">A data-driven criterion without a batch, or densities that do not match the layers.</exception>
-    public static CsrMatrix[] Masks(Sequential dense, PruningCriterion criterion, double density, IReadOnlyList<double> layerDensities,
+    public static CsrMatrix[] Masks(Module dense, PruningCriterion criterion, double density, IReadOnlyList<double> layerDensities,
         Tensor? inputs, int[]? labels, Rng rng)
     {
-        var (weights, shapes) = SparseMlpBuilder.DenseWeights(dense);
+        var (weights, shapes) = DenseWeightLayers.Weights(dense);
         if (layerDensities.Count != shapes.Length) throw new ArgumentException($"{layerDensities.Count} layer densities for {shapes.Length} layers.", nameof(layerDensities));
         long total = shapes.Sum(s => (long)s.Rows * s.Cols);
         long keep = (long)Math.Round(density * total);
@@ -38,7 +40,7 @@ public static class PruneAtInit
                 return shapes.Select((s, l) => MaskSelection.TopK(weights[l].Select(MathF.Abs).ToArray(), s.Rows, s.Cols,
                     (long)Math.Round(layerDensities[l] * s.Rows * s.Cols))).ToArray();
             case PruningCriterion.SynFlow:
-                var biases = dense.Layers.OfType<Linear>().Select(l => l.Bias?.ToArray()).ToArray();
+                var biases = DenseWeightLayers.Of(dense).Select(l => l.Layer.Bias?.ToArray()).ToArray();
                 return SynFlow.Prune(weights, shapes, density, 100, biases);
             case PruningCriterion.Snip:
             {
@@ -58,9 +60,9 @@ public static class PruneAtInit
     }
 
     /// <summary>dL/dW of every linear layer for one batch, with logits divided by <paramref name="temperature"/>.</summary>
-    public static float[][] Gradients(Sequential dense, Tensor inputs, int[] labels, float temperature)
+    public static float[][] Gradients(Module dense, Tensor inputs, int[] labels, float temperature)
     {
-        var linears = dense.Layers.OfType<Linear>().ToArray();
+        var linears = DenseWeightLayers.Of(dense).Select(l => l.Layer).ToArray();
         dense.ZeroGrad();
         var tape = new Tape();
         int count = inputs.Dim(0);
@@ -79,9 +81,9 @@ public static class PruneAtInit
     }
 
     /// <summary>H·g per linear layer by central finite differences at temperature 200 (see the file header).</summary>
-    public static float[][] HessianGradient(Sequential dense, Tensor inputs, int[] labels)
+    public static float[][] HessianGradient(Module dense, Tensor inputs, int[] labels)
     {
-        var linears = dense.Layers.OfType<Linear>().ToArray();
+        var linears = DenseWeightLayers.Of(dense).Select(l => l.Layer).ToArray();
         var g = Gradients(dense, inputs, labels, GraspTemperature);
         double thetaNorm = Math.Sqrt(linears.Sum(l => l.Weight.ToArray().Sum(v => (double)v * v)));
         double gNorm = Math.Sqrt(g.Sum(a => a.Sum(v => (double)v * v)));

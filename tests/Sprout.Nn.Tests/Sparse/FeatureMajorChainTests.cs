@@ -1,6 +1,6 @@
-// Sparse layers chained feature-major with fused ReLU (SparseLinearOptions, SparseModels.FuseSparseChains) must give
-// the same outputs and gradients as the plain path (sample-major in and out, separate Relu), pass finite
-// differences in every layout, keep the batch cache equivalent, and allocate nothing per step once warm.
+// Sparse layers chained feature-major with fused ReLU (SparseLinearOptions, input layout read from the tensor,
+// SparseModels.FuseSparseChains) must give the same outputs and gradients as the plain path (sample-major in and
+// out, separate Relu), pass finite differences in every layout, keep the batch cache equivalent, and allocate nothing per step once warm.
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse;
@@ -28,7 +28,7 @@ public class FeatureMajorChainTests
         {
             var layer = new SparseLinear(CsrMatrix.RandomWithDensity(6, 8, 0.4, new Rng(9)), new Rng(10))
             {
-                Options = new SparseLinearOptions(inputFeatureMajor, outputFeatureMajor, relu),
+                Options = new SparseLinearOptions(outputFeatureMajor ? Layout.FeatureMajor : Layout.BatchMajor, relu ? SparseEpilogue.Relu : SparseEpilogue.None),
                 CachesBatch = cache,
             };
             // Central differences are only valid away from ReLU's kink: take the first seed whose pre-activations all stay
@@ -36,7 +36,11 @@ public class FeatureMajorChainTests
             const float eps = 2e-3f;
             Tensor x;
             ulong seed = 11;
-            do x = inputFeatureMajor ? GradCheck.RandomTensor(seed++, 8, 4) : GradCheck.RandomTensor(seed++, 4, 8);
+            do
+            {
+                x = inputFeatureMajor ? GradCheck.RandomTensor(seed++, 8, 4) : GradCheck.RandomTensor(seed++, 4, 8);
+                x.Layout = inputFeatureMajor ? Layout.FeatureMajor : Layout.BatchMajor; // the layer reads it from the tensor
+            }
             while (relu && MinAbsPreActivation(layer, x) <= 8 * eps);
             GradCheck.Check(() => GradCheck.WeightedSum(layer.Forward(x)), [x, layer.Values, layer.Bias!], eps, atol: 3e-3f);
         }
@@ -110,8 +114,8 @@ public class FeatureMajorChainTests
         var plain = SparseModels.Mlp(20, [16, 12], 4, densities, new Rng(1), fuseSparseChains: false);
         var first = (SparseLinear)net.Layers[1];
         var second = (SparseLinear)net.Layers[3];
-        Assert.Equal(new SparseLinearOptions(InputFeatureMajor: false, OutputFeatureMajor: true, Relu: true), first.Options);
-        Assert.Equal(new SparseLinearOptions(InputFeatureMajor: true, OutputFeatureMajor: false, Relu: true), second.Options);
+        Assert.Equal(new SparseLinearOptions(Layout.FeatureMajor, SparseEpilogue.Relu), first.Options);
+        Assert.Equal(new SparseLinearOptions(Layout.BatchMajor, SparseEpilogue.Relu), second.Options);
         Assert.IsType<Linear>(net.Layers[5]);
         Assert.Equal(plain.SparseLayers().Select(l => l.LayerName), net.SparseLayers().Select(l => l.LayerName));
         var x = GradCheck.RandomTensor(3, 7, 20);
@@ -124,9 +128,29 @@ public class FeatureMajorChainTests
     [Fact]
     public void FeatureMajorInputRejectsSampleMajorShape()
     {
-        var layer = new SparseLinear(CsrMatrix.RandomWithDensity(6, 8, 0.4, new Rng(9)), new Rng(10)) { Options = new SparseLinearOptions(InputFeatureMajor: true) };
-        var e = Assert.Throws<ArgumentException>(() => layer.Forward(new Tensor(4, 8)));
+        var layer = new SparseLinear(CsrMatrix.RandomWithDensity(6, 8, 0.4, new Rng(9)), new Rng(10));
+        var e = Assert.Throws<ArgumentException>(() => layer.Forward(new Tensor(4, 8) { Layout = Layout.FeatureMajor }));
         Assert.Contains("feature-major", e.Message);
+    }
+
+    [Fact]
+    public void OutputCarriesTheLayoutItWasWrittenIn()
+    {
+        var layer = new SparseLinear(CsrMatrix.RandomWithDensity(6, 8, 0.4, new Rng(9)), new Rng(10));
+        var tape = new Tape();
+        using (tape.Evaluate())
+        {
+            var batchMajor = layer.Forward(GradCheck.RandomTensor(1, 4, 8));
+            Assert.Equal((Layout.BatchMajor, 4, 6), (batchMajor.Layout, batchMajor.Dim(0), batchMajor.Dim(1)));
+            layer.Options = new SparseLinearOptions(Layout.FeatureMajor);
+            var featureMajor = layer.Forward(GradCheck.RandomTensor(1, 4, 8));
+            Assert.Equal((Layout.FeatureMajor, 6, 4), (featureMajor.Layout, featureMajor.Dim(0), featureMajor.Dim(1)));
+            // A second sparse layer reads that layout from the tensor: no option says its input is feature-major.
+            var next = new SparseLinear(CsrMatrix.RandomWithDensity(3, 6, 0.5, new Rng(11)), new Rng(12));
+            var y = next.Forward(featureMajor);
+            Assert.Equal((Layout.BatchMajor, 4, 3), (y.Layout, y.Dim(0), y.Dim(1)));
+        }
+        tape.Reset();
     }
 
     [Fact]
@@ -168,7 +192,7 @@ public class FeatureMajorChainTests
     private static float MinAbsPreActivation(SparseLinear layer, Tensor x)
     {
         var saved = layer.Options;
-        layer.Options = saved with { Relu = false };
+        layer.Options = saved with { Epilogue = SparseEpilogue.None };
         var tape = new Tape();
         float min;
         using (tape.Evaluate()) min = layer.Forward(x).ToArray().Min(MathF.Abs);

@@ -14,7 +14,7 @@ public class DriverTests
 {
     private static double Run(SparseLayerKind kind, ITopologyUpdater? updater, out SparseTrainingDriver driver)
     {
-        var model = SparseMlpBuilder.Build(20, [30], 4, new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), kind);
+        var model = SparseModels.Build(f => Models.Mlp(20, [30], 4, f), new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), kind);
         var opt = new Sgd(model.NamedParameters(), 0.05f);
         driver = new SparseTrainingDriver(model, updater, new UpdateSchedule(2, 6, 0.3f), seed: 1);
         var tape = new Tape();
@@ -53,7 +53,7 @@ public class DriverTests
     [Fact]
     public void OffScheduleSteps_AllocateNothing()
     {
-        var model = SparseMlpBuilder.Build(20, [30], 4, new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), SparseLayerKind.Csr);
+        var model = SparseModels.Build(f => Models.Mlp(20, [30], 4, f), new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), SparseLayerKind.Csr);
         var opt = new Sgd(model.NamedParameters(), 0.05f);
         var driver = new SparseTrainingDriver(model, new RigL(), new UpdateSchedule(1000, 2000, 0.3f), seed: 1);
         driver.AfterOptimizerStep(1, opt, 8); // first call: JIT
@@ -78,7 +78,7 @@ public class DriverTests
     {
         SparseLinear[] LayersWith(ITopologyUpdater? updater)
         {
-            var model = SparseMlpBuilder.Build(20, [30], 4, new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), SparseLayerKind.Csr);
+            var model = SparseModels.Build(f => Models.Mlp(20, [30], 4, f), new DensityAllocationOptions(0.1, DensityDistribution.Uniform), new Rng(1), SparseLayerKind.Csr);
             _ = new SparseTrainingDriver(model, updater, new UpdateSchedule(2, 6, 0.3f), seed: 1);
             return model.Modules().OfType<SparseLinear>().ToArray();
         }

@@ -35,7 +35,7 @@ public class GradualPruningTests
         Assert.Equal(0.75, gmp.SparsityOf(0), 2);
         var w = ((Linear)dense.Layers[1]).Weight.ToArray();
         Assert.Equal(20, w.Count(v => v != 0f)); // 80 weights at 25% density
-        var sparse = gmp.ToSparse(SparseLayerKind.Csr, new Rng(2));
+        var sparse = gmp.ToSparse(f => Models.Mlp(10, [8], 3, f), SparseLayerKind.Csr, new Rng(2));
         Assert.Equal(20, Assert.IsType<SparseLinear>(sparse.Layers[1]).Topology.Nnz);
     }
 
@@ -45,9 +45,9 @@ public class GradualPruningTests
         var initial = Models.Mlp(6, [5], 3, new Rng(3));
         var theta0 = ((Linear)initial.Layers[1]).Weight.ToArray();
         var seen = new List<float[]>();
-        var rounds = IterativeMagnitudePruning.Run(initial, 0.25, 2, SparseLayerKind.Csr, (model, r) =>
+        var rounds = IterativeMagnitudePruning.Run(initial, f => Models.Mlp(6, [5], 3, f), 0.25, 2, SparseLayerKind.Csr, (model, r) =>
         {
-            if (model.Layers[1] is SparseLinear s)
+            if (((Sequential)model).Layers[1] is SparseLinear s)
             {
                 for (int p = 0; p < s.Topology.Nnz; p++) Assert.Equal(theta0[s.Topology.LinearIndexOf(p)], s.Values[p]); // rewound
                 s.Values.Data.Fill(r + 1f); // "training"

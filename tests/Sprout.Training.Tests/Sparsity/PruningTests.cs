@@ -83,11 +83,11 @@ public class PruningTests
     }
 
     [Fact]
-    public void FromMasks_CopiesDenseWeightsAtKeptPositions()
+    public void PrunedFactory_CopiesDenseWeightsAtKeptPositions()
     {
         var dense = Models.Mlp(6, [5], 3, new Rng(8));
         var masks = PruneAtInit.Masks(dense, PruningCriterion.Magnitude, 0.5, [0.5, 1.0], null, null, new Rng(9));
-        var sparse = SparseMlpBuilder.FromMasks(dense, masks, SparseLayerKind.Csr, new Rng(10));
+        var sparse = Models.Mlp(6, [5], 3, new PrunedLayerFactory(DenseWeightLayers.Pruned(dense, masks), new Rng(10), SparseLayerKind.Csr));
         var s = Assert.IsType<SparseLinear>(sparse.Layers[1]);
         var w = ((Linear)dense.Layers[1]).Weight.ToArray();
         for (int p = 0; p < s.Topology.Nnz; p++) Assert.Equal(w[s.Topology.LinearIndexOf(p)], s.Values[p]);

@@ -16,9 +16,9 @@ public class ScaleBenchmarkTests
         var sparse = model.Layers.OfType<SparseLinear>().ToArray();
         Assert.Equal(["1", "3", "5"], sparse.Select(l => l.LayerName));
         Assert.All(model.Layers.Where((_, i) => i is 2 or 4), m => Assert.IsType<FusedRelu>(m));
-        Assert.Equal(new SparseLinearOptions(false, true, true), sparse[0].Options);
-        Assert.Equal(new SparseLinearOptions(true, true, true), sparse[1].Options);
-        Assert.Equal(new SparseLinearOptions(true, false, false), sparse[2].Options);
+        Assert.Equal(new SparseLinearOptions(Layout.FeatureMajor, SparseEpilogue.Relu), sparse[0].Options);
+        Assert.Equal(new SparseLinearOptions(Layout.FeatureMajor, SparseEpilogue.Relu), sparse[1].Options);
+        Assert.Equal(new SparseLinearOptions(Layout.BatchMajor, SparseEpilogue.None), sparse[2].Options);
         foreach (var l in sparse)
         {
             Assert.False(l.CachesBatch);

@@ -25,7 +25,7 @@ namespace Sprout.Nn;
 /// Defaults: per-layer top-k, refresh every 100 steps (equivalent to every step in the paper's Table 6), squared L2,
 /// dense reservoir.
 /// </summary>
-public sealed partial class TopKastLinear : Module, ICountsMultiplyAdds
+public sealed partial class TopKastLinear : Module, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly TopKastReservoir _reservoir;
     private float[] _xt = [];   // Xᵀ [in × batch] of the last forward
@@ -140,6 +140,10 @@ public sealed partial class TopKastLinear : Module, ICountsMultiplyAdds
         int i = _bPositions.AsSpan().BinarySearch(position);
         return i >= 0 ? BackwardValues[i] : _reservoir.ValueOutside(position);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Nnz is the forward set |A|.</remarks>
+    public LayerDescription Describe() => new("topkast", LayerGeometry.Linear(OutFeatures, InFeatures), ForwardCount, DenseMacsPerSample, ExecutedMacsPerSample);
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)

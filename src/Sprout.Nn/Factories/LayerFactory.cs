@@ -1,0 +1,43 @@
+// LayerFactory: the shared base of Sprout's ILayerFactory implementations (dense, CSR, masked, Top-KAST, pruned,
+// recording). It holds what every factory does the same way: checking a layer request at the boundary, naming the
+// sparse layers it makes by their module path, and the place each factory's Conv2d goes once conv layers exist.
+// Conv layers are not built here yet: each factory's Conv2d throws NotSupportedException until the conv layers
+// (Conv2d, SparseConv2d, MaskedConv2d) merge; then a factory fills in its one override.
+using Sprout.Sparse;
+
+namespace Sprout.Nn;
+
+/// <summary>Base class for layer factories: argument checks and layer naming; <see cref="Conv2d"/> not yet supported.</summary>
+public abstract class LayerFactory : ILayerFactory
+{
+    /// <inheritdoc/>
+    public Module Linear(string path, int inFeatures, int outFeatures, bool bias = true)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (inFeatures <= 0 || outFeatures <= 0)
+            throw new ArgumentException($"Linear '{path}' needs positive sizes, got in={inFeatures}, out={outFeatures}.");
+        return Named(CreateLinear(path, inFeatures, outFeatures, bias), path);
+    }
+
+    /// <inheritdoc/>
+    public Module Conv2d(string path, ConvShape shape, bool bias = false)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        shape.Validate();
+        return Named(CreateConv2d(path, shape, bias), path);
+    }
+
+    /// <summary>Makes the linear layer at <paramref name="path"/> (arguments already checked).</summary>
+    protected abstract Module CreateLinear(string path, int inFeatures, int outFeatures, bool bias);
+
+    /// <summary>Makes the conv layer at <paramref name="path"/> (arguments already checked). Not supported yet by any factory.</summary>
+    /// <exception cref="NotSupportedException">Always, until conv layers merge.</exception>
+    protected virtual Module CreateConv2d(string path, ConvShape shape, bool bias) =>
+        throw new NotSupportedException($"{GetType().Name} cannot build conv layer '{path}' ({shape}) yet: conv layers arrive with the Conv2d/SparseConv2d work (issue 9); only Linear layers are built today.");
+
+    private static Module Named(Module layer, string path)
+    {
+        if (layer is ISparseLayer sparse) sparse.LayerName = path;
+        return layer;
+    }
+}
