@@ -41,7 +41,8 @@ public static class LayerNorm
 
     /// <summary>
     /// With x̂ = (x − μ)·ρ and g = dy ⊙ γ: dx[r, ·] += ρ_r·(g − mean(g) − x̂·mean(g ⊙ x̂)), dγ += Σ_r dy ⊙ x̂, dβ += Σ_r dy
-    /// (all accumulate). x, μ and ρ are the forward's input and saved statistics.
+    /// (all accumulate). x, μ and ρ are the forward's input and saved statistics. Pass an empty span for a gradient
+    /// that is not wanted (dx, or dγ and dβ together).
     /// </summary>
     /// <exception cref="ArgumentException">A size is negative or a span is too short.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Simd.Run: tiering may never reach this loop
@@ -49,16 +50,20 @@ public static class LayerNorm
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean,
         ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dGamma, Span<float> dBeta, int rows, int cols)
     {
-        Validate(x.Length, dx.Length, gamma.Length, gamma.Length, mean.Length, rstd.Length, rows, cols, "dx");
+        bool wantDx = !dx.IsEmpty, wantParams = !dGamma.IsEmpty || !dBeta.IsEmpty;
+        Validate(x.Length, wantDx ? dx.Length : x.Length, gamma.Length, gamma.Length, mean.Length, rstd.Length, rows, cols, "dx");
         Simd.RequireLength(checked(rows * cols), dy.Length, nameof(dy));
-        Simd.RequireLength(cols, dGamma.Length, nameof(dGamma));
-        Simd.RequireLength(cols, dBeta.Length, nameof(dBeta));
+        if (wantParams)
+        {
+            Simd.RequireLength(cols, dGamma.Length, nameof(dGamma));
+            Simd.RequireLength(cols, dBeta.Length, nameof(dBeta));
+        }
         Span<float> xhat = stackalloc float[Chunk], g = stackalloc float[Chunk];
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * cols, cols);
             var dyr = dy.Slice(r * cols, cols);
-            var dxr = dx.Slice(r * cols, cols);
+            var dxr = wantDx ? dx.Slice(r * cols, cols) : default;
             float mu = mean[r], rho = rstd[r];
             // Pass 1: Σ g, Σ g·x̂, and the parameter gradients.
             double sumG = 0, sumGx = 0;
@@ -66,16 +71,21 @@ public static class LayerNorm
             {
                 int len = Math.Min(Chunk, cols - c);
                 var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
-                var gc = g[..len];
                 var dyc = dyr.Slice(c, len);
-                TensorPrimitives.Multiply(dyc, gamma.Slice(c, len), gc);
-                sumG += TensorPrimitives.Sum(gc);
-                sumGx += TensorPrimitives.Dot(gc, xh);
+                if (wantDx)
+                {
+                    var gc = g[..len];
+                    TensorPrimitives.Multiply(dyc, gamma.Slice(c, len), gc);
+                    sumG += TensorPrimitives.Sum(gc);
+                    sumGx += TensorPrimitives.Dot(gc, xh);
+                }
+                if (!wantParams) continue;
                 var dg = dGamma.Slice(c, len);
                 TensorPrimitives.MultiplyAdd(dyc, xh, dg, dg);
                 var db = dBeta.Slice(c, len);
                 TensorPrimitives.Add(db, dyc, db);
             }
+            if (!wantDx) continue;
             float a = (float)(sumG / cols), b = (float)(sumGx / cols);
             // Pass 2: dx += ρ·(g − a − x̂·b).
             for (int c = 0; c < cols; c += Chunk)
