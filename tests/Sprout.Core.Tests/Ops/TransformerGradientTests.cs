@@ -85,6 +85,15 @@ public class TransformerGradientTests
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.MeanTokens(tokens, 5)), [tokens]);
     }
 
+    [Fact]
+    public void PatchifyIsAPermutation()
+    {
+        var images = R(26, 2, 3 * 4 * 6);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Patchify(images, 3, 4, 6, 2)), [images]);
+        var ex = Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.Patchify(images, 3, 4, 6, 4));
+        Assert.Contains("does not divide", ex.Message);
+    }
+
     public static TheoryData<int, int, int, int> AttentionCases() => new()
     {
         // batch, sequence length, heads, head dim
