@@ -83,6 +83,8 @@ public class TransformerGradientTests
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Concat(a, b, axis: 1)), [a, b]);
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Concat(a, a, axis: -1)), [a]);
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.MeanTokens(tokens, 5)), [tokens]);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.SelectToken(tokens, 5, 0)), [tokens]);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.SelectToken(tokens, 5, 4)), [tokens]);
     }
 
     [Fact]
