@@ -15,18 +15,40 @@ public static partial class Activations
 
     /// <summary>y = x·Φ(x), the exact (erf) GELU.</summary>
     /// <exception cref="ArgumentException">y is shorter than x.</exception>
-    public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
+    public static unsafe void Gelu(ReadOnlySpan<float> x, Span<float> y)
     {
         Simd.RequireLength(x.Length, y.Length, nameof(y));
-        Simd.Run(x.Length, new GeluOp(x, y, default, backward: false));
+        fixed (float* px = x, py = y) RunGelu(new GeluJob(px, py, null, x.Length, backward: false));
     }
 
     /// <summary>dx += (Φ(x) + x·φ(x))·dy with φ the standard normal density (x is the forward input).</summary>
     /// <exception cref="ArgumentException">dy or dx is shorter than x.</exception>
-    public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    public static unsafe void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         Check(x.Length, dy.Length, dx.Length);
-        Simd.Run(x.Length, new GeluOp(x, dx, dy, backward: true));
+        fixed (float* px = x, pdy = dy, pdx = dx) RunGelu(new GeluJob(px, pdx, pdy, x.Length, backward: true));
+    }
+
+    // GELU costs an exp and a division per element: from 64K elements the chunks are shared among the kernel threads.
+    // Chunks are a multiple of every vector width, so each element takes the same path whatever the thread count.
+    private const int GeluChunk = 1 << 14;
+
+    private static void RunGelu(in GeluJob job)
+    {
+        if (job.Parts >= 4 && Parallelism.Threads > 1) Parallelism.For(job.Parts, job);
+        else for (int p = 0; p < job.Parts; p++) job.Execute(p);
+    }
+
+    private readonly unsafe struct GeluJob(float* x, float* output, float* dy, int length, bool backward) : IParallelJob
+    {
+        public int Parts => (length + GeluChunk - 1) / GeluChunk;
+
+        public void Execute(int part)
+        {
+            int start = part * GeluChunk, len = Math.Min(GeluChunk, length - start);
+            var g = backward ? new ReadOnlySpan<float>(dy + start, len) : default;
+            Simd.Run(len, new GeluOp(new ReadOnlySpan<float>(x + start, len), new Span<float>(output + start, len), g, backward));
+        }
     }
 
     /// <summary>Forward: output = x·Φ. Backward: output += (Φ + x·φ)·dy.</summary>

@@ -1,8 +1,8 @@
 // Layer normalization over the last axis (Ba, Kiros & Hinton 2016), affine, as PyTorch's nn.LayerNorm:
 // y = (x − μ)/√(σ² + ε)·γ + β per row, with the biased variance. The forward saves μ and 1/√(σ² + ε) per row;
 // the backward recomputes x̂ from x in chunks through a stack buffer, so nothing of row size is stored or allocated.
-// Rows are independent in the forward and shared among threads when large; the backward's γ/β gradients sum
-// over rows, so it runs on one thread, adding rows in order (LayerNorm is a small part of a ViT step).
+// Large inputs are shared among threads: the forward and the input gradient by rows, the γ/β gradients (sums over
+// rows) by column blocks, each adding its rows in order, so results do not depend on the thread count.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
@@ -44,10 +44,12 @@ public static class LayerNorm
     /// (all accumulate). x, μ and ρ are the forward's input and saved statistics. Pass an empty span for a gradient
     /// that is not wanted (dx, or dγ and dβ together).
     /// </summary>
+    /// <remarks>
+    /// Two sweeps, each shared among threads when large: dx by rows, then dγ and dβ by column blocks, each column
+    /// summing its rows in order, so the result does not depend on the thread count.
+    /// </remarks>
     /// <exception cref="ArgumentException">A size is negative or a span is too short.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Simd.Run: tiering may never reach this loop
-    [SkipLocalsInit]
-    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean,
+    public static unsafe void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean,
         ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dGamma, Span<float> dBeta, int rows, int cols)
     {
         bool wantDx = !dx.IsEmpty, wantParams = !dGamma.IsEmpty || !dBeta.IsEmpty;
@@ -58,46 +60,95 @@ public static class LayerNorm
             Simd.RequireLength(cols, dGamma.Length, nameof(dGamma));
             Simd.RequireLength(cols, dBeta.Length, nameof(dBeta));
         }
-        Span<float> xhat = stackalloc float[Chunk], g = stackalloc float[Chunk];
-        for (int r = 0; r < rows; r++)
+        if ((long)rows * cols == 0) return;
+        bool parallel = (long)rows * cols >= ParallelElements && Parallelism.Threads > 1;
+        fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pdg = dGamma, pdb = dBeta)
         {
-            var xr = x.Slice(r * cols, cols);
-            var dyr = dy.Slice(r * cols, cols);
-            var dxr = wantDx ? dx.Slice(r * cols, cols) : default;
-            float mu = mean[r], rho = rstd[r];
-            // Pass 1: Σ g, Σ g·x̂, and the parameter gradients.
-            double sumG = 0, sumGx = 0;
-            for (int c = 0; c < cols; c += Chunk)
+            if (wantDx)
             {
-                int len = Math.Min(Chunk, cols - c);
-                var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
-                var dyc = dyr.Slice(c, len);
-                if (wantDx)
+                var job = new InputGradientJob(pdy, px, pg, pm, pr, pdx, rows, cols);
+                if (parallel) Parallelism.For(job.Parts, job);
+                else job.Range(0, rows);
+            }
+            if (wantParams)
+            {
+                var job = new ParameterGradientJob(pdy, px, pm, pr, pdg, pdb, rows, cols);
+                if (parallel) Parallelism.For(job.Parts, job);
+                else for (int part = 0; part < job.Parts; part++) job.Execute(part);
+            }
+        }
+    }
+
+    /// <summary>dx by rows: Σ g and Σ g·x̂ per row, then dx += ρ·(g − mean(g) − x̂·mean(g·x̂)).</summary>
+    private readonly unsafe struct InputGradientJob(float* dy, float* x, float* gamma, float* mean, float* rstd, float* dx, int rows, int cols)
+        : IParallelJob
+    {
+        public int Parts => Math.Max(1, Math.Min(rows, (int)((long)rows * cols / ElementsPerPart)));
+
+        public void Execute(int part) => Range(Parallelism.ShareStart(rows, part, Parts), Parallelism.ShareStart(rows, part + 1, Parts));
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Simd.Run: tiering may never reach this loop
+        [SkipLocalsInit]
+        public void Range(int r0, int r1)
+        {
+            Span<float> xhat = stackalloc float[Chunk], g = stackalloc float[Chunk];
+            var gm = new ReadOnlySpan<float>(gamma, cols);
+            for (int r = r0; r < r1; r++)
+            {
+                var xr = new ReadOnlySpan<float>(x + (nint)r * cols, cols);
+                var dyr = new ReadOnlySpan<float>(dy + (nint)r * cols, cols);
+                var dxr = new Span<float>(dx + (nint)r * cols, cols);
+                float mu = mean[r], rho = rstd[r];
+                double sumG = 0, sumGx = 0;
+                for (int c = 0; c < cols; c += Chunk)
                 {
+                    int len = Math.Min(Chunk, cols - c);
+                    var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
                     var gc = g[..len];
-                    TensorPrimitives.Multiply(dyc, gamma.Slice(c, len), gc);
+                    TensorPrimitives.Multiply(dyr.Slice(c, len), gm.Slice(c, len), gc);
                     sumG += TensorPrimitives.Sum(gc);
                     sumGx += TensorPrimitives.Dot(gc, xh);
                 }
-                if (!wantParams) continue;
-                var dg = dGamma.Slice(c, len);
-                TensorPrimitives.MultiplyAdd(dyc, xh, dg, dg);
-                var db = dBeta.Slice(c, len);
-                TensorPrimitives.Add(db, dyc, db);
+                float a = (float)(sumG / cols), b = (float)(sumGx / cols);
+                for (int c = 0; c < cols; c += Chunk)
+                {
+                    int len = Math.Min(Chunk, cols - c);
+                    var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
+                    var gc = g[..len];
+                    TensorPrimitives.Multiply(dyr.Slice(c, len), gm.Slice(c, len), gc);
+                    TensorPrimitives.Subtract(gc, a, gc);
+                    TensorPrimitives.MultiplyAdd(xh, -b, gc, gc);
+                    var d = dxr.Slice(c, len);
+                    TensorPrimitives.MultiplyAdd(gc, rho, d, d);
+                }
             }
-            if (!wantDx) continue;
-            float a = (float)(sumG / cols), b = (float)(sumGx / cols);
-            // Pass 2: dx += ρ·(g − a − x̂·b).
-            for (int c = 0; c < cols; c += Chunk)
+        }
+    }
+
+    /// <summary>dγ and dβ by blocks of columns, each summing the rows in order (a block is at most one chunk wide).</summary>
+    private readonly unsafe struct ParameterGradientJob(float* dy, float* x, float* mean, float* rstd, float* dGamma, float* dBeta, int rows, int cols)
+        : IParallelJob
+    {
+        // Blocks of 64 columns give a 128-wide row four parts to share; narrower blocks would split cache lines.
+        private const int Block = 64;
+
+        public int Parts => (cols + Block - 1) / Block;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
+        public void Execute(int part)
+        {
+            int c0 = part * Block, len = Math.Min(Block, cols - c0);
+            Span<float> xhat = stackalloc float[Block];
+            var xh = xhat[..len];
+            var dg = new Span<float>(dGamma + c0, len);
+            var db = new Span<float>(dBeta + c0, len);
+            for (int r = 0; r < rows; r++)
             {
-                int len = Math.Min(Chunk, cols - c);
-                var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
-                var gc = g[..len];
-                TensorPrimitives.Multiply(dyr.Slice(c, len), gamma.Slice(c, len), gc);
-                TensorPrimitives.Subtract(gc, a, gc);
-                TensorPrimitives.MultiplyAdd(xh, -b, gc, gc);
-                var d = dxr.Slice(c, len);
-                TensorPrimitives.MultiplyAdd(gc, rho, d, d);
+                var dyc = new ReadOnlySpan<float>(dy + (nint)r * cols + c0, len);
+                Normalized(new ReadOnlySpan<float>(x + (nint)r * cols + c0, len), mean[r], rstd[r], xh);
+                TensorPrimitives.MultiplyAdd(dyc, xh, dg, dg);
+                TensorPrimitives.Add(db, dyc, db);
             }
         }
     }
