@@ -43,15 +43,19 @@ public static partial class Ops
             int batch = C.Dim(0), m = C.Dim(1), n = C.Dim(2), k = TransA ? A.Dim(1) : A.Dim(2);
             var dc = C.Grad;
             // With C = op(A)·op(B): d op(A) = dC·op(B)ᵀ and d op(B) = op(A)ᵀ·dC, each written in A's and B's storage order.
+            // A gradient nothing has written yet (q, k, v and the attention weights have no other consumer) is overwritten,
+            // which saves clearing it first.
             if (A.RequiresGrad)
             {
-                if (!TransA) Gemm.MultiplyBatched(dc, B.Data, A.Grad, batch, m, k, n, transB: !TransB, accumulate: true);   // [m×k] = dC·op(B)ᵀ
-                else Gemm.MultiplyBatched(B.Data, dc, A.Grad, batch, k, m, n, transA: TransB, transB: true, accumulate: true); // [k×m] = op(B)·dCᵀ
+                var da = A.GradForWrite(out bool overwrite);
+                if (!TransA) Gemm.MultiplyBatched(dc, B.Data, da, batch, m, k, n, transB: !TransB, accumulate: !overwrite);   // [m×k] = dC·op(B)ᵀ
+                else Gemm.MultiplyBatched(B.Data, dc, da, batch, k, m, n, transA: TransB, transB: true, accumulate: !overwrite); // [k×m] = op(B)·dCᵀ
             }
             if (B.RequiresGrad)
             {
-                if (!TransB) Gemm.MultiplyBatched(A.Data, dc, B.Grad, batch, k, n, m, transA: !TransA, accumulate: true);   // [k×n] = op(A)ᵀ·dC
-                else Gemm.MultiplyBatched(dc, A.Data, B.Grad, batch, n, k, m, transA: true, transB: TransA, accumulate: true); // [n×k] = dCᵀ·op(A)
+                var db = B.GradForWrite(out bool overwrite);
+                if (!TransB) Gemm.MultiplyBatched(A.Data, dc, db, batch, k, n, m, transA: !TransA, accumulate: !overwrite);   // [k×n] = op(A)ᵀ·dC
+                else Gemm.MultiplyBatched(dc, A.Data, db, batch, n, k, m, transA: true, transB: TransA, accumulate: !overwrite); // [n×k] = dCᵀ·op(A)
             }
         }
 

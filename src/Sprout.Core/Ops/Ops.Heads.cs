@@ -61,7 +61,11 @@ public static partial class Ops
         {
             int tokens = Heads.Dim(1), headDim = Heads.Dim(2), batch = Heads.Dim(0) / HeadCount;
             if (Split) Kernels.Heads.Merge(Heads.Grad, Tokens.Grad, batch, tokens, HeadCount, headDim, Width, Offset, accumulate: true);
-            else Kernels.Heads.Split(Tokens.Grad, Heads.Grad, batch, tokens, HeadCount, headDim, Width, Offset, accumulate: true);
+            else
+            {
+                var dHeads = Heads.GradForWrite(out bool overwrite);   // merge covers every element of the heads tensor
+                Kernels.Heads.Split(Tokens.Grad, dHeads, batch, tokens, HeadCount, headDim, Width, Offset, accumulate: !overwrite);
+            }
         }
 
         protected override void Clear() => (Tokens, Heads) = (null!, null!);

@@ -127,6 +127,29 @@ public class TransformerGradientTests
     }
 
     [Fact]
+    public void RepeatedStepsOnOneTapeGiveTheSameGradients()
+    {
+        // The second step rents the same pooled intermediates, whose stale gradients must read as zero again
+        // (overwritten by BatchedMatMul and MergeHeads, cleared on first use elsewhere).
+        var qkv = R(27, 2 * 5, 3 * 2 * 3);
+        qkv.RequiresGrad = true;
+        var tape = new Tape();
+        float[] Gradient()
+        {
+            qkv.ZeroGrad();
+            Tensor loss;
+            using (tape.Record()) loss = GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttention(Sprout.Core.Ops.Scale(qkv, 1.5f), 5, 2));
+            tape.Backward(loss);
+            tape.Reset();
+            return qkv.Grad.ToArray();
+        }
+        var first = Gradient();
+        Assert.Contains(first, g => g != 0f);
+        Assert.Equal(first, Gradient());
+        Assert.Equal(first, Gradient());
+    }
+
+    [Fact]
     public void AttentionWeightsOfOneTokenAreOneSoOutputIsV()
     {
         var qkv = R(25, 3, 3 * 2 * 2);   // batch 3, one token, 2 heads of 2
