@@ -33,6 +33,12 @@ public static partial class Gemm
         }
     }
 
+    /// <summary>One product on the calling thread only, sizes trusted (callers inside their own parallel job, e.g. attention).</summary>
+    internal static unsafe void MultiplySerial(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        if (m > 0 && n > 0) Dispatch(a, b, c, m, n, k, transA, transB, accumulate, allowParallel: false);
+    }
+
     private static void ValidateBatched(int aLen, int bLen, int cLen, int batch, int m, int n, int k)
     {
         if (batch < 0 || m < 0 || n < 0 || k < 0)

@@ -76,7 +76,7 @@ public static class Softmax
         }
     }
 
-    private static void ForwardRow(ReadOnlySpan<float> x, Span<float> y, float scale)
+    internal static void ForwardRow(ReadOnlySpan<float> x, Span<float> y, float scale)
     {
         float max = TensorPrimitives.Max(x);
         // exp(s·x − s·max) (max of x, not of s·x: the same for s > 0).
@@ -87,7 +87,7 @@ public static class Softmax
     }
 
     [SkipLocalsInit]
-    private static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float scale)
+    internal static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, float scale)
     {
         float dot = TensorPrimitives.Dot(dy, y);
         Span<float> t = stackalloc float[Chunk];

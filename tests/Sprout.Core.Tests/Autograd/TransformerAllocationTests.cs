@@ -1,4 +1,4 @@
-// A steady-state training step through every transformer primitive (LayerNorm, fused-qkv attention, GELU MLP,
+// A steady-state training step through every transformer primitive (LayerNorm, attention fused and composed, GELU MLP,
 // broadcast positional add, class-token tile and concat, token mean) allocates nothing on the calling thread.
 using Sprout.Core;
 using Sprout.TestSupport;
@@ -33,6 +33,8 @@ public class TransformerAllocationTests
                 t = Sprout.Core.Ops.ConcatTokens(Sprout.Core.Ops.Tile(cls, batch), t, batch);   // tokens + 1 per sample
                 var n = Sprout.Core.Ops.LayerNorm(t, gamma, beta);
                 t = Sprout.Core.Ops.Add(t, Sprout.Core.Ops.Linear(Sprout.Core.Ops.SelfAttention(Sprout.Core.Ops.Linear(n, wqkv, null), tokens + 1, heads), wo, null));
+                n = Sprout.Core.Ops.LayerNorm(t, gamma, beta);   // a second attention layer through the primitive ops
+                t = Sprout.Core.Ops.Add(t, Sprout.Core.Ops.Linear(Sprout.Core.Ops.SelfAttentionFromPrimitives(Sprout.Core.Ops.Linear(n, wqkv, null), tokens + 1, heads), wo, null));
                 n = Sprout.Core.Ops.LayerNorm(t, gamma, beta);
                 t = Sprout.Core.Ops.Add(t, Sprout.Core.Ops.Linear(Sprout.Core.Ops.Gelu(Sprout.Core.Ops.Linear(n, w1, null)), w2, null));
                 loss = Sprout.Core.Ops.SoftmaxCrossEntropy(Sprout.Core.Ops.Linear(Sprout.Core.Ops.MeanTokens(t, tokens + 1), head, null), labels, batch);

@@ -110,6 +110,31 @@ public class TransformerGradientTests
         var qkv = R(19, batch * tokens, 3 * heads * headDim);
         for (int i = 0; i < qkv.Size; i++) qkv[i] *= 2f;
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttention(qkv, tokens, heads)), [qkv]);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttentionFromPrimitives(qkv, tokens, heads)), [qkv]);
+    }
+
+    [Theory]
+    [MemberData(nameof(AttentionCases))]
+    public void FusedAttentionEqualsTheComposedPrimitives(int batch, int tokens, int heads, int headDim)
+    {
+        var qkv = R(28, batch * tokens, 3 * heads * headDim);
+        for (int i = 0; i < qkv.Size; i++) qkv[i] *= 2f;
+        qkv.RequiresGrad = true;
+        (float[] Y, float[] Grad) Run(Func<Tensor, int, int, Tensor> attention)
+        {
+            qkv.ZeroGrad();
+            var tape = new Tape();
+            Tensor y, loss;
+            using (tape.Record()) loss = GradCheck.WeightedSum(y = attention(qkv, tokens, heads));
+            tape.Backward(loss);
+            var result = (y.ToArray(), qkv.Grad.ToArray());
+            tape.Reset();
+            return result;
+        }
+        var fused = Run(Sprout.Core.Ops.SelfAttention);
+        var composed = Run(Sprout.Core.Ops.SelfAttentionFromPrimitives);
+        Approx.Equal(composed.Y, fused.Y, 1e-5f, 1e-4f, "output");
+        Approx.Equal(composed.Grad, fused.Grad, 1e-5f, 1e-4f, "dQkv");
     }
 
     [Fact]
@@ -118,12 +143,13 @@ public class TransformerGradientTests
         // x → LN → qkv Linear (no bias) → attention → output Linear → + x, all parameters checked together.
         const int batch = 2, tokens = 5, dim = 4, heads = 2;
         Tensor x = R(20, batch * tokens, dim), gamma = R(21, dim), beta = R(22, dim), wqkv = R(23, 3 * dim, dim), wo = R(24, dim, dim);
-        GradCheck.Check(() =>
-        {
-            var n = Sprout.Core.Ops.LayerNorm(x, gamma, beta);
-            var a = Sprout.Core.Ops.SelfAttention(Sprout.Core.Ops.Linear(n, wqkv, null), tokens, heads);
-            return GradCheck.WeightedSum(Sprout.Core.Ops.Add(x, Sprout.Core.Ops.Linear(a, wo, null)));
-        }, [x, gamma, beta, wqkv, wo]);
+        foreach (var attention in new Func<Tensor, int, int, Tensor>[] { Sprout.Core.Ops.SelfAttention, Sprout.Core.Ops.SelfAttentionFromPrimitives })
+            GradCheck.Check(() =>
+            {
+                var n = Sprout.Core.Ops.LayerNorm(x, gamma, beta);
+                var a = attention(Sprout.Core.Ops.Linear(n, wqkv, null), tokens, heads);
+                return GradCheck.WeightedSum(Sprout.Core.Ops.Add(x, Sprout.Core.Ops.Linear(a, wo, null)));
+            }, [x, gamma, beta, wqkv, wo]);
     }
 
     [Fact]
@@ -138,7 +164,7 @@ public class TransformerGradientTests
         {
             qkv.ZeroGrad();
             Tensor loss;
-            using (tape.Record()) loss = GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttention(Sprout.Core.Ops.Scale(qkv, 1.5f), 5, 2));
+            using (tape.Record()) loss = GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttentionFromPrimitives(Sprout.Core.Ops.Scale(qkv, 1.5f), 5, 2));
             tape.Backward(loss);
             tape.Reset();
             return qkv.Grad.ToArray();
@@ -153,9 +179,9 @@ public class TransformerGradientTests
     public void AttentionWeightsOfOneTokenAreOneSoOutputIsV()
     {
         var qkv = R(25, 3, 3 * 2 * 2);   // batch 3, one token, 2 heads of 2
-        var y = Sprout.Core.Ops.SelfAttention(qkv, tokens: 1, heads: 2);
-        for (int r = 0; r < 3; r++)
-            for (int c = 0; c < 4; c++) Assert.Equal(qkv[r, 8 + c], y[r, c], 6);
+        foreach (var y in new[] { Sprout.Core.Ops.SelfAttention(qkv, tokens: 1, heads: 2), Sprout.Core.Ops.SelfAttentionFromPrimitives(qkv, tokens: 1, heads: 2) })
+            for (int r = 0; r < 3; r++)
+                for (int c = 0; c < 4; c++) Assert.Equal(qkv[r, 8 + c], y[r, c], 6);
     }
 
     [Fact]
@@ -164,6 +190,7 @@ public class TransformerGradientTests
         var ex = Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.SplitHeads(new Tensor(10, 12), tokens: 3, heads: 2));
         Assert.Contains("[10, 12]", ex.Message);
         Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.BatchedMatMul(new Tensor(2, 3, 4), new Tensor(2, 5, 6)));
+        Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.SelfAttention(new Tensor(10, 12), tokens: 5, heads: 3));
         Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.LayerNorm(new Tensor(2, 3), new Tensor(4), new Tensor(3)));
         Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.AddBroadcast(new Tensor(10, 4), new Tensor(3, 4)));
         Assert.Throws<ArgumentException>(() => Sprout.Core.Ops.Concat(new Tensor(2, 3), new Tensor(3, 3), axis: 1));
