@@ -66,7 +66,7 @@ internal static class VitBench
         Console.WriteLine(string.Create(ci, $"  {"everything else (step − listed)",-50} {step - listed,7:0.0} ms  {100 * (step - listed) / step,5:0.0}%"));
         for (int p = 1; p < parts.Length; p++)
             if (!parts[p].InStep)
-                Console.WriteLine(string.Create(ci, $"  not in the step: {parts[p].Name,-33} {Median(times[p]),7:0.0} ms"));
+                Console.WriteLine(string.Create(ci, $"  (not in the step) {parts[p].Name,-50} {Median(times[p]),7:0.0} ms"));
     }
 
     /// <summary>The step's kernel calls grouped by family, each with the step's shapes (forward and backward).</summary>
