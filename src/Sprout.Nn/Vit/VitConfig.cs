@@ -2,26 +2,6 @@
 // counts that follow from it (tokens, parameters, multiply-adds), so tests and docs compute them without a model.
 namespace Sprout.Nn;
 
-/// <summary>How a ViT turns its tokens into one vector per image.</summary>
-public enum VitPool
-{
-    /// <summary>Mean over the patch tokens (simple_vit).</summary>
-    Mean,
-
-    /// <summary>A learned class token is prepended and the head reads it (the original ViT).</summary>
-    ClassToken,
-}
-
-/// <summary>Where the positional information comes from.</summary>
-public enum VitPositions
-{
-    /// <summary>The fixed 2-D sin-cos table (simple_vit), not trained.</summary>
-    SinCos,
-
-    /// <summary>A learned table [tokens, dim], initialised N(0, 0.02²).</summary>
-    Learned,
-}
-
 /// <summary>Architecture of a <see cref="SimpleVit"/>.</summary>
 /// <param name="Channels">Image channels C.</param>
 /// <param name="Height">Image height H.</param>
