@@ -1,6 +1,6 @@
 // Broadcasting without a general broadcasting engine: a table added to every row block of a tensor (a positional
 // embedding [N, D] over tokens [B·N, D]), and a tensor repeated along its first axis (a class token over the batch).
-// Both forward to the row-bias kernels, viewing the big tensor as [repeats × table size].
+// Both view the big tensor as [repeats × table size]; the backward of the table is the row-bias gradient kernel.
 using Sprout.Kernels;
 
 namespace Sprout.Core;
@@ -18,8 +18,7 @@ public static partial class Ops
             throw new ArgumentException($"AddBroadcast needs x's size a multiple of the table's and equal last dimensions; got {x} and {table}.");
         int repeats = x.Size / table.Size;
         var y = Tape.NewOutput(x.Shape);
-        x.Data.CopyTo(y.Data);
-        Bias.AddRows(y.Data, table.Data, repeats, table.Size);
+        for (int r = 0; r < repeats; r++) Elementwise.Add(x.Data.Slice(r * table.Size, table.Size), table.Data, y.Data.Slice(r * table.Size, table.Size));
         y.Layout = x.Layout;
         if (NeedsGrad(x, table))
         {
