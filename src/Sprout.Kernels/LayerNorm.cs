@@ -234,6 +234,7 @@ public static class LayerNorm
         public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean,
             ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dGamma, Span<float> dBeta, int rows, int cols)
         {
+            bool wantDx = !dx.IsEmpty, wantParams = !dGamma.IsEmpty || !dBeta.IsEmpty;
             for (int r = 0; r < rows; r++)
             {
                 int o = r * cols;
@@ -243,10 +244,11 @@ public static class LayerNorm
                     double xh = (x[o + c] - mean[r]) * (double)rstd[r], g = (double)dy[o + c] * gamma[c];
                     sumG += g;
                     sumGx += g * xh;
+                    if (!wantParams) continue;
                     dGamma[c] += (float)(dy[o + c] * xh);
                     dBeta[c] += dy[o + c];
                 }
-                for (int c = 0; c < cols; c++)
+                for (int c = 0; wantDx && c < cols; c++)
                 {
                     double xh = (x[o + c] - mean[r]) * (double)rstd[r], g = (double)dy[o + c] * gamma[c];
                     dx[o + c] += (float)(rstd[r] * (g - sumG / cols - xh * sumGx / cols));

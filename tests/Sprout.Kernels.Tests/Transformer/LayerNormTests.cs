@@ -37,6 +37,26 @@ public sealed class LayerNormTests
     }
 
     [Fact]
+    public void EmptyGradientSpansAreSkipped()
+    {
+        const int rows = 3, cols = 300;
+        var x = Shapes.Random(rows * cols, 1);
+        float[] gamma = Shapes.Random(cols, 2), beta = Shapes.Random(cols, 3), y = new float[x.Length], mean = new float[rows], rstd = new float[rows];
+        LayerNorm.Forward(x, gamma, beta, y, mean, rstd, rows, cols);
+        var dy = Shapes.Random(x.Length, 4);
+        float[] dxAll = new float[x.Length], dgAll = new float[cols], dbAll = new float[cols], dxOnly = new float[x.Length], dg = new float[cols], db = new float[cols];
+        LayerNorm.Backward(dy, x, gamma, mean, rstd, dxAll, dgAll, dbAll, rows, cols);
+        LayerNorm.Backward(dy, x, gamma, mean, rstd, dxOnly, default, default, rows, cols);
+        LayerNorm.Backward(dy, x, gamma, mean, rstd, default, dg, db, rows, cols);
+        Assert.Equal(dxAll, dxOnly);
+        Assert.Equal(dgAll, dg);
+        Assert.Equal(dbAll, db);
+        float[] dgScalar = new float[cols], dbScalar = new float[cols];
+        LayerNorm.Scalar.Backward(dy, x, gamma, mean, rstd, default, dgScalar, dbScalar, rows, cols);
+        Approx.Equal(dgScalar, dg, 1e-4f, 1e-4f, "dGamma, scalar, no dx");
+    }
+
+    [Fact]
     public void HandValues()
     {
         // Row [1, 2, 3]: mean 2, variance 2/3; with γ = [1, 2, 1], β = [0, 0, 1].
