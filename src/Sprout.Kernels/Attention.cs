@@ -24,21 +24,22 @@ public static class Attention
     {
         Validate(qkv.Length, output.Length, weights.Length, batch, tokens, heads, headDim, "output");
         fixed (float* pq = qkv, po = output, pw = weights)
-            Run(new TaskJob(pq, po, pw, null, batch, tokens, heads, headDim, backward: false));
+            Run(new TaskJob(pq, po, pw, null, batch, tokens, heads, headDim, backward: false, accumulate: false));
     }
 
     /// <summary>
-    /// Accumulates into dQkv the gradients of q, k and v given dOutput [B·N × h·d], the forward's qkv and saved weights:
-    /// dv = Pᵀ·dO, dS = P ⊙ (dO·vᵀ − rowsum(P ⊙ dO·vᵀ))/√d, dq = dS·k, dk = dSᵀ·q.
+    /// Writes (or, with <paramref name="accumulate"/>, adds) into dQkv the gradients of q, k and v given dOutput [B·N × h·d],
+    /// the forward's qkv and saved weights: dv = Pᵀ·dO, dS = P ⊙ (dO·vᵀ − rowsum(P ⊙ dO·vᵀ))/√d, dq = dS·k, dk = dSᵀ·q.
+    /// The tasks together cover every element of dQkv.
     /// </summary>
     /// <exception cref="ArgumentException">A size is not positive or a span is too short.</exception>
     public static unsafe void Backward(ReadOnlySpan<float> qkv, ReadOnlySpan<float> weights, ReadOnlySpan<float> dOutput, Span<float> dQkv,
-        int batch, int tokens, int heads, int headDim)
+        int batch, int tokens, int heads, int headDim, bool accumulate = true)
     {
         Validate(qkv.Length, dOutput.Length, weights.Length, batch, tokens, heads, headDim, "dOutput");
         Simd.RequireLength(qkv.Length, dQkv.Length, nameof(dQkv));
         fixed (float* pq = qkv, pd = dOutput, pw = weights, pg = dQkv)
-            Run(new TaskJob(pq, pd, pw, pg, batch, tokens, heads, headDim, backward: true));
+            Run(new TaskJob(pq, pd, pw, pg, batch, tokens, heads, headDim, backward: true, accumulate));
     }
 
     private static void Validate(int qkvLength, int outLength, int weightsLength, int batch, int tokens, int heads, int headDim, string output)
@@ -58,8 +59,8 @@ public static class Attention
     }
 
     /// <summary>Forward: io is the output rows. Backward: io is dOutput and grad is dQkv.</summary>
-    private readonly unsafe struct TaskJob(float* qkv, float* io, float* weights, float* grad, int batch, int tokens, int heads, int headDim, bool backward)
-        : IParallelJob
+    private readonly unsafe struct TaskJob(float* qkv, float* io, float* weights, float* grad, int batch, int tokens, int heads, int headDim,
+        bool backward, bool accumulate) : IParallelJob
     {
         public int Tasks => batch * heads;
         public long Macs => (long)Tasks * tokens * tokens * headDim * (backward ? 4 : 2);
@@ -99,9 +100,9 @@ public static class Attention
             Gemm.MultiplySerial(ds, k, dq, n, d, n, transA: false, transB: false, accumulate: false);      // dq = dS·k
             Gemm.MultiplySerial(ds, q, dk, n, d, n, transA: true, transB: false, accumulate: false);       // dk = dSᵀ·q
             float* gradRows = grad + (nint)b * n * width + j * d;
-            Scatter(dq, gradRows, width, n, d, accumulate: true);
-            Scatter(dk, gradRows + inner, width, n, d, accumulate: true);
-            Scatter(dv, gradRows + 2 * inner, width, n, d, accumulate: true);
+            Scatter(dq, gradRows, width, n, d, accumulate);
+            Scatter(dk, gradRows + inner, width, n, d, accumulate);
+            Scatter(dv, gradRows + 2 * inner, width, n, d, accumulate);
         }
 
         private static void Gather(float* source, int stride, float* destination, int n, int d)
@@ -172,8 +173,9 @@ public static class Attention
 
         /// <inheritdoc cref="Attention.Backward"/>
         public static void Backward(ReadOnlySpan<float> qkv, ReadOnlySpan<float> weights, ReadOnlySpan<float> dOutput, Span<float> dQkv,
-            int batch, int tokens, int heads, int headDim)
+            int batch, int tokens, int heads, int headDim, bool accumulate = true)
         {
+            if (!accumulate) dQkv[..(batch * tokens * 3 * heads * headDim)].Clear();
             int n = tokens, d = headDim, inner = heads * d, width = 3 * inner;
             double scale = 1 / Math.Sqrt(d);
             var dS = new double[n * n];

@@ -60,7 +60,10 @@ public static partial class Ops
         public override void Backward()
         {
             int batch = Qkv.Dim(0) / Tokens, headDim = Qkv.Dim(1) / (3 * Heads);
-            Attention.Backward(Qkv.Data, Weights.Data, Y.Grad, Qkv.Grad, batch, Tokens, Heads, headDim);
+            // The kernel covers all of dQkv, so a gradient nothing has written yet (the usual case: qkv feeds only this op)
+            // is overwritten instead of cleared and added to.
+            var dQkv = Qkv.GradForWrite(out bool overwrite);
+            Attention.Backward(Qkv.Data, Weights.Data, Y.Grad, dQkv, batch, Tokens, Heads, headDim, accumulate: !overwrite);
         }
 
         protected override void Clear() => (Qkv, Weights, Y) = (null!, null!, null!);

@@ -152,11 +152,13 @@ public class TransformerGradientTests
             }, [x, gamma, beta, wqkv, wo]);
     }
 
-    [Fact]
-    public void RepeatedStepsOnOneTapeGiveTheSameGradients()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RepeatedStepsOnOneTapeGiveTheSameGradients(bool fused)
     {
         // The second step rents the same pooled intermediates, whose stale gradients must read as zero again
-        // (overwritten by BatchedMatMul and MergeHeads, cleared on first use elsewhere).
+        // (overwritten by the fused attention, BatchedMatMul and MergeHeads, cleared on first use elsewhere).
         var qkv = R(27, 2 * 5, 3 * 2 * 3);
         qkv.RequiresGrad = true;
         var tape = new Tape();
@@ -164,7 +166,11 @@ public class TransformerGradientTests
         {
             qkv.ZeroGrad();
             Tensor loss;
-            using (tape.Record()) loss = GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttentionFromPrimitives(Sprout.Core.Ops.Scale(qkv, 1.5f), 5, 2));
+            using (tape.Record())
+            {
+                var scaled = Sprout.Core.Ops.Scale(qkv, 1.5f);
+                loss = GradCheck.WeightedSum(fused ? Sprout.Core.Ops.SelfAttention(scaled, 5, 2) : Sprout.Core.Ops.SelfAttentionFromPrimitives(scaled, 5, 2));
+            }
             tape.Backward(loss);
             tape.Reset();
             return qkv.Grad.ToArray();

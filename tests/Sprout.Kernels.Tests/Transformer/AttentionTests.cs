@@ -30,6 +30,11 @@ public sealed class AttentionTests
         Attention.Scalar.Backward(qkv, pE, dOut, gE, batch, tokens, heads, headDim);
         Attention.Backward(qkv, pE, dOut, gA, batch, tokens, heads, headDim);
         Approx.Equal(gE, gA, 1e-5f, 1e-4f, "dQkv");
+
+        float[] wE = Shapes.Random(qkv.Length, 4), wA = Shapes.Random(qkv.Length, 5);   // overwrite: old contents must not matter
+        Attention.Scalar.Backward(qkv, pE, dOut, wE, batch, tokens, heads, headDim, accumulate: false);
+        Attention.Backward(qkv, pE, dOut, wA, batch, tokens, heads, headDim, accumulate: false);
+        Approx.Equal(wE, wA, 1e-5f, 1e-4f, "dQkv overwritten");
     }
 
     [Fact]
