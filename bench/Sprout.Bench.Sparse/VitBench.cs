@@ -67,6 +67,11 @@ internal static class VitBench
         for (int p = 1; p < parts.Length; p++)
             if (!parts[p].InStep)
                 Console.WriteLine(string.Create(ci, $"  (not in the step) {parts[p].Name,-50} {Median(times[p]),7:0.0} ms"));
+        // Per-round ratio of the two attention forms, timed back to back in each round: steadier than a ratio of medians.
+        int fused = Array.FindIndex(parts, x => x.Name.StartsWith("attention, fused", StringComparison.Ordinal));
+        int composed = Array.FindIndex(parts, x => x.Name.EndsWith("all three", StringComparison.Ordinal));
+        var ratios = times[composed].Zip(times[fused], (a, b) => a / b).ToList();
+        Console.WriteLine(string.Create(ci, $"  primitives / fused attention: median of per-round ratios {Median(ratios):0.00}x (range {ratios.Min():0.00}–{ratios.Max():0.00})"));
     }
 
     /// <summary>The step's kernel calls grouped by family, each with the step's shapes (forward and backward).</summary>
@@ -158,12 +163,12 @@ internal static class VitBench
         [
             ($"projections ({linears.Count} Linear × 3 GEMMs)", Projections, true),
             ($"attention, fused ({c.Depth} × forward + backward)", FusedAttention, true),
+            ("attention from primitives: all three", PrimitiveAttention, false),
             ($"LayerNorm ({2 * c.Depth + 3} × forward + backward)", LayerNorms, true),
             ($"GELU ({c.Depth} × forward + backward)", Gelus, true),
             ("attention from primitives: head moves", HeadMoves, false),
             ("attention from primitives: batched GEMMs", AttentionProducts, false),
             ("attention from primitives: softmax", SoftmaxRows, false),
-            ("attention from primitives: all three", PrimitiveAttention, false),
         ];
     }
 
