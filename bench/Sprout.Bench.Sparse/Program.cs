@@ -9,6 +9,7 @@
 //                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
 //   vit [--batch 128] [--steps 3] [--rounds 5]                   dense training step of the small ViT and its time per kernel family
+//   vit-cifar [--steps 100]                                       smoke run of the small ViT on CIFAR-10: loss and test accuracy after N steps
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -107,8 +108,11 @@ switch (cmd)
     case "vit":
         Sprout.Bench.Sparse.VitBench.Run(int.Parse(Opt("--batch", "128"), ci), int.Parse(Opt("--steps", "3"), ci), int.Parse(Opt("--rounds", "5"), ci));
         break;
+    case "vit-cifar":
+        Sprout.Bench.Sparse.VitCifarSmoke.Run(int.Parse(Opt("--steps", "100"), ci));
+        break;
     default:
-        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling|vit [options] (see the header of Program.cs)");
+        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling|vit|vit-cifar [options] (see the header of Program.cs)");
         return 2;
 }
 return 0;
