@@ -1,0 +1,146 @@
+// ReportPlots: every figure of the run report, drawn with ScottPlot 5 and returned as SVG text (heat-maps as SVG
+// holding the bitmap ScottPlot renders), so the HTML page embeds them inline and needs no network. Each method
+// takes the parsed run data and nothing else; the page layout lives in HtmlReport.
+using ScottPlot;
+
+namespace Sprout.Reporting.Report;
+
+/// <summary>The report's plots as SVG documents.</summary>
+public static class ReportPlots
+{
+    /// <summary>Plot width in pixels.</summary>
+    public const int Width = 640;
+    /// <summary>Plot height in pixels.</summary>
+    public const int Height = 360;
+
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>Train (dashed) and test (solid) curves of one metric per epoch, one colour per run.</summary>
+    public static string EpochCurves(IReadOnlyList<RunData> runs, string title, string yLabel, Func<EpochPoint, double> train, Func<EpochPoint, double> test)
+    {
+        var plot = New(title, "epoch", yLabel);
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var e = runs[r].Epochs;
+            if (e.Count == 0) continue;
+            double[] xs = [.. e.Select(p => (double)p.Epoch)];
+            var color = plot.Add.Palette.GetColor(r);
+            double[] testYs = [.. e.Select(test)], trainYs = [.. e.Select(train)];
+            var testLine = plot.Add.Scatter(xs, testYs, color);
+            testLine.LegendText = Label(runs, r, "test");
+            testLine.MarkerSize = e.Count > 30 ? 0 : 4;
+            var trainLine = plot.Add.Scatter(xs, trainYs, color);
+            trainLine.LegendText = Label(runs, r, "train");
+            trainLine.LinePattern = LinePattern.Dashed;
+            trainLine.MarkerSize = 0;
+        }
+        return Svg(plot);
+    }
+
+    /// <summary>The learning rate per epoch, one line per run.</summary>
+    public static string LearningRate(IReadOnlyList<RunData> runs)
+    {
+        var plot = New("Learning rate", "epoch", "learning rate");
+        for (int r = 0; r < runs.Count; r++)
+        {
+            var e = runs[r].Epochs;
+            if (e.Count == 0) continue;
+            double[] xs = [.. e.Select(p => (double)p.Epoch)], ys = [.. e.Select(p => p.LearningRate)];
+            var line = plot.Add.Scatter(xs, ys, plot.Add.Palette.GetColor(r));
+            line.LegendText = runs.Count > 1 ? runs[r].Name : "lr";
+            line.MarkerSize = 0;
+        }
+        return Svg(plot);
+    }
+
+    /// <summary>Each sparse layer's density over training steps (from topology.jsonl).</summary>
+    public static string Density(RunData run)
+    {
+        var plot = New("Density per layer", "step", "density (nnz / positions)");
+        foreach (var (name, i) in LayerNames(run))
+        {
+            double[] xs = [.. run.Topology.Select(t => (double)t.Step)];
+            double[] ys = [.. run.Topology.Select(t => t.Layers.ElementAtOrDefault(i)?.Density ?? double.NaN)];
+            var line = plot.Add.Scatter(xs, ys, plot.Add.Palette.GetColor(i));
+            line.LegendText = $"layer {name}";
+            line.MarkerSize = xs.Length > 60 ? 0 : 4;
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+        }
+        return Svg(plot);
+    }
+
+    /// <summary>Per update and layer: connections dropped (solid), grown (dashed) and regrown just after being dropped (dotted).</summary>
+    public static string Churn(RunData run)
+    {
+        var plot = New("Topology churn per update", "step", "connections");
+        var updates = run.Topology.Where(t => t.Event == "update").ToList();
+        double[] xs = [.. updates.Select(t => (double)t.Step)];
+        foreach (var (name, i) in LayerNames(run))
+        {
+            var color = plot.Add.Palette.GetColor(i);
+            (string Kind, Func<LayerPoint, int> Value, LinePattern Pattern)[] kinds =
+                [("dropped", l => l.Dropped, Patterns[0]), ("grown", l => l.Grown, Patterns[1]), ("regrown", l => l.Regrown, Patterns[2])];
+            foreach (var (kind, value, pattern) in kinds)
+            {
+                double[] ys = [.. updates.Select(t => t.Layers.ElementAtOrDefault(i) is { } l ? (double)value(l) : double.NaN)];
+                var line = plot.Add.Scatter(xs, ys, color);
+                line.LegendText = $"layer {name} {kind}";
+                line.LinePattern = pattern;
+                line.MarkerSize = xs.Length > 60 ? 0 : 3;
+            }
+        }
+        return Svg(plot);
+    }
+
+    /// <summary>A heat-map of live first-layer connections per input pixel.</summary>
+    public static string InputHeatmap(InputMap map, bool end)
+    {
+        var counts = end ? map.End : map.Start;
+        string when = end ? $"end (step {map.EndStep})" : $"start (step {map.StartStep})";
+        var plot = New($"Connections per input pixel, layer {map.Layer}, {when}", "", "");
+        var heatmap = plot.Add.Heatmap(map.Image(counts));
+        heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
+        // One colour scale for start and end, so the two maps compare directly.
+        heatmap.ManualRange = new ScottPlot.Range(0, Math.Max(1, Math.Max(map.Start.Max(), map.End.Max())));
+        plot.Add.ColorBar(heatmap);
+        plot.Axes.SquareUnits();
+        return Svg(plot, 420, 400);
+    }
+
+    /// <summary>Accuracy against training FLOPs relative to dense: one point per method (mean ± std over its runs).</summary>
+    public static string SweepAccuracyVsFlops(IReadOnlyList<SweepPoint> points)
+    {
+        var plot = New("Test accuracy vs training FLOPs", "training FLOPs relative to dense", "test accuracy (%)");
+        for (int i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            var color = plot.Add.Palette.GetColor(i);
+            double[] x = [p.RelativeFlops], y = [100 * p.AccuracyMean], error = [100 * p.AccuracyStd];
+            var bar = plot.Add.ErrorBar(x, y, error);
+            bar.Color = color;
+            var marker = plot.Add.Marker(p.RelativeFlops, 100 * p.AccuracyMean, MarkerShape.FilledCircle, 8, color);
+            marker.LegendText = $"{p.Label} (n={p.Runs})";
+        }
+        return Svg(plot);
+    }
+
+    private static IEnumerable<(string Name, int Index)> LayerNames(RunData run) =>
+        run.Topology.Count == 0 ? [] : run.Topology[0].Layers.Select((l, i) => (l.Name, i));
+
+    private static string Label(IReadOnlyList<RunData> runs, int r, string split) => runs.Count > 1 ? $"{runs[r].Name} {split}" : split;
+
+    private static Plot New(string title, string x, string y)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        if (x.Length > 0) plot.XLabel(x);
+        if (y.Length > 0) plot.YLabel(y);
+        return plot;
+    }
+
+    private static string Svg(Plot plot, int width = Width, int height = Height)
+    {
+        if (plot.GetPlottables().Any(p => !string.IsNullOrEmpty(p.LegendItems.FirstOrDefault()?.LabelText))) plot.ShowLegend();
+        return plot.GetSvgXml(width, height);
+    }
+}
