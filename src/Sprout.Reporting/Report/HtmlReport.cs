@@ -1,7 +1,8 @@
 // HtmlReport: the single self-contained HTML page of `sprout report` and of the end of `sprout train`: a table of
 // the runs, loss/accuracy/learning-rate curves overlaid across runs, and per run the per-layer density over training,
 // the topology churn per update, the per-layer table and the first-layer input heat-maps at start and end; for a
-// sweep, accuracy against training FLOPs. Plots are ScottPlot SVGs embedded as data: URIs (no script, no network).
+// sweep, accuracy against training FLOPs. Plots are ScottPlot SVGs (heat-maps PNGs) embedded as data: URIs (no
+// script, no network).
 // Pages with many runs draw per-run sections and curves for the first MaxDetailedRuns runs only.
 using System.Globalization;
 using System.Net;
@@ -57,8 +58,8 @@ public static class HtmlReport
         html.Append("<h2>Training curves</h2>\n");
         if (runs.Count > detailed.Count) html.Append("<p class=\"note\">Curves of the first ").Append(detailed.Count).Append(" runs.</p>\n");
         html.Append("<div class=\"plots\">");
-        Figure(html, "loss", ReportPlots.EpochCurves(detailed, "Loss (train dashed, test solid)", "cross-entropy", e => e.TrainLoss, e => e.TestLoss));
-        Figure(html, "accuracy", ReportPlots.EpochCurves(detailed, "Accuracy (train dashed, test solid)", "accuracy (%)", e => 100 * e.TrainAccuracy, e => 100 * e.TestAccuracy));
+        Figure(html, "loss", ReportPlots.EpochCurves(detailed, "Loss (train thin, test thick)", "cross-entropy", e => e.TrainLoss, e => e.TestLoss));
+        Figure(html, "accuracy", ReportPlots.EpochCurves(detailed, "Accuracy (train thin, test thick)", "accuracy (%)", e => 100 * e.TrainAccuracy, e => 100 * e.TestAccuracy));
         Figure(html, "lr", ReportPlots.LearningRate(detailed));
         html.Append("</div>\n");
 
@@ -73,8 +74,8 @@ public static class HtmlReport
             }
             if (run.Inputs is { IsImage: true } inputs)
             {
-                Figure(html, "inputs-start", ReportPlots.InputHeatmap(inputs, end: false));
-                Figure(html, "inputs-end", ReportPlots.InputHeatmap(inputs, end: true));
+                Figure(html, "inputs-start", ReportPlots.InputHeatmap(inputs, end: false), "image/png");
+                Figure(html, "inputs-end", ReportPlots.InputHeatmap(inputs, end: true), "image/png");
             }
             html.Append("</div>\n");
             if (run.Topology.Count > 0) LayerTable(html, run);
@@ -83,9 +84,11 @@ public static class HtmlReport
         return html.ToString();
     }
 
-    private static void Figure(StringBuilder html, string name, string svg) =>
+    private static void Figure(StringBuilder html, string name, string svg) => Figure(html, name, Encoding.UTF8.GetBytes(svg), "image/svg+xml");
+
+    private static void Figure(StringBuilder html, string name, byte[] content, string mediaType) =>
         html.Append("<figure class=\"plot\" data-plot=\"").Append(name).Append("\"><img alt=\"").Append(name)
-            .Append("\" src=\"data:image/svg+xml;base64,").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(svg))).Append("\"></figure>");
+            .Append("\" src=\"data:").Append(mediaType).Append(";base64,").Append(Convert.ToBase64String(content)).Append("\"></figure>");
 
     private static void RunTable(StringBuilder html, IReadOnlyList<RunData> runs)
     {

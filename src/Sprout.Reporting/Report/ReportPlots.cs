@@ -1,6 +1,8 @@
-// ReportPlots: every figure of the run report, drawn with ScottPlot 5 and returned as SVG text (heat-maps as SVG
-// holding the bitmap ScottPlot renders), so the HTML page embeds them inline and needs no network. Each method
-// takes the parsed run data and nothing else; the page layout lives in HtmlReport.
+// ReportPlots: every figure of the run report, drawn with ScottPlot 5: line plots as SVG text, heat-maps as PNG
+// (a browser scaling an SVG-embedded bitmap blurs the pixels a heat-map is about), so the HTML page embeds them and
+// needs no network. Lines are told apart by colour, width and marker, never by dash pattern: Skia's SVG backend
+// does not support path effects and prints a warning for each dashed line. Each method takes the parsed run data
+// and nothing else; the page layout lives in HtmlReport.
 using ScottPlot;
 
 namespace Sprout.Reporting.Report;
@@ -13,9 +15,7 @@ public static class ReportPlots
     /// <summary>Plot height in pixels.</summary>
     public const int Height = 360;
 
-    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
-
-    /// <summary>Train (dashed) and test (solid) curves of one metric per epoch, one colour per run.</summary>
+    /// <summary>Train (thin, light) and test (thick, with markers) curves of one metric per epoch, one colour per run.</summary>
     public static string EpochCurves(IReadOnlyList<RunData> runs, string title, string yLabel, Func<EpochPoint, double> train, Func<EpochPoint, double> test)
     {
         var plot = New(title, "epoch", yLabel);
@@ -29,10 +29,11 @@ public static class ReportPlots
             var testLine = plot.Add.Scatter(xs, testYs, color);
             testLine.LegendText = Label(runs, r, "test");
             testLine.MarkerSize = e.Count > 30 ? 0 : 4;
-            var trainLine = plot.Add.Scatter(xs, trainYs, color);
+            var trainLine = plot.Add.Scatter(xs, trainYs, color.WithAlpha(0.45));
             trainLine.LegendText = Label(runs, r, "train");
-            trainLine.LinePattern = LinePattern.Dashed;
+            trainLine.LineWidth = 1;
             trainLine.MarkerSize = 0;
+            testLine.LineWidth = 2;
         }
         return Svg(plot);
     }
@@ -69,7 +70,7 @@ public static class ReportPlots
         return Svg(plot);
     }
 
-    /// <summary>Per update and layer: connections dropped (solid), grown (dashed) and regrown just after being dropped (dotted).</summary>
+    /// <summary>Per update and layer: connections dropped (circles), newly grown (triangles) and regrown just after being dropped (squares, thin).</summary>
     public static string Churn(RunData run)
     {
         var plot = New("Topology churn per update", "step", "connections");
@@ -78,33 +79,35 @@ public static class ReportPlots
         foreach (var (name, i) in LayerNames(run))
         {
             var color = plot.Add.Palette.GetColor(i);
-            (string Kind, Func<LayerPoint, int> Value, LinePattern Pattern)[] kinds =
-                [("dropped", l => l.Dropped, Patterns[0]), ("grown", l => l.Grown, Patterns[1]), ("regrown", l => l.Regrown, Patterns[2])];
-            foreach (var (kind, value, pattern) in kinds)
+            (string Kind, Func<LayerPoint, int> Value, MarkerShape Shape, float Width)[] kinds =
+                [("dropped", l => l.Dropped, MarkerShape.FilledCircle, 2), ("grown", l => l.Grown, MarkerShape.FilledTriangleUp, 1.5f),
+                 ("regrown", l => l.Regrown, MarkerShape.OpenSquare, 1)];
+            foreach (var (kind, value, shape, width) in kinds)
             {
                 double[] ys = [.. updates.Select(t => t.Layers.ElementAtOrDefault(i) is { } l ? (double)value(l) : double.NaN)];
                 var line = plot.Add.Scatter(xs, ys, color);
                 line.LegendText = $"layer {name} {kind}";
-                line.LinePattern = pattern;
-                line.MarkerSize = xs.Length > 60 ? 0 : 3;
+                line.LineWidth = width;
+                line.MarkerShape = shape;
+                line.MarkerSize = xs.Length > 60 ? 3 : 6;
             }
         }
         return Svg(plot);
     }
 
-    /// <summary>A heat-map of live first-layer connections per input pixel.</summary>
-    public static string InputHeatmap(InputMap map, bool end)
+    /// <summary>A heat-map (PNG bytes) of live first-layer connections per input pixel.</summary>
+    public static byte[] InputHeatmap(InputMap map, bool end)
     {
         var counts = end ? map.End : map.Start;
-        string when = end ? $"end (step {map.EndStep})" : $"start (step {map.StartStep})";
-        var plot = New($"Connections per input pixel, layer {map.Layer}, {when}", "", "");
+        string when = end ? $"end, step {map.EndStep}" : $"start, step {map.StartStep}";
+        var plot = New($"Layer {map.Layer} links per pixel ({when})", "", "");
         var heatmap = plot.Add.Heatmap(map.Image(counts));
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         // One colour scale for start and end, so the two maps compare directly.
         heatmap.ManualRange = new ScottPlot.Range(0, Math.Max(1, Math.Max(map.Start.Max(), map.End.Max())));
         plot.Add.ColorBar(heatmap);
         plot.Axes.SquareUnits();
-        return Svg(plot, 420, 400);
+        return plot.GetImageBytes(420, 400, ImageFormat.Png);
     }
 
     /// <summary>Accuracy against training FLOPs relative to dense: one point per method (mean ± std over its runs).</summary>

@@ -42,11 +42,17 @@ public class ReportTests
         using var dir = new TempDir();
         TinyRun.Train(dir.PathOf("run"), epochs: 3);
         string html = HtmlReport.Build([RunData.Load(dir.PathOf("run"))]);
-        var plots = Regex.Matches(html, "data-plot=\"([a-z-]+)\"><img alt=\"[a-z-]+\" src=\"data:image/svg\\+xml;base64,([A-Za-z0-9+/=]+)\"")
-            .ToDictionary(m => m.Groups[1].Value, m => Encoding.UTF8.GetString(Convert.FromBase64String(m.Groups[2].Value)));
+        var plots = Regex.Matches(html, "data-plot=\"([a-z-]+)\"><img alt=\"[a-z-]+\" src=\"data:(image/[a-z+]+);base64,([A-Za-z0-9+/=]+)\"")
+            .ToDictionary(m => m.Groups[1].Value, m => (Type: m.Groups[2].Value, Bytes: Convert.FromBase64String(m.Groups[3].Value)));
         Assert.Equal(["loss", "accuracy", "lr", "density", "churn", "inputs-start", "inputs-end"], plots.Keys);
-        Assert.All(plots.Values, svg => Assert.Contains("<svg", svg));
-        Assert.Contains("Density per layer", plots["density"]);
+        foreach (var (name, plot) in plots)
+        {
+            if (name.StartsWith("inputs", StringComparison.Ordinal))
+                Assert.Equal(("image/png", (byte)0x89, (byte)'P'), (plot.Type, plot.Bytes[0], plot.Bytes[1]));
+            else
+                Assert.Equal(("image/svg+xml", true), (plot.Type, Encoding.UTF8.GetString(plot.Bytes).Contains("<svg")));
+        }
+        Assert.Contains("Density per layer", Encoding.UTF8.GetString(plots["density"].Bytes));
         Assert.Contains("<table class=\"layers\">", html);
         Assert.DoesNotContain("<script", html);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", ""));
