@@ -37,6 +37,7 @@ public static class SproutCli
             DataCommand.Create(context),
             SweepCommand.Create(context),
             ReportCommand.Create(context),
+            ExportCommand.Create(context),
         };
         // The built-in --version prints the entry assembly's version, which in-process (tests) is the host's.
         foreach (var option in root.Options)
