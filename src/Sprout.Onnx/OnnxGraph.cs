@@ -68,7 +68,7 @@ public sealed class OnnxGraph
 
     /// <summary>
     /// Adds the weight matrix [rows × cols] given in CSR form, stored as <see cref="OnnxExportOptions.SparseWeights"/>
-    /// says, and returns its name (usable as a dense input by any op).
+    /// says (a dense initializer, a sparse_initializer, or a Constant node with sparse_value), and returns its name.
     /// </summary>
     public string SparseMatrix(string hint, int rows, int cols, ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columns, ReadOnlySpan<float> values)
     {
@@ -95,7 +95,15 @@ public sealed class OnnxGraph
         sparse.Indices.Dims.Add(nnz);
         sparse.Indices.Int64Data.AddRange(positions);
         sparse.Dims.AddRange(dims);
-        Proto.SparseInitializer.Add(sparse);
+        if (Options.SparseWeights == SparseWeightFormat.SparseInitializer)
+        {
+            Proto.SparseInitializer.Add(sparse);
+            return name;
+        }
+        var node = new NodeProto { OpType = "Constant", Name = Unique("node:" + name) };
+        node.Output.Add(name);
+        node.Attribute.Add(new AttributeProto { Name = "sparse_value", Type = AttributeProto.Types.AttributeType.SparseTensor, SparseTensor = sparse });
+        Proto.Node.Add(node);
         return name;
     }
 

@@ -48,17 +48,19 @@ public sealed class ReportExportCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("dense", 0)]
-    [InlineData("sparse", 3)]
-    public void ExportWritesAnOnnxModel(string weights, int sparseInitializers)
+    [InlineData("dense", 0, 0)]
+    [InlineData("sparse-initializer", 3, 0)]
+    [InlineData("sparse-constant", 0, 3)]
+    public void ExportWritesAnOnnxModel(string weights, int sparseInitializers, int constants)
     {
         Assert.Equal(0, _cli.Train("run", "--no-report", "--method", "rigl", "--density", "0.3", "--model", "mlp:16,8").ExitCode);
         string onnx = _cli.PathOf("model.onnx");
         var r = CliRunner.Run("export", "--checkpoint", _cli.PathOf("run", "last.safetensors"), "--format", "onnx", "--out", onnx, "--sparse-weights", weights);
         Assert.True(r.ExitCode == 0, r.ToString());
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
-        Assert.Equal(["Flatten", "Gemm", "Relu", "Gemm", "Relu", "Gemm"], model.Graph.Node.Select(n => n.OpType));
+        Assert.Equal(["Flatten", "Gemm", "Relu", "Gemm", "Relu", "Gemm"], model.Graph.Node.Select(n => n.OpType).Where(op => op != "Constant"));
         Assert.Equal(sparseInitializers, model.Graph.SparseInitializer.Count);
+        Assert.Equal(constants, model.Graph.Node.Count(n => n.OpType == "Constant" && n.Attribute.Single().SparseTensor is not null));
         Assert.Equal("logits", model.Graph.Output.Single().Name);
 
         var again = CliRunner.Run("export", "--checkpoint", _cli.PathOf("run", "last.safetensors"), "--out", onnx);

@@ -17,9 +17,10 @@ public class OnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
         { "dense", SparseWeightFormat.Dense },
         { "csr", SparseWeightFormat.Dense },
         { "csr", SparseWeightFormat.SparseInitializer },
+        { "csr", SparseWeightFormat.SparseConstant },
         { "masked", SparseWeightFormat.Dense },
         { "masked", SparseWeightFormat.SparseInitializer },
-        { "topkast", SparseWeightFormat.SparseInitializer },
+        { "topkast", SparseWeightFormat.SparseConstant },
     };
 
     [Theory]
@@ -44,7 +45,7 @@ public class OnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
         var splits = DatasetRegistry.Load("mnist", new DataOptions { DataDirectory = TestData.Directory });
         var model = SparseModels.Mlp(784, [300, 100], 10, [0.05, 0.05, 0.2], new Rng(3));
         OrtComparison.Train(model, splits.Train.Subset([.. Enumerable.Range(0, 10_000)]), splits.Test, epochs: 2);
-        foreach (var format in new[] { SparseWeightFormat.Dense, SparseWeightFormat.SparseInitializer })
+        foreach (var format in new[] { SparseWeightFormat.Dense, SparseWeightFormat.SparseInitializer, SparseWeightFormat.SparseConstant })
         {
             var r = OrtComparison.Run(model, splits.Test, new OnnxExportOptions { SparseWeights = format }, batchSize: 1000);
             output.WriteLine($"mnist {format}: max |Δlogit| {r.MaxAbsDiff:E2}, accuracy Sprout {r.SproutAccuracy:P2} ORT {r.OrtAccuracy:P2}, {r.Disagreements} argmax disagreements of {r.Samples}");

@@ -1,7 +1,7 @@
-// ExportCommand: `sprout export --checkpoint FILE --format onnx --out model.onnx [--sparse-weights dense|sparse]`:
+// ExportCommand: `sprout export --checkpoint FILE --format onnx --out model.onnx [--sparse-weights dense|sparse-constant|sparse-initializer]`:
 // rebuilds the model a checkpoint was trained with (as `sprout eval` does, from the settings it stores), loads its
 // weights and writes an ONNX model (inputs [N, C, H, W] normalized as Sprout's loader normalizes them, outputs the
-// logits). Sparse weights are stored densified (default) or as sparse_initializer. An existing --out is replaced
+// logits). Sparse weights are stored densified (default), as Constant nodes with a sparse_value, or as sparse_initializer. An existing --out is replaced
 // only with --overwrite; on any error nothing is written.
 using System.CommandLine;
 using System.Globalization;
@@ -28,8 +28,9 @@ public static class ExportCommand
         var output = new Option<string?>("--out") { Description = "Output file (default: the checkpoint's path with .onnx)", HelpName = "FILE" };
         var sparse = new Option<string>("--sparse-weights")
         {
-            Description = "Sparse layers' weights: dense (zeros stored; any runtime) or sparse (ONNX sparse_initializer; ONNX Runtime densifies it on load)",
-            HelpName = "dense|sparse",
+            Description = "Sparse layers' weights: dense (zeros stored), sparse-constant (Constant nodes with sparse_value: nnz-sized, valid ONNX " +
+                          "for any op) or sparse-initializer (graph sparse_initializer: nnz-sized; ONNX Runtime accepts it, strict ONNX checking does not)",
+            HelpName = "dense|sparse-constant|sparse-initializer",
             DefaultValueFactory = _ => "dense",
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output file" };
@@ -46,8 +47,9 @@ public static class ExportCommand
             var weights = parse.GetValue(sparse) switch
             {
                 "dense" => SparseWeightFormat.Dense,
-                "sparse" or "sparse-initializer" => SparseWeightFormat.SparseInitializer,
-                var other => throw new UsageException($"--sparse-weights must be dense or sparse, got '{other}'."),
+                "sparse-constant" or "sparse" => SparseWeightFormat.SparseConstant,
+                "sparse-initializer" => SparseWeightFormat.SparseInitializer,
+                var other => throw new UsageException($"--sparse-weights must be dense, sparse-constant or sparse-initializer, got '{other}'."),
             };
             string target = parse.GetValue(output) ?? Path.ChangeExtension(path, ".onnx");
             if (File.Exists(target) && !parse.GetValue(overwrite)) throw new UsageException($"{target} already exists; pass --overwrite to replace it, or choose another --out.");
@@ -95,9 +97,8 @@ public static class ExportCommand
                 throw new UsageException($"Cannot export {settings.Model} ({settings.Method}) to ONNX yet: {e.Message}", e);
             }
             OnnxExporter.Save(proto, target);
-            long nnz = proto.Graph.SparseInitializer.Sum(s => (long)s.Values.Dims[0]);
-            context.Output.WriteLine($"onnx: {Path.GetFullPath(target)} ({new FileInfo(target).Length:N0} bytes, {proto.Graph.Node.Count} nodes, " +
-                (weights == SparseWeightFormat.Dense ? "sparse weights densified)" : $"{proto.Graph.SparseInitializer.Count} sparse initializers, {nnz:N0} nonzeros)"));
+            context.Output.WriteLine($"onnx: {Path.GetFullPath(target)} ({new FileInfo(target).Length:N0} bytes, {proto.Graph.Node.Count} nodes, sparse weights " +
+                weights switch { SparseWeightFormat.Dense => "densified)", SparseWeightFormat.SparseConstant => "as sparse Constant nodes)", _ => "as sparse initializers)" });
             return ExitCodes.Ok;
         });
         return command;
