@@ -100,14 +100,20 @@ public static class ReportPlots
     {
         var counts = end ? map.End : map.Start;
         string when = end ? $"end, step {map.EndStep}" : $"start, step {map.StartStep}";
-        var plot = New($"Layer {map.Layer} links per pixel ({when})", "", "");
+        var plot = New($"Layer {map.Layer} links per pixel, {when}", "", "");
         var heatmap = plot.Add.Heatmap(map.Image(counts));
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         // One colour scale for start and end, so the two maps compare directly.
         heatmap.ManualRange = new ScottPlot.Range(0, Math.Max(1, Math.Max(map.Start.Max(), map.End.Max())));
         plot.Add.ColorBar(heatmap);
         plot.Axes.SquareUnits();
-        return plot.GetImageBytes(420, 400, ImageFormat.Png);
+        // Row 0 is drawn at the top, as in the image, while a y axis would count upwards: no axes, no grid.
+        plot.Axes.Left.IsVisible = false;
+        plot.Axes.Bottom.IsVisible = false;
+        plot.Axes.Top.FrameLineStyle.Width = 0;
+        plot.Axes.Right.FrameLineStyle.Width = 0;
+        plot.HideGrid();
+        return plot.GetImageBytes(480, 420, ImageFormat.Png);
     }
 
     /// <summary>Accuracy against training FLOPs relative to dense: one point per method (mean ± std over its runs).</summary>

@@ -94,4 +94,34 @@ public class ReportTests
         var empty = Assert.Throws<InvalidDataException>(() => ReportInputs.Read([dir.Path]));
         Assert.Contains("holds no run", empty.Message);
     }
+
+    [Fact]
+    public void HeatmapShowsTheImageUprightWithRowZeroAtTheTop()
+    {
+        // Only pixel (row 0, column 0) has connections: the brightest cell must be drawn top left, as in the image.
+        int[] counts = new int[16];
+        counts[0] = 9;
+        var map = new InputMap("1", [1, 4, 4], 0, counts, 10, counts);
+        using var bitmap = SkiaSharp.SKBitmap.Decode(ReportPlots.InputHeatmap(map, end: true));
+        // The colour bar also holds the brightest colour: look left of it only (the plot's first 60 % of the width).
+        int width = bitmap.Width * 6 / 10;
+        long sumX = 0, sumY = 0, n = 0;
+        int minX = int.MaxValue, maxX = 0, minY = int.MaxValue, maxY = 0;
+        for (int y = 0; y < bitmap.Height; y++)
+            for (int x = 0; x < width; x++)
+            {
+                var c = bitmap.GetPixel(x, y);
+                bool bright = c.Red > 200 && c.Green > 200 && c.Blue < 80; // viridis' yellow end
+                bool cell = !(c.Red > 235 && c.Green > 235 && c.Blue > 235) && (c.Blue > 60 || bright) && !(c.Red < 60 && c.Green < 60 && c.Blue < 60);
+                if (cell)
+                {
+                    (minX, maxX, minY, maxY) = (Math.Min(minX, x), Math.Max(maxX, x), Math.Min(minY, y), Math.Max(maxY, y));
+                }
+                if (bright) (sumX, sumY, n) = (sumX + x, sumY + y, n + 1);
+            }
+        Assert.True(n > 100, "no bright cell found");
+        double cx = (double)sumX / n, cy = (double)sumY / n;
+        Assert.True(cx < minX + (maxX - minX) / 3.0, $"bright cell centre x {cx:F0} is not in the left third of [{minX}, {maxX}]");
+        Assert.True(cy < minY + (maxY - minY) / 3.0, $"bright cell centre y {cy:F0} is not in the top third of [{minY}, {maxY}]");
+    }
 }
