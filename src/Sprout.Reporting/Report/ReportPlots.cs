@@ -30,7 +30,7 @@ public static class ReportPlots
             testLine.LegendText = Label(runs, r, "test");
             testLine.MarkerSize = e.Count > 30 ? 0 : 4;
             var trainLine = plot.Add.Scatter(xs, trainYs, color.WithAlpha(0.45));
-            trainLine.LegendText = Label(runs, r, "train");
+            if (runs.Count == 1) trainLine.LegendText = "train"; // several runs: one entry per run (its test line)
             trainLine.LineWidth = 1;
             trainLine.MarkerSize = 0;
             testLine.LineWidth = 2;
@@ -136,7 +136,7 @@ public static class ReportPlots
     private static IEnumerable<(string Name, int Index)> LayerNames(RunData run) =>
         run.Topology.Count == 0 ? [] : run.Topology[0].Layers.Select((l, i) => (l.Name, i));
 
-    private static string Label(IReadOnlyList<RunData> runs, int r, string split) => runs.Count > 1 ? $"{runs[r].Name} {split}" : split;
+    private static string Label(IReadOnlyList<RunData> runs, int r, string split) => runs.Count > 1 ? runs[r].Name : split;
 
     private static Plot New(string title, string x, string y)
     {
@@ -147,9 +147,16 @@ public static class ReportPlots
         return plot;
     }
 
+    // Up to four legend entries fit inside the data area; more go beside it (a wider figure keeps the data area).
     private static string Svg(Plot plot, int width = Width, int height = Height)
     {
-        if (plot.GetPlottables().Any(p => !string.IsNullOrEmpty(p.LegendItems.FirstOrDefault()?.LabelText))) plot.ShowLegend();
+        int entries = plot.GetPlottables().Count(p => !string.IsNullOrEmpty(p.LegendItems.FirstOrDefault()?.LabelText));
+        if (entries > 4)
+        {
+            plot.ShowLegend(Edge.Right);
+            width += 220;
+        }
+        else if (entries > 0) plot.ShowLegend();
         return plot.GetSvgXml(width, height);
     }
 }
