@@ -23,6 +23,16 @@ public sealed class ReportExportCommandTests : IDisposable
     }
 
     [Fact]
+    public void TensorBoardPathThatIsAFileIsRejectedBeforeTraining()
+    {
+        File.WriteAllText(_cli.PathOf("file"), "x");
+        var r = _cli.Train("run", "--tensorboard", _cli.PathOf("file"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("is a file", r.ErrorLine);
+        Assert.False(Directory.Exists(_cli.PathOf("run")));
+    }
+
+    [Fact]
     public void NoReportSkipsTheReport()
     {
         Assert.Equal(0, _cli.Train("run", "--no-report").ExitCode);

@@ -42,6 +42,8 @@ public static class TrainCommand
             string? resumePath = parse.GetValue(resume);
             var settings = Resolve(parse, options, parse.GetValue(config), resumePath);
             var outputs = new RunOutputs(!parse.GetValue(noReport), parse.GetValue(tensorBoard));
+            if (outputs.TensorBoard is string tb && File.Exists(tb))
+                throw new UsageException($"--tensorboard {tb} is a file; name a folder for the event files (e.g. --tensorboard tb).");
             return Task.FromResult(new TrainRunner(context).Run(settings, resumePath, cancellation, parse.GetValue(stopAfter), outputs));
         });
         return command;
