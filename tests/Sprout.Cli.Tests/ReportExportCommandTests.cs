@@ -23,6 +23,26 @@ public sealed class ReportExportCommandTests : IDisposable
     }
 
     [Fact]
+    public void ResumedRunContinuesTheTopologyLogWithoutRepeatsAndKeepsTheStartMap()
+    {
+        string[] set = ["--method", "set", "--density", "0.2", "--update-every", "5", "--epochs", "4"];
+        Assert.Equal(0, _cli.Train("run", [.. set, "--stop-after", "2"]).ExitCode);
+        string topology = _cli.PathOf("run", "topology.jsonl");
+        int linesAfterTwo = File.ReadAllLines(topology).Length;
+        string startMap = StartOf(File.ReadAllText(_cli.PathOf("run", "input_connections.json")));
+        var resumed = CliRunner.Run(["train", "--resume", _cli.PathOf("run", "last.safetensors"), .. set]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var steps = File.ReadAllLines(topology).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToList();
+        Assert.True(steps.Count > linesAfterTwo, "the resumed epochs added no update lines");
+        Assert.Equal(steps.Order(), steps);
+        Assert.Equal(steps.Count, steps.Distinct().Count());
+        Assert.Equal(startMap, StartOf(File.ReadAllText(_cli.PathOf("run", "input_connections.json"))));
+    }
+
+    private static string StartOf(string json) =>
+        System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("start").GetRawText();
+
+    [Fact]
     public void TensorBoardPathThatIsAFileIsRejectedBeforeTraining()
     {
         File.WriteAllText(_cli.PathOf("file"), "x");
