@@ -12,11 +12,17 @@ using Sprout.Training.Runs;
 namespace Sprout.Cli.Commands;
 
 /// <summary>Optional outputs of a training run.</summary>
-/// <param name="Report">Write report.html into the run folder at the end.</param>
-/// <param name="TensorBoard">TensorBoard log directory, or null for none.</param>
-public sealed record RunOutputs(bool Report = true, string? TensorBoard = null) : IDisposable
+/// <param name="report">Write report.html into the run folder at the end.</param>
+/// <param name="tensorBoard">TensorBoard log directory, or null for none.</param>
+public sealed class RunOutputs(bool report = true, string? tensorBoard = null) : IDisposable
 {
     private TensorBoardCallback? _tensorBoard;
+
+    /// <summary>Whether report.html is written at the end.</summary>
+    public bool Report { get; } = report;
+
+    /// <summary>The TensorBoard log directory, or null.</summary>
+    public string? TensorBoard { get; } = tensorBoard;
 
     /// <summary>Adds the logging callbacks to <paramref name="trainer"/> (after the method's own, so they see its updates).</summary>
     public void Attach(Trainer trainer, RunDirectory run, ImageShape image)
