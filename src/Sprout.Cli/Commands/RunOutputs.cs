@@ -52,7 +52,8 @@ public sealed class RunOutputs(bool report = true, string? tensorBoard = null) :
             HtmlReport.Write(path, [RunData.Load(run.FullPath)]);
             return $"report: {path}" + (tensorBoard is null ? "" : "\n" + tensorBoard);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
+        // Whatever goes wrong while drawing (a missing native library or font, a full disk), the run itself succeeded.
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return $"warning: report.html was not written ({e.GetType().Name}: {e.Message}); try `sprout report {run.FullPath}`.";
         }
