@@ -36,6 +36,8 @@ public static class SproutCli
             PruneCommand.Create(context),
             DataCommand.Create(context),
             SweepCommand.Create(context),
+            ReportCommand.Create(context),
+            ExportCommand.Create(context),
         };
         // The built-in --version prints the entry assembly's version, which in-process (tests) is the host's.
         foreach (var option in root.Options)

@@ -25,8 +25,9 @@ public sealed class TrainRunner(CliContext context)
 
     /// <summary>Trains (until epoch <paramref name="stopAfter"/> when given, of a run planned for s.Epochs); returns the exit code.</summary>
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
-    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null)
+    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null, RunOutputs? outputs = null)
     {
+        using var extra = outputs ?? new RunOutputs();
         var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
         method.Validate(s);
@@ -75,6 +76,7 @@ public sealed class TrainRunner(CliContext context)
         };
         var checkpoints = new CheckpointCallback(run, metadata, resumeInfo is null ? double.NegativeInfinity : CheckpointCallback.BestAccuracyOf(resumeInfo));
         trainer.Callbacks.Add(checkpoints);
+        extra.Attach(trainer, run, train.ImageShape);
 
         bool interactive = context.IsTerminal && !s.Plain;
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
@@ -124,6 +126,11 @@ public sealed class TrainRunner(CliContext context)
 
         var summary = Summarize(s, method, model, run, status);
         run.WriteSummary(summary);
+        if (extra.Finish(run) is string written)
+        {
+            log.WriteLine(written);
+            WriteLine(console, written);
+        }
         if (exitCode == ExitCodes.Ok)
         {
             string done = string.Create(CultureInfo.InvariantCulture,
