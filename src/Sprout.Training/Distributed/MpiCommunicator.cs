@@ -96,6 +96,16 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
     /// <inheritdoc/>
     public void Barrier() => MpiNative.Check(MpiNative.Barrier(MpiNative.CommWorld), "MPI_Barrier");
 
+    /// <summary>
+    /// Ends every rank of the job with <paramref name="exitCode"/> (MPI_Abort): what a rank must do when it fails
+    /// alone, since the others would otherwise wait in their next collective forever. Does not return.
+    /// </summary>
+    public void Abort(int exitCode)
+    {
+        MpiNative.Abort(MpiNative.CommWorld, exitCode);
+        Environment.Exit(exitCode); // MPI_Abort should not return; if it does, still end this rank
+    }
+
     /// <summary>Finalizes MPI; no MPI call may follow in this process.</summary>
     public void Dispose()
     {

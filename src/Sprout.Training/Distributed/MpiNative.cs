@@ -1,5 +1,5 @@
 // MpiNative: the thin P/Invoke layer over Open MPI's C API that Sprout needs (init/finalize, rank/size,
-// allreduce, allgather, broadcast, barrier) and nothing more. Why not MPI.NET: its NuGet package (1.4.0) binds
+// allreduce, allgather, broadcast, barrier, abort) and nothing more. Why not MPI.NET: its NuGet package (1.4.0) binds
 // MS-MPI's msmpi.dll with MS-MPI's integer handles; on Linux it fails to load (see docs/distributed.md). Open
 // MPI's handles are addresses of global objects (MPI_COMM_WORLD is &ompi_mpi_comm_world), so they are read from
 // the library's exports here. libmpi is opened with RTLD_GLOBAL because Open MPI's dlopen'ed components resolve
@@ -28,6 +28,7 @@ internal static unsafe class MpiNative
     internal static delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
     internal static delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     internal static delegate* unmanaged<nint, int> Barrier;
+    internal static delegate* unmanaged<nint, int, int> Abort;
 
     [DllImport("libc", EntryPoint = "dlopen")]
     private static extern nint DlOpen(string file, int mode);
@@ -67,6 +68,7 @@ internal static unsafe class MpiNative
             Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)NativeLibrary.GetExport(lib, "MPI_Allgather");
             Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)NativeLibrary.GetExport(lib, "MPI_Bcast");
             Barrier = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(lib, "MPI_Barrier");
+            Abort = (delegate* unmanaged<nint, int, int>)NativeLibrary.GetExport(lib, "MPI_Abort");
         }
         catch (EntryPointNotFoundException e)
         {
