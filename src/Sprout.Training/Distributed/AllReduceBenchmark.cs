@@ -2,7 +2,9 @@
 // docs/distributed.md's communication-cost model (time = latency + bytes / bandwidth) can be fitted on the machine
 // at hand and checked against the reduction times that training runs report. Sizes are measured round-robin, one
 // reduction each per round after a barrier, so that all sizes see the same (shared, noisy) machine; the median
-// over rounds is reported. Every rank must call Run with the same arguments.
+// over rounds is reported, with the mean and 90th percentile: with busyMicroseconds of computation before each
+// barrier (a training step's shape), a loaded machine shows its cost as a heavy tail of ranks descheduled
+// between compute and reduction, not as a slower median. Every rank must call Run with the same arguments.
 using System.Diagnostics;
 
 namespace Sprout.Training.Distributed;
@@ -10,13 +12,18 @@ namespace Sprout.Training.Distributed;
 /// <summary>Median time of an all-reduce (sum) of float buffers, per buffer size.</summary>
 public static class AllReduceBenchmark
 {
-    /// <summary>One size's result: bytes per rank and the median and minimum time in microseconds.</summary>
-    public readonly record struct Point(long Bytes, double MedianMicroseconds, double MinMicroseconds);
+    /// <summary>One size's result: bytes per rank and the median, minimum, mean and 90th-percentile time in microseconds.</summary>
+    public readonly record struct Point(long Bytes, double MedianMicroseconds, double MinMicroseconds, double MeanMicroseconds = 0, double P90Microseconds = 0);
 
-    /// <summary>Measures <paramref name="rounds"/> reductions of each of <paramref name="floats"/> sizes (after 3 warm-up rounds).</summary>
-    /// <exception cref="ArgumentException">No sizes, a size below 1 or fewer than 1 round.</exception>
-    public static IReadOnlyList<Point> Run(ICommunicator communicator, IReadOnlyList<int> floats, int rounds = 50, bool deterministic = false)
+    /// <summary>
+    /// Measures <paramref name="rounds"/> reductions of each of <paramref name="floats"/> sizes (after 3 warm-up rounds),
+    /// each after <paramref name="busyMicroseconds"/> of arithmetic and a barrier.
+    /// </summary>
+    /// <exception cref="ArgumentException">No sizes, a size below 1, fewer than 1 round or a negative busy time.</exception>
+    public static IReadOnlyList<Point> Run(ICommunicator communicator, IReadOnlyList<int> floats, int rounds = 50, bool deterministic = false,
+        double busyMicroseconds = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(busyMicroseconds);
         ArgumentNullException.ThrowIfNull(communicator);
         if (floats.Count == 0 || floats.Any(n => n < 1)) throw new ArgumentException("Give at least one buffer size, each of at least 1 float.", nameof(floats));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rounds);
@@ -27,6 +34,7 @@ public static class AllReduceBenchmark
             for (int i = 0; i < buffers.Length; i++)
             {
                 buffers[i].AsSpan().Fill(communicator.Rank + 1); // fresh values: no rank sums its own last result
+                Busy(busyMicroseconds);
                 communicator.Barrier();
                 long start = Stopwatch.GetTimestamp();
                 reducer.Sum(buffers[i]);
@@ -35,8 +43,17 @@ public static class AllReduceBenchmark
         return floats.Select((n, i) =>
         {
             Array.Sort(times[i]);
-            return new Point(4L * n, times[i][rounds / 2], times[i][0]);
+            return new Point(4L * n, times[i][rounds / 2], times[i][0], times[i].Average(), times[i][Math.Min(rounds - 1, rounds * 9 / 10)]);
         }).ToArray();
+    }
+
+    // Stands in for a training step's computation: the CPU stays busy, so a loaded scheduler may preempt the rank.
+    private static double Busy(double microseconds)
+    {
+        double x = 0;
+        long start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start).TotalMicroseconds < microseconds) x += Math.Sqrt(x + 1);
+        return x;
     }
 
     /// <summary>Least-squares fit time = latency + bytes / bandwidth over the points' medians: (latency µs, bandwidth bytes/µs).</summary>

@@ -27,12 +27,18 @@ namespace Sprout.Training.Distributed;
 public sealed class DataParallel : ITrainingCallback
 {
     private const int LossSlot = 0, RewiredSlot = 1, ExtraSlots = 2;
+
+    /// <summary>
+    /// Every this many steps a barrier before the reduction splits its time into waiting for the slowest rank and the
+    /// transfer itself (the cost model's two terms); one extra latency per 10 steps.
+    /// </summary>
+    public const int SampleEvery = 10;
     private readonly SumReducer _reducer;
     private readonly float[] _extras = new float[ExtraSlots];
     private readonly long[] _check = new long[2];
     private GradientSlab? _slab;
     private bool _rewired;
-    private long _reduceTicks, _slabElementsReduced;
+    private long _reduceTicks, _slabElementsReduced, _sampledWaitTicks, _sampledReduceTicks, _sampledSteps;
 
     /// <summary>Creates the synchronizer for this rank of <paramref name="communicator"/>.</summary>
     public DataParallel(ICommunicator communicator, DataParallelOptions? options = null)
@@ -77,7 +83,7 @@ public sealed class DataParallel : ITrainingCallback
     /// <summary>Bytes summed for topology scores (RigL's dense blocks, sampled candidates) so far.</summary>
     public long TopologyBytesReduced => 4L * (_reducer.ElementsReduced - _slabElementsReduced);
 
-    /// <summary>Seconds spent in gradient reductions so far (packing, summing, unpacking).</summary>
+    /// <summary>Seconds spent in gradient reductions so far (packing, waiting for the slowest rank, summing, unpacking).</summary>
     public double ReduceSeconds => (double)_reduceTicks / Stopwatch.Frequency;
 
     /// <summary>This rank's shard of <paramref name="global"/> (the same global batches on every rank).</summary>
@@ -115,9 +121,23 @@ public sealed class DataParallel : ITrainingCallback
         _extras[LossSlot] = trainer.LastLoss * weight;
         _extras[RewiredSlot] = _rewired ? 1f : 0f;
         _rewired = false;
+        bool sample = trainer.Step % SampleEvery == 0; // the same steps on every rank
         long start = Stopwatch.GetTimestamp();
+        if (sample)
+        {
+            Communicator.Barrier();
+            long arrived = Stopwatch.GetTimestamp();
+            _sampledWaitTicks += arrived - start;
+            start = arrived;
+        }
         slab.Reduce(_reducer, weight, _extras);
-        _reduceTicks += Stopwatch.GetTimestamp() - start;
+        long ticks = Stopwatch.GetTimestamp() - start;
+        _reduceTicks += ticks;
+        if (sample)
+        {
+            _sampledReduceTicks += ticks;
+            _sampledSteps++;
+        }
         _slabElementsReduced += slab.TotalElements;
         Steps++;
         LastGlobalLoss = slab.Extras[LossSlot];
@@ -164,9 +184,13 @@ public sealed class DataParallel : ITrainingCallback
         ["plans"] = _slab?.Plans ?? 0,
         ["steps"] = Steps,
         ["reduce_ms_per_step"] = Steps == 0 ? 0 : Math.Round(1000 * ReduceSeconds / Steps, 4),
+        ["sampled_wait_ms"] = Milliseconds(_sampledWaitTicks, _sampledSteps),
+        ["sampled_reduce_ms"] = Milliseconds(_sampledReduceTicks, _sampledSteps),
         ["topology_bytes_reduced"] = TopologyBytesReduced,
         ["agreement_checks"] = Verifications,
     };
+
+    private static double Milliseconds(long ticks, long count) => count == 0 ? 0 : Math.Round(1000.0 * ticks / Stopwatch.Frequency / count, 4);
 
     // One all-reduce of (v, ¬v) with MIN gives min(v) and ¬max(v): equal exactly when every rank holds v.
     private bool Agree(ulong value)
