@@ -51,10 +51,12 @@ public class DataParallelTests
     }
 
     private static Result Train(ICommunicator comm, Func<ITopologyUpdater> updater, SparseLayerKind kind = SparseLayerKind.Csr,
-        bool deterministic = false, int epochs = 3, int poisonRank = -1, ulong modelSeed = 1, bool viewLayers = true)
+        bool deterministic = false, int epochs = 3, int poisonRank = -1, ulong modelSeed = 1, bool viewLayers = true, int perturbRank = -1)
     {
         var result = new Result();
         var model = SparseMlpBuilder.Build(8, [24, 16], 3, new DensityAllocationOptions(0.3, DensityDistribution.Uniform), new Rng(modelSeed), kind);
+        if (comm.Rank == perturbRank) // different weights (same topology): rank 0's must win at the start
+            foreach (var (_, t) in model.NamedParameters()) new Rng(99).FillNormal(t.Data, 0f, 1f);
         var optimizer = new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f);
         var trainer = new Trainer(model, optimizer);
         var dp = new DataParallel(comm, new DataParallelOptions { DeterministicReduction = deterministic, BucketElements = 97 });
@@ -74,7 +76,7 @@ public class DataParallelTests
         return result;
     }
 
-    public static TheoryData<string> Methods => ["rigl", "set", "gse-grabo", "gse-graest-global", "dst-ee", "snfs-sparse", "rigl-masked"];
+    public static TheoryData<string> Methods => ["rigl", "set", "gse-grabo", "gse-graest-global", "dst-ee", "snfs-sparse", "snfs-masked", "rigl-masked"];
 
     private static (Func<ITopologyUpdater> Updater, SparseLayerKind Kind) Method(string name) => name switch
     {
@@ -85,6 +87,7 @@ public class DataParallelTests
         "gse-graest-global" => (() => new Gse(CandidateDistribution.GraEst, scope: TopologyScope.Global), SparseLayerKind.Csr),
         "dst-ee" => (() => new DstEe(), SparseLayerKind.Csr),
         "snfs-sparse" => (() => new SparseMomentum(sampler: new CandidateSampler()), SparseLayerKind.Csr),
+        "snfs-masked" => (() => new SparseMomentum(), SparseLayerKind.Masked),
         _ => throw new ArgumentException(name),
     };
 
@@ -112,7 +115,7 @@ public class DataParallelTests
         }
         // DataParallel compared fingerprints at the start, after each update (at the next step) and at the end.
         Assert.True(results[0].Dp!.Verifications >= results[0].Updates + 1, $"{results[0].Dp!.Verifications} checks for {results[0].Updates} updates");
-        Assert.True(results[0].Dp!.TopologyBytesReduced > 0 || method is "set" or "rigl-masked" || method == "snfs-sparse");
+        Assert.True(results[0].Dp!.TopologyBytesReduced > 0 || method is "set" or "rigl-masked" or "snfs-masked" or "snfs-sparse");
     }
 
     [Theory]
@@ -173,6 +176,33 @@ public class DataParallelTests
         // The control for the agreement test: RigL scoring each rank's own dense gradient grows different connections.
         var e = Assert.Throws<AggregateException>(() => ThreadCommunicator.Run(2, comm => Train(comm, () => new RigL(), viewLayers: false)));
         Assert.Contains("Ranks hold different models", e.InnerException!.Message);
+    }
+
+    [Fact]
+    public void RankZerosWeights_AreBroadcastAtTheStart()
+    {
+        var plain = new Result[2];
+        var perturbed = new Result[2];
+        ThreadCommunicator.Run(2, comm => plain[comm.Rank] = Train(comm, () => new RigL(), epochs: 1));
+        ThreadCommunicator.Run(2, comm => perturbed[comm.Rank] = Train(comm, () => new RigL(), epochs: 1, perturbRank: 1));
+        for (int r = 0; r < 2; r++)
+            for (int p = 0; p < plain[0].Weights.Length; p++) Assert.Equal(plain[0].Weights[p], perturbed[r].Weights[p]);
+    }
+
+    [Fact]
+    public void SteadyStateStep_WithDataParallel_AllocatesNothing()
+    {
+        var data = new Blobs(samples: 64, batchSize: 16, seed: 5);
+        var trainer = TrainerTests.Make(data);
+        var dp = new DataParallel(new ReductionTests.SingleRank());
+        trainer.Callbacks.Add(dp);
+        var shard = dp.Shard(data);
+        dp.OnTrainStart(trainer);
+        shard.Reset(1);
+        shard.Next(out var x, out var labels, out int n);
+        for (int i = 0; i < 3; i++) trainer.TrainStep(x, labels, n, out _);
+        Assert.Equal(0, Sprout.TestSupport.Allocations.OnceSettled(() => trainer.TrainStep(x, labels, n, out _), calls: 10));
+        Assert.True(dp.Steps > 10);
     }
 
     [Fact]
