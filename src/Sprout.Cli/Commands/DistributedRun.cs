@@ -78,6 +78,7 @@ internal sealed class DistributedRun : IDisposable
         _finished = true;
         error.WriteLine($"error (rank {_mpi.Rank} of {_mpi.Size}): {e.Message}");
         error.Flush();
+        Thread.Sleep(500); // mpirun forwards output asynchronously; an immediate abort can lose the message
         _mpi.Abort(e is UsageException ? ExitCodes.Usage : e is OperationCanceledException ? ExitCodes.Cancelled : ExitCodes.Failure);
     }
 

@@ -5,7 +5,8 @@
 // batch), so optimizer.Step() sees the global batch's gradient on every rank; the loss rides along, so a NaN on any
 // rank stops every rank at the same step. Topology methods see layers through View, which sums their
 // data-dependent scores; their randomness comes from the shared seed. After every topology update (flagged by any
-// rank, agreed through the slab) and at the end, ranks compare model fingerprints and stop if they differ.
+// rank, agreed through the slab), after every epoch and at the end, ranks compare model fingerprints and stop if
+// they differ.
 // Not here: logging and checkpoints (the caller writes them on rank 0 only) and BatchNorm statistics (each rank
 // normalizes with its own shard's statistics, see docs/distributed.md).
 using System.Diagnostics;
@@ -148,6 +149,10 @@ public sealed class DataParallel : ITrainingCallback
         bool verify = slab.Extras[RewiredSlot] > 0f || (Options.VerifyEvery > 0 && trainer.Step % Options.VerifyEvery == 0);
         if (verify) Verify(trainer);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Also catches methods that change the topology without a flagged rewire (TopKast, Spartan, pruning).</remarks>
+    public void OnEpochEnd(Trainer trainer, EpochResult result) => Verify(trainer);
 
     /// <inheritdoc/>
     public void OnTrainEnd(Trainer trainer) => Verify(trainer);
