@@ -60,7 +60,7 @@ public sealed class ReducedSparseLayer : ISparseLayer, IBatchStatistics
     public void GradientsAt(ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<float> dst)
     {
         Inner.GradientsAt(rows, cols, dst);
-        WeightAndSum(dst);
+        WeightAndSum(dst[..rows.Length]);
     }
 
     /// <inheritdoc/>
