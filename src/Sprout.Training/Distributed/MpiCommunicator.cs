@@ -21,14 +21,14 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
     public int Size { get; }
 
     /// <summary>
-    /// The number of ranks mpirun started (OMPI_COMM_WORLD_SIZE, or PMIX/PMI's size), or 1 when this process was not
-    /// started by an MPI launcher.
+    /// The number of ranks mpirun started (Open MPI's OMPI_COMM_WORLD_SIZE, or PMI_SIZE), or 1 when this process was
+    /// not started by an MPI launcher.
     /// </summary>
     public static int LaunchedWorldSize
     {
         get
         {
-            foreach (string name in (string[])["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"])
+            foreach (string name in (string[])["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"])
                 if (int.TryParse(Environment.GetEnvironmentVariable(name), out int n) && n > 0) return n;
             return 1;
         }
