@@ -113,6 +113,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator, IDisposable
         int flag;
         MpiNative.Check(MpiNative.Finalized(&flag), "MPI_Finalized");
         if (flag == 0) MpiNative.Check(MpiNative.Finalize(), "MPI_Finalize");
+        _instance = null; // a later Initialize reports that MPI cannot start again
     }
 
     private static void Reduce(void* buffer, int count, nint type, ReduceOp op)
