@@ -8,10 +8,6 @@
 //   layout [--width W] [--warmup N] [--steps N]                   plain vs fused sparse layer path, same model, alternating steps
 //                                                                  (W 0 = mlp4096 at 2% ERK; else the scale model 784-W-W-10)
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
-//   allreduce [--floats 1024,...] [--rounds R] [--busy-us U] [--deterministic]
-//                                                                  under mpirun: all-reduce time per buffer size (median, mean,
-//                                                                  p90; U µs of arithmetic before each) and the fitted latency +
-//                                                                  bytes/bandwidth line (docs/distributed.md)
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -27,21 +23,6 @@ string Opt(string name, string def)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : def;
 }
 var ci = CultureInfo.InvariantCulture;
-if (args.Length > 0 && args[0] == "allreduce") // needs no data: handled before MNIST is loaded
-{
-    var comm = Sprout.Training.Distributed.MpiCommunicator.Initialize();
-    var sizes = Opt("--floats", "256,4096,16384,65536,262144,1048576").Split(',').Select(s => int.Parse(s, ci)).ToArray();
-    var points = Sprout.Training.Distributed.AllReduceBenchmark.Run(comm, sizes, int.Parse(Opt("--rounds", "50"), ci), args.Contains("--deterministic"),
-        double.Parse(Opt("--busy-us", "0"), ci));
-    if (comm.Rank == 0)
-    {
-        foreach (var p in points) Console.WriteLine(string.Create(ci, $"{comm.Size} ranks  {p.Bytes,9} B  median {p.MedianMicroseconds,9:0.0} us  min {p.MinMicroseconds,9:0.0} us  mean {p.MeanMicroseconds,9:0.0} us  p90 {p.P90Microseconds,9:0.0} us"));
-        var (latency, bandwidth) = Sprout.Training.Distributed.AllReduceBenchmark.Fit(points);
-        Console.WriteLine(string.Create(ci, $"fit: {latency:0.0} us + bytes / {bandwidth / 1000:0.00} GB/s"));
-    }
-    comm.Dispose();
-    return 0;
-}
 var mnist = DatasetRegistry.Load("mnist");
 DataLoader Loader(Dataset d, bool shuffle) => new(d, new DataLoaderOptions { BatchSize = 128, Shuffle = shuffle, Seed = 1, DropLast = shuffle, Flatten = true });
 string cmd = args.Length > 0 ? args[0] : "";

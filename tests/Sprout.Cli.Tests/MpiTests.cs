@@ -2,8 +2,9 @@
 // the same accuracy as one process with the same global batch, summary.json with world_size and the all-reduced
 // bytes per step equal to the nnz-based count, every rank's model identical (DataParallel's fingerprint checks
 // pass after every update), only rank 0 writing, and a deterministic-reduction run that stops and resumes
-// reproducing the straight run bit for bit. Exercises the P/Invoke layer end to end: init, rank/size, allreduce
-// of floats and longs, allgather, broadcast, finalize.
+// reproducing the straight run bit for bit; and `sprout bench mpi` on 3 ranks, which checks every collective of
+// the P/Invoke layer (float/double/int64 all-reduces, allgather, float and byte broadcasts, barrier) against known
+// answers.
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sprout.Training.Checkpoints;
@@ -31,11 +32,13 @@ public sealed class MpiTests : IDisposable
     private static readonly string? MpiRun = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
         .Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
 
-    private (int Code, string Output) Mpirun(int ranks, params string[] args)
+    private (int Code, string Output) Mpirun(int ranks, params string[] args) => MpirunCommand(ranks, ["train", .. args]);
+
+    private (int Code, string Output) MpirunCommand(int ranks, params string[] args)
     {
         var info = new ProcessStartInfo(MpiRun!) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _cli.Root };
         if (Environment.UserName == "root") info.ArgumentList.Add("--allow-run-as-root");
-        foreach (string a in (string[])["--oversubscribe", "-np", ranks.ToString(), "dotnet", Path.Combine(AppContext.BaseDirectory, "sprout.dll"), "train", .. args])
+        foreach (string a in (string[])["--oversubscribe", "-np", ranks.ToString(), "dotnet", Path.Combine(AppContext.BaseDirectory, "sprout.dll"), .. args])
             info.ArgumentList.Add(a);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -49,6 +52,26 @@ public sealed class MpiTests : IDisposable
     }
 
     private JsonObject Summary(string run) => JsonNode.Parse(File.ReadAllText(_cli.PathOf(run, "summary.json")))!.AsObject();
+
+    [Theory]
+    [InlineData("--rounds", "0")]
+    [InlineData("--floats", "16,x")]
+    [InlineData("--busy-us", "-1")]
+    public void BenchMpi_RejectsBadInputBeforeStartingMpi(string flag, string value)
+    {
+        var result = CliRunner.Run("bench", "mpi", flag, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(flag, result.Error);
+    }
+
+    [MpiFact]
+    public void BenchMpi_ChecksEveryCollectiveOnThreeRanks()
+    {
+        var (code, output) = MpirunCommand(3, "bench", "mpi", "--rounds", "3", "--floats", "16,1024");
+        Assert.True(code == 0, output);
+        Assert.Contains("3 ranks: every collective correct", output);
+        Assert.Contains("fit:", output);
+    }
 
     [MpiFact]
     public void TwoRanks_MatchOneProcess_AndReduceNnzBasedBytes()
