@@ -41,26 +41,46 @@ public sealed class TrainRunner(CliContext context)
             throw new UsageException($"--stop-after must be an epoch after {resumeInfo?.Epoch ?? 0} and at most --epochs ({s.Epochs}), got {stop}.");
         int lastEpoch = stopAfter ?? s.Epochs;
 
-        TrainingSetup.ApplyThreads(s.Threads);
+        // Under mpirun with several ranks: every rank trains, rank 0 alone writes (DistributedRun).
+        using var distributed = DistributedRun.Start(s);
+        if (distributed is null) return Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, null);
+        int code;
+        try { code = Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, distributed); }
+        catch (Exception e)
+        {
+            distributed.Fail(e, context.Error);
+            throw;
+        }
+        distributed.Finish(code);
+        return code;
+    }
+
+    private int Train(TrainSettings s, TrainingMethod method, string? resumePath, CheckpointInfo? resumeInfo, int lastEpoch,
+        CancellationToken cancellation, DistributedRun? distributed)
+    {
+        TrainingSetup.ApplyThreads(DistributedRun.ThreadsPerRank(s.Threads));
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
         var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
             s.Augment ? Augmentation.Cifar : null);
         var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
         var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
+        IBatchSource trainSource = distributed?.DataParallel.Shard(trainBatches) ?? trainBatches;
 
         var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
         var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),
             TrainingSetup.Options(s));
+        if (distributed is not null) trainer.Callbacks.Add(distributed.DataParallel); // first: methods read the summed gradients
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
+        if (distributed is { IsRoot: false }) return distributed.RunWorker(trainer, trainSource, testBatches, validationBatches, lastEpoch, cancellation);
 
         var run = OpenRunDirectory(s, resumePath, resumeInfo);
         string configYaml = ConfigFile.ToYaml(s);
         run.WriteText(RunDirectory.ConfigFile, configYaml);
         using var log = run.OpenLog();
-        string header = Header(s, splits, train, validation, model);
+        string header = Header(s, splits, train, validation, model) + (distributed is null ? "" : $" | {distributed.DataParallel.Communicator.Size} ranks (MPI)");
         log.WriteLine($"# {DateTime.Now:yyyy-MM-dd HH:mm:ss}  sprout {string.Join(' ', context.Arguments)}");
         log.WriteLine(header);
         if (resumePath is not null) log.WriteLine($"resumed from {resumePath} after epoch {trainer.CompletedEpochs}");
@@ -97,12 +117,12 @@ public sealed class TrainRunner(CliContext context)
             {
                 var spectre = new SpectreProgressReporter(console);
                 trainer.Progress = new CompositeProgressReporter(spectre, logReporter);
-                spectre.Run(() => trainer.Fit(trainBatches, testBatches, lastEpoch, validationBatches, cancellation));
+                spectre.Run(() => trainer.Fit(trainSource, testBatches, lastEpoch, validationBatches, cancellation));
             }
             else
             {
                 trainer.Progress = new CompositeProgressReporter(new PlainProgressReporter(context.Output), logReporter);
-                trainer.Fit(trainBatches, testBatches, lastEpoch, validationBatches, cancellation);
+                trainer.Fit(trainSource, testBatches, lastEpoch, validationBatches, cancellation);
             }
         }
         catch (NonFiniteLossException e)
@@ -124,7 +144,7 @@ public sealed class TrainRunner(CliContext context)
             context.Error.WriteLine($"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {run.PathOf(RunDirectory.LastCheckpointFile)}");
         }
 
-        var summary = Summarize(s, method, model, run, status);
+        var summary = Summarize(s, method, model, run, status) with { WorldSize = distributed?.DataParallel.Communicator.Size ?? 1, Distributed = distributed?.DataParallel.Summary() };
         run.WriteSummary(summary);
         if (extra.Finish(run) is string written)
         {

@@ -114,6 +114,8 @@ public static class SettingsTable
         Setting.Bool("augment", "Random crops (padding 4) and horizontal flips of training images", s => s.Augment, (s, v) => s.Augment = v),
         Setting.UInt64("seed", "Random seed (initialization, shuffling)", s => s.Seed, (s, v) => s.Seed = v),
         Setting.Int("threads", "Compute threads (0 = all cores)", 0, s => s.Threads, (s, v) => s.Threads = v),
+        Setting.Bool("deterministic-reduce", "Under mpirun: sum gradients in rank order, bit-identical on every rank (N× the traffic)",
+            s => s.DeterministicReduce, (s, v) => s.DeterministicReduce = v),
         Setting.Text("out", "Run directory (default: runs/<name>)", "DIR", s => s.Out, (s, v) => s.Out = v, reproducible: false, nullable: true),
         Setting.Text("name", "Run name under runs/ (default: <data>-<model>-<method>-<time>)", "NAME",
             s => s.Name, (s, v) => s.Name = v, reproducible: false, nullable: true),

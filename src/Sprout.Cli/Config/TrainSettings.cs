@@ -53,6 +53,8 @@ public sealed class TrainSettings
     public ulong Seed { get; set; } = 42;
     /// <summary>Compute threads; 0 = all cores.</summary>
     public int Threads { get; set; }
+    /// <summary>Under mpirun: sum gradients in rank order so that all ranks are bit-identical.</summary>
+    public bool DeterministicReduce { get; set; }
     /// <summary>Run directory; null = runs/&lt;name&gt;.</summary>
     public string? Out { get; set; }
     /// <summary>Run name under runs/; null = dataset-model-method-timestamp.</summary>
