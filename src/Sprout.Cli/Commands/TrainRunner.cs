@@ -43,9 +43,9 @@ public sealed class TrainRunner(CliContext context)
 
         // Under mpirun with several ranks: every rank trains, rank 0 alone writes (DistributedRun).
         using var distributed = DistributedRun.Start(s);
-        if (distributed is null) return Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, null);
+        if (distributed is null) return Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, null, extra);
         int code;
-        try { code = Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, distributed); }
+        try { code = Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, distributed, extra); }
         catch (Exception e)
         {
             distributed.Fail(e, context.Error);
@@ -56,7 +56,7 @@ public sealed class TrainRunner(CliContext context)
     }
 
     private int Train(TrainSettings s, TrainingMethod method, string? resumePath, CheckpointInfo? resumeInfo, int lastEpoch,
-        CancellationToken cancellation, DistributedRun? distributed)
+        CancellationToken cancellation, DistributedRun? distributed, RunOutputs extra)
     {
         TrainingSetup.ApplyThreads(DistributedRun.ThreadsPerRank(s.Threads));
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });

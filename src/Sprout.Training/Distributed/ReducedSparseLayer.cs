@@ -37,6 +37,9 @@ public sealed class ReducedSparseLayer : ISparseLayer, IBatchStatistics
     public CsrMatrix Topology => Inner.Topology;
 
     /// <inheritdoc/>
+    public LayerGeometry Geometry => Inner.Geometry; // a conv layer must stay a conv behind the wrapper
+
+    /// <inheritdoc/>
     public Tensor WeightParameter => Inner.WeightParameter;
 
     /// <inheritdoc/>

@@ -54,7 +54,7 @@ public class DataParallelTests
         bool deterministic = false, int epochs = 3, int poisonRank = -1, ulong modelSeed = 1, bool viewLayers = true, int perturbRank = -1)
     {
         var result = new Result();
-        var model = SparseMlpBuilder.Build(8, [24, 16], 3, new DensityAllocationOptions(0.3, DensityDistribution.Uniform), new Rng(modelSeed), kind);
+        var model = SparseModels.Build(f => Models.Mlp(8, [24, 16], 3, f), new DensityAllocationOptions(0.3, DensityDistribution.Uniform), new Rng(modelSeed), kind);
         if (comm.Rank == perturbRank) // different weights (same topology): rank 0's must win at the start
             foreach (var (_, t) in model.NamedParameters()) new Rng(99).FillNormal(t.Data, 0f, 1f);
         var optimizer = new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f);
