@@ -162,6 +162,8 @@ public sealed class DataParallel : ITrainingCallback
     {
         ArgumentNullException.ThrowIfNull(model);
         foreach (var (_, t) in model.NamedParameters()) Communicator.Broadcast(t.Data);
+        // Buffers (BatchNorm running statistics) start equal; each rank then keeps local statistics (docs/distributed.md).
+        foreach (var (_, t) in model.NamedBuffers()) Communicator.Broadcast(t.Data);
         if (optimizer is not null)
             foreach (var (_, t) in optimizer.StateTensors()) Communicator.Broadcast(t.Data);
     }
