@@ -55,7 +55,7 @@ public sealed class TrainRunner(CliContext context)
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
 
-        var run = OpenRunDirectory(s, resumePath, resumeInfo);
+        using var run = OpenRunDirectory(s, resumePath, resumeInfo);
         string configYaml = ConfigFile.ToYaml(s);
         run.WriteText(RunDirectory.ConfigFile, configYaml);
         using var log = run.OpenLog();
@@ -119,7 +119,10 @@ public sealed class TrainRunner(CliContext context)
             status = "cancelled";
             exitCode = ExitCodes.Cancelled;
             log.WriteLine("interrupted");
-            context.Error.WriteLine($"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {run.PathOf(RunDirectory.LastCheckpointFile)}");
+            string last = run.PathOf(RunDirectory.LastCheckpointFile);
+            context.Error.WriteLine(File.Exists(last)
+                ? $"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {last}"
+                : "Interrupted before the first epoch finished, so there is no checkpoint to resume from; start the run again.");
         }
 
         var summary = Summarize(s, method, model, run, status);
