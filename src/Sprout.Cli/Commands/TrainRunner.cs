@@ -27,12 +27,7 @@ public sealed class TrainRunner(CliContext context)
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
     public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null)
     {
-        var method = MethodRegistry.Get(s.Method).ForRun();
-        TrainingSetup.Validate(s);
-        method.Validate(s);
-        Models.ModelRegistry.Validate(s.Model);
-        if (!DatasetRegistry.IsKnown(s.Data))
-            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        var method = Validate(s);
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
@@ -137,6 +132,20 @@ public sealed class TrainRunner(CliContext context)
             WriteLine(console, $"results: {run.PathOf(RunDirectory.SummaryFile)}");
         }
         return exitCode;
+    }
+
+    /// <summary>Every check on the settings alone (no data, no model built); returns the run's method.</summary>
+    /// <exception cref="UsageException">A setting is invalid or the combination makes no sense.</exception>
+    public static TrainingMethod Validate(TrainSettings s)
+    {
+        var method = MethodRegistry.Get(s.Method).ForRun();
+        TrainingSetup.Validate(s);
+        method.Validate(s);
+        if (!DatasetRegistry.IsKnown(s.Data))
+            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        SettingsSanity.Check(s); // before ModelRegistry.Validate, which builds the (hidden) layers
+        Models.ModelRegistry.Validate(s.Model);
+        return method;
     }
 
     private void WriteLine(IAnsiConsole? console, string text)

@@ -17,9 +17,24 @@ public static partial class ConfigFile
     /// <exception cref="UsageException">The file is missing, is not valid YAML, or has an unknown key or bad value.</exception>
     public static void Apply(string path, TrainSettings settings)
     {
-        if (!File.Exists(path)) throw new UsageException($"Config file not found: {path}");
-        ApplyText(File.ReadAllText(path), Path.GetFileName(path), settings);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"Config file not found: {path}");
+        byte[] bytes = Training.BoundedFile.ReadAllBytes(path, MaxBytes, why => new UsageException($"Config file {path} {why}."));
+        string text;
+        try
+        {
+            text = Strict.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new UsageException($"Config file {path} is not UTF-8 text; save it as UTF-8 YAML.");
+        }
+        ApplyText(text.TrimStart('\uFEFF'), Path.GetFileName(path), settings);
     }
+
+    /// <summary>Config files larger than this are refused (a full config is about 2 KB).</summary>
+    public const int MaxBytes = 1 << 20;
+
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Applies YAML text; <paramref name="source"/> names it in error messages.</summary>
     public static void ApplyText(string yaml, string source, TrainSettings settings)

@@ -85,9 +85,14 @@ public static class Checkpoint
             foreach (var callback in trainer.Callbacks)
                 if (callback is ICheckpointable component) component.LoadState(state);
         }
-        catch (InvalidDataException e)
+        catch (CorruptStateException e)
         {
-            throw new CheckpointException($"{path}: {e.Message} Resume with the --method and settings it was written with.", e);
+            throw new CheckpointException($"{path}: {e.Message} The file is corrupt; use another checkpoint.", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            // An impossible random-stream state (all zeros) is an ArgumentException from Rng.SetState.
+            throw new CheckpointException($"{path}: {e.Message} Resume with the --method and settings it was written with, or from an intact checkpoint.", e);
         }
         RejectUnknown(file, path, trainer.Model.NamedParameters(), state);
         trainer.Optimizer.StepCount = info.Step;
@@ -134,6 +139,10 @@ public static class Checkpoint
         {
             foreach (var (scope, component) in Components(model)) component.LoadState(state.Scope(scope));
         }
+        catch (CorruptStateException e)
+        {
+            throw new CheckpointException($"{path}: {e.Message} The file is corrupt; use another checkpoint (e.g. best.safetensors or an earlier run).", e);
+        }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
             throw new CheckpointException($"{path}: {e.Message} It was written for a different model (check --model and --method).", e);
@@ -160,6 +169,9 @@ public static class Checkpoint
             if (!entry.Shape.AsSpan().SequenceEqual(tensor.Shape))
                 throw new CheckpointException($"{path}: tensor '{key}' is [{string.Join(", ", entry.Shape)}] in the file but [{string.Join(", ", tensor.Shape.ToArray())}] in the model (check --model and --data).");
             file.CopyTo(key, tensor.Data);
+            int bad = tensor.Data.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+            if (bad >= 0)
+                throw new CheckpointException($"{path}: tensor '{key}' holds a non-finite value ({tensor.Data[bad]} at index {bad}); the checkpoint is corrupt or was saved after training diverged, use an earlier one.");
         }
     }
 
