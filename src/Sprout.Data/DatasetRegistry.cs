@@ -72,6 +72,11 @@ public static class DatasetRegistry
         string key = Canonicalize(name);
         string? root = DataDirectory.Resolve(options.DataDirectory);
         DatasetSplits splits = key == "digits" ? LoadDigits(root) : LoadFromFiles(key, root, options);
+        if (key != "digits" && options.RequireOfficialCounts)
+        {
+            CheckCount(splits.Train, key, "training", splits.Source, key is "mnist" or "fashion-mnist" ? 60_000 : 50_000);
+            CheckCount(splits.Test, key, "test", splits.Source, 10_000);
+        }
         Normalize(key, splits, options.Normalization);
         return splits;
     }
@@ -182,6 +187,12 @@ public static class DatasetRegistry
             if (Directory.Exists(path)) return path;
         }
         return null;
+    }
+
+    private static void CheckCount(Dataset dataset, string key, string split, string folder, int expected)
+    {
+        if (dataset.Count != expected)
+            throw new DataException($"{folder}: the {key} {split} files hold {dataset.Count} samples, not the official {expected}; a file has extra or missing records, delete the folder and download it again", folder);
     }
 
     private static void CheckShape(Dataset dataset, string path, ImageShape expected)

@@ -24,6 +24,8 @@ public sealed class HardeningCliTests : IDisposable
         { ["--method", "set", "--density", "1e-9"], "leaves the output layer about" },
         { ["--model", "mlp:"], "nothing after the colon" },
         { ["--optimizer", "adam", "--momentum", "0.5"], "--momentum applies to --optimizer sgd only" },
+        // Defect 6: a validation fraction that empties the training split.
+        { ["--validation", "0.999"], "leaves 0 training" },
     };
 
     [Theory]

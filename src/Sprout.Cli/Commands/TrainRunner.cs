@@ -38,6 +38,11 @@ public sealed class TrainRunner(CliContext context)
         TrainingSetup.ApplyThreads(s.Threads);
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
+        // Readers refuse empty files; a validation fraction can still empty a split, and NaN accuracy is not a result.
+        if (train.Count == 0 || validation is { Count: 0 })
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--validation {s.Validation} leaves {train.Count} training and {validation?.Count ?? 0} validation samples of {splits.Train.Count}; use a fraction such as 0.1."));
+        if (splits.Test.Count == 0) throw new DataException($"{s.Data}: the test split is empty ({splits.Source}); download the dataset again.", splits.Source);
         var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
             s.Augment ? Augmentation.Cifar : null);
         var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);

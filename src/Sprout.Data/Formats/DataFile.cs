@@ -59,6 +59,17 @@ internal static class DataFile
         return BinaryPrimitives.ReadUInt32LittleEndian(trailer);
     }
 
+    /// <summary>The number of bytes the file really decompresses to (read to the end; for error messages only).</summary>
+    public static long CountDecompressed(string path)
+    {
+        using Stream stream = OpenRead(path);
+        byte[] buffer = new byte[ChunkBytes];
+        long total = 0;
+        int n;
+        while ((n = ReadAtMost(stream, buffer, path)) > 0) total += n;
+        return total;
+    }
+
     /// <summary>
     /// Fills <paramref name="buffer"/> completely or throws a <see cref="DataException"/>: "truncated" on a short
     /// read, "not a valid gzip stream" when decompression fails. <paramref name="offset"/> is the position in the

@@ -34,6 +34,8 @@ public static class IdxReader
         int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
         int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
         long total = (long)count * rows * columns;
+        if (count == 0)
+            throw new DataException($"{path}: the IDX header says 0 images; the file is empty or corrupt, delete it and download it again", path);
         if (count < 0 || rows <= 0 || columns <= 0 || total > Array.MaxLength)
             throw new DataException($"{path}: wrong dimensions in the IDX header: {count} images of {rows}x{columns}; the file is not a valid image file", path);
         CheckRawLength(path, 16 + total, $"{count} images of {rows}x{columns}");
@@ -58,6 +60,8 @@ public static class IdxReader
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         if (count < 0)
             throw new DataException($"{path}: wrong dimensions in the IDX header: {count} labels; the file is not a valid label file", path);
+        if (count == 0)
+            throw new DataException($"{path}: the IDX header says 0 labels; the file is empty or corrupt, delete it and download it again", path);
         CheckRawLength(path, 8 + (long)count, $"{count} labels");
 
         var labels = new int[count];
