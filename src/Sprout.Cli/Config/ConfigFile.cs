@@ -86,6 +86,11 @@ public static partial class ConfigFile
         {
             throw new UsageException($"{source}: invalid YAML at line {e.Start.Line}: {Clean(e.InnerException?.Message ?? e.Message)}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this on some malformed input (found by fuzzing) instead of a YamlException.
+            throw new UsageException($"{source}: invalid YAML (the parser gave up: {e.Message}); check the file's indentation and quoting.", e);
+        }
         var result = new List<(string, string, int)>();
         if (stream.Documents.Count == 0) return result;
         if (stream.Documents.Count > 1) throw new UsageException($"{source}: expected one YAML document, found {stream.Documents.Count}.");
