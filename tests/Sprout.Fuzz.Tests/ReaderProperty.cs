@@ -24,8 +24,10 @@ public static class ReaderProperty
     public static void Check(string name, byte[] seed, int head, int cases, ulong rngSeed, Action<byte[]> read)
     {
         read(seed); // the unmutated file must load, or the property tests nothing
+        int ran = 0;
         var property = Prop.ForAll(Mutation.Lists(head), mutations =>
         {
+            ran++;
             byte[] input = Mutation.Apply(seed, mutations);
             string what = $"{name} with [{string.Join("; ", mutations.Select(m => m.ToString()))}]";
             Holds(input, what, read);
@@ -33,6 +35,7 @@ public static class ReaderProperty
         var config = Config.QuickThrowOnFailure.WithMaxTest(cases).WithQuietOnSuccess(true)
             .WithReplay(Microsoft.FSharp.Core.FSharpOption<Replay>.Some(new Replay(new Rnd(rngSeed + ExtraSeed), Microsoft.FSharp.Core.FSharpOption<int>.None)));
         FsCheck.Check.One(config, property);
+        if (ran < cases) throw new Xunit.Sdk.XunitException($"{name}: only {ran} of {cases} cases ran");
     }
 
     /// <summary>The property for one input (also used for the regression corpus).</summary>
