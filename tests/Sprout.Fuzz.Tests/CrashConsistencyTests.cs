@@ -31,12 +31,18 @@ public sealed class CrashConsistencyTests : IDisposable
                 : ["train", "--model", "mlp:512,512", "--epochs", "1000", "--out", run, "--overwrite", "true", "--plain", "true"];
             using var process = Start(args);
             bool duringWrite = k % 2 == 1;
+            // Random kills come a random time after the process's first checkpoint (so every round leaves one, also on
+            // a slow, busy machine); during-write kills wait for a write that replaces an existing checkpoint.
+            DateTime before = File.Exists(last) ? File.GetLastWriteTimeUtc(last) : DateTime.MinValue;
             var clock = Stopwatch.StartNew();
-            var deadline = TimeSpan.FromMilliseconds(duringWrite ? 20_000 : rng.Next(400, 2500));
-            while (clock.Elapsed < deadline && !process.HasExited)
+            TimeSpan? killAt = null;
+            while (clock.Elapsed < TimeSpan.FromSeconds(60) && !process.HasExited)
             {
-                if (duringWrite && File.Exists(temp)) { killsDuringWrite++; break; }
-                Thread.Sleep(duringWrite ? 0 : 5);
+                bool wroteOne = File.Exists(last) && File.GetLastWriteTimeUtc(last) != before;
+                if (duringWrite && wroteOne && File.Exists(temp)) { killsDuringWrite++; break; }
+                if (!duringWrite && wroteOne) killAt ??= clock.Elapsed + TimeSpan.FromMilliseconds(rng.Next(0, 1000));
+                if (clock.Elapsed >= killAt) break;
+                if (!duringWrite) Thread.Sleep(2);
             }
             if (process.HasExited) Assert.Fail($"the training process ended on its own (exit {process.ExitCode}): {process.StandardError.ReadToEnd()}");
             process.Kill(); // SIGKILL: no handler, no finally blocks, no flush
