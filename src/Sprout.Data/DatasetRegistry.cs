@@ -77,8 +77,7 @@ public static class DatasetRegistry
             CheckCount(splits.Train, key, "training", splits.Source, key is "mnist" or "fashion-mnist" ? 60_000 : 50_000);
             CheckCount(splits.Test, key, "test", splits.Source, 10_000);
         }
-        Normalize(key, splits, options.Normalization);
-        return splits;
+        return splits with { Normalization = Normalize(key, splits, options.Normalization) };
     }
 
     /// <summary>Reads the embedded copy of the 8x8 digits (all 1797 records, unsplit).</summary>
@@ -203,12 +202,13 @@ public static class DatasetRegistry
                 path);
     }
 
-    private static void Normalize(string key, DatasetSplits splits, NormalizationMode mode)
+    private static ChannelNormalization? Normalize(string key, DatasetSplits splits, NormalizationMode mode)
     {
-        if (mode == NormalizationMode.None) return;
+        if (mode == NormalizationMode.None) return null;
         ChannelNormalization normalization = (mode == NormalizationMode.Published ? ChannelNormalization.ForDataset(key) : null)
             ?? ChannelNormalization.Compute(splits.Train);
         splits.Train.Normalize(normalization);
         splits.Test.Normalize(normalization);
+        return normalization;
     }
 }

@@ -73,6 +73,9 @@ public sealed class TrainRunner(CliContext context)
             ["sprout.method"] = s.Method,
             ["sprout.seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
         };
+        if (splits.Normalization is { } norm)
+            metadata[Checkpoint.NormalizationKey] = string.Create(CultureInfo.InvariantCulture,
+                $"mean={string.Join(",", norm.Mean.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))};std={string.Join(",", norm.Std.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
         var checkpoints = new CheckpointCallback(run, metadata, resumeInfo is null ? double.NegativeInfinity : CheckpointCallback.BestAccuracyOf(resumeInfo));
         trainer.Callbacks.Add(checkpoints);
 

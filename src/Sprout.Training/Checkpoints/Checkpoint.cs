@@ -30,14 +30,46 @@ public static class Checkpoint
     /// <summary>Metadata key: a description of the tensor layout, for readers other than Sprout.</summary>
     public const string LayoutKey = "sprout.layout";
 
-    /// <summary>The text stored under <see cref="LayoutKey"/>.</summary>
+    /// <summary>Metadata key: the model's modules, one "path: Type" per line (what to rebuild it from).</summary>
+    public const string ArchitectureKey = "sprout.architecture";
+
+    /// <summary>The text stored under <see cref="LayoutKey"/> (docs: src/Sprout.Training/README.md#checkpoints).</summary>
     public const string Layout =
-        "<module>.weight/.bias: parameters (F32). A CSR sparse layer's weight is its nonzero values [nnz] with " +
-        "<module>.weight.indptr (I32 [rows+1]), <module>.weight.indices (I32 [nnz], column of each value) and " +
-        "<module>.weight.shape (I64 [rows, cols]), as scipy.sparse.csr_matrix((weight, indices, indptr), shape). " +
-        "A masked layer stores its dense weight and the mask's indptr/indices the same way. optimizer.<parameter>.<slot>: " +
-        "optimizer state shaped like its parameter (per nonzero for CSR layers). topology.*, topkast.*, spartan.*, " +
-        "snfs.*, sparsity.*: method state for resuming (counters and random streams as I64).";
+        "Names are module paths from sprout.architecture (e.g. '1' is the first Linear of an MLP, after '0' Flatten). " +
+        "<module>.weight/.bias: parameters (F32); a dense Linear's weight is [out, in] (y = x W^T + b). " +
+        "A CSR sparse layer's weight is its nonzero values [nnz] with <module>.weight.indptr (I32 [rows+1]), " +
+        "<module>.weight.indices (I32 [nnz], column of each value) and <module>.weight.shape (I64 [rows, cols]): " +
+        "scipy.sparse.csr_matrix((weight, indices, indptr), shape) is the [out, in] matrix. " +
+        "A masked layer stores its dense weight [out, in] and the mask's indptr/indices/shape the same way (weight x mask). " +
+        "Top-KAST: <module>.weight + weight.* is the backward set B (values and CSR structure); <module>.forward.indptr/.indices/.shape " +
+        "is the forward set A (a subset of B) whose values are taken from weight, and the forward pass uses A only; " +
+        "<module>.reservoir.* holds theta outside B (dense 'theta', or compact 'left_positions'/'left_values'/'fresh*'), for training only. " +
+        "optimizer.<parameter>.<slot>: optimizer state shaped like its parameter (per nonzero for CSR layers). " +
+        "gmp.<i>.mask: gradual magnitude pruning's 0/1 masks of dense layers (weight is already masked). " +
+        "topology.*, topkast.*, spartan.*, snfs.*, sparsity.*: method state for resuming (counters and random streams as I64). " +
+        "Other <module>.* entries are module state (e.g. buffers). " +
+        "sprout.normalization: inputs were standardized per channel as (x - mean) / std before the first layer.";
+
+    /// <summary>Metadata key: the input standardization, "mean=m0,m1,...;std=s0,s1,..." (absent when inputs were not standardized).</summary>
+    public const string NormalizationKey = "sprout.normalization";
+
+    /// <summary>The Sprout version with the commit it was built from ("0.1.0+sha"), as summary.json records it.</summary>
+    public static string FullVersion { get; } =
+        typeof(Checkpoint).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute a, ..] ? a.InformationalVersion : "0.0.0";
+
+    /// <summary>The model's module tree as "path: Type" lines ("" is the root), in depth-first order.</summary>
+    public static string Architecture(Module model)
+    {
+        var lines = new System.Text.StringBuilder();
+        void Walk(string path, Module m)
+        {
+            lines.Append(path.Length == 0 ? "(root)" : path).Append(": ").Append(m.GetType().Name).Append('\n');
+            foreach (var (name, child) in m.Children) Walk(path.Length == 0 ? name : path + "." + name, child);
+        }
+        Walk("", model);
+        return lines.ToString();
+    }
 
     /// <summary>The Sprout version string written into checkpoints and summaries.</summary>
     public static string Version { get; } =
@@ -58,8 +90,9 @@ public static class Checkpoint
         meta[EpochKey] = trainer.CompletedEpochs.ToString(CultureInfo.InvariantCulture);
         meta[StepKey] = trainer.Step.ToString(CultureInfo.InvariantCulture);
         meta[OptimizerKey] = trainer.Optimizer.GetType().Name;
-        meta[VersionKey] = Version;
+        meta[VersionKey] = FullVersion;
         meta[LayoutKey] = Layout;
+        meta[ArchitectureKey] = Architecture(trainer.Model);
         SafetensorsWriter.Write(path, tensors, meta);
     }
 
