@@ -45,7 +45,7 @@ public static class Checkpoint
         "is the forward set A (a subset of B) whose values are taken from weight, and the forward pass uses A only; " +
         "<module>.reservoir.* holds theta outside B (dense 'theta', or compact 'left_positions'/'left_values'/'fresh*'), for training only. " +
         "optimizer.<parameter>.<slot>: optimizer state shaped like its parameter (per nonzero for CSR layers). " +
-        "gmp.<i>.mask: gradual magnitude pruning's 0/1 masks of dense layers (weight is already masked). " +
+        "gmp.<i>.mask: gradual magnitude pruning's 0/1 mask (F32) of the i-th Linear layer, counting from 0 in module order (the weight is already masked). " +
         "topology.*, topkast.*, spartan.*, snfs.*, sparsity.*: method state for resuming (counters and random streams as I64). " +
         "Other <module>.* entries are module state (e.g. buffers). " +
         "sprout.normalization: inputs were standardized per channel as (x - mean) / std before the first layer.";
