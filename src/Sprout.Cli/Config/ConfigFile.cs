@@ -65,6 +65,7 @@ public static partial class ConfigFile
             {
                 null => null,
                 int[] list => new JsonArray(list.Select(v => (JsonNode?)v).ToArray()),
+                double[] list => new JsonArray(list.Select(v => (JsonNode?)v).ToArray()),
                 int v => v,
                 ulong v => v,
                 double v => v,
@@ -126,6 +127,7 @@ public static partial class ConfigFile
     {
         null => "null",
         int[] list => "[" + string.Join(", ", list) + "]",
+        double[] list => "[" + string.Join(", ", list.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
         string s => PlainScalar().IsMatch(s) && s is not ("true" or "false" or "null" or "yes" or "no" or "on" or "off" or "auto")
