@@ -65,6 +65,30 @@ public sealed class CrashConsistencyTests : IDisposable
         Assert.False(File.Exists(Path.Combine(run, "sprout.lock")));
     }
 
+    [Fact]
+    public void ASecondProcessIsRefusedWhileARunIsLive()
+    {
+        // The reproduction: a second `--overwrite` run 1 s into the first killed it and mixed their metrics.
+        if (OperatingSystem.IsWindows()) return;
+        string run = _dir.PathOf("live");
+        using var first = Start("train", "--model", "mlp:64", "--epochs", "1000", "--out", run, "--plain", "true");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(Path.Combine(run, "metrics.jsonl")) && clock.Elapsed < TimeSpan.FromSeconds(60) && !first.HasExited) Thread.Sleep(10);
+        try
+        {
+            var (output, error) = (new StringWriter(), new StringWriter());
+            int code = Sprout.Cli.SproutCli.Run(["train", "--model", "mlp:8", "--epochs", "1", "--out", run, "--overwrite", "true"], output, error);
+            Assert.True(code == 2, $"exit {code}: {error}");
+            Assert.Contains("in use by another Sprout process", error.ToString());
+            Assert.False(first.HasExited, "the refused second run disturbed the first");
+        }
+        finally
+        {
+            first.Kill();
+            first.WaitForExit();
+        }
+    }
+
     /// <summary>Starts the sprout CLI built next to this test assembly as its own process.</summary>
     private static Process Start(params string[] args)
     {
