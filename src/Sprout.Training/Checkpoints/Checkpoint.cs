@@ -125,7 +125,8 @@ public static class Checkpoint
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
             // An impossible random-stream state (all zeros) is an ArgumentException from Rng.SetState.
-            throw new CheckpointException($"{path}: {e.Message} Resume with the --method and settings it was written with, or from an intact checkpoint.", e);
+            string message = e is ArgumentException a && a.ParamName is not null ? a.Message.Replace($" (Parameter '{a.ParamName}')", "") : e.Message;
+            throw new CheckpointException($"{path}: {message} Resume with the --method and settings it was written with, or from an intact checkpoint.", e);
         }
         RejectUnknown(file, path, trainer.Model.NamedParameters(), state);
         trainer.Optimizer.StepCount = info.Step;
