@@ -48,22 +48,31 @@ public sealed class HardeningCliTests : IDisposable
         Assert.Contains("needs about", Assert.Throws<UsageException>(() => SettingsSanity.Check(s, availableBytes: 64L << 20)).Message);
     }
 
-    [Fact]
+    [LinuxFact]
     public void AReadOnlyOutputFolderIsAnIoErrorNotABug()
     {
-        if (OperatingSystem.IsWindows() || Environment.UserName == "root") return; // root writes through permissions
-        string parent = Directory.CreateDirectory(_cli.PathOf("ro")).FullName;
-        File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        // As root, permissions do not stop writes; /sys refuses new folders to everyone (and exists on Linux CI).
+        bool root = Environment.UserName == "root";
+        string parent = root ? "/sys" : Directory.CreateDirectory(_cli.PathOf("ro")).FullName;
+        if (!root && !OperatingSystem.IsWindows()) File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserExecute);
         try
         {
-            var r = CliRunner.Run("train", "--epochs", "1", "--model", "mlp:8", "--out", Path.Combine(parent, "run"));
+            var r = CliRunner.Run("train", "--epochs", "1", "--model", "mlp:8", "--out", Path.Combine(parent, "sprout-run"));
             Assert.True(r.ExitCode == ExitCodes.IoFailure, r.ToString());
             Assert.Contains("cannot read or write a file", r.ErrorLine);
         }
         finally
         {
-            File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!root && !OperatingSystem.IsWindows()) File.SetUnixFileMode(parent, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
+    }
+
+    [LinuxFact]
+    public void ADeviceAsConfigIsRefusedWithoutReadingIt()
+    {
+        var r = CliRunner.Run("train", "--config", "/dev/zero", "--out", _cli.PathOf("never"));
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("not a regular file", r.ErrorLine);
     }
 
     [Fact]
