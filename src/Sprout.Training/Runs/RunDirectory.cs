@@ -88,7 +88,8 @@ public sealed class RunDirectory : IDisposable
                     throw new IOException(foreign == full
                         ? $"Refusing to overwrite {full}: it has no {ManifestFile} listing the files Sprout wrote (not a run, or one from an older Sprout); delete it yourself or choose another --out."
                         : $"Refusing to overwrite {full}: {Path.GetRelativePath(full, foreign)} was not written by Sprout; move it away or choose another --out.");
-                foreach (string entry in owned)
+                // The manifest goes last: a crash part-way leaves the remaining files still recorded as Sprout's.
+                foreach (string entry in owned.OrderBy(e => Path.GetFileName(e) == ManifestFile && Path.GetDirectoryName(e) == full))
                 {
                     if (entry.EndsWith(Path.DirectorySeparatorChar)) Directory.Delete(entry);
                     else if (Path.GetFileName(entry) != RunLock.FileName) File.Delete(entry);
