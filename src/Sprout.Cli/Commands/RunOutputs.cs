@@ -46,7 +46,7 @@ public sealed class RunOutputs(bool report = true, string? tensorBoard = null) :
         _tensorBoard?.Dispose();
         string? tensorBoard = _tensorBoard is null ? null : $"tensorboard: tensorboard --logdir {TensorBoard}";
         if (!Report) return tensorBoard;
-        string path = run.PathOf(HtmlReport.FileName);
+        string path = run.RecordFile(HtmlReport.FileName); // in sprout.manifest, so --overwrite may replace it
         try
         {
             HtmlReport.Write(path, [RunData.Load(run.FullPath)]);

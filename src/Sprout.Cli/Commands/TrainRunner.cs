@@ -28,12 +28,7 @@ public sealed class TrainRunner(CliContext context)
     public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null, RunOutputs? outputs = null)
     {
         using var extra = outputs ?? new RunOutputs();
-        var method = MethodRegistry.Get(s.Method).ForRun();
-        TrainingSetup.Validate(s);
-        method.Validate(s);
-        Models.ModelRegistry.Validate(s.Model);
-        if (!DatasetRegistry.IsKnown(s.Data))
-            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        var method = Validate(s);
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
@@ -61,6 +56,11 @@ public sealed class TrainRunner(CliContext context)
         TrainingSetup.ApplyThreads(DistributedRun.ThreadsPerRank(s.Threads));
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
+        // Readers refuse empty files; a validation fraction can still empty a split, and NaN accuracy is not a result.
+        if (train.Count == 0 || validation is { Count: 0 })
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--validation {s.Validation} leaves {train.Count} training and {validation?.Count ?? 0} validation samples of {splits.Train.Count}; use a fraction such as 0.1."));
+        if (splits.Test.Count == 0) throw new DataException($"{s.Data}: the test split is empty ({splits.Source}); download the dataset again.", splits.Source);
         var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
             s.Augment ? Augmentation.Cifar : null);
         var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
@@ -76,7 +76,7 @@ public sealed class TrainRunner(CliContext context)
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
         if (distributed is { IsRoot: false }) return distributed.RunWorker(trainer, trainSource, testBatches, validationBatches, lastEpoch, cancellation);
 
-        var run = OpenRunDirectory(s, resumePath, resumeInfo);
+        using var run = OpenRunDirectory(s, resumePath, resumeInfo);
         string configYaml = ConfigFile.ToYaml(s);
         run.WriteText(RunDirectory.ConfigFile, configYaml);
         using var log = run.OpenLog();
@@ -94,6 +94,9 @@ public sealed class TrainRunner(CliContext context)
             ["sprout.method"] = s.Method,
             ["sprout.seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
         };
+        if (splits.Normalization is { } norm)
+            metadata[Checkpoint.NormalizationKey] = string.Create(CultureInfo.InvariantCulture,
+                $"mean={string.Join(",", norm.Mean.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))};std={string.Join(",", norm.Std.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
         var checkpoints = new CheckpointCallback(run, metadata, resumeInfo is null ? double.NegativeInfinity : CheckpointCallback.BestAccuracyOf(resumeInfo));
         trainer.Callbacks.Add(checkpoints);
         extra.Attach(trainer, run, train.ImageShape);
@@ -141,7 +144,10 @@ public sealed class TrainRunner(CliContext context)
             status = "cancelled";
             exitCode = ExitCodes.Cancelled;
             log.WriteLine("interrupted");
-            context.Error.WriteLine($"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {run.PathOf(RunDirectory.LastCheckpointFile)}");
+            string last = run.PathOf(RunDirectory.LastCheckpointFile);
+            context.Error.WriteLine(File.Exists(last)
+                ? $"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {last}"
+                : "Interrupted before the first epoch finished, so there is no checkpoint to resume from; start the run again.");
         }
 
         var summary = Summarize(s, method, model, run, status) with { WorldSize = distributed?.DataParallel.Communicator.Size ?? 1, Distributed = distributed?.DataParallel.Summary() };
@@ -161,6 +167,20 @@ public sealed class TrainRunner(CliContext context)
             WriteLine(console, $"results: {run.PathOf(RunDirectory.SummaryFile)}");
         }
         return exitCode;
+    }
+
+    /// <summary>Every check on the settings alone (no data, no model built); returns the run's method.</summary>
+    /// <exception cref="UsageException">A setting is invalid or the combination makes no sense.</exception>
+    public static TrainingMethod Validate(TrainSettings s)
+    {
+        var method = MethodRegistry.Get(s.Method).ForRun();
+        TrainingSetup.Validate(s);
+        method.Validate(s);
+        if (!DatasetRegistry.IsKnown(s.Data))
+            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        SettingsSanity.Check(s); // before ModelRegistry.Validate, which builds the (hidden) layers
+        Models.ModelRegistry.Validate(s.Model);
+        return method;
     }
 
     private void WriteLine(IAnsiConsole? console, string text)

@@ -97,7 +97,7 @@ public static class SettingsTable
         Setting.OptionalNumber("weight-decay", "Weight decay (default: 5e-4 for sgd, 0 for adam, 0.01 for adamw)", 0,
             s => s.WeightDecay, (s, v) => s.WeightDecay = v),
         Setting.Choice("schedule", "Learning-rate schedule", Schedules, s => s.Schedule, (s, v) => s.Schedule = v),
-        Setting.IntList("milestones", "Epochs at which multistep decays the rate (default: 50%,75% of the run)",
+        Setting.MilestoneList("milestones", "Epochs (42,84) or fractions of the run (0.42,0.84) at which multistep decays the rate (default: 0.5,0.75)",
             s => s.Milestones, (s, v) => s.Milestones = v),
         Setting.Number("gamma", "Decay factor of step/multistep", 0, 1, s => s.Gamma, (s, v) => s.Gamma = v, minExclusive: true),
         Setting.OptionalInt("step-size", "Epochs between decays of the step schedule (default: a third of the run)", 1,

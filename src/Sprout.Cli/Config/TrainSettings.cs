@@ -32,7 +32,7 @@ public sealed class TrainSettings
     /// <summary>constant, step, multistep or cosine.</summary>
     public string Schedule { get; set; } = "cosine";
     /// <summary>Epochs at which multistep multiplies the rate by <see cref="Gamma"/>; null = 50% and 75% of the run.</summary>
-    public int[]? Milestones { get; set; }
+    public double[]? Milestones { get; set; }
     /// <summary>Decay factor of step/multistep.</summary>
     public double Gamma { get; set; } = 0.1;
     /// <summary>Epochs between decays of the step schedule; null = a third of the run.</summary>

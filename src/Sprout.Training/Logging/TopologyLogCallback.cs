@@ -48,7 +48,7 @@ public sealed class TopologyLogCallback : ITrainingCallback
         _layers = trainer.Model.SparseLayers();
         _scheduler = trainer.Callbacks.OfType<SparsityCallback>().Select(c => c.Driver.Scheduler).FirstOrDefault(s => s is not null);
         _updatesSeen = _scheduler?.Updates ?? 0;
-        string topology = _run.PathOf(TopologyFile);
+        string topology = _run.RecordFile(TopologyFile);
         if (_layers.Count > 0)
         {
             if (trainer.Step == 0 || !File.Exists(topology))
@@ -139,7 +139,7 @@ public sealed class TopologyLogCallback : ITrainingCallback
             Array(json, "end", _counts);
             json.WriteEndObject();
         }
-        string target = _run.PathOf(InputConnectionsFile), temp = target + ".tmp";
+        string target = _run.RecordFile(InputConnectionsFile), temp = target + ".tmp";
         File.WriteAllBytes(temp, buffer.WrittenSpan.ToArray());
         File.Move(temp, target, overwrite: true);
     }
