@@ -30,7 +30,7 @@ public sealed class TrainRunner(CliContext context)
         var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
         method.Validate(s);
-        Models.ModelRegistry.Validate(s.Model);
+        Models.ModelRegistry.Validate(s.Model, s.Data);
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
@@ -48,7 +48,7 @@ public sealed class TrainRunner(CliContext context)
         var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
         var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
 
-        var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
+        var model = method.BuildModel(s, train.ImageShape, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
         var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),
             TrainingSetup.Options(s));
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
@@ -188,7 +188,7 @@ public sealed class TrainRunner(CliContext context)
             ? $"sgd lr {Num(s.Lr!.Value)} momentum {Num(s.Momentum)}{(s.Nesterov && s.Momentum > 0 ? " nesterov" : "")}"
             : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
         return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
-               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize} | {s.Epochs} epochs | seed {s.Seed}";
+               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}";
     }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

@@ -56,9 +56,9 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     /// a sparse factory of --layer-kind; pruning at init scores the dense build and builds the sparse model from its masks; GMP
     /// trains the dense build.
     /// </remarks>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        var build = Builder(s, inputs, classes);
+        var build = Builder(s, input, classes);
         var kind = s.LayerKind == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr;
         if (gmp)
         {

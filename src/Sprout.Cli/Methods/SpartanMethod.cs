@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Sparse.Topology.Methods;
 using Sprout.Training;
@@ -45,9 +46,9 @@ public sealed class SpartanMethod : TrainingMethod
 
 
     /// <inheritdoc/>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        _model = base.BuildModel(s, inputs, classes, rng);
+        _model = base.BuildModel(s, input, classes, rng);
         _layers = _model.LayersOf<Linear>().Select(l => l.Layer).ToArray();
         return _model;
     }

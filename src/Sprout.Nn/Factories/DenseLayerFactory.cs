@@ -1,4 +1,4 @@
-// DenseLayerFactory: ordinary dense layers (Linear, W, b ~ U(±1/√fan-in) as in PyTorch), drawn from one Rng in the
+// DenseLayerFactory: ordinary dense layers (Linear, W, b ~ U(±1/√fan-in) as in PyTorch; Conv2d, Kaiming normal), drawn from one Rng in the
 // order the model builder asks for them. The dense baseline, and the model GMP, Spartan and pruning-at-init score.
 using Sprout.Core;
 
@@ -11,4 +11,8 @@ public sealed class DenseLayerFactory(Rng rng) : LayerFactory
     /// <inheritdoc/>
     protected override Module CreateLinear(string path, int inFeatures, int outFeatures, bool bias) =>
         new Linear(inFeatures, outFeatures, rng, bias);
+
+    /// <inheritdoc/>
+    protected override Module CreateConv2d(string path, Sprout.Sparse.ConvShape shape, bool bias) =>
+        new Conv2d(shape, rng, bias);
 }
