@@ -80,7 +80,8 @@ public sealed class TrainRunner(CliContext context)
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
-        if (method.LayerTable() is string table)
+        // Dense methods have no sparsity driver; their table (density 1) still shows every layer's shape.
+        if ((method.LayerTable() ?? DenseTable(model)) is string table)
         {
             log.Write(table);
             WriteLine(console, table.TrimEnd());
@@ -189,6 +190,12 @@ public sealed class TrainRunner(CliContext context)
             : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
         return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
                $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}";
+    }
+
+    private static string? DenseTable(Module model)
+    {
+        var rows = Sprout.Training.Sparsity.LayerRow.Of(model);
+        return rows.Count == 0 ? null : Sprout.Training.Sparsity.LayerRow.Format(rows);
     }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
