@@ -29,17 +29,28 @@ public static class ConvBench
         double[] densities = at >= 0 && at + 1 < args.Length ? args[at + 1].Split(',').Select(d => double.Parse(d, ci)).ToArray() : [1.0];
         var options = new ConvBenchOptions { Models = ["resnet20"], Densities = densities, Steps = steps, ConvRepetitions = reps, WarmupSteps = 2 };
         var report = ConvNetBenchmark.Run(options, json ? null : Console.WriteLine);
-        if (json)
-        {
-            Console.WriteLine(report.ToJson());
-            return;
-        }
         double peak = report.PeakGflops;
         double flops = report.Layers.Sum(l => l.Flops * l.Count), seconds = report.Layers.Sum(l => l.Seconds * l.Count);
         double cpuSeconds = report.Layers.Sum(l => l.CpuSeconds * l.Count);
         double cpuFraction = flops / cpuSeconds / 1e9 / (peak / report.Threads);
         double stepMs = report.Results[0].DenseStepMs;
         var (source, plainSeconds, augmentedSeconds, batches) = TimeLoader();
+        if (json)
+        {
+            // `sprout bench conv --json`'s object plus the CPU-time fraction and the loader epoch.
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                peak_gflops = Math.Round(peak, 1),
+                dense_3x3_fraction_of_peak = Math.Round(report.Dense3x3FractionOfPeak, 3),
+                dense_3x3_fraction_of_core_peak_per_cpu_second = Math.Round(cpuFraction, 3),
+                loader_epoch_seconds = Math.Round(plainSeconds, 3),
+                augmented_loader_epoch_seconds = Math.Round(augmentedSeconds, 3),
+                load_before = report.LoadBefore,
+                load_after = ConvNetBenchmark.LoadAverage(),
+                results = report.Results,
+            }));
+            return;
+        }
         Console.WriteLine(string.Create(ci, $"threads {report.Threads}, GEMM kernel {Gemm.KernelName}, load average before: {report.LoadBefore}"));
         Console.WriteLine(string.Create(ci, $"FMA peak ({report.Threads} threads): {peak:0.0} GFLOP/s"));
         Console.WriteLine("Conv2d forward + backward, batch 128, ResNet-20 3×3 layers (best of reps, per layer):");
