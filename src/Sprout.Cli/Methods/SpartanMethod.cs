@@ -19,7 +19,7 @@ namespace Sprout.Cli.Methods;
 public sealed class SpartanMethod : TrainingMethod
 {
     private Module? _model;
-    private Linear[] _layers = [];
+    private Tensor[] _layers = []; // dense weight matrices [Rows × Cols] of every Linear and Conv2d
     private SparseTrainingDriver? _driver;
     private SpartanCallback? _callback;
 
@@ -49,7 +49,7 @@ public sealed class SpartanMethod : TrainingMethod
     public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
         _model = base.BuildModel(s, input, classes, rng);
-        _layers = _model.LayersOf<Linear>().Select(l => l.Layer).ToArray();
+        _layers = DenseWeightLayers.Of(_model).Select(l => l.Weight).ToArray();
         return _model;
     }
 
@@ -58,7 +58,7 @@ public sealed class SpartanMethod : TrainingMethod
     {
         var (rows, cols) = Block(s.SpartanBlock);
         var allocation = s.SpartanAllocation switch { "uniform" => SpartanAllocation.Uniform, "erk" => SpartanAllocation.Erk, _ => SpartanAllocation.Global };
-        var spartan = new Spartan(_layers.Select(l => l.Weight).ToArray(), stepsPerEpoch * s.Epochs, s.Density, (float)s.SpartanBeta, 1f,
+        var spartan = new Spartan(_layers, stepsPerEpoch * s.Epochs, s.Density, (float)s.SpartanBeta, 1f,
             s.SpartanWarmup, s.SpartanFinetune, rows, cols, allocation);
         _driver = new SparseTrainingDriver(_model!, null, null);
         _callback = new SpartanCallback(spartan);
@@ -79,7 +79,7 @@ public sealed class SpartanMethod : TrainingMethod
             // Spartan's sparsity is in the weights themselves (w ⊙ mask), not in a layer topology.
             var layer = layers[i]!;
             long nnz = 0;
-            foreach (float v in _layers[i].Weight.Data) if (v != 0f) nnz++;
+            foreach (float v in _layers[i].Data) if (v != 0f) nnz++;
             layer["kind"] = "spartan";
             layer["density"] = (double)nnz / ((long)layer["rows"]!.GetValue<int>() * layer["cols"]!.GetValue<int>());
             layer["nnz"] = nnz;

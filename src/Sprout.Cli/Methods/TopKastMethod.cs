@@ -19,7 +19,7 @@ namespace Sprout.Cli.Methods;
 public sealed class TopKastMethod : TrainingMethod
 {
     private Module? _model;
-    private TopKastLinear[] _layers = [];
+    private ITopKastLayer[] _layers = [];
     private SparseTrainingDriver? _driver;
     private TopKastRefreshCallback? _refresh;
 
@@ -54,7 +54,7 @@ public sealed class TopKastMethod : TrainingMethod
         var options = new TopKastOptions(s.TopKastBackward, (float)s.TopKastLambda, s.TopKastRefresh, s.TopKastPenalty == "squared",
             s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
         _model = build(new TopKastLayerFactory(plan, rng, options));
-        _layers = _model.LayersOf<TopKastLinear>().Select(l => l.Layer).ToArray();
+        _layers = _model.LayersOf<ITopKastLayer>().Select(l => l.Layer).ToArray();
         return _model;
     }
 

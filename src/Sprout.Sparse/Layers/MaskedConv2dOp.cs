@@ -15,14 +15,27 @@ public static class MaskedConv2dOp
     /// y [Cout, B, OH, OW] = W ⊛ x (+ b), W already masked. <paramref name="denseGradient"/> [Cout × FanIn] receives the
     /// full dL/dW of the batch; W.Grad accumulates dL/dW ⊙ mask, or the full gradient when <paramref name="maskGradient"/> is false.
     /// </summary>
+    /// <param name="x">Input [Cin, B, H, W], FeatureMajor.</param>
+    /// <param name="weight">The weight the forward pass uses [Cout × Cin·KH·KW].</param>
+    /// <param name="mask">0/1 [Cout × Cin·KH·KW] applied to the weight gradient.</param>
+    /// <param name="bias">Bias [Cout], or null.</param>
+    /// <param name="shape">The convolution.</param>
+    /// <param name="denseGradient">Receives the full dL/dW [Cout × Cin·KH·KW].</param>
+    /// <param name="maskGradient">Whether the gradient passed on is masked.</param>
+    /// <param name="gradientTarget">
+    /// The tensor whose gradient receives (masked) dL/dW; null means <paramref name="weight"/>. Top-KAST's conv runs the
+    /// forward on θ restricted to its forward set and sends the gradient to θ on its backward set.
+    /// </param>
     /// <exception cref="ArgumentException">x is not FeatureMajor [Cin, B, H, W], or the weight, mask or bias does not fit the shape.</exception>
-    public static Tensor Forward(Tensor x, Tensor weight, Tensor mask, Tensor? bias, ConvShape shape, Tensor denseGradient, bool maskGradient)
+    public static Tensor Forward(Tensor x, Tensor weight, Tensor mask, Tensor? bias, ConvShape shape, Tensor denseGradient, bool maskGradient,
+        Tensor? gradientTarget = null)
     {
+        var target = gradientTarget ?? weight;
         shape.Validate();
         if (x.Rank != 4 || x.Dim(0) != shape.InChannels || x.Layout != Layout.FeatureMajor)
             throw new ArgumentException($"MaskedConv2d {shape} expects a feature-major input [{shape.InChannels}, B, H, W], got {x} ({x.Layout}); reorder it first.", nameof(x));
         long wSize = (long)shape.OutChannels * shape.FanIn;
-        if (weight.Size != wSize || mask.Size != wSize || denseGradient.Size != wSize)
+        if (weight.Size != wSize || mask.Size != wSize || denseGradient.Size != wSize || target.Size != wSize)
             throw new ArgumentException($"MaskedConv2d {shape} needs weight, mask and dense gradient of [{shape.OutChannels} × {shape.FanIn}].", nameof(weight));
         if (bias is not null && bias.Size != shape.OutChannels)
             throw new ArgumentException($"MaskedConv2d's bias must have {shape.OutChannels} elements, got {bias}.", nameof(bias));
@@ -34,10 +47,10 @@ public static class MaskedConv2dOp
         if (IsPointwise(shape)) Gemm.Multiply(weight.Data, x.Data, y.Data, g.OutChannels, g.Positions, g.FanIn);
         else ConvGemm.Forward(x.Data, weight.Data, y.Data, g.OutChannels, g.InChannels, g.Batch, g.Height, g.Width, shape.Window);
         if (bias is not null) FeatureBias.Forward(y.Data, bias.Data, g.OutChannels, g.Positions, relu: false);
-        if (Tape.GradEnabled && (x.RequiresGrad || weight.RequiresGrad || bias is { RequiresGrad: true }))
+        if (Tape.GradEnabled && (x.RequiresGrad || target.RequiresGrad || bias is { RequiresGrad: true }))
         {
             var node = Node.Record(Tape.Current!);
-            (node.X, node.W, node.M, node.B, node.Y, node.DenseGrad, node.MaskGradient, node.G) = (x, weight, mask, bias, y, denseGradient, maskGradient, g);
+            (node.X, node.W, node.P, node.M, node.B, node.Y, node.DenseGrad, node.MaskGradient, node.G) = (x, weight, target, mask, bias, y, denseGradient, maskGradient, g);
             y.RequiresGrad = true;
         }
         return y;
@@ -47,7 +60,7 @@ public static class MaskedConv2dOp
 
     private sealed class Node : Node<Node>
     {
-        public Tensor X = null!, W = null!, M = null!, Y = null!, DenseGrad = null!;
+        public Tensor X = null!, W = null!, P = null!, M = null!, Y = null!, DenseGrad = null!;
         public Tensor? B;
         public bool MaskGradient;
         public SparseConvGeometry G;
@@ -61,7 +74,7 @@ public static class MaskedConv2dOp
                 var db = B.Grad;
                 for (int o = 0; o < g.OutChannels; o++) db[o] += TensorPrimitives.Sum(dy.Slice(o * g.Positions, g.Positions));
             }
-            bool wantW = W.RequiresGrad;
+            bool wantW = P.RequiresGrad;
             if (wantW) DenseGrad.Data.Clear();
             if (g.Window is { KernelHeight: 1, KernelWidth: 1, StrideHeight: 1, StrideWidth: 1, PadHeight: 0, PadWidth: 0 })
             {
@@ -74,10 +87,10 @@ public static class MaskedConv2dOp
                     g.OutChannels, g.InChannels, g.Batch, g.Height, g.Width, g.Window);
             }
             if (!wantW) return;
-            if (MaskGradient) TensorPrimitives.MultiplyAdd(DenseGrad.Data, M.Data, W.Grad, W.Grad);
-            else TensorPrimitives.Add(W.Grad, DenseGrad.Data, W.Grad);
+            if (MaskGradient) TensorPrimitives.MultiplyAdd(DenseGrad.Data, M.Data, P.Grad, P.Grad);
+            else TensorPrimitives.Add(P.Grad, DenseGrad.Data, P.Grad);
         }
 
-        protected override void Clear() => (X, W, M, Y, DenseGrad, B) = (null!, null!, null!, null!, null!, null);
+        protected override void Clear() => (X, W, P, M, Y, DenseGrad, B) = (null!, null!, null!, null!, null!, null!, null);
     }
 }

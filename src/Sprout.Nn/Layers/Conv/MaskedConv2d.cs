@@ -9,10 +9,11 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = (W ⊙ M) ⊛ x (+ b) with dense W over FeatureMajor [C, B, H, W] activations. Implements <see cref="ISparseLayer"/>.</summary>
-public sealed class MaskedConv2d : Module, ISparseLayer, ICheckpointable, IDescribedLayer
+public sealed class MaskedConv2d : Module, ISparseLayer, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly MaskedLinear _matrix; // the weight matrix and its mask; not a child module (it never runs its own forward)
     private int _cachedPositions;
+    private int _height, _width; // of the last input
 
     /// <summary>A layer with a uniformly random mask of the given density.</summary>
     /// <exception cref="ArgumentException">Invalid shape or density.</exception>
@@ -84,6 +85,14 @@ public sealed class MaskedConv2d : Module, ISparseLayer, ICheckpointable, IDescr
     public int CachedBatch => _cachedPositions;
 
     /// <inheritdoc/>
+    /// <remarks>3·Cout·Cin·KH·KW per output position, times OH·OW of the last input (0 before the first forward pass).</remarks>
+    public long DenseMacsPerSample => _height == 0 ? 0 : 3L * Topology.Positions * Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
+
+    /// <inheritdoc/>
+    /// <remarks>The dense conv runs whatever the mask, so the mask saves nothing.</remarks>
+    public long ExecutedMacsPerSample => DenseMacsPerSample;
+
+    /// <inheritdoc/>
     /// <remarks>The dense conv runs whatever the mask: executed = dense = 3·Cout·Cin·KH·KW per position.</remarks>
     public LayerDescription Describe() => new("masked", Geometry, Topology.Nnz, 3L * Topology.Positions, 3L * Topology.Positions);
 
@@ -92,6 +101,7 @@ public sealed class MaskedConv2d : Module, ISparseLayer, ICheckpointable, IDescr
     {
         var y = MaskedConv2dOp.Forward(input, Weight, Mask, Bias, Shape, DenseGradient, MaskGradients);
         if (y.RequiresGrad) _cachedPositions = y.Size / Shape.OutChannels;
+        (_height, _width) = (input.Dim(2), input.Dim(3));
         return y;
     }
 

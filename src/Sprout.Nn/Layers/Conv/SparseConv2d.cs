@@ -10,7 +10,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = W ⊛ x (+ b) with W in CSR over [Cout × Cin·KH·KW], FeatureMajor [C, B, H, W] activations.</summary>
-public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, ICheckpointable, IDescribedLayer
+public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly SparseBatchCache _cache = new();
     private readonly CsrValueRewire _rewire = new();
@@ -78,7 +78,15 @@ public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IChec
         set => _cache.Enabled = value;
     }
 
-    private int OutputPositions => Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
+    private int OutputPositions => _height == 0 ? 0 : Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
+
+    /// <inheritdoc/>
+    /// <remarks>3·Cout·Cin·KH·KW per output position, times OH·OW of the last input (0 before the first forward pass).</remarks>
+    public long DenseMacsPerSample => 3L * Topology.Positions * OutputPositions;
+
+    /// <inheritdoc/>
+    /// <remarks>The sparse kernels touch only live weights: 3·Nnz per output position.</remarks>
+    public long ExecutedMacsPerSample => 3L * Topology.Nnz * OutputPositions;
 
     /// <inheritdoc/>
     /// <remarks>Per position (B·OH·OW of them): 3·Cout·Cin·KH·KW dense, 3·Nnz executed.</remarks>
