@@ -47,7 +47,7 @@ public sealed class ConvModelTests : IDisposable
     {
         { ["--model", "resnet21"], "Unknown model 'resnet21' in --model resnet21; resnetN needs a depth N = 6n+2" },
         { ["--model", "resnet"], "Unknown model 'resnet'" },
-        { ["--model", "wrn-22"], "Unknown model 'wrn-22'; wrn-D-K needs a depth D = 6n+4" },
+        { ["--model", "wrn-22"], "Unknown model 'wrn-22' in --model wrn-22; wrn-D-K needs a depth D = 6n+4" },
         { ["--model", "wrn-23-2"], "Unknown model 'wrn-23-2'" },
         { ["--model", "resnet20:3"], "Bad model spec 'resnet20:3': resnet20 takes no arguments" },
         { ["--model", "vgg19"], "Unknown model 'vgg19'" },
@@ -90,7 +90,7 @@ public sealed class ConvModelTests : IDisposable
         var sparse = _cli.Train("rigl", "--model", "resnet8", "--epochs", "1", "--batch-size", "64", "--method", "rigl", "--density", "0.3", "--update-every", "5");
         Assert.True(sparse.ExitCode == 0, sparse.ToString());
         Assert.Matches(@"layer3\.0\.conv1\s+csr\s+32→64 3×3 s2 p1\s+0\.\d{4}", sparse.Output);
-        Assert.Matches(@"layer3\.0\.shortcut\.0\s+csr\s+32→64 1×1 s2\s", sparse.Output);
+        Assert.Matches(@"layer3\.0\.shortcut\.0\s+dense\s+32→64 1×1 s2\s+1\.0000", sparse.Output); // ERK keeps the small 1×1 shortcut dense
         using var summary = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("rigl", "summary.json")));
         var sp = summary.RootElement.GetProperty("sparsity");
         Assert.True(sp.GetProperty("topology_updates").GetInt32() > 0);
