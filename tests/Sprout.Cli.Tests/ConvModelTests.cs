@@ -98,6 +98,18 @@ public sealed class ConvModelTests : IDisposable
         Assert.InRange(relative, 0.05, 0.95); // a sparse conv net counts its conv MACs, not only the linear head
     }
 
+    [Fact]
+    public void DenseFirstLayerKeepsTheStemDenseAndTheBudget()
+    {
+        var r = _cli.Train("stem", "--model", "resnet8", "--epochs", "1", "--method", "static", "--density", "0.05", "--dense-first-layer");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Matches(@"conv1\s+dense\s+1→16 3×3 p1\s+1\.0000", r.Output);
+        Assert.Matches(@"total\s+0\.05\d\d", r.Output); // the other layers give up what the stem keeps
+        var sparseStem = _cli.Train("sparse-stem", "--model", "resnet8", "--epochs", "1", "--method", "static", "--density", "0.05");
+        Assert.True(sparseStem.ExitCode == 0, sparseStem.ToString());
+        Assert.Matches(@"conv1\s+csr\s+1→16 3×3 p1", sparseStem.Output);
+    }
+
     [Theory]
     [InlineData("cifar10", true)]
     [InlineData("CIFAR-100", true)]

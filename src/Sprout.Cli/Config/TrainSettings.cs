@@ -76,6 +76,12 @@ public sealed class TrainSettings
     /// <summary>Sparse methods: layer-wise density distribution (uniform, er, erk).</summary>
     public string Distribution { get; set; } = "erk";
 
+    /// <summary>Sparse methods: keep the first weight layer (a conv net's stem) dense; the others share the budget.</summary>
+    public bool DenseFirstLayer { get; set; }
+
+    /// <summary>Sparse methods: keep the last weight layer (the classifier) dense; the others share the budget.</summary>
+    public bool DenseLastLayer { get; set; }
+
     /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
     public string LayerKind { get; set; } = "csr";
 

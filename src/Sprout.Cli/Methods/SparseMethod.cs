@@ -66,7 +66,7 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
             return _model;
         }
         var distribution = s.Distribution switch { "uniform" => DensityDistribution.Uniform, "er" => DensityDistribution.ErdosRenyi, _ => DensityDistribution.ErdosRenyiKernel };
-        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution));
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution) { DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer });
         if (pruning is null)
         {
             _model = build(new SparseLayerFactory(plan, rng, kind)).WithSparseLayerNames();

@@ -49,7 +49,10 @@ public sealed class TopKastMethod : TrainingMethod
     public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
         var build = Builder(s, input, classes);
-        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, Distribution(s.Distribution)));
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, Distribution(s.Distribution))
+        {
+            DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer,
+        });
         s.WeightDecay = 0;
         var options = new TopKastOptions(s.TopKastBackward, (float)s.TopKastLambda, s.TopKastRefresh, s.TopKastPenalty == "squared",
             s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
