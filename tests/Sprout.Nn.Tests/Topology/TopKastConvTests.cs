@@ -128,6 +128,23 @@ public class TopKastConvTests
         sp.AfterBackward();
     }
 
+    [Fact]
+    public void SpartanErk_UsesTheConvKernelFormula()
+    {
+        // Two layers of equal size: a 3×3 conv 4→8 [8 × 36] and a linear [8 × 36]. Conv ERK: (4 + 8 + 3 + 3)/288;
+        // linear ERK: (8 + 36)/288. The kept fractions must follow those ratios (18 : 44).
+        var conv = new Tensor(8, 36);
+        var lin = new Tensor(8, 36);
+        new Rng(1).FillNormal(conv.Data, 0, 1);
+        new Rng(2).FillNormal(lin.Data, 0, 1);
+        var sp = new Spartan([conv, lin], totalSteps: 10, density: 0.2, allocation: SpartanAllocation.Erk, kernels: [(3, 3), (1, 1)]);
+        sp.BeforeForward(5);
+        double keptConv = conv.ToArray().Count(v => v != 0f), keptLin = lin.ToArray().Count(v => v != 0f);
+        sp.AfterBackward();
+        Assert.Equal(18.0 / 44.0, keptConv / keptLin, 1);
+        Assert.Throws<ArgumentException>(() => new Spartan([conv], 10, kernels: [(5, 5)]));
+    }
+
     private static float[] Train(Module net, int steps, Action<int, Sgd> afterStep, Action<int>? beforeForward = null, Action? afterBackward = null)
     {
         var opt = new Sgd(net.NamedParameters(), 0.05f, momentum: 0.9f);
