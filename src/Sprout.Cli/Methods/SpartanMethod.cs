@@ -1,5 +1,5 @@
-// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense model whose Linear weight
-// matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
+// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense model whose Linear and
+// Conv2d weight matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
 // --spartan-warmup, mask frozen for the last --spartan-finetune), allocation --spartan-allocation, blocks
 // --spartan-block. FLOPs relative to dense are 1 (dense GEMMs). Per-layer nnz in the summary counts the final
 // weights w̃, which the model (and every checkpoint, written at epoch ends) holds after each epoch.
@@ -20,6 +20,7 @@ public sealed class SpartanMethod : TrainingMethod
 {
     private Module? _model;
     private Tensor[] _layers = []; // dense weight matrices [Rows × Cols] of every Linear and Conv2d
+    private (int Height, int Width)[] _kernels = [];
     private SparseTrainingDriver? _driver;
     private SpartanCallback? _callback;
 
@@ -49,7 +50,10 @@ public sealed class SpartanMethod : TrainingMethod
     public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
         _model = base.BuildModel(s, input, classes, rng);
-        _layers = DenseWeightLayers.Of(_model).Select(l => l.Weight).ToArray();
+        var weights = DenseWeightLayers.Of(_model);
+        var convs = _model.LayersOf<Conv2d>().ToDictionary(c => c.Path, c => (c.Layer.Shape.KernelHeight, c.Layer.Shape.KernelWidth));
+        _layers = weights.Select(l => l.Weight).ToArray();
+        _kernels = weights.Select(l => convs.TryGetValue(l.Path, out var k) ? k : (1, 1)).ToArray();
         return _model;
     }
 
@@ -59,7 +63,7 @@ public sealed class SpartanMethod : TrainingMethod
         var (rows, cols) = Block(s.SpartanBlock);
         var allocation = s.SpartanAllocation switch { "uniform" => SpartanAllocation.Uniform, "erk" => SpartanAllocation.Erk, _ => SpartanAllocation.Global };
         var spartan = new Spartan(_layers, stepsPerEpoch * s.Epochs, s.Density, (float)s.SpartanBeta, 1f,
-            s.SpartanWarmup, s.SpartanFinetune, rows, cols, allocation);
+            s.SpartanWarmup, s.SpartanFinetune, rows, cols, allocation, kernels: _kernels);
         _driver = new SparseTrainingDriver(_model!, null, null);
         _callback = new SpartanCallback(spartan);
         return [_callback, new SparsityCallback(_driver)];
