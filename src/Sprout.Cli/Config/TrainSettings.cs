@@ -76,10 +76,10 @@ public sealed class TrainSettings
     /// <summary>Sparse methods: layer-wise density distribution (uniform, er, erk).</summary>
     public string Distribution { get; set; } = "erk";
 
-    /// <summary>Sparse methods: keep the first weight layer (a conv net's stem) dense; the others share the budget.</summary>
+    /// <summary>Sparse methods: keep the first weight layer (a conv net's stem) dense, outside the budget; the others meet --density.</summary>
     public bool DenseFirstLayer { get; set; }
 
-    /// <summary>Sparse methods: keep the last weight layer (the classifier) dense; the others share the budget.</summary>
+    /// <summary>Sparse methods: keep the last weight layer (the classifier) dense, outside the budget; the others meet --density.</summary>
     public bool DenseLastLayer { get; set; }
 
     /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
