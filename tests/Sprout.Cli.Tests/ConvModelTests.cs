@@ -99,6 +99,16 @@ public sealed class ConvModelTests : IDisposable
     }
 
     [Fact]
+    public void ValidationSplitWorksWithAConvNet()
+    {
+        var r = _cli.Train("val", "--model", "resnet8", "--epochs", "1", "--validation", "0.1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("1293 train / 145 val / 359 test", r.Output); // stratified 10% of 1438
+        using var line = JsonDocument.Parse(File.ReadLines(_cli.PathOf("val", "metrics.jsonl")).First());
+        Assert.InRange(line.RootElement.GetProperty("val_accuracy").GetDouble(), 0, 1);
+    }
+
+    [Fact]
     public void DenseFirstLayerKeepsTheStemDenseOutsideTheBudget()
     {
         var r = _cli.Train("stem", "--model", "resnet8", "--epochs", "1", "--method", "static", "--density", "0.05", "--dense-first-layer");
