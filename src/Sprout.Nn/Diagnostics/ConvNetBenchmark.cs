@@ -92,12 +92,12 @@ public static class ConvNetBenchmark
         foreach (string name in options.Models)
         {
             var dense = variants.First(v => v.Model == name && v.Density == 1.0);
-            double denseMs = Median(dense.Times);
+            double denseMs = Math.Round(Median(dense.Times), 2);
             foreach (double d in options.Densities)
             {
                 var v = d >= 1 ? dense : variants.First(s => s.Model == name && s.Density == d);
-                double ms = Median(v.Times);
-                results.Add(new ConvBenchResult(name, d, Math.Round(ms, 2), Math.Round(denseMs, 2), Math.Round(denseMs / ms, 3), v.Nnz));
+                double ms = Math.Round(Median(v.Times), 2);
+                results.Add(new ConvBenchResult(name, d, ms, denseMs, Math.Round(denseMs / ms, 3), v.Nnz)); // speedup of the printed times
             }
         }
         return results;
