@@ -94,6 +94,7 @@ public sealed class ConvModelTests : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("rigl", "summary.json")));
         var sp = summary.RootElement.GetProperty("sparsity");
         Assert.True(sp.GetProperty("topology_updates").GetInt32() > 0);
+        Assert.Contains(sp.GetProperty("layers").EnumerateArray(), l => l.GetProperty("shape").GetString() == "16→32 3×3 s2 p1");
         double relative = sp.GetProperty("train_flops_relative_to_dense").GetDouble();
         Assert.InRange(relative, 0.05, 0.95); // a sparse conv net counts its conv MACs, not only the linear head
     }
