@@ -12,6 +12,8 @@
 //                                                                  ResNet-20 / WRN-22-2 3×3 layers, alternating (ConvPathBench)
 //   convmethods [--batch 64] [--reps 5] [--density 0.1]          topology update vs training step on a sparse ResNet-20,
 //                                                                  per method, alternating (ConvMethodBench)
+//   vit [--batch 128] [--steps 3] [--rounds 5]                   dense training step of the small ViT and its time per kernel family
+//   vit-cifar [--steps 100]                                       smoke run of the small ViT on CIFAR-10: loss and test accuracy after N steps
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -118,8 +120,14 @@ switch (cmd)
     case "layout":
         Sprout.Bench.Sparse.LayoutBench.Run(mnist.Train, int.Parse(Opt("--width", "0"), ci), int.Parse(Opt("--warmup", "40"), ci), int.Parse(Opt("--steps", "100"), ci));
         break;
+    case "vit":
+        Sprout.Bench.Sparse.VitBench.Run(int.Parse(Opt("--batch", "128"), ci), int.Parse(Opt("--steps", "3"), ci), int.Parse(Opt("--rounds", "5"), ci));
+        break;
+    case "vit-cifar":
+        Sprout.Bench.Sparse.VitCifarSmoke.Run(int.Parse(Opt("--steps", "100"), ci));
+        break;
     default:
-        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling|conv [options] (see the header of Program.cs)");
+        Console.Error.WriteLine("usage: Sprout.Bench.Sparse scale|mlp4096|lenet|layout|ceiling|conv|vit|vit-cifar [options] (see the header of Program.cs)");
         return 2;
 }
 return 0;

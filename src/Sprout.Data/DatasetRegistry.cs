@@ -72,8 +72,12 @@ public static class DatasetRegistry
         string key = Canonicalize(name);
         string? root = DataDirectory.Resolve(options.DataDirectory);
         DatasetSplits splits = key == "digits" ? LoadDigits(root) : LoadFromFiles(key, root, options);
-        Normalize(key, splits, options.Normalization);
-        return splits;
+        if (key != "digits" && options.RequireOfficialCounts)
+        {
+            CheckCount(splits.Train, key, "training", splits.Source, key is "mnist" or "fashion-mnist" ? 60_000 : 50_000);
+            CheckCount(splits.Test, key, "test", splits.Source, 10_000);
+        }
+        return splits with { Normalization = Normalize(key, splits, options.Normalization) };
     }
 
     /// <summary>Reads the embedded copy of the 8x8 digits (all 1797 records, unsplit).</summary>
@@ -184,6 +188,12 @@ public static class DatasetRegistry
         return null;
     }
 
+    private static void CheckCount(Dataset dataset, string key, string split, string folder, int expected)
+    {
+        if (dataset.Count != expected)
+            throw new DataException($"{folder}: the {key} {split} files hold {dataset.Count} samples, not the official {expected}; a file has extra or missing records, delete the folder and download it again", folder);
+    }
+
     private static void CheckShape(Dataset dataset, string path, ImageShape expected)
     {
         if (dataset.ImageShape != expected)
@@ -192,12 +202,13 @@ public static class DatasetRegistry
                 path);
     }
 
-    private static void Normalize(string key, DatasetSplits splits, NormalizationMode mode)
+    private static ChannelNormalization? Normalize(string key, DatasetSplits splits, NormalizationMode mode)
     {
-        if (mode == NormalizationMode.None) return;
+        if (mode == NormalizationMode.None) return null;
         ChannelNormalization normalization = (mode == NormalizationMode.Published ? ChannelNormalization.ForDataset(key) : null)
             ?? ChannelNormalization.Compute(splits.Train);
         splits.Train.Normalize(normalization);
         splits.Test.Normalize(normalization);
+        return normalization;
     }
 }

@@ -17,6 +17,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure kernel performance on this machine.");
         command.Add(Gemm(context));
         command.Add(BenchScaleCommand.Create(context));
+        command.Add(BenchMpiCommand.Create(context));
 
         command.Add(Sparse(context));
         return command;

@@ -32,7 +32,7 @@ public sealed class TrainSettings
     /// <summary>constant, step, multistep or cosine.</summary>
     public string Schedule { get; set; } = "cosine";
     /// <summary>Epochs at which multistep multiplies the rate by <see cref="Gamma"/>; null = 50% and 75% of the run.</summary>
-    public int[]? Milestones { get; set; }
+    public double[]? Milestones { get; set; }
     /// <summary>Decay factor of step/multistep.</summary>
     public double Gamma { get; set; } = 0.1;
     /// <summary>Epochs between decays of the step schedule; null = a third of the run.</summary>
@@ -53,6 +53,8 @@ public sealed class TrainSettings
     public ulong Seed { get; set; } = 42;
     /// <summary>Compute threads; 0 = all cores.</summary>
     public int Threads { get; set; }
+    /// <summary>Under mpirun: sum gradients in rank order so that all ranks are bit-identical.</summary>
+    public bool DeterministicReduce { get; set; }
     /// <summary>Run directory; null = runs/&lt;name&gt;.</summary>
     public string? Out { get; set; }
     /// <summary>Run name under runs/; null = dataset-model-method-timestamp.</summary>

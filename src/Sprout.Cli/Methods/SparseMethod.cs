@@ -101,7 +101,8 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         var topology = updater?.Invoke() ?? configured?.Invoke(s);
         var plan = topology is null ? null
             : schedule?.Invoke(s, stepsPerEpoch) ?? new UpdateSchedule(s.UpdateEvery, end, (float)s.DropFraction, decay);
-        var driver = new SparseTrainingDriver(_model!, topology, plan, Rng.Derive(s.Seed, "topology").NextUInt64());
+        var driver = new SparseTrainingDriver(_model!, topology, plan, Rng.Derive(s.Seed, "topology").NextUInt64(),
+            layerView: Sprout.Training.Distributed.DataParallel.LayerViewFor(trainer));
         _callback = new SparsityCallback(driver, _gmp);
         return [_callback];
     }

@@ -26,9 +26,13 @@ public sealed class SparseTrainingDriver
     private readonly Module _model;
     private readonly IReadOnlyList<ISparseLayer> _layers;
 
-    /// <summary>Creates a driver. <paramref name="updater"/> null (dense, static and pruned-at-init masks) means the topology never changes.</summary>
+    /// <summary>
+    /// Creates a driver. <paramref name="updater"/> null (dense, static and pruned-at-init masks) means the topology never
+    /// changes. <paramref name="layerView"/> (data parallelism: <c>DataParallel.View</c>) is how the scheduler sees each layer.
+    /// </summary>
     /// <exception cref="ArgumentException">An updater without a schedule, or with a model that has no sparse layers.</exception>
-    public SparseTrainingDriver(Module model, ITopologyUpdater? updater, UpdateSchedule? schedule, ulong seed = 0)
+    public SparseTrainingDriver(Module model, ITopologyUpdater? updater, UpdateSchedule? schedule, ulong seed = 0,
+        Func<ISparseLayer, ISparseLayer>? layerView = null)
     {
         _model = model;
         _layers = model.SparseLayers();
@@ -36,7 +40,7 @@ public sealed class SparseTrainingDriver
         if (updater is not null && updater is not StaticSparse)
         {
             if (schedule is null) throw new ArgumentException($"Method '{updater.Name}' changes the topology and needs an UpdateSchedule.", nameof(schedule));
-            Scheduler = new TopologyScheduler(_layers, updater, schedule, seed);
+            Scheduler = new TopologyScheduler(layerView is null ? _layers : _layers.Select(layerView).ToArray(), updater, schedule, seed);
         }
         else
         {
