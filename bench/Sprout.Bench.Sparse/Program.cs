@@ -10,10 +10,10 @@
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
 //   conv [--batch 128] [--reps 7] [--densities 0.1,0.02]          sparse conv: direct kernels vs batch im2col + CSR SpMM on
 //                                                                  ResNet-20 / WRN-22-2 3×3 layers, alternating (ConvPathBench)
-//   convmethods [--batch 64] [--reps 5] [--density 0.1]          topology update vs training step on a sparse ResNet-20,
-//                                                                  per method, alternating (ConvMethodBench)
 //   vit [--batch 128] [--steps 3] [--rounds 5]                   dense training step of the small ViT and its time per kernel family
 //   vit-cifar [--steps 100]                                       smoke run of the small ViT on CIFAR-10: loss and test accuracy after N steps
+//   convmethods [--batch 64] [--reps 5] [--density 0.1]          topology update vs training step on a sparse ResNet-20,
+//                                                                  per method, alternating (ConvMethodBench)
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;

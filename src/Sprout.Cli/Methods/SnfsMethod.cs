@@ -7,6 +7,7 @@
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Training;
 
@@ -39,10 +40,10 @@ public sealed class SnfsMethod : TrainingMethod
 
 
     /// <inheritdoc/>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
         s.LayerKind = "masked";
-        var model = _inner.BuildModel(s, inputs, classes, rng);
+        var model = _inner.BuildModel(s, input, classes, rng);
         foreach (var layer in model.Modules().OfType<MaskedLinear>()) layer.MaskGradients = false;
         foreach (var layer in model.Modules().OfType<MaskedConv2d>()) layer.MaskGradients = false;
         return model;

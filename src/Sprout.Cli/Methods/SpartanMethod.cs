@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Sparse.Topology.Methods;
 using Sprout.Training;
@@ -46,9 +47,9 @@ public sealed class SpartanMethod : TrainingMethod
 
 
     /// <inheritdoc/>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        _model = base.BuildModel(s, inputs, classes, rng);
+        _model = base.BuildModel(s, input, classes, rng);
         var weights = DenseWeightLayers.Of(_model);
         var convs = _model.LayersOf<Conv2d>().ToDictionary(c => c.Path, c => (c.Layer.Shape.KernelHeight, c.Layer.Shape.KernelWidth));
         _layers = weights.Select(l => l.Weight).ToArray();

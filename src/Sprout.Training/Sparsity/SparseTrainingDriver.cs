@@ -109,7 +109,7 @@ public sealed class SparseTrainingDriver
     {
         var layers = new JsonArray();
         foreach (var r in Layers())
-            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
+            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["shape"] = r.Shape, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
         return new JsonObject
         {
             ["layers"] = layers,
