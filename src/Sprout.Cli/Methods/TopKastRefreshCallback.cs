@@ -1,4 +1,4 @@
-// TopKastRefreshCallback: calls each Top-KAST layer's Step (TopKastLinear, TopKastConv2d) after every optimizer step,
+// TopKastRefreshCallback: calls each Top-KAST layer's Step (TopKastLinear, MaskedTopKastConv2d) after every optimizer step,
 // which refreshes the forward set A and backward set B (and remaps the optimizer's state) every --topkast-refresh steps.
 using Sprout.Core;
 using Sprout.Nn;

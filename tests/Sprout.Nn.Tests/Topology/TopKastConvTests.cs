@@ -1,6 +1,7 @@
-// Top-KAST on conv layers (TopKastConv2d, masked form) and Spartan on conv weights: set semantics (A = top-D ⊂
-// B = top-(D+M) by |θ|), the gradient reaching θ only on B with the exploration regularizer, the forward on θ ⊙ 1_A,
-// the reservoir outside B never updated, refreshes on schedule, and a Top-KAST / Spartan ResNet-8 that trains.
+// Top-KAST on conv layers (TopKastConv2d, always-sparse; MaskedTopKastConv2d, masked form) and Spartan on conv weights:
+// set semantics (A = top-D ⊂ B = top-(D+M) by |θ|), the gradient reaching θ only on B with the exploration regularizer,
+// the forward on θ ⊙ 1_A, the reservoir outside B never updated, refreshes on schedule, both forms computing the same
+// function and gradients on the same θ and sets, and a Top-KAST / Spartan ResNet-8 that trains.
 using Sprout.Core;
 using Sprout.Nn.Optim;
 using Sprout.Sparse;
@@ -19,7 +20,7 @@ public class TopKastConvTests
     [InlineData(0.01f)]
     public void GradientIsTheDenseConvGradientOnBPlusRegularizer_ForwardUsesA(float lambda)
     {
-        var layer = new TopKastConv2d(Shape, 0.2, 0.3, new Rng(2), regularization: lambda, bias: true);
+        var layer = new MaskedTopKastConv2d(Shape, 0.2, 0.3, new Rng(2), regularization: lambda, bias: true);
         int n = layer.Weight.Size;
         Assert.Equal((int)Math.Round(0.2 * n), Enumerable.Range(0, n).Count(layer.InForwardSet));
         Assert.Equal((int)Math.Round(0.5 * n), Enumerable.Range(0, n).Count(layer.InBackwardSet));
@@ -57,7 +58,7 @@ public class TopKastConvTests
     [Fact]
     public void ReservoirOutsideBIsNeverUpdated_AndSetsRefreshOnSchedule()
     {
-        var layer = new TopKastConv2d(Shape, 0.1, 0.15, new Rng(3), regularization: 1e-3f, refreshEvery: 3);
+        var layer = new MaskedTopKastConv2d(Shape, 0.1, 0.15, new Rng(3), regularization: 1e-3f, refreshEvery: 3);
         var opt = new Sgd(layer.NamedParameters(), 0.05f, momentum: 0.9f);
         var x = GradCheck.RandomTensor(7, 3, 4, 6, 6);
         x.Layout = Layout.FeatureMajor;
@@ -110,6 +111,92 @@ public class TopKastConvTests
         var losses = Train(net, 6, (step, opt) => { foreach (var l in layers) l.Step(step, opt); });
         Assert.All(losses, l => Assert.True(float.IsFinite(l)));
         Assert.True(losses[^1] < losses[0], $"loss {losses[0]} → {losses[^1]}");
+    }
+
+    [Theory]
+    [InlineData(0f, 3, 1, 1)]
+    [InlineData(0.01f, 3, 2, 1)]
+    [InlineData(0.01f, 1, 1, 0)]
+    public void AlwaysSparseForm_MatchesADenseConvOfThetaOnA_AndGradientOnB(float lambda, int k, int stride, int pad)
+    {
+        var shape = new ConvShape(3, 6, k, k, stride, pad);
+        var layer = new TopKastConv2d(shape, 0.2, 0.3, new Rng(2), regularization: lambda, bias: true, reservoir: TopKastReservoirKind.Compact);
+        new Rng(4).FillUniform(layer.Bias!.Data, -0.5f, 0.5f);
+        int n = shape.OutChannels * shape.FanIn;
+        Assert.Equal((int)Math.Round(0.5 * n), layer.BackwardCount);
+        var dense = new Conv2d(shape, new Rng(9), bias: true);
+        layer.Bias.Data.CopyTo(dense.Bias!.Data);
+        var theta = Enumerable.Range(0, n).Select(p => layer.ValueAt(p)).ToArray();
+        var inA = new bool[n];
+        for (int i = 0; i < layer.BackwardCount; i++)
+            if (layer.InForwardSet(i)) inA[layer.BackwardPosition(i)] = true;
+        Assert.Equal(layer.ForwardCount, inA.Count(v => v));
+        for (int p = 0; p < n; p++) dense.Weight.Data[p] = inA[p] ? theta[p] : 0f;
+        var x = GradCheck.RandomTensor(4, 3, 2, 7, 7);
+        x.Layout = Layout.FeatureMajor;
+        var xs = new[] { x, GradCheck.RandomTensor(4, 3, 2, 7, 7) };
+        xs[1].Layout = Layout.FeatureMajor;
+        var tape = new Tape();
+        Tensor yk, yd;
+        foreach (var t in xs) t.RequiresGrad = true;
+        using (tape.Record())
+        {
+            yk = layer.Forward(xs[0]);
+            yd = dense.Forward(xs[1]);
+            tape.Backward(Ops.Add(GradCheck.WeightedSum(yk, 5), GradCheck.WeightedSum(yd, 5)));
+        }
+        Approx.Equal(yd.ToArray(), yk.ToArray(), 1e-5f, 1e-4f, "forward on θ ⊙ 1_A");
+        Approx.Equal(xs[1].Grad.ToArray(), xs[0].Grad.ToArray(), 1e-5f, 1e-4f, "input gradient through A");
+        Approx.Equal(dense.Bias.Grad.ToArray(), layer.Bias.Grad.ToArray(), 1e-4f, 1e-4f, "bias gradient");
+        for (int i = 0; i < layer.BackwardCount; i++)
+        {
+            long p = layer.BackwardPosition(i);
+            double expected = dense.Weight.Grad[(int)p] + 2 * (layer.InForwardSet(i) ? lambda : lambda / 0.2) * theta[p];
+            Assert.True(Math.Abs(expected - layer.BackwardValues.Grad[i]) <= 1e-4 * (1 + Math.Abs(expected)), $"dθ at B entry {i}: {layer.BackwardValues.Grad[i]} vs {expected}");
+        }
+        tape.Reset();
+        var d = layer.Describe();
+        Assert.Equal(2L * layer.ForwardCount + layer.BackwardCount, d.ExecutedMacsPerPosition);
+    }
+
+    [Fact]
+    public void AlwaysSparseForm_ReservoirOutsideBIsNeverUpdated_AndResumesFromItsState()
+    {
+        var shape = new ConvShape(4, 6, 3, 3, 1, 1);
+        var layer = new TopKastConv2d(shape, 0.1, 0.15, new Rng(3), regularization: 1e-3f, refreshEvery: 3);
+        var opt = new Sgd(layer.NamedParameters(), 0.05f, momentum: 0.9f);
+        var x = GradCheck.RandomTensor(7, 4, 2, 5, 5);
+        x.Layout = Layout.FeatureMajor;
+        var tape = new Tape();
+        int n = shape.OutChannels * shape.FanIn;
+        var initial = Enumerable.Range(0, n).Select(p => layer.ValueAt(p)).ToArray();
+        var everInB = new HashSet<long>();
+        int refreshes = 0;
+        for (int step = 1; step <= 12; step++)
+        {
+            var b = Enumerable.Range(0, layer.BackwardCount).Select(layer.BackwardPosition).ToHashSet();
+            everInB.UnionWith(b);
+            var before = Enumerable.Range(0, n).Select(p => layer.ValueAt(p)).ToArray();
+            layer.ZeroGrad();
+            using (tape.Record()) tape.Backward(GradCheck.WeightedSum(layer.Forward(x), (ulong)step));
+            opt.Step();
+            tape.Reset();
+            for (int p = 0; p < n; p++)
+                if (!b.Contains(p)) Assert.Equal(before[p], layer.ValueAt(p));
+            if (layer.Step(step, opt)) refreshes++;
+        }
+        Assert.Equal(4, refreshes);
+        for (int p = 0; p < n; p++)
+            if (!everInB.Contains(p)) Assert.Equal(initial[p], layer.ValueAt(p));
+        Assert.True(everInB.Count > layer.BackwardCount, "B never changed: the test would prove nothing");
+
+        var state = new StateDict();
+        layer.SaveState(state);
+        var copy = new TopKastConv2d(shape, 0.1, 0.15, new Rng(99), regularization: 1e-3f, refreshEvery: 3);
+        copy.LoadState(state);
+        layer.BackwardValues.Data.CopyTo(copy.BackwardValues.Data);
+        Assert.Equal(Enumerable.Range(0, layer.BackwardCount).Select(layer.BackwardPosition), Enumerable.Range(0, copy.BackwardCount).Select(copy.BackwardPosition));
+        Assert.Equal(Enumerable.Range(0, n).Select(p => layer.ValueAt(p)), Enumerable.Range(0, n).Select(p => copy.ValueAt(p)));
     }
 
     [Theory]

@@ -1,4 +1,4 @@
-// ITopKastLayer: what training needs of a Top-KAST layer whatever its geometry (TopKastLinear, TopKastConv2d): the
+// ITopKastLayer: what training needs of a Top-KAST layer whatever its geometry (TopKastLinear, MaskedTopKastConv2d): the
 // set sizes for summaries and the refresh call after each optimizer step.
 using Sprout.Core;
 

@@ -1,28 +1,24 @@
-// TopKastConv2d: a convolution trained by Top-KAST (Jayakumar et al. 2020; ALGORITHMS.md §4a) in the MASKED form:
-// θ [Cout × Cin·KH·KW] is a dense parameter, the forward pass runs the dense conv kernels on θ ⊙ 1_A (A = top-D by
-// |θ|), the backward pass forms the dense dL/dW and passes it to θ only on B = top-(D+M) ⊇ A, plus the exploration
-// regularizer λ·[Σ_A θ² + (1/D)·Σ_{B\A} θ²] (its gradient also only on B). Outside B, θ gets no gradient and its
-// optimizer state is zeroed when it leaves B, so with weight decay 0 (as Top-KAST requires) the reservoir is never
-// updated. Same set semantics as TopKastLinear, but NOT always-sparse: compute and memory are dense (executed MACs =
-// dense MACs), as published research code trains Top-KAST conv nets. Sets refresh every RefreshEvery steps.
+// TopKastConv2d: an always-sparse convolution trained by Top-KAST (Jayakumar et al. 2020; ALGORITHMS.md §4a). θ, its
+// sets and its reservoir are a TopKastLinear's over the matrix [Cout × Cin·KH·KW] (set selection, refresh, optimizer
+// remapping, checkpoint, dense or compact reservoir: all shared); only the products differ. The forward pass runs
+// the direct sparse conv kernels on A = top-D (O(|A|·B·OH·OW)), the input gradient on A, and the weight gradient is
+// computed only at B = top-(D+M) from X and dY (SparseConv.GradientsAt, O(|B|·B·OH·OW)), plus the exploration
+// regularizer on B. The optimizer's parameter is θ on B [|B|]; no Cout × Cin·KH·KW buffer exists with the compact
+// reservoir. MaskedTopKastConv2d is the masked (dense) form of the same method.
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Sprout.Core;
+using Sprout.Kernels;
 using Sprout.Sparse;
-using Sprout.Sparse.Pruning;
 
 namespace Sprout.Nn;
 
-/// <summary>y = (θ ⊙ 1_A) ⊛ x (+ b) with Top-KAST's forward set A and backward set B, on dense state.</summary>
+/// <summary>y = (θ ⊙ 1_A) ⊛ x (+ b) with Top-KAST's forward set A and backward set B, always-sparse.</summary>
 public sealed class TopKastConv2d : Module, ITopKastLayer, ICountsMultiplyAdds, IDescribedLayer, ICheckpointable
 {
-    private readonly Tensor _forwardWeight, _backwardMask, _denseGradient;
-    private readonly bool[] _inA;
-    private readonly float[] _magnitudes, _scratch, _bMagnitudes;
-    private readonly int[] _b, _a;
-    private readonly LeaverReset _leavers;
+    private readonly TopKastLinear _sets; // θ on B, A ⊂ B, the reservoir; never run as a module
     private int _height, _width;
 
-    /// <summary>Creates the layer with θ ~ He normal over the dense fan-in (as Conv2d), bias 0.</summary>
+    /// <summary>Creates the layer with θ ~ U(±√(6/(Cin·KH·KW))) (He's variance over the dense fan-in), bias 0.</summary>
     /// <param name="shape">The convolution.</param>
     /// <param name="forwardDensity">D: fraction of weights in the forward pass.</param>
     /// <param name="backwardExtra">M: extra fraction receiving gradients (B has D + M).</param>
@@ -31,173 +27,138 @@ public sealed class TopKastConv2d : Module, ITopKastLayer, ICountsMultiplyAdds, 
     /// <param name="refreshEvery">Steps between set refreshes.</param>
     /// <param name="squaredPenalty">Squared L2 (default) or absolute penalty.</param>
     /// <param name="bias">Whether the layer has a bias.</param>
+    /// <param name="reservoir">Dense θ as published (default), or the compact reservoir.</param>
     /// <exception cref="ArgumentOutOfRangeException">D ∉ (0, 1], M &lt; 0, D + M &gt; 1, λ &lt; 0, or refreshEvery ≤ 0.</exception>
     public TopKastConv2d(ConvShape shape, double forwardDensity, double backwardExtra, Rng rng, float regularization = 1e-4f,
-        int refreshEvery = 100, bool squaredPenalty = true, bool bias = false)
+        int refreshEvery = 100, bool squaredPenalty = true, bool bias = false, TopKastReservoirKind reservoir = TopKastReservoirKind.Dense)
     {
         shape.Validate();
-        if (!(forwardDensity is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(forwardDensity), forwardDensity, "The forward density D must be in (0, 1].");
-        if (!(backwardExtra >= 0) || forwardDensity + backwardExtra > 1 + 1e-12)
-            throw new ArgumentOutOfRangeException(nameof(backwardExtra), backwardExtra, $"The backward extra M must be ≥ 0 with D + M ≤ 1 (D = {forwardDensity}).");
-        if (!(regularization >= 0)) throw new ArgumentOutOfRangeException(nameof(regularization), regularization, "λ must be ≥ 0.");
-        if (refreshEvery <= 0) throw new ArgumentOutOfRangeException(nameof(refreshEvery), refreshEvery, "The refresh interval N must be a positive number of steps.");
-        (Shape, ForwardDensity, BackwardExtra, Regularization, RefreshEvery, SquaredPenalty) =
-            (shape, forwardDensity, backwardExtra, regularization, refreshEvery, squaredPenalty);
-        int n = shape.OutChannels * shape.FanIn;
-        ForwardCount = (int)Math.Max(1, Math.Round(forwardDensity * n));
-        BackwardCount = (int)Math.Min(n, Math.Max(ForwardCount, Math.Round((forwardDensity + backwardExtra) * n)));
-        Weight = RegisterParameter("weight", new Tensor(shape.OutChannels, shape.FanIn));
-        Init.KaimingNormal(Weight, rng);
+        Shape = shape;
+        _sets = new TopKastLinear(shape.FanIn, shape.OutChannels, forwardDensity, backwardExtra, rng, regularization, refreshEvery,
+            squaredPenalty, bias: false, reservoir, MathF.Sqrt(6f / shape.FanIn));
+        RegisterParameter("weight", _sets.BackwardValues);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
-        (_forwardWeight, _backwardMask, _denseGradient) = (new Tensor(shape.OutChannels, shape.FanIn), new Tensor(shape.OutChannels, shape.FanIn), new Tensor(shape.OutChannels, shape.FanIn));
-        (_inA, _magnitudes, _scratch) = (new bool[n], new float[n], new float[n]);
-        (_b, _a, _bMagnitudes) = (new int[BackwardCount], new int[ForwardCount], new float[BackwardCount]);
-        _leavers = new LeaverReset(_backwardMask);
-        SelectSets();
     }
 
     /// <summary>Channels, kernel, stride and padding.</summary>
     public ConvShape Shape { get; }
 
-    /// <summary>θ [Cout × Cin·KH·KW], dense: the optimizer's parameter (it only ever receives gradients on B).</summary>
-    public Tensor Weight { get; }
+    /// <summary>θ on B in row-major position order [|B|]: the optimizer's parameter.</summary>
+    public Tensor BackwardValues => _sets.BackwardValues;
 
     /// <summary>Bias [Cout], or null.</summary>
     public Tensor? Bias { get; }
 
     /// <summary>D.</summary>
-    public double ForwardDensity { get; }
-
-    /// <summary>M.</summary>
-    public double BackwardExtra { get; }
+    public double ForwardDensity => _sets.ForwardDensity;
 
     /// <inheritdoc/>
-    public int ForwardCount { get; }
+    public int ForwardCount => _sets.ForwardCount;
 
     /// <inheritdoc/>
-    public int BackwardCount { get; }
+    public int BackwardCount => _sets.BackwardCount;
 
-    /// <summary>λ.</summary>
-    public float Regularization { get; }
+    /// <summary>The forward set A as CSR over [Cout × Cin·KH·KW] (values = θ on A at the last forward).</summary>
+    public CsrMatrix ForwardSet => _sets.ForwardSet;
 
-    /// <summary>N: steps between set refreshes.</summary>
-    public int RefreshEvery { get; }
+    /// <summary>Row-major position (co·Cin·KH·KW + column) of B's entry i.</summary>
+    public long BackwardPosition(int i) => _sets.BackwardPosition(i);
 
-    /// <summary>True: λ·θ² penalties; false: λ·|θ|.</summary>
-    public bool SquaredPenalty { get; }
+    /// <summary>True when B's entry i is also in A.</summary>
+    public bool InForwardSet(int i) => _sets.InForwardSet(i);
 
-    /// <summary>True when row-major position <paramref name="position"/> is in the forward set A.</summary>
-    public bool InForwardSet(int position) => _inA[position];
+    /// <summary>θ at a row-major position: the optimizer's copy inside B, the reservoir's value outside.</summary>
+    public float ValueAt(long position) => _sets.ValueAt(position);
 
-    /// <summary>True when row-major position <paramref name="position"/> is in the backward set B.</summary>
-    public bool InBackwardSet(int position) => _backwardMask.Data[position] != 0f;
-
-    /// <inheritdoc/>
-    /// <remarks>Masked form: the dense conv runs whatever A is, 3·Cout·Cin·KH·KW per output position.</remarks>
-    public long DenseMacsPerSample => _height == 0 ? 0 : 3L * Weight.Size * Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
+    private long OutputPositions => _height == 0 ? 0 : (long)Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
 
     /// <inheritdoc/>
-    public long ExecutedMacsPerSample => DenseMacsPerSample;
+    public long DenseMacsPerSample => 3L * Shape.OutChannels * Shape.FanIn * OutputPositions;
 
     /// <inheritdoc/>
-    /// <remarks>Nnz is the forward set |A|; executed = dense (masked form).</remarks>
-    public LayerDescription Describe() => new("topkast", LayerGeometry.Conv2d(Shape), ForwardCount, 3L * Weight.Size, 3L * Weight.Size);
+    /// <remarks>|A| forward, |A| for the input gradient and |B| for the weight gradient, per output position.</remarks>
+    public long ExecutedMacsPerSample => (2L * ForwardCount + BackwardCount) * OutputPositions;
+
+    /// <inheritdoc/>
+    /// <remarks>Nnz is the forward set |A|.</remarks>
+    public LayerDescription Describe() =>
+        new("topkast", LayerGeometry.Conv2d(Shape), ForwardCount, 3L * Shape.OutChannels * Shape.FanIn, 2L * ForwardCount + BackwardCount);
+
+    /// <inheritdoc/>
+    public bool Step(int step, IOptimizerState? optimizer) => _sets.Step(step, optimizer);
+
+    /// <inheritdoc/>
+    /// <remarks>The sets and reservoir as TopKastLinear stores them ("weight.*" = B, "forward.*" = A, "reservoir.*").</remarks>
+    public void SaveState(StateDict state) => _sets.SaveState(state);
+
+    /// <inheritdoc/>
+    public void LoadState(StateDict state) => _sets.LoadState(state);
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
-        var theta = Weight.Data;
-        var fw = _forwardWeight.Data;
-        for (int i = 0; i < theta.Length; i++) fw[i] = _inA[i] ? theta[i] : 0f;
-        var y = MaskedConv2dOp.Forward(input, _forwardWeight, _backwardMask, Bias, Shape, _denseGradient, maskGradient: true, gradientTarget: Weight);
+        if (input.Rank != 4 || input.Dim(0) != Shape.InChannels || input.Layout != Layout.FeatureMajor)
+            throw new ArgumentException($"TopKastConv2d {Shape} expects a feature-major input [{Shape.InChannels}, B, H, W], got {input} ({input.Layout}); reorder it first.", nameof(input));
+        var g = SparseConv2dOp.Geometry(Shape, input.Dim(1), input.Dim(2), input.Dim(3));
+        g.Validate();
+        _sets.SyncForwardValues();
+        var f = _sets.ForwardSet;
+        Span<int> shape = [g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth];
+        var y = Tape.NewOutput(shape);
+        y.Layout = Layout.FeatureMajor;
+        SparseConv.Forward(f.RowPointers, f.ColumnIndices, f.Values, input.Data, y.Data, g, accumulate: false);
+        if (Bias is not null) FeatureBias.Forward(y.Data, Bias.Data, g.OutChannels, g.Positions, relu: false);
         (_height, _width) = (input.Dim(2), input.Dim(3));
-        if (Tape.GradEnabled && Weight.RequiresGrad && Regularization > 0)
+        if (Tape.GradEnabled)
         {
-            var node = RegularizerNode.Record(Tape.Current!);
-            node.Layer = this;
+            var node = Node.Record(Tape.Current!);
+            (node.Layer, node.X, node.Y, node.G) = (this, input, y, g);
+            y.RequiresGrad = true;
         }
         return y;
     }
 
     /// <inheritdoc/>
-    public bool Step(int step, IOptimizerState? optimizer)
-    {
-        if (step % RefreshEvery != 0) return false;
-        SelectSets();
-        if (optimizer is not null) optimizer.RemapState(Weight, _leavers);
-        return true;
-    }
+    public override string ToString() => $"TopKastConv2d({Shape}, D {ForwardDensity:0.####}, |A| {ForwardCount}, |B| {BackwardCount})";
 
-    /// <inheritdoc/>
-    /// <remarks>The sets as row-major positions ("backward.positions", "forward.positions"); θ is the "weight" parameter.</remarks>
-    public void SaveState(StateDict state)
-    {
-        state.Add("backward.positions", _b);
-        state.Add("forward.positions", _a);
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(StateDict state)
-    {
-        var b = state.Ints("backward.positions");
-        var a = state.Ints("forward.positions");
-        if (b.Length != BackwardCount || a.Length != ForwardCount)
-            throw new InvalidDataException($"The checkpoint's Top-KAST conv sets have |B| = {b.Length}, |A| = {a.Length}; this layer has {BackwardCount} and {ForwardCount} (check --density and --topkast-backward).");
-        b.CopyTo(_b, 0);
-        a.CopyTo(_a, 0);
-        MarkSets();
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => $"TopKastConv2d({Shape}, D {ForwardDensity:0.####}, M {BackwardExtra:0.####}, masked)";
-
-    /// <summary>B = top-|B| of |θ|, A = top-|A| of |θ| within B (ties to the lower position), then the masks.</summary>
-    private void SelectSets()
-    {
-        TensorPrimitives.Abs(Weight.Data, _magnitudes);
-        MaskSelection.TopKIndices(_magnitudes, BackwardCount, _scratch, _b);
-        for (int i = 0; i < BackwardCount; i++) _bMagnitudes[i] = _magnitudes[_b[i]];
-        MaskSelection.TopKIndices(_bMagnitudes, ForwardCount, _scratch.AsSpan(0, BackwardCount), _a);
-        for (int j = 0; j < ForwardCount; j++) _a[j] = _b[_a[j]];
-        MarkSets();
-    }
-
-    private void MarkSets()
-    {
-        Array.Clear(_inA);
-        _backwardMask.Data.Clear();
-        foreach (int p in _b) _backwardMask.Data[p] = 1f;
-        foreach (int p in _a)
-        {
-            if (_backwardMask.Data[p] == 0f) throw new InvalidDataException($"Top-KAST's forward set has position {p}, which is not in its backward set.");
-            _inA[p] = true;
-        }
-    }
-
-    /// <summary>Zeroes the optimizer state of positions not in the new B (entries that leave B drop their state).</summary>
-    private sealed class LeaverReset(Tensor backwardMask) : IElementRemap
-    {
-        public void Remap(Span<float> state) => TensorPrimitives.Multiply(state, backwardMask.Data, state);
-    }
-
-    /// <summary>Adds the exploration regularizer's gradient on B: λ on A, λ/D on B \ A.</summary>
-    private sealed class RegularizerNode : Node<RegularizerNode>
+    private sealed class Node : Node<Node>
     {
         public TopKastConv2d Layer = null!;
+        public Tensor X = null!, Y = null!;
+        public SparseConvGeometry G;
 
         public override void Backward()
         {
             var l = Layer;
-            float lambda = l.Regularization, lambdaOut = (float)(lambda / l.ForwardDensity);
-            var theta = l.Weight.Data;
-            var grad = l.Weight.Grad;
-            foreach (int i in l._b)
+            var sets = l._sets;
+            ReadOnlySpan<float> dy = Y.Grad;
+            if (l.Bias is { RequiresGrad: true })
             {
-                float scale = l._inA[i] ? lambda : lambdaOut;
-                grad[i] += l.SquaredPenalty ? 2f * scale * theta[i] : scale * MathF.Sign(theta[i]);
+                var db = l.Bias.Grad;
+                for (int o = 0; o < G.OutChannels; o++) db[o] += TensorPrimitives.Sum(dy.Slice(o * G.Positions, G.Positions));
+            }
+            var values = sets.BackwardValues;
+            if (values.RequiresGrad)
+            {
+                // The loss gradient w.r.t. the forward weights, evaluated only at B's positions.
+                SparseConv.GradientsAt(sets.BackwardRows, sets.BackwardCols, X.Data, dy, values.Grad, G, accumulate: true);
+                float lambda = sets.Regularization, lambdaOut = (float)(lambda / sets.ForwardDensity);
+                var theta = values.Data;
+                var grad = values.Grad;
+                for (int i = 0; i < theta.Length; i++)
+                {
+                    float scale = sets.InForwardSet(i) ? lambda : lambdaOut;
+                    grad[i] += sets.SquaredPenalty ? 2f * scale * theta[i] : scale * MathF.Sign(theta[i]);
+                }
+            }
+            if (X.RequiresGrad)
+            {
+                var f = sets.ForwardSet;
+                var dx = X.GradForWrite(out bool overwrite);
+                SparseConv.InputGradient(f.ColumnPointers, f.RowIndices, f.TransposePermutation, f.Values, dy, dx, G, accumulate: !overwrite);
             }
         }
 
-        protected override void Clear() => Layer = null!;
+        protected override void Clear() => (Layer, X, Y) = (null!, null!, null!);
     }
 }

@@ -52,6 +52,12 @@ public sealed partial class TopKastLinear : Module, ITopKastLayer, ICountsMultip
     public TopKastLinear(int inFeatures, int outFeatures, double forwardDensity, double backwardExtra, Rng rng,
         float regularization = 1e-4f, int refreshEvery = 100, bool squaredPenalty = true, bool bias = true,
         TopKastReservoirKind reservoir = TopKastReservoirKind.Dense)
+        : this(inFeatures, outFeatures, forwardDensity, backwardExtra, rng, regularization, refreshEvery, squaredPenalty, bias, reservoir,
+            1f / MathF.Sqrt(inFeatures)) { }
+
+    /// <summary>As the public constructor, with θ ~ U(±<paramref name="initBound"/>) (TopKastConv2d: He's bound over the conv fan-in).</summary>
+    internal TopKastLinear(int inFeatures, int outFeatures, double forwardDensity, double backwardExtra, Rng rng,
+        float regularization, int refreshEvery, bool squaredPenalty, bool bias, TopKastReservoirKind reservoir, float initBound)
     {
         if (!(forwardDensity is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(forwardDensity), forwardDensity, "The forward density D must be in (0, 1].");
         if (!(backwardExtra >= 0) || forwardDensity + backwardExtra > 1 + 1e-12)
@@ -61,7 +67,7 @@ public sealed partial class TopKastLinear : Module, ITopKastLayer, ICountsMultip
         (InFeatures, OutFeatures, ForwardDensity, BackwardExtra) = (inFeatures, outFeatures, forwardDensity, backwardExtra);
         (Regularization, RefreshEvery, SquaredPenalty, ReservoirKind) = (regularization, refreshEvery, squaredPenalty, reservoir);
         long n = (long)inFeatures * outFeatures;
-        float bound = 1f / MathF.Sqrt(inFeatures);
+        float bound = initBound;
         ForwardCount = (int)Math.Max(1, Math.Round(forwardDensity * n));
         BackwardCount = (int)Math.Min(n, Math.Max(ForwardCount, Math.Round((forwardDensity + backwardExtra) * n)));
         _reservoir = TopKastReservoir.Create(reservoir, n, BackwardCount, rng.NextUInt64(), bound);
@@ -128,6 +134,20 @@ public sealed partial class TopKastLinear : Module, ITopKastLayer, ICountsMultip
     /// <summary>The forward set A as CSR (values = θ on A at the last forward).</summary>
     public CsrMatrix ForwardSet => _forward;
 
+    /// <summary>Rows of B's entries, in B's order (for a conv's weight-gradient kernel).</summary>
+    internal ReadOnlySpan<int> BackwardRows => _bRows;
+
+    /// <summary>Columns of B's entries, in B's order.</summary>
+    internal ReadOnlySpan<int> BackwardCols => _bCols;
+
+    /// <summary>Copies θ on A into the forward set's values (A ⊂ B, O(|A|)); a conv's forward runs on <see cref="ForwardSet"/> after it.</summary>
+    internal void SyncForwardValues()
+    {
+        var a = _forward.Values;
+        var b = BackwardValues.Data;
+        for (int i = 0; i < a.Length; i++) a[i] = b[_aToB[i]];
+    }
+
     /// <summary>Row-major linear index of B's entry i.</summary>
     public long BackwardPosition(int i) => _bPositions[i];
 
@@ -148,9 +168,8 @@ public sealed partial class TopKastLinear : Module, ITopKastLayer, ICountsMultip
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
+        SyncForwardValues(); // A ⊂ B: the forward weights are θ on A
         var a = _forward.Values;
-        var b = BackwardValues.Data;
-        for (int i = 0; i < a.Length; i++) a[i] = b[_aToB[i]]; // A ⊂ B: the forward weights are θ on A, O(|A|)
         if (input.Dim(-1) != InFeatures) throw new ArgumentException($"TopKastLinear expects inputs with last dimension {InFeatures}, got {input}.", nameof(input));
         int batch = input.Size / InFeatures;
         if (_xt.Length < InFeatures * batch) _xt = new float[InFeatures * batch];
