@@ -26,7 +26,14 @@ public static unsafe class ConvGemm
     {
         var g = Geometry.Create(x.Length, weight.Length, y.Length, outChannels, channels, batch, height, width, window);
         fixed (float* px = x, pw = weight, py = y)
-            Parallelism.For(g.Parts, new Job(g, px, pw, py, null, null));
+        {
+            if (ConvPanels.Supports(window))
+            {
+                float* packed = PackWeight(pw, outChannels, g.FanIn);
+                ConvPanels.Run(px, packed, py, outChannels, channels, batch, height, width, window, accumulate: false);
+            }
+            else Parallelism.For(g.Parts, new Job(g, px, pw, py, null, null));
+        }
     }
 
     /// <summary>
@@ -43,10 +50,46 @@ public static unsafe class ConvGemm
         if ((dx.IsEmpty && dWeight.IsEmpty) || g.Parts == 0) return;
         int wSize = outChannels * g.FanIn;
         float* partials = dWeight.IsEmpty ? null : Scratch.Partials((long)g.Parts * wSize);
+        // Stride 1: dx is the stride-1 convolution of dy with the flipped, transposed weight, done by panels
+        // (no dCols buffer, no col2im); the job then forms only the weight gradient.
+        bool dxByPanels = !dx.IsEmpty && ConvPanels.Supports(window);
         fixed (float* px = x, pw = weight, pdy = dy, pdx = dx)
-            Parallelism.For(g.Parts, new Job(g, px, pw, pdy, pdx, partials));
+        {
+            if (partials is not null || !dxByPanels)
+                Parallelism.For(g.Parts, new Job(g, px, pw, pdy, dxByPanels ? null : pdx, partials));
+            if (dxByPanels)
+            {
+                int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
+                var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
+                float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
+                ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
+            }
+        }
         if (partials is null) return;
         for (int p = 0; p < g.Parts; p++) TensorPrimitives.Add(dWeight, new ReadOnlySpan<float>(partials + (long)p * wSize, wSize), dWeight);
+    }
+
+    /// <summary>W [m × k] packed into the micro-kernel's A panels, in the calling thread's scratch.</summary>
+    private static float* PackWeight(float* w, int m, int k)
+    {
+        int mr = Gemm.PanelRows;
+        float* packed = Scratch.Packed((long)(m + mr - 1) / mr * mr * k);
+        Gemm.PackRowPanels(w, m, k, packed);
+        return packed;
+    }
+
+    /// <summary>W'[c, (o·kH + i)·kW + j] = W[o, (c·kH + kH−1−i)·kW + kW−1−j]: the weight of dx as a convolution of dy.</summary>
+    private static float* FlipWeight(float* w, int outChannels, int channels, int kh, int kw)
+    {
+        int kk = kh * kw;
+        float* flipped = Scratch.Flipped((long)outChannels * channels * kk);
+        for (int c = 0; c < channels; c++)
+            for (int o = 0; o < outChannels; o++)
+            {
+                float* src = w + ((long)o * channels + c) * kk, dst = flipped + ((long)c * outChannels + o) * kk;
+                for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
+            }
+        return flipped;
     }
 
     /// <summary>Images per part for this geometry (at least 1): as many as fit <see cref="ColumnsBudget"/>.</summary>
@@ -105,7 +148,11 @@ public static unsafe class ConvGemm
     /// <summary>Per-thread scratch, grown on demand and then reused (pinned, so raw pointers stay valid).</summary>
     private static class Scratch
     {
-        [ThreadStatic] private static float[]? _columns, _rows, _partials;
+        [ThreadStatic] private static float[]? _columns, _rows, _partials, _packed, _flipped;
+
+        public static float* Packed(long floats) => Get(ref _packed, floats);
+
+        public static float* Flipped(long floats) => Get(ref _flipped, floats);
 
         public static float* Columns(long floats) => Get(ref _columns, floats);
 

@@ -19,6 +19,14 @@ public sealed class ConvGemmTests
         { 16, 8, 5, 15, 13, 3, 2, 1 },
         { 4, 6, 7, 12, 12, 5, 1, 2 },
         { 6, 4, 3, 8, 8, 1, 2, 0 },      // strided 1×1 shortcut
+        // Stride-1 panel path (ConvPanels): outputs not a multiple of the micro-tile, panels spanning several rows and
+        // images, rows wider than a panel, no padding (flipped padding 2 in dx), 1×1, many parts.
+        { 16, 13, 3, 16, 16, 3, 1, 1 },
+        { 64, 9, 20, 8, 8, 3, 1, 1 },
+        { 5, 7, 3, 11, 33, 3, 1, 1 },
+        { 3, 4, 2, 9, 10, 3, 1, 0 },
+        { 7, 17, 5, 6, 6, 1, 1, 0 },
+        { 2, 3, 40, 5, 3, 3, 1, 2 },
     };
 
     [Theory]

@@ -1,0 +1,159 @@
+// ConvPanels: stride-1 convolution as an implicit GEMM over FeatureMajor [C, B, H, W]. ConvGemm's first version
+// lowered a part's images into columns [C·kH·kW × n] (590 KB for one 16-channel 32×32 image, more than L2), which the
+// blocked GEMM then packed again into panels: the columns went through memory three times per product, and the
+// 16-channel first-stage layers ran at a fifth of one core's peak. Here a part's images are first copied into a
+// zero-bordered scratch (so a tap is a plain shifted row, no bounds tests), then for each group of Nr output positions
+// the B panel (C·kH·kW × Nr floats, p-major) is written straight from that scratch and multiplied at once with every
+// A panel of the packed weight by the GEMM micro-kernel, whole depth in registers, into the output rows. The panel
+// lives in L1/L2 and nothing of size C·kH·kW × n is ever stored. Parts are disjoint image groups; each output element
+// is one micro-kernel sum in a fixed order, so the result does not depend on the thread count.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Sprout.Kernels;
+
+/// <summary>Stride-1 convolution y (=|+=) W ⋆ x by panels built directly from a padded copy of the input.</summary>
+internal static unsafe class ConvPanels
+{
+    // Padded input floats per part (128 KB): a part's scratch plus the weight panels stay in L2.
+    private const int PaddedBudget = 32 * 1024;
+
+    /// <summary>Whether <see cref="Run"/> handles this window (stride 1 in both axes).</summary>
+    public static bool Supports(Window2d w) => w.StrideHeight == 1 && w.StrideWidth == 1;
+
+    /// <summary>
+    /// y[outChannels, B, OH, OW] (= or +=) W · im2col(x) for stride 1, where <paramref name="packedWeight"/> is
+    /// W [outChannels × channels·kH·kW] packed by <see cref="Gemm.PackRowPanels"/>. Sizes are not checked.
+    /// </summary>
+    public static void Run(float* x, float* packedWeight, float* y, int outChannels, int channels, int batch, int height, int width,
+        Window2d window, bool accumulate)
+    {
+        if (batch == 0) return;
+        int hp = height + 2 * window.PadHeight, wp = width + 2 * window.PadWidth;
+        int perPart = Math.Clamp(PaddedBudget / Math.Max(1, channels * hp * wp), 1, batch);
+        var job = new Job(x, packedWeight, y, outChannels, channels, batch, height, width, window, accumulate, perPart);
+        Parallelism.For((batch + perPart - 1) / perPart, job);
+    }
+
+    private readonly struct Job(float* x, float* w, float* y, int outChannels, int channels, int batch, int height, int width,
+        Window2d win, bool accumulate, int perPart) : IParallelJob
+    {
+        [SkipLocalsInit]
+        public void Execute(int part)
+        {
+            int b0 = part * perPart, nb = Math.Min(perPart, batch - b0);
+            int kh = win.KernelHeight, kw = win.KernelWidth, fanIn = channels * kh * kw;
+            int hp = height + 2 * win.PadHeight, wp = width + 2 * win.PadWidth;
+            int outH = win.OutputHeight(height), outW = win.OutputWidth(width), positions = outH * outW;
+            int mr = Gemm.PanelRows, nr = Gemm.PanelColumns;
+            long total = (long)batch * positions;
+
+            float* padded = Scratch.Padded((long)channels * nb * hp * wp);
+            Pad(padded, nb, b0, hp, wp);
+            int* offsets = Scratch.Offsets(fanIn);
+            for (int c = 0, f = 0; c < channels; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++, f++)
+                        offsets[f] = ((c * nb * hp) + i) * wp + j;
+
+            float* panel = Scratch.Panel((long)fanIn * nr);
+            float* tile = stackalloc float[mr * nr];
+            int* segLane = stackalloc int[nr + 1];
+            int* segBase = stackalloc int[nr];
+            int n = nb * positions;
+            for (int q0 = 0; q0 < n; q0 += nr)
+            {
+                int cols = Math.Min(nr, n - q0);
+                // Runs of lanes in one output row of one image: lane l of run s reads padded[offsets[f] + segBase[s] + l − lane0].
+                int segments = 0;
+                for (int lane = 0, q = q0; lane < cols; segments++)
+                {
+                    int b = q / positions, r = q % positions, oh = r / outW, ow = r % outW;
+                    int len = Math.Min(outW - ow, cols - lane);
+                    segLane[segments] = lane;
+                    segBase[segments] = (b * hp + oh) * wp + ow;
+                    lane += len;
+                    q += len;
+                }
+                segLane[segments] = cols;
+                FillPanel(panel, padded, offsets, fanIn, nr, cols, segments, segLane, segBase);
+
+                float* yc = y + (long)b0 * positions + q0;
+                for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
+                    Gemm.PanelProduct(fanIn, w + (long)ip * mr * fanIn, panel, yc + o * total, (nint)total,
+                        Math.Min(mr, outChannels - o), cols, accumulate, tile);
+            }
+        }
+
+        /// <summary>Images [b0, b0 + nb) of every channel into [C, nb, hp, wp] with zero borders.</summary>
+        private void Pad(float* padded, int nb, int b0, int hp, int wp)
+        {
+            int ph = win.PadHeight, pw = win.PadWidth, plane = height * width;
+            new Span<float>(padded, checked(channels * nb * hp * wp)).Clear();
+            for (int c = 0; c < channels; c++)
+                for (int b = 0; b < nb; b++)
+                {
+                    float* src = x + ((long)c * batch + b0 + b) * plane;
+                    float* dst = padded + ((long)(c * nb + b) * hp + ph) * wp + pw;
+                    for (int h = 0; h < height; h++) Copy(dst + (long)h * wp, src + (long)h * width, width);
+                }
+        }
+    }
+
+    /// <summary>panel[f·nr + l] = the tap f of lane l's position; lanes ≥ cols are zero.</summary>
+    private static void FillPanel(float* panel, float* padded, int* offsets, int fanIn, int nr, int cols, int segments, int* segLane, int* segBase)
+    {
+        if (segments == 1 && cols == 32 && nr == 32 && Vector512.IsHardwareAccelerated)
+        {
+            // One 32-wide output row (the 32×32 stage): two shifted loads per tap.
+            int b = segBase[0];
+            for (int f = 0; f < fanIn; f++)
+            {
+                float* s = padded + offsets[f] + b;
+                Vector512.Store(Vector512.Load(s), panel + f * 32);
+                Vector512.Store(Vector512.Load(s + 16), panel + f * 32 + 16);
+            }
+            return;
+        }
+        for (int f = 0; f < fanIn; f++)
+        {
+            float* dst = panel + (long)f * nr, src = padded + offsets[f];
+            for (int s = 0; s < segments; s++) Copy(dst + segLane[s], src + segBase[s], segLane[s + 1] - segLane[s]);
+            for (int l = cols; l < nr; l++) dst[l] = 0f;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* dst, float* src, int n)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k + 16 <= n; k += 16) Vector512.Store(Vector512.Load(src + k), dst + k);
+        for (; k + 8 <= n; k += 8) Vector256.Store(Vector256.Load(src + k), dst + k);
+        for (; k < n; k++) dst[k] = src[k];
+    }
+
+    /// <summary>Per-thread scratch, grown on demand and then reused (pinned, so raw pointers stay valid).</summary>
+    private static class Scratch
+    {
+        [ThreadStatic] private static float[]? _padded, _panel;
+        [ThreadStatic] private static int[]? _offsets;
+
+        public static float* Padded(long floats) => Get(ref _padded, floats);
+
+        public static float* Panel(long floats) => Get(ref _panel, floats);
+
+        public static int* Offsets(int count)
+        {
+            if (_offsets is null || _offsets.Length < count) _offsets = GC.AllocateUninitializedArray<int>(count, pinned: true);
+            return (int*)Unsafe.AsPointer(ref _offsets[0]);
+        }
+
+        private static float* Get(ref float[]? storage, long floats)
+        {
+            if (storage is null || storage.Length < floats)
+                storage = GC.AllocateUninitializedArray<float>((int)Math.Max(floats, (storage?.Length ?? 0) * 3L / 2), pinned: true);
+            return (float*)Unsafe.AsPointer(ref storage[0]);
+        }
+    }
+}
