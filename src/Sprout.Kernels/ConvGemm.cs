@@ -14,6 +14,9 @@ namespace Sprout.Kernels;
 /// <summary>Convolution forward, input gradient and weight gradient over FeatureMajor activations.</summary>
 public static unsafe class ConvGemm
 {
+    /// <summary>False routes stride 1 through the columns path too (benchmarks compare the two in one process).</summary>
+    internal static bool PanelsEnabled = true;
+
     // Columns floats per part: 96 K (384 KB) keeps a part's columns and their packed copy in a 1 MB L2.
     private const int ColumnsBudget = 96 * 1024;
 
@@ -27,7 +30,7 @@ public static unsafe class ConvGemm
         var g = Geometry.Create(x.Length, weight.Length, y.Length, outChannels, channels, batch, height, width, window);
         fixed (float* px = x, pw = weight, py = y)
         {
-            if (ConvPanels.Supports(window))
+            if (PanelsEnabled && ConvPanels.Supports(window))
             {
                 float* packed = PackWeight(pw, outChannels, g.FanIn);
                 ConvPanels.Run(px, packed, py, outChannels, channels, batch, height, width, window, accumulate: false);
@@ -48,25 +51,33 @@ public static unsafe class ConvGemm
         if (!dx.IsEmpty) Simd.RequireLength(channels * batch * height * width, dx.Length, nameof(dx));
         if (!dWeight.IsEmpty) Simd.RequireLength(outChannels * g.FanIn, dWeight.Length, nameof(dWeight));
         if ((dx.IsEmpty && dWeight.IsEmpty) || g.Parts == 0) return;
-        int wSize = outChannels * g.FanIn;
-        float* partials = dWeight.IsEmpty ? null : Scratch.Partials((long)g.Parts * wSize);
-        // Stride 1: dx is the stride-1 convolution of dy with the flipped, transposed weight, done by panels
-        // (no dCols buffer, no col2im); the job then forms only the weight gradient.
-        bool dxByPanels = !dx.IsEmpty && ConvPanels.Supports(window);
-        fixed (float* px = x, pw = weight, pdy = dy, pdx = dx)
+        fixed (float* px = x, pw = weight, pdy = dy, pdx = dx, pdw = dWeight)
         {
-            if (partials is not null || !dxByPanels)
-                Parallelism.For(g.Parts, new Job(g, px, pw, pdy, dxByPanels ? null : pdx, partials));
-            if (dxByPanels)
+            // Stride 1 (ConvPanels): dW by panels of taps × positions, and dx as the stride-1 convolution of dy with the
+            // flipped, transposed weight (no column buffer, no col2im). Other strides: im2col a few images at a time.
+            if (!PanelsEnabled || !ConvPanels.Supports(window))
             {
-                int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
-                var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
-                float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
-                ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
+                BackwardByColumns(g, px, pw, pdy, pdx, pdw);
+                return;
             }
+            if (pdw is not null) ConvPanels.WeightGradient(px, pdy, pdw, outChannels, channels, batch, height, width, window);
+            if (pdx is null) return;
+            int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
+            var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
+            float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
+            ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
         }
+    }
+
+    /// <summary>Backward through per-part columns: partial weight gradients added in part order, col2im per part.</summary>
+    private static void BackwardByColumns(Geometry g, float* x, float* w, float* dy, float* dx, float* dWeight)
+    {
+        int wSize = g.OutChannels * g.FanIn;
+        float* partials = dWeight is null ? null : Scratch.Partials((long)g.Parts * wSize);
+        Parallelism.For(g.Parts, new Job(g, x, w, dy, dx, partials));
         if (partials is null) return;
-        for (int p = 0; p < g.Parts; p++) TensorPrimitives.Add(dWeight, new ReadOnlySpan<float>(partials + (long)p * wSize, wSize), dWeight);
+        var sum = new Span<float>(dWeight, wSize);
+        for (int p = 0; p < g.Parts; p++) TensorPrimitives.Add(sum, new ReadOnlySpan<float>(partials + (long)p * wSize, wSize), sum);
     }
 
     /// <summary>W [m × k] packed into the micro-kernel's A panels, in the calling thread's scratch.</summary>

@@ -13,7 +13,7 @@ using System.Runtime.Intrinsics;
 namespace Sprout.Kernels;
 
 /// <summary>Stride-1 convolution y (=|+=) W ⋆ x by panels built directly from a padded copy of the input.</summary>
-internal static unsafe class ConvPanels
+internal static unsafe partial class ConvPanels
 {
     // Padded input floats per part (128 KB): a part's scratch plus the weight panels stay in L2.
     private const int PaddedBudget = 32 * 1024;
@@ -48,13 +48,8 @@ internal static unsafe class ConvPanels
             int mr = Gemm.PanelRows, nr = Gemm.PanelColumns;
             long total = (long)batch * positions;
 
-            float* padded = Scratch.Padded((long)channels * nb * hp * wp);
-            Pad(padded, nb, b0, hp, wp);
-            int* offsets = Scratch.Offsets(fanIn);
-            for (int c = 0, f = 0; c < channels; c++)
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++, f++)
-                        offsets[f] = ((c * nb * hp) + i) * wp + j;
+            float* padded = PadImages(x, channels, batch, height, width, win, b0, nb);
+            int* offsets = TapOffsets(channels, nb, win, hp, wp);
 
             float* panel = Scratch.Panel((long)fanIn * nr);
             float* tile = stackalloc float[mr * nr];
@@ -65,17 +60,7 @@ internal static unsafe class ConvPanels
             {
                 int cols = Math.Min(nr, n - q0);
                 // Runs of lanes in one output row of one image: lane l of run s reads padded[offsets[f] + segBase[s] + l − lane0].
-                int segments = 0;
-                for (int lane = 0, q = q0; lane < cols; segments++)
-                {
-                    int b = q / positions, r = q % positions, oh = r / outW, ow = r % outW;
-                    int len = Math.Min(outW - ow, cols - lane);
-                    segLane[segments] = lane;
-                    segBase[segments] = (b * hp + oh) * wp + ow;
-                    lane += len;
-                    q += len;
-                }
-                segLane[segments] = cols;
+                int segments = Segments(q0, cols, positions, outW, hp, wp, segLane, segBase);
                 FillPanel(panel, padded, offsets, fanIn, nr, cols, segments, segLane, segBase);
 
                 float* yc = y + (long)b0 * positions + q0;
@@ -84,20 +69,53 @@ internal static unsafe class ConvPanels
                         Math.Min(mr, outChannels - o), cols, accumulate, tile);
             }
         }
+    }
 
-        /// <summary>Images [b0, b0 + nb) of every channel into [C, nb, hp, wp] with zero borders.</summary>
-        private void Pad(float* padded, int nb, int b0, int hp, int wp)
+    /// <summary>
+    /// Splits positions [q0, q0 + count) of a part into runs within one output row of one image: run s covers lanes
+    /// [segLane[s], segLane[s + 1]) and its first position's tap 0 is at padded[segBase[s]]. Returns the run count.
+    /// </summary>
+    private static int Segments(int q0, int count, int positions, int outW, int hp, int wp, int* segLane, int* segBase)
+    {
+        int segments = 0;
+        for (int lane = 0, q = q0; lane < count; segments++)
         {
-            int ph = win.PadHeight, pw = win.PadWidth, plane = height * width;
-            new Span<float>(padded, checked(channels * nb * hp * wp)).Clear();
-            for (int c = 0; c < channels; c++)
-                for (int b = 0; b < nb; b++)
-                {
-                    float* src = x + ((long)c * batch + b0 + b) * plane;
-                    float* dst = padded + ((long)(c * nb + b) * hp + ph) * wp + pw;
-                    for (int h = 0; h < height; h++) Copy(dst + (long)h * wp, src + (long)h * width, width);
-                }
+            int b = q / positions, r = q % positions, oh = r / outW, ow = r % outW;
+            int len = Math.Min(outW - ow, count - lane);
+            segLane[segments] = lane;
+            segBase[segments] = (b * hp + oh) * wp + ow;
+            lane += len;
+            q += len;
         }
+        segLane[segments] = count;
+        return segments;
+    }
+
+    /// <summary>Images [b0, b0 + nb) of every channel into the thread's scratch [C, nb, hp, wp] with zero borders.</summary>
+    private static float* PadImages(float* x, int channels, int batch, int height, int width, Window2d win, int b0, int nb)
+    {
+        int ph = win.PadHeight, pw = win.PadWidth, plane = height * width, hp = height + 2 * ph, wp = width + 2 * pw;
+        float* padded = Scratch.Padded((long)channels * nb * hp * wp);
+        new Span<float>(padded, checked(channels * nb * hp * wp)).Clear();
+        for (int c = 0; c < channels; c++)
+            for (int b = 0; b < nb; b++)
+            {
+                float* src = x + ((long)c * batch + b0 + b) * plane;
+                float* dst = padded + ((long)(c * nb + b) * hp + ph) * wp + pw;
+                for (int h = 0; h < height; h++) Copy(dst + (long)h * wp, src + (long)h * width, width);
+            }
+        return padded;
+    }
+
+    /// <summary>offsets[(c·kH + i)·kW + j] = where tap (c, i, j) of output (0, 0, 0) sits in the padded scratch.</summary>
+    private static int* TapOffsets(int channels, int nb, Window2d win, int hp, int wp)
+    {
+        int* offsets = Scratch.Offsets(channels * win.KernelHeight * win.KernelWidth);
+        for (int c = 0, f = 0; c < channels; c++)
+            for (int i = 0; i < win.KernelHeight; i++)
+                for (int j = 0; j < win.KernelWidth; j++, f++)
+                    offsets[f] = (c * nb * hp + i) * wp + j;
+        return offsets;
     }
 
     /// <summary>panel[f·nr + l] = the tap f of lane l's position; lanes ≥ cols are zero.</summary>
@@ -136,12 +154,18 @@ internal static unsafe class ConvPanels
     /// <summary>Per-thread scratch, grown on demand and then reused (pinned, so raw pointers stay valid).</summary>
     private static class Scratch
     {
-        [ThreadStatic] private static float[]? _padded, _panel;
+        [ThreadStatic] private static float[]? _padded, _panel, _rows, _lanes, _partials;
         [ThreadStatic] private static int[]? _offsets;
 
         public static float* Padded(long floats) => Get(ref _padded, floats);
 
         public static float* Panel(long floats) => Get(ref _panel, floats);
+
+        public static float* Rows(long floats) => Get(ref _rows, floats);
+
+        public static float* Lanes(long floats) => Get(ref _lanes, floats);
+
+        public static float* Partials(long floats) => Get(ref _partials, floats);
 
         public static int* Offsets(int count)
         {

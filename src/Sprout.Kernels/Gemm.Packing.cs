@@ -108,3 +108,10 @@ public static partial class Gemm
         }
     }
 }
+
+public static partial class Gemm
+{
+    /// <summary>dst[p·panel + r] = src[r·ld + p] for p &lt; kc, r &lt; width, zero up to panel: rows of src become lanes.</summary>
+    internal static unsafe void PackLanes(float* src, nint ld, int width, int kc, float* dst, int panel) =>
+        PackTransposed(src, ld, width, kc, dst, panel);
+}

@@ -27,6 +27,7 @@ public sealed class ConvGemmTests
         { 3, 4, 2, 9, 10, 3, 1, 0 },
         { 7, 17, 5, 6, 6, 1, 1, 0 },
         { 2, 3, 40, 5, 3, 3, 1, 2 },
+        { 16, 8, 40, 32, 32, 3, 1, 1 },  // weight gradient: 40 one-image parts capped to 20 of two
     };
 
     [Theory]
@@ -55,7 +56,7 @@ public sealed class ConvGemmTests
     [Fact]
     public void ResultsDoNotDependOnTheThreadCount()
     {
-        const int cin = 8, cout = 16, batch = 12, h = 16, w = 16;
+        const int cin = 32, cout = 16, batch = 12, h = 16, w = 16;   // four ConvPanels parts of three images
         var win = new Window2d(3, 3, 1, 1, 1, 1);
         var x = Shapes.Random(cin * batch * h * w, 7);
         var weight = Shapes.Random(cout * cin * 9, 8);
@@ -89,14 +90,16 @@ public sealed class ConvGemmTests
         Assert.All(dw, v => Assert.Equal(0f, v));
     }
 
-    [Fact]
-    public void SteadyStateAllocatesNothing()
+    [Theory]
+    [InlineData(1)]   // ConvPanels
+    [InlineData(2)]   // columns per part
+    public void SteadyStateAllocatesNothing(int stride)
     {
         const int cin = 16, cout = 16, batch = 8, h = 16, w = 16;
-        var win = new Window2d(3, 3, 2, 2, 1, 1);
+        var win = new Window2d(3, 3, stride, stride, 1, 1);
         var x = Shapes.Random(cin * batch * h * w, 1);
         var weight = Shapes.Random(cout * cin * 9, 2);
-        var y = new float[cout * batch * 64];
+        var y = new float[cout * batch * win.OutputHeight(h) * win.OutputWidth(w)];
         var (dx, dw) = (new float[x.Length], new float[weight.Length]);
         Assert.Equal(0, Allocations.OnceSettled(() =>
         {

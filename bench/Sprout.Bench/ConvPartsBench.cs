@@ -1,0 +1,95 @@
+// ConvPartsBench: where dense Conv2d's time goes, per ResNet-20 3×3 layer shape and per product (forward, weight
+// gradient, input gradient), on ONE kernel thread so that the process CPU time is the kernel's own time even when
+// the machine is oversubscribed. Each repetition times the stride-1 panel path (ConvPanels) and the columns path
+// (im2col + blocked GEMM, ConvGemm.PanelsEnabled = false) back to back, in alternating order, and the single-core
+// FMA peak is re-measured between repetitions. Prints best CPU ms per product and the fraction of one core's peak.
+using System.Diagnostics;
+using System.Globalization;
+using Sprout.Kernels;
+using Sprout.Kernels.Diagnostics;
+
+namespace Sprout.Bench;
+
+/// <summary>Per-product dense convolution timing on one thread (see the file header): <c>conv-parts [--reps N] [--batch N]</c>.</summary>
+public static class ConvPartsBench
+{
+    /// <summary>Runs the benchmark.</summary>
+    public static void Run(string[] args)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        int reps = Option(args, "--reps", 3), batch = Option(args, "--batch", 32);
+        int savedThreads = Parallelism.Threads;
+        Parallelism.Threads = 1;
+        try
+        {
+            Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}; batch {batch}; one kernel thread");
+            (int In, int Out, int Stride, int Size)[] layers = [(3, 16, 1, 32), (16, 16, 1, 32), (16, 32, 2, 32), (32, 32, 1, 16), (32, 64, 2, 16), (64, 64, 1, 8)];
+            double peak = 0;
+            foreach (var (cin, cout, stride, size) in layers)
+            {
+                var win = new Window2d(3, 3, stride, stride, 1, 1);
+                int oh = win.OutputHeight(size), fanIn = cin * 9;
+                var x = Random(cin * batch * size * size, 1);
+                var w = Random(cout * fanIn, 2);
+                var y = new float[cout * batch * oh * oh];
+                var dy = Random(y.Length, 3);
+                var (dx, dw) = (new float[x.Length], new float[w.Length]);
+                double flops = 2.0 * cout * fanIn * batch * oh * oh;
+                // [path, product] best CPU seconds; path 0 = panels, 1 = columns.
+                var best = new double[2, 3];
+                for (int p = 0; p < 2; p++) for (int q = 0; q < 3; q++) best[p, q] = double.MaxValue;
+                for (int r = 0; r <= reps; r++)
+                {
+                    peak = Math.Max(peak, GemmBenchmark.MeasureFmaPeakGflops(1, TimeSpan.FromMilliseconds(200)));
+                    for (int k = 0; k < 2; k++)
+                    {
+                        int path = (r + k) % 2;
+                        ConvGemm.PanelsEnabled = path == 0;
+                        var t = new[]
+                        {
+                            Cpu(() => ConvGemm.Forward(x, w, y, cout, cin, batch, size, size, win)),
+                            Cpu(() => ConvGemm.Backward(x, w, dy, [], dw, cout, cin, batch, size, size, win)),
+                            Cpu(() => ConvGemm.Backward(x, w, dy, dx, [], cout, cin, batch, size, size, win)),
+                        };
+                        if (r > 0) for (int q = 0; q < 3; q++) best[path, q] = Math.Min(best[path, q], t[q]);
+                    }
+                }
+                ConvGemm.PanelsEnabled = true;
+                string Row(int path) => string.Join("  ", Enumerable.Range(0, 3).Select(q =>
+                    string.Create(ci, $"{best[path, q] * 1e3,7:0.00} ms {flops / best[path, q] / 1e9 / peak,4:0.00}")));
+                Console.WriteLine(string.Create(ci, $"{cin,2}→{cout,2} s{stride} {size,2}px  panels  [fwd, dW, dx]: {Row(0)}"));
+                Console.WriteLine(string.Create(ci, $"               columns [fwd, dW, dx]: {Row(1)}"));
+            }
+            Console.WriteLine(string.Create(ci, $"one-core FMA peak (best): {peak:0.0} GFLOP/s; fractions above are of it, by process CPU time"));
+            Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+        finally
+        {
+            Parallelism.Threads = savedThreads;
+            ConvGemm.PanelsEnabled = true;
+        }
+    }
+
+    private static double Cpu(Action action)
+    {
+        using var process = Process.GetCurrentProcess();
+        var t0 = process.TotalProcessorTime;
+        action();
+        process.Refresh();
+        return (process.TotalProcessorTime - t0).TotalSeconds;
+    }
+
+    private static float[] Random(int n, int seed)
+    {
+        var rng = new System.Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) && v > 0 ? v : fallback;
+    }
+}
