@@ -53,8 +53,9 @@ public static unsafe class ConvGemm
         if ((dx.IsEmpty && dWeight.IsEmpty) || g.Parts == 0) return;
         fixed (float* px = x, pw = weight, pdy = dy, pdx = dx, pdw = dWeight)
         {
-            // Stride 1 (ConvPanels): dW by panels of taps × positions, and dx as the stride-1 convolution of dy with the
-            // flipped, transposed weight (no column buffer, no col2im). Other strides: im2col a few images at a time.
+            // ConvPanels (horizontal stride 1 or 2): dW by panels of taps × positions; at stride 1 also dx, as the
+            // stride-1 convolution of dy with the flipped, transposed weight (no column buffer, no col2im). The rest:
+            // im2col a few images at a time.
             if (!PanelsEnabled || !ConvPanels.Supports(window))
             {
                 BackwardByColumns(g, px, pw, pdy, pdx, pdw);
@@ -62,6 +63,12 @@ public static unsafe class ConvGemm
             }
             if (pdw is not null) ConvPanels.WeightGradient(px, pdy, pdw, outChannels, channels, batch, height, width, window);
             if (pdx is null) return;
+            if (!ConvPanels.SupportsInputGradient(window) || channels < Gemm.PanelRows)
+            {
+                // Few input channels (the stem) would fill a fraction of each micro-tile: the columns path is faster.
+                BackwardByColumns(g, px, pw, pdy, pdx, null);
+                return;
+            }
             int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
             var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
             float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);

@@ -1,28 +1,35 @@
-// ConvPanels: stride-1 convolution as an implicit GEMM over FeatureMajor [C, B, H, W]. ConvGemm's first version
+// ConvPanels: convolution (horizontal stride 1 or 2) as an implicit GEMM over FeatureMajor [C, B, H, W]. ConvGemm's first version
 // lowered a part's images into columns [C·kH·kW × n] (590 KB for one 16-channel 32×32 image, more than L2), which the
 // blocked GEMM then packed again into panels: the columns went through memory three times per product, and the
 // 16-channel first-stage layers ran at a fifth of one core's peak. Here a part's images are first copied into a
-// zero-bordered scratch (so a tap is a plain shifted row, no bounds tests), then for each group of Nr output positions
+// zero-bordered scratch (so a tap is a plain shifted row, or its even elements at stride 2, no bounds tests), then for each group of Nr output positions
 // the B panel (C·kH·kW × Nr floats, p-major) is written straight from that scratch and multiplied at once with every
 // A panel of the packed weight by the GEMM micro-kernel, whole depth in registers, into the output rows. The panel
 // lives in L1/L2 and nothing of size C·kH·kW × n is ever stored. Parts are disjoint image groups; each output element
 // is one micro-kernel sum in a fixed order, so the result does not depend on the thread count.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sprout.Kernels;
 
-/// <summary>Stride-1 convolution y (=|+=) W ⋆ x by panels built directly from a padded copy of the input.</summary>
+/// <summary>Convolution y (=|+=) W ⋆ x (horizontal stride 1 or 2) by panels built directly from a padded copy of the input.</summary>
 internal static unsafe partial class ConvPanels
 {
+    // Floats readable past the padded images: a stride-2 gather loads 32 floats for 16 lanes (one may lie past the row).
+    private const int GatherSlack = 32;
+
     // Padded input floats per part (128 KB): a part's scratch plus the weight panels stay in L2.
     private const int PaddedBudget = 32 * 1024;
 
-    /// <summary>Whether <see cref="Run"/> handles this window (stride 1 in both axes).</summary>
-    public static bool Supports(Window2d w) => w.StrideHeight == 1 && w.StrideWidth == 1;
+    /// <summary>Whether <see cref="Run"/> and <see cref="WeightGradient"/> handle this window (horizontal stride 1 or 2).</summary>
+    public static bool Supports(Window2d w) => w.StrideWidth is 1 or 2;
+
+    /// <summary>Whether the input gradient can run as a convolution of dy with the flipped weight (stride 1).</summary>
+    public static bool SupportsInputGradient(Window2d w) => w.StrideHeight == 1 && w.StrideWidth == 1;
 
     /// <summary>
-    /// y[outChannels, B, OH, OW] (= or +=) W · im2col(x) for stride 1, where <paramref name="packedWeight"/> is
+    /// y[outChannels, B, OH, OW] (= or +=) W · im2col(x) (horizontal stride 1 or 2), where <paramref name="packedWeight"/> is
     /// W [outChannels × channels·kH·kW] packed by <see cref="Gemm.PackRowPanels"/>. Sizes are not checked.
     /// </summary>
     public static void Run(float* x, float* packedWeight, float* y, int outChannels, int channels, int batch, int height, int width,
@@ -60,8 +67,8 @@ internal static unsafe partial class ConvPanels
             {
                 int cols = Math.Min(nr, n - q0);
                 // Runs of lanes in one output row of one image: lane l of run s reads padded[offsets[f] + segBase[s] + l − lane0].
-                int segments = Segments(q0, cols, positions, outW, hp, wp, segLane, segBase);
-                FillPanel(panel, padded, offsets, fanIn, nr, cols, segments, segLane, segBase);
+                int segments = Segments(q0, cols, positions, outW, win, wp, hp, segLane, segBase);
+                FillPanel(panel, padded, offsets, fanIn, nr, cols, win.StrideWidth, segments, segLane, segBase);
 
                 float* yc = y + (long)b0 * positions + q0;
                 for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
@@ -75,7 +82,7 @@ internal static unsafe partial class ConvPanels
     /// Splits positions [q0, q0 + count) of a part into runs within one output row of one image: run s covers lanes
     /// [segLane[s], segLane[s + 1]) and its first position's tap 0 is at padded[segBase[s]]. Returns the run count.
     /// </summary>
-    private static int Segments(int q0, int count, int positions, int outW, int hp, int wp, int* segLane, int* segBase)
+    private static int Segments(int q0, int count, int positions, int outW, Window2d win, int wp, int hp, int* segLane, int* segBase)
     {
         int segments = 0;
         for (int lane = 0, q = q0; lane < count; segments++)
@@ -83,7 +90,7 @@ internal static unsafe partial class ConvPanels
             int b = q / positions, r = q % positions, oh = r / outW, ow = r % outW;
             int len = Math.Min(outW - ow, count - lane);
             segLane[segments] = lane;
-            segBase[segments] = (b * hp + oh) * wp + ow;
+            segBase[segments] = (b * hp + oh * win.StrideHeight) * wp + ow * win.StrideWidth;
             lane += len;
             q += len;
         }
@@ -95,7 +102,7 @@ internal static unsafe partial class ConvPanels
     private static float* PadImages(float* x, int channels, int batch, int height, int width, Window2d win, int b0, int nb)
     {
         int ph = win.PadHeight, pw = win.PadWidth, plane = height * width, hp = height + 2 * ph, wp = width + 2 * pw;
-        float* padded = Scratch.Padded((long)channels * nb * hp * wp);
+        float* padded = Scratch.Padded((long)channels * nb * hp * wp + GatherSlack);
         new Span<float>(padded, checked(channels * nb * hp * wp)).Clear();
         for (int c = 0; c < channels; c++)
             for (int b = 0; b < nb; b++)
@@ -119,9 +126,9 @@ internal static unsafe partial class ConvPanels
     }
 
     /// <summary>panel[f·nr + l] = the tap f of lane l's position; lanes ≥ cols are zero.</summary>
-    private static void FillPanel(float* panel, float* padded, int* offsets, int fanIn, int nr, int cols, int segments, int* segLane, int* segBase)
+    private static void FillPanel(float* panel, float* padded, int* offsets, int fanIn, int nr, int cols, int stride, int segments, int* segLane, int* segBase)
     {
-        if (segments == 1 && cols == 32 && nr == 32 && Vector512.IsHardwareAccelerated)
+        if (segments == 1 && cols == 32 && nr == 32 && stride == 1 && Vector512.IsHardwareAccelerated)
         {
             // One 32-wide output row (the 32×32 stage): two shifted loads per tap.
             int b = segBase[0];
@@ -136,9 +143,24 @@ internal static unsafe partial class ConvPanels
         for (int f = 0; f < fanIn; f++)
         {
             float* dst = panel + (long)f * nr, src = padded + offsets[f];
-            for (int s = 0; s < segments; s++) Copy(dst + segLane[s], src + segBase[s], segLane[s + 1] - segLane[s]);
+            for (int s = 0; s < segments; s++) Gather(dst + segLane[s], src + segBase[s], segLane[s + 1] - segLane[s], stride);
             for (int l = cols; l < nr; l++) dst[l] = 0f;
         }
+    }
+
+    /// <summary>dst[l] = src[l·stride] for l &lt; n, stride 1 or 2; may read up to 32 floats past the last element used.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Gather(float* dst, float* src, int n, int stride)
+    {
+        if (stride == 1) { Copy(dst, src, n); return; }
+        int k = 0;
+        if (Avx512F.IsSupported)
+        {
+            var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            for (; k + 16 <= n; k += 16)
+                Avx512F.PermuteVar16x32x2(Vector512.Load(src + 2 * k), evens, Vector512.Load(src + 2 * k + 16)).Store(dst + k);
+        }
+        for (; k < n; k++) dst[k] = src[k * stride];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
