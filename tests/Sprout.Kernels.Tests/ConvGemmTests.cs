@@ -28,6 +28,7 @@ public sealed class ConvGemmTests
         { 7, 17, 5, 6, 6, 1, 1, 0 },
         { 2, 3, 40, 5, 3, 3, 1, 2 },
         { 16, 8, 40, 32, 32, 3, 1, 1 },  // weight gradient: 40 one-image parts capped to 20 of two
+        { 5, 7, 3, 16, 32, 3, 1, 1 },    // weight gradient by dots: 4×6 tiles plus output-channel and tap tails
         { 16, 32, 3, 32, 32, 3, 2, 1 },  // stride 2 on panels: 16-lane even-element gathers
         { 5, 9, 2, 35, 37, 3, 2, 1 },    // stride 2, 19-wide rows: vector gather plus scalar tail
         { 3, 4, 2, 11, 11, 3, 3, 1 },    // stride 3: columns path
