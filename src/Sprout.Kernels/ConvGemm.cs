@@ -6,6 +6,9 @@
 // keeping them (so a deep net keeps no column buffers between forward and backward), forms a partial weight gradient
 // per part, and col2im's its own images' input gradient (planes of different images never overlap). Partial weight
 // gradients are added in part order afterwards, so the result does not depend on the thread count.
+// Since then, horizontal strides 1 and 2 (every ResNet/WRN conv) go through ConvPanels instead, which builds the GEMM's
+// panels straight from a padded copy of the input (forward, weight gradient, and at stride 1 the input gradient as a
+// convolution of dy with the flipped weight); the columns path here remains for other strides and the stem's dx.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 

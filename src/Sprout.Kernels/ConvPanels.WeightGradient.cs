@@ -16,8 +16,9 @@ internal static unsafe partial class ConvPanels
     // Positions per micro-kernel call: an A panel (Mr × 256) and a dyᵀ panel (256 × Nr, 32 KB) stay in L1/L2.
     private const int DepthChunk = 256;
 
-    // At most this many partial weight gradients (each C·kH·kW × Cout floats) per call.
-    private const int MaxWeightParts = 32;
+    // At most this many partial weight gradients (each C·kH·kW × Cout floats) per call, and about this many floats of
+    // them in all (32 MB), but at least two parts so both cores work: wide layers (512 channels) get few, large parts.
+    private const int MaxWeightParts = 32, PartialsBudget = 8 << 20;
 
     /// <summary>dW[Cout × C·kH·kW] += dy · im2col(x)ᵀ (horizontal stride 1 or 2). Sizes are not checked.</summary>
     public static void WeightGradient(float* x, float* dy, float* dWeight, int outChannels, int channels, int batch, int height, int width,
@@ -27,7 +28,8 @@ internal static unsafe partial class ConvPanels
         int hp = height + 2 * window.PadHeight, wp = width + 2 * window.PadWidth;
         int fanIn = channels * window.KernelHeight * window.KernelWidth, wSize = fanIn * outChannels;
         int perPart = Math.Clamp(PaddedBudget / Math.Max(1, channels * hp * wp), 1, batch);
-        perPart = Math.Max(perPart, (batch + MaxWeightParts - 1) / MaxWeightParts);
+        int maxParts = Math.Clamp(PartialsBudget / Math.Max(1, wSize), 2, MaxWeightParts);
+        perPart = Math.Max(perPart, (batch + maxParts - 1) / maxParts);
         int parts = (batch + perPart - 1) / perPart;
         float* partials = Scratch.Partials((long)parts * wSize);
         Parallelism.For(parts, new WeightJob(x, dy, partials, outChannels, channels, batch, height, width, window, perPart));
