@@ -8,7 +8,8 @@
 // gradients are added in part order afterwards, so the result does not depend on the thread count.
 // Since then, horizontal strides 1 and 2 (every ResNet/WRN conv) go through ConvPanels instead, which builds the GEMM's
 // panels straight from a padded copy of the input (forward, weight gradient, and at stride 1 the input gradient as a
-// convolution of dy with the flipped weight); the columns path here remains for other strides and the stem's dx.
+// convolution of dy with the flipped weight, at stride 2 by dCols panels); the columns path here remains for other
+// strides and the stem's dx.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
@@ -56,9 +57,9 @@ public static unsafe class ConvGemm
         if ((dx.IsEmpty && dWeight.IsEmpty) || g.Parts == 0) return;
         fixed (float* px = x, pw = weight, pdy = dy, pdx = dx, pdw = dWeight)
         {
-            // ConvPanels (horizontal stride 1 or 2): dW by panels of taps × positions; at stride 1 also dx, as the
-            // stride-1 convolution of dy with the flipped, transposed weight (no column buffer, no col2im). The rest:
-            // im2col a few images at a time.
+            // ConvPanels (horizontal stride 1 or 2): dW by panels of taps × positions; dx at stride 1 as the stride-1
+            // convolution of dy with the flipped, transposed weight, at stride 2 by dCols panels spread back at once
+            // (no column buffer, no col2im). Other strides: im2col a few images at a time.
             if (!PanelsEnabled || !ConvPanels.Supports(window))
             {
                 BackwardByColumns(g, px, pw, pdy, pdx, pdw);
@@ -66,16 +67,20 @@ public static unsafe class ConvGemm
             }
             if (pdw is not null) ConvPanels.WeightGradient(px, pdy, pdw, outChannels, channels, batch, height, width, window);
             if (pdx is null) return;
-            if (!ConvPanels.SupportsInputGradient(window) || channels < Gemm.PanelRows)
+            if (ConvPanels.SupportsInputGradient(window) && channels >= Gemm.PanelRows)
             {
-                // Few input channels (the stem) would fill a fraction of each micro-tile: the columns path is faster.
-                BackwardByColumns(g, px, pw, pdy, pdx, null);
-                return;
+                int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
+                var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
+                float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
+                ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
             }
-            int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
-            var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
-            float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
-            ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
+            else if (ConvPanels.SupportsSpreadInputGradient(window))
+            {
+                // Stride 2: dCols per 32 positions against the packed Wᵀ, spread back at once (no column buffer).
+                float* packedT = PackWeight(TransposeWeight(pw, outChannels, g.FanIn), g.FanIn, outChannels);
+                ConvPanels.InputGradient(pdy, packedT, pdx, outChannels, channels, batch, height, width, window);
+            }
+            else BackwardByColumns(g, px, pw, pdy, pdx, null);   // the stem: 3 channels would fill 3/8 of each micro-tile
         }
     }
 
@@ -111,6 +116,15 @@ public static unsafe class ConvGemm
                 for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
             }
         return flipped;
+    }
+
+    /// <summary>Wᵀ [fanIn × Cout] in the calling thread's scratch.</summary>
+    private static float* TransposeWeight(float* w, int outChannels, int fanIn)
+    {
+        float* t = Scratch.Flipped((long)outChannels * fanIn);
+        for (int o = 0; o < outChannels; o++)
+            for (int f = 0; f < fanIn; f++) t[(long)f * outChannels + o] = w[(long)o * fanIn + f];
+        return t;
     }
 
     /// <summary>Images per part for this geometry (at least 1): as many as fit <see cref="ColumnsBudget"/>.</summary>
