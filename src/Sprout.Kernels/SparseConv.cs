@@ -94,6 +94,13 @@ public static partial class SparseConv
         fixed (int* ptr = columnPointers, idx = rowIndices, perm = permutation)
         fixed (float* v = values, pdy = dy, pdx = dx)
         {
+            if (PanelsEnabled && ConvPanels.SupportsSparseForward(geometry.Window))
+            {
+                // Stride 2: dCols rows per 32 outputs spread back into a padded scratch (ConvPanels.Sparse.cs).
+                ConvPanels.SparseInputGradient(ptr, idx, perm, v, pdy, pdx, geometry.OutChannels, geometry.InChannels, geometry.Batch,
+                    geometry.Height, geometry.Width, geometry.Window, accumulate);
+                return;
+            }
             var job = new InputGradientJob { Ptr = ptr, Idx = idx, Perm = perm, Values = v, Dy = pdy, Dx = pdx, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)(nnz + geometry.InChannels) * geometry.Positions, geometry.InChannels));
         }
@@ -117,6 +124,14 @@ public static partial class SparseConv
         fixed (int* ptr = rowPointers, idx = columnIndices)
         fixed (float* px = x, pdy = dy, pdv = dValues)
         {
+            if (PanelsEnabled && geometry.Batch > 0 && ConvPanels.SupportsSparseWeightGradient(geometry.Window, nnz))
+            {
+                // Stride 2: used-tap panels per 32 outputs against dy rows (ConvPanels.Sparse.cs).
+                int* used = UsedColumns(idx, nnz, geometry.FanIn, out int usedCount);
+                ConvPanels.SparseWeightGradient(ptr, idx, nnz, used, usedCount, px, pdy, pdv, geometry.OutChannels, geometry.InChannels,
+                    geometry.Batch, geometry.Height, geometry.Width, geometry.Window, accumulate);
+                return;
+            }
             var job = new WeightGradientJob { Ptr = ptr, Idx = idx, X = px, Dy = pdy, DValues = pdv, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)nnz * geometry.Positions, geometry.OutChannels));
         }
