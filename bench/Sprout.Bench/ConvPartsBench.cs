@@ -80,7 +80,7 @@ public static class ConvPartsBench
     // path and with the columns path in alternating order.
     private static (double Panels, double Columns) StepCpu(int batch, int reps)
     {
-        var model = Sprout.Nn.ConvModels.Build("resnet20", new ConvBench.DenseFactory(), 3, 32, 32, 10);
+        var model = Sprout.Nn.ConvModels.Build("resnet20", new Sprout.Nn.DenseLayerFactory(new Sprout.Core.Rng(1)), 3, 32, 32, 10);
         var opt = new Sprout.Nn.Optim.Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f, weightDecay: 5e-4f, nesterov: true);
         var x = new Sprout.Core.Tensor(batch, 3 * 32 * 32);
         new Sprout.Core.Rng(3).FillNormal(x.Data, 0, 1);

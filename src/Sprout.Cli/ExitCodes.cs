@@ -12,6 +12,11 @@ public static class ExitCodes
     public const int Usage = 2;
     /// <summary>Training stopped because the loss became NaN or infinite.</summary>
     public const int NonFiniteLoss = 3;
+    /// <summary>
+    /// The system refused a read or write Sprout needed (read-only folder, disk full, permission denied, a path that
+    /// is a folder): not the user's input and not a bug. Nothing of the user's was changed; temporary files were removed.
+    /// </summary>
+    public const int IoFailure = 4;
     /// <summary>Interrupted (Ctrl+C); the last finished epoch's checkpoint is kept.</summary>
     public const int Cancelled = 130;
 }

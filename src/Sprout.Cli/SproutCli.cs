@@ -1,7 +1,8 @@
 // SproutCli: the `sprout` command's entry point. Builds the command tree (System.CommandLine 3), turns
 // parse errors into one line + exit 2, and maps exceptions to exit codes in one place: user errors
 // (UsageException, DataException, CheckpointException) → 2 with their one-line message, a non-finite loss
-// → 3, Ctrl+C → 130, anything else → 1 with a short message (stack trace only with --verbose).
+// → 3, a refused read/write (IOException: read-only folder, disk full) → 4, Ctrl+C → 130, anything else → 1
+// with a short message (stack trace only with --verbose).
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using Sprout.Cli.Commands;
@@ -27,7 +28,7 @@ public static class SproutCli
         var verbose = new Option<bool>("--verbose") { Description = "Show stack traces for internal errors", Recursive = true };
         var root = new RootCommand("Sprout: always-sparse neural-network training.\n" +
             "Exit codes: 0 success, 1 internal error, 2 bad input (arguments, config, data, checkpoint, existing run), " +
-            "3 loss became NaN/infinite, 130 interrupted.")
+            "3 loss became NaN/infinite, 4 a file could not be read or written (permissions, disk full), 130 interrupted.")
         {
             verbose,
             TrainCommand.Create(context),
@@ -36,6 +37,8 @@ public static class SproutCli
             PruneCommand.Create(context),
             DataCommand.Create(context),
             SweepCommand.Create(context),
+            ReportCommand.Create(context),
+            ExportCommand.Create(context),
         };
         // The built-in --version prints the entry assembly's version, which in-process (tests) is the host's.
         foreach (var option in root.Options)
@@ -67,12 +70,14 @@ public static class SproutCli
     }
 
     /// <summary>Prints an exception as one line and returns its exit code.</summary>
-    internal static int Report(Exception e, CliContext context, bool verbose)
+    public static int Report(Exception e, CliContext context, bool verbose)
     {
         (int code, string message) = e switch
         {
             UsageException or DataException or CheckpointException => (ExitCodes.Usage, e.Message),
             NonFiniteLossException => (ExitCodes.NonFiniteLoss, e.Message + " Try a lower --lr."),
+            IOException or UnauthorizedAccessException =>
+                (ExitCodes.IoFailure, $"cannot read or write a file: {e.Message} Check the folder's permissions and free disk space."),
             OperationCanceledException => (ExitCodes.Cancelled, "Interrupted."),
             _ => (ExitCodes.Failure, $"internal error: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for details)")),
         };

@@ -13,4 +13,10 @@ public sealed record DataOptions
 
     /// <summary>CIFAR-100 only: use the 20 coarse superclass labels instead of the 100 fine labels.</summary>
     public bool CoarseLabels { get; init; }
+
+    /// <summary>
+    /// Require each split to hold the official number of samples (MNIST 60000/10000, CIFAR 50000/10000), so a file
+    /// with an extra or a missing record is refused; default true. Tests with small synthetic files turn it off.
+    /// </summary>
+    public bool RequireOfficialCounts { get; init; } = true;
 }

@@ -37,6 +37,19 @@ public static class DatasetRegistry
     /// <summary>True when <paramref name="name"/> (or an alias of it) is a known dataset.</summary>
     public static bool IsKnown(string name) => TryCanonicalize(name) is not null;
 
+    /// <summary>
+    /// The sample shape and class count of dataset <paramref name="name"/>, known without reading it (what a model is
+    /// built for): 1×28×28 and 10 for MNIST/Fashion-MNIST, 3×32×32 and 10/100 for CIFAR, 1×8×8 and 10 for digits.
+    /// </summary>
+    /// <exception cref="DataException">The name is not known.</exception>
+    public static (ImageShape Shape, int Classes) ShapeOf(string name) => Canonicalize(name) switch
+    {
+        "mnist" or "fashion-mnist" => (new ImageShape(1, 28, 28), 10),
+        "cifar10" => (new ImageShape(3, 32, 32), 10),
+        "cifar100" => (new ImageShape(3, 32, 32), 100),
+        _ => (new ImageShape(1, 8, 8), 10),
+    };
+
     /// <summary>The directories under the data directory that may hold a dataset's files, in the order tried.</summary>
     public static IReadOnlyList<string> FolderNames(string name) => Canonicalize(name) switch
     {
@@ -72,8 +85,12 @@ public static class DatasetRegistry
         string key = Canonicalize(name);
         string? root = DataDirectory.Resolve(options.DataDirectory);
         DatasetSplits splits = key == "digits" ? LoadDigits(root) : LoadFromFiles(key, root, options);
-        Normalize(key, splits, options.Normalization);
-        return splits;
+        if (key != "digits" && options.RequireOfficialCounts)
+        {
+            CheckCount(splits.Train, key, "training", splits.Source, key is "mnist" or "fashion-mnist" ? 60_000 : 50_000);
+            CheckCount(splits.Test, key, "test", splits.Source, 10_000);
+        }
+        return splits with { Normalization = Normalize(key, splits, options.Normalization) };
     }
 
     /// <summary>Reads the embedded copy of the 8x8 digits (all 1797 records, unsplit).</summary>
@@ -184,6 +201,12 @@ public static class DatasetRegistry
         return null;
     }
 
+    private static void CheckCount(Dataset dataset, string key, string split, string folder, int expected)
+    {
+        if (dataset.Count != expected)
+            throw new DataException($"{folder}: the {key} {split} files hold {dataset.Count} samples, not the official {expected}; a file has extra or missing records, delete the folder and download it again", folder);
+    }
+
     private static void CheckShape(Dataset dataset, string path, ImageShape expected)
     {
         if (dataset.ImageShape != expected)
@@ -192,12 +215,13 @@ public static class DatasetRegistry
                 path);
     }
 
-    private static void Normalize(string key, DatasetSplits splits, NormalizationMode mode)
+    private static ChannelNormalization? Normalize(string key, DatasetSplits splits, NormalizationMode mode)
     {
-        if (mode == NormalizationMode.None) return;
+        if (mode == NormalizationMode.None) return null;
         ChannelNormalization normalization = (mode == NormalizationMode.Published ? ChannelNormalization.ForDataset(key) : null)
             ?? ChannelNormalization.Compute(splits.Train);
         splits.Train.Normalize(normalization);
         splits.Test.Normalize(normalization);
+        return normalization;
     }
 }

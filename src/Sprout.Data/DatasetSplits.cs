@@ -5,4 +5,8 @@ namespace Sprout.Data;
 /// <param name="Train">Training split.</param>
 /// <param name="Test">Test split.</param>
 /// <param name="Source">Directory the files came from, or "embedded" for the built-in digits.</param>
-public sealed record DatasetSplits(Dataset Train, Dataset Test, string Source);
+public sealed record DatasetSplits(Dataset Train, Dataset Test, string Source)
+{
+    /// <summary>The per-channel standardization applied to both splits (x − mean) / std, or null when none was.</summary>
+    public ChannelNormalization? Normalization { get; init; }
+}

@@ -165,7 +165,7 @@ public static partial class Activations
     }
 
     /// <summary>Reference loops.</summary>
-    public static class Scalar
+    public static partial class Scalar
     {
         public static void Relu(ReadOnlySpan<float> x, Span<float> y) { for (int i = 0; i < x.Length; i++) y[i] = x[i] <= 0 ? 0 : x[i]; } // NaN passes through
         public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) { for (int i = 0; i < y.Length; i++) if (y[i] > 0) dx[i] += dy[i]; }

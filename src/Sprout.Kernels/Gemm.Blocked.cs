@@ -24,7 +24,8 @@ public static partial class Gemm
     private static readonly Variant Selected = Variant.Create();
 
     /// <summary>Blocked product on raw pointers; sizes already validated, m, n &gt; 0.</summary>
-    private static unsafe void Blocked(Variant v, float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    private static unsafe void Blocked(Variant v, float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
+        bool allowParallel)
     {
         if (k == 0)
         {
@@ -32,7 +33,7 @@ public static partial class Gemm
             return;
         }
         int threads = Parallelism.Threads;
-        bool parallel = threads > 1 && (long)m * n * k >= ParallelThreshold;
+        bool parallel = allowParallel && threads > 1 && (long)m * n * k >= ParallelThreshold;
 
         int kBlocks = Ceil(k, KcMax);
         int kcStep = Ceil(k, kBlocks);     // balanced slices: 784 → 4 × 196, not 3 × 256 + 16

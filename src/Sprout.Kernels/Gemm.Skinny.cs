@@ -33,11 +33,11 @@ public static partial class Gemm
     private static bool UsesSkinnyRows(int m, int n, int k, bool transA, bool transB) =>
         transA && !transB && m <= SkinnyMaxColumns && (long)k * n >= SkinnyMinA && Vector512.IsHardwareAccelerated;
 
-    private static unsafe void SkinnyDots(float* a, float* b, float* c, int m, int n, int k, bool accumulate) =>
-        Run(Ceil(m, SkinnyRowsPerPart), new SkinnyJob(a, b, c, m, n, k, accumulate), SkinnyParallel(m, n, k));
+    private static unsafe void SkinnyDots(float* a, float* b, float* c, int m, int n, int k, bool accumulate, bool allowParallel) =>
+        Run(Ceil(m, SkinnyRowsPerPart), new SkinnyJob(a, b, c, m, n, k, accumulate), allowParallel && SkinnyParallel(m, n, k));
 
-    private static unsafe void SkinnyRows(float* a, float* b, float* c, int m, int n, int k, bool accumulate) =>
-        Run(Ceil(n, SkinnyColumnsPerPart), new SkinnyRowsJob(a, b, c, m, n, k, accumulate), SkinnyParallel(m, n, k));
+    private static unsafe void SkinnyRows(float* a, float* b, float* c, int m, int n, int k, bool accumulate, bool allowParallel) =>
+        Run(Ceil(n, SkinnyColumnsPerPart), new SkinnyRowsJob(a, b, c, m, n, k, accumulate), allowParallel && SkinnyParallel(m, n, k));
 
     private static bool SkinnyParallel(int m, int n, int k) => Parallelism.Threads > 1 && (long)m * n * k >= ParallelThreshold;
 

@@ -20,12 +20,16 @@ public static partial class Gemm
     {
         Validate(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0) return;
-        fixed (float* pa = a, pb = b, pc = c)
-        {
-            if (UsesSkinnyDots(m, n, k, transA, transB)) SkinnyDots(pa, pb, pc, m, n, k, accumulate);
-            else if (UsesSkinnyRows(m, n, k, transA, transB)) SkinnyRows(pa, pb, pc, m, n, k, accumulate);
-            else Blocked(Selected, pa, pb, pc, m, n, k, transA, transB, accumulate);
-        }
+        fixed (float* pa = a, pb = b, pc = c) Dispatch(pa, pb, pc, m, n, k, transA, transB, accumulate, allowParallel: true);
+    }
+
+    /// <summary>Picks the skinny or blocked path for validated sizes (m, n &gt; 0); serial when not <paramref name="allowParallel"/>.</summary>
+    private static unsafe void Dispatch(float* pa, float* pb, float* pc, int m, int n, int k, bool transA, bool transB, bool accumulate,
+        bool allowParallel)
+    {
+        if (UsesSkinnyDots(m, n, k, transA, transB)) SkinnyDots(pa, pb, pc, m, n, k, accumulate, allowParallel);
+        else if (UsesSkinnyRows(m, n, k, transA, transB)) SkinnyRows(pa, pb, pc, m, n, k, accumulate, allowParallel);
+        else Blocked(Selected, pa, pb, pc, m, n, k, transA, transB, accumulate, allowParallel);
     }
 
     /// <summary>Names of the micro-kernels this machine can run, widest first (tests run each against the reference).</summary>
@@ -38,7 +42,7 @@ public static partial class Gemm
         var v = Variant.Supported().Single(x => x.Name == kernel);
         Validate(a.Length, b.Length, c.Length, m, n, k);
         if (m == 0 || n == 0) return;
-        fixed (float* pa = a, pb = b, pc = c) Blocked(v, pa, pb, pc, m, n, k, transA, transB, accumulate);
+        fixed (float* pa = a, pb = b, pc = c) Blocked(v, pa, pb, pc, m, n, k, transA, transB, accumulate, allowParallel: true);
     }
 
     /// <summary>Name of the micro-kernel in use on this machine (e.g. "avx512-8x32"), for diagnostics.</summary>
@@ -56,7 +60,7 @@ public static partial class Gemm
     /// Plain loops with the same contract: the reference the tests compare every micro-kernel with. (Without SIMD
     /// the fast path is still the blocked driver, with a scalar 6×2 micro-kernel, which is several times faster.)
     /// </summary>
-    public static class Scalar
+    public static partial class Scalar
     {
         /// <inheritdoc cref="Gemm.Multiply"/>
         public static void Multiply(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c,

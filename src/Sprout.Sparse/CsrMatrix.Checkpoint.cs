@@ -17,7 +17,8 @@ public sealed partial class CsrMatrix
     }
 
     /// <summary>Reads a structure written by <see cref="SaveStructure"/> and validates it against a Rows × Cols matrix.</summary>
-    /// <exception cref="InvalidDataException">Missing arrays, another shape, or a structure that is not valid CSR.</exception>
+    /// <exception cref="InvalidDataException">Missing arrays or another shape.</exception>
+    /// <exception cref="CorruptStateException">A structure that is not valid CSR.</exception>
     public static (int[] RowPointers, int[] ColumnIndices) ReadStructure(StateDict state, string name, int rows, int cols)
     {
         var shape = state.Longs(name + ".shape");
@@ -35,7 +36,7 @@ public sealed partial class CsrMatrix
     /// Values keep their array (possibly reallocated: read <see cref="Values"/> again) and are expected to be
     /// overwritten by the caller.
     /// </summary>
-    /// <exception cref="InvalidDataException">The structure is not a valid Rows × Cols CSR structure (nothing is changed).</exception>
+    /// <exception cref="CorruptStateException">The structure is not a valid Rows × Cols CSR structure (nothing is changed).</exception>
     public void RestoreStructure(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices)
     {
         ValidateStructure(rowPointers, columnIndices, Rows, Cols, $"The restored {Rows}×{Cols} structure");
@@ -51,15 +52,15 @@ public sealed partial class CsrMatrix
     private static void ValidateStructure(ReadOnlySpan<int> indptr, ReadOnlySpan<int> indices, int rows, int cols, string what)
     {
         if (indptr.Length != rows + 1 || indptr[0] != 0 || indptr[rows] != indices.Length)
-            throw new InvalidDataException($"{what}: indptr must have {rows + 1} entries from 0 to the {indices.Length} indices.");
+            throw new CorruptStateException($"{what}: indptr must have {rows + 1} entries from 0 to the {indices.Length} indices.");
         for (int r = 0; r < rows; r++)
         {
-            if (indptr[r + 1] < indptr[r]) throw new InvalidDataException($"{what}: indptr decreases at row {r}.");
+            if (indptr[r + 1] < indptr[r]) throw new CorruptStateException($"{what}: indptr decreases at row {r}.");
             for (int p = indptr[r]; p < indptr[r + 1]; p++)
             {
                 int c = indices[p];
                 if ((uint)c >= (uint)cols || (p > indptr[r] && c <= indices[p - 1]))
-                    throw new InvalidDataException($"{what}: row {r} has column {c} out of order or outside [0, {cols}).");
+                    throw new CorruptStateException($"{what}: row {r} has column {c} out of order or outside [0, {cols}).");
             }
         }
     }

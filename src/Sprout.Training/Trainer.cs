@@ -56,6 +56,9 @@ public sealed class Trainer
     /// <summary>Optimizer steps taken so far.</summary>
     public int Step => Optimizer.StepCount;
 
+    /// <summary>Loss of the batch in the step being taken (set before the backward callbacks run; data parallelism reduces it).</summary>
+    public float LastLoss { get; private set; }
+
     /// <summary>
     /// One optimizer step on a batch: returns the loss and the number of correct predictions.
     /// </summary>
@@ -73,6 +76,7 @@ public sealed class Trainer
             correct = Accuracy.CountCorrect(logits, labels, count);
         }
         float value = loss[0];
+        LastLoss = value;
         if (!float.IsFinite(value))
         {
             _tape.Reset();

@@ -26,7 +26,7 @@ public class DatasetRegistryTests
     {
         using var dir = new TempDir();
         WriteMnistLike(dir, folder, gzip: gzip);
-        DatasetSplits splits = DatasetRegistry.Load(name, new DataOptions { DataDirectory = dir.Path });
+        DatasetSplits splits = DatasetRegistry.Load(name, new DataOptions { DataDirectory = dir.Path, RequireOfficialCounts = false });
         Assert.Equal(6, splits.Train.Count);
         Assert.Equal(3, splits.Test.Count);
         Assert.Equal(Path.Combine(dir.Path, folder), splits.Source);
@@ -41,7 +41,7 @@ public class DatasetRegistryTests
         for (int b = 1; b <= 5; b++) dir.Write($"cifar-10-batches-bin/data_batch_{b}.bin", Synthetic.CifarRecords(2, 1, firstImage: 2 * (b - 1)));
         dir.Write("cifar-10-batches-bin/test_batch.bin.gz", Synthetic.Gzip(Synthetic.CifarRecords(3, 1)));
         dir.Write("cifar-10-batches-bin/batches.meta.txt", Encoding.ASCII.GetBytes(string.Join("\n", Enumerable.Range(0, 10).Select(i => $"c{i}")) + "\n\n"));
-        DatasetSplits splits = DatasetRegistry.Load("cifar-10", new DataOptions { DataDirectory = dir.Path });
+        DatasetSplits splits = DatasetRegistry.Load("cifar-10", new DataOptions { DataDirectory = dir.Path, RequireOfficialCounts = false });
         Assert.Equal(Enumerable.Range(0, 10).ToArray(), splits.Train.Labels);
         Assert.Equal(3, splits.Test.Count);
         Assert.Equal("c9", splits.Train.ClassNames[9]);
@@ -57,10 +57,22 @@ public class DatasetRegistryTests
         dir.Write("cifar-100/test.bin.gz", Synthetic.Gzip(Synthetic.CifarRecords(2, 2)));
         dir.Write("cifar-100/fine_label_names.txt", Encoding.ASCII.GetBytes(string.Join("\n", Enumerable.Range(0, 100).Select(i => $"f{i}"))));
         dir.Write("cifar-100/coarse_label_names.txt", Encoding.ASCII.GetBytes(string.Join("\n", Enumerable.Range(0, 20).Select(i => $"k{i}"))));
-        DatasetSplits splits = DatasetRegistry.Load("cifar100", new DataOptions { DataDirectory = dir.Path, CoarseLabels = coarse });
+        DatasetSplits splits = DatasetRegistry.Load("cifar100", new DataOptions { DataDirectory = dir.Path, CoarseLabels = coarse, RequireOfficialCounts = false });
         Assert.Equal(classes, splits.Train.ClassCount);
         Assert.Equal(lastName, splits.Train.ClassNames[^1]);
         Assert.Equal(2, splits.Test.Count);
+    }
+
+    [Fact]
+    public void ShapeOfIsKnownWithoutLoading()
+    {
+        DatasetSplits digits = DatasetRegistry.Load("digits");
+        Assert.Equal((digits.Train.ImageShape, digits.Train.ClassCount), DatasetRegistry.ShapeOf("digits"));
+        Assert.Equal((new ImageShape(1, 28, 28), 10), DatasetRegistry.ShapeOf("MNIST"));
+        Assert.Equal((new ImageShape(1, 28, 28), 10), DatasetRegistry.ShapeOf("fashion_mnist"));
+        Assert.Equal((new ImageShape(3, 32, 32), 10), DatasetRegistry.ShapeOf("cifar-10"));
+        Assert.Equal((new ImageShape(3, 32, 32), 100), DatasetRegistry.ShapeOf("cifar100"));
+        Assert.Throws<DataException>(() => DatasetRegistry.ShapeOf("imagenet"));
     }
 
     [Fact]
@@ -158,7 +170,7 @@ public class DatasetRegistryTests
     {
         using var dir = new TempDir();
         WriteMnistLike(dir, "mnist");
-        DatasetSplits mnist = DatasetRegistry.Load("mnist", new DataOptions { DataDirectory = dir.Path, Normalization = NormalizationMode.Published });
+        DatasetSplits mnist = DatasetRegistry.Load("mnist", new DataOptions { DataDirectory = dir.Path, Normalization = NormalizationMode.Published, RequireOfficialCounts = false });
         Assert.Same(ChannelNormalization.Mnist, mnist.Train.Normalization);
         float raw = Synthetic.Pixel(0, 0) / 255f;
         Assert.Equal((raw - 0.1307f) / 0.3081f, mnist.Train.Sample(0)[0], 5);

@@ -45,10 +45,10 @@ public class CsrMatrixCheckpointTests
         var m = CsrMatrix.Random(4, 5, 8, new Rng(3));
         var pointers = m.RowPointers.ToArray();
         var columns = m.ColumnIndices.ToArray();
-        Assert.Throws<InvalidDataException>(() => m.RestoreStructure([0, 1, 2], [0, 1]));            // too few row pointers
-        Assert.Throws<InvalidDataException>(() => m.RestoreStructure([0, 1, 1, 1, 3], [0, 1]));      // indptr[rows] ≠ indices
-        Assert.Throws<InvalidDataException>(() => m.RestoreStructure([0, 2, 2, 2, 2], [3, 1]));      // unsorted row
-        Assert.Throws<InvalidDataException>(() => m.RestoreStructure([0, 1, 1, 1, 1], [5]));         // column out of range
+        Assert.Throws<CorruptStateException>(() => m.RestoreStructure([0, 1, 2], [0, 1]));            // too few row pointers
+        Assert.Throws<CorruptStateException>(() => m.RestoreStructure([0, 1, 1, 1, 3], [0, 1]));      // indptr[rows] ≠ indices
+        Assert.Throws<CorruptStateException>(() => m.RestoreStructure([0, 2, 2, 2, 2], [3, 1]));      // unsorted row
+        Assert.Throws<CorruptStateException>(() => m.RestoreStructure([0, 1, 1, 1, 1], [5]));         // column out of range
         Assert.Equal(8, m.Nnz);
         Assert.Equal(pointers, m.RowPointers.ToArray());
         Assert.Equal(columns, m.ColumnIndices.ToArray());

@@ -47,6 +47,7 @@ public class SparseConv2dOpTests
         foreach (var t in new[] { x, values, bias }) t.RequiresGrad = true;
         var g = SparseConv2dOp.Geometry(shape, batch, h, w);
         var dyT = GradCheck.RandomTensor(17, cout, batch, g.OutputHeight, g.OutputWidth);
+        dyT.Layout = Layout.FeatureMajor; // the output gradient weights a FeatureMajor output
         using (tape.Record())
         {
             y = SparseConv2dOp.Forward(x, m, values, bias, shape, cache);
@@ -100,6 +101,7 @@ public class SparseConv2dOpTests
         int[] rows = [0, 5, 5, 31], cols = [0, 7, 100, 143];
         float[] scores = new float[4], block = new float[2 * shape.FanIn];
         var dyT = GradCheck.RandomTensor(4, 32, 4, 8, 8);
+        dyT.Layout = Layout.FeatureMajor;
         void Step()
         {
             Tensor loss;

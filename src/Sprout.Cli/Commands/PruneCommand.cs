@@ -29,8 +29,10 @@ public static class PruneCommand
         var lr = new Option<double>("--lr") { Description = "SGD learning rate", HelpName = "X", DefaultValueFactory = _ => 0.05 };
         var kind = new Option<string>("--layer-kind") { Description = "csr or masked", HelpName = "KIND", DefaultValueFactory = _ => "csr" };
         var seed = new Option<ulong>("--seed") { Description = "Random seed", HelpName = "N", DefaultValueFactory = _ => 42UL };
+        var output = new Option<string?>("--out") { Description = "Run folder (default runs/<data>-<model>-imp-<time>): summary.json, round-<r>/best.safetensors", HelpName = "DIR" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier run in --out (only files Sprout wrote)" };
         var imp = new Command("imp", "Iterative magnitude pruning with rewinding to the initial weights (lottery ticket)")
-            { rounds, density, data, dataDir, model, epochs, batch, lr, kind, seed };
+            { rounds, density, data, dataDir, model, epochs, batch, lr, kind, seed, output, overwrite };
         imp.SetAction(parse =>
         {
             int r = parse.GetValue(rounds), e = parse.GetValue(epochs), b = parse.GetValue(batch);
@@ -41,12 +43,17 @@ public static class PruneCommand
             if (!(rate > 0)) throw new UsageException($"--lr must be > 0, got {rate}.");
             string k = parse.GetValue(kind)!;
             if (k is not ("csr" or "masked")) throw new UsageException($"--layer-kind must be csr or masked, got '{k}'.");
-            Models.ModelRegistry.Validate(parse.GetValue(model)!);
+            Models.ModelRegistry.Validate(parse.GetValue(model)!, parse.GetValue(data));
             var splits = DatasetRegistry.Load(parse.GetValue(data)!, new DataOptions { DataDirectory = parse.GetValue(dataDir) });
             ulong s = parse.GetValue(seed);
-            var build = Models.ModelRegistry.Builder(parse.GetValue(model)!, splits.Train.SampleSize, splits.Train.ClassCount);
+            var build = Models.ModelRegistry.Builder(parse.GetValue(model)!, splits.Train.ImageShape, splits.Train.ClassCount);
             var initial = build(new DenseLayerFactory(Rng.Derive(s, "model.init")));
             var test = new DataLoaderSource(new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = 1000, Shuffle = false, Flatten = true }));
+            using var folder = ImpRunFolder.Open(parse.GetValue(output), parse.GetValue(overwrite), new Config.TrainSettings
+            {
+                Data = parse.GetValue(data)!, DataDir = parse.GetValue(dataDir), Model = parse.GetValue(model)!, Seed = s, Epochs = e, BatchSize = b, Lr = rate, LayerKind = k,
+            });
+            context.Output.WriteLine($"run: {folder.FullPath}");
             var results = IterativeMagnitudePruning.Run(initial, build, d, r, k == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr, (net, round) =>
             {
                 var train = new DataLoaderSource(new DataLoader(splits.Train, new DataLoaderOptions { BatchSize = b, Shuffle = true, Seed = s + (ulong)round, Flatten = true }));
@@ -56,10 +63,13 @@ public static class PruneCommand
                     train.Reset(epoch);
                     while (train.Next(out var inputs, out var labels, out int count)) trainer.TrainStep(inputs, labels, count, out _, epoch);
                 }
-                return trainer.Evaluate(test).Accuracy;
+                double accuracy = trainer.Evaluate(test).Accuracy;
+                folder.SaveRound(round, ImpRunFolder.DensityOf(net), trainer, accuracy);
+                return accuracy;
             }, Rng.Derive(s, "imp"), context.Output);
             context.Output.WriteLine("round  density  test_acc");
             foreach (var x in results) context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Round,5} {x.Density,8:0.0000} {x.Metric,9:0.0000}"));
+            folder.WriteSummary("completed");
             return ExitCodes.Ok;
         });
         var command = new Command("prune", "Multi-round pruning drivers.");

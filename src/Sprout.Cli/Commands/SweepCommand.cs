@@ -40,14 +40,27 @@ public static class SweepCommand
             var files = parse.GetValue(configs) ?? [];
             var seedList = ParseSeeds(parse.GetValue(seeds) ?? "0,1,2");
             int? epochOverride = parse.GetValue(epochs);
-            var sweep = new Sweep<string>(files, f => Path.GetFileNameWithoutExtension(f), seedList);
+            string? path = parse.GetValue(output);
+            if (path is not null && Directory.Exists(path))
+                throw new UsageException($"--out {path} is a folder; give the markdown file to write, e.g. {Path.Combine(path, "RESULTS.md")}.");
             var mode = parse.GetValue(reuse) ? ExistingRun.Reuse : parse.GetValue(overwrite) ? ExistingRun.Overwrite : ExistingRun.Refuse;
             string root = parse.GetValue(runsRoot) ?? "runs";
+            Sweep<string> sweep;
+            try
+            {
+                sweep = new Sweep<string>(files, f => Path.GetFileNameWithoutExtension(f), seedList);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message.Split(" (Parameter")[0], e);
+            }
+            // Every config is checked before the first run starts, so a typo in the last one fails in seconds, not hours.
+            foreach (string file in files)
+                foreach (ulong seed in seedList) TrainRunner.Validate(Settings(file, seed, epochOverride, root));
             var rows = sweep.Run((file, seed) => RunOne(context, file, seed, epochOverride, mode, root, cancellation),
                 (name, seed, r) => context.Output.WriteLine($"{name} seed {seed}: test error {100 * r.TestError:F2}%, {r.EpochSeconds:F2} s/epoch"));
             string markdown = Sweep<string>.ToMarkdown(rows, "sprout " + string.Join(' ', context.Arguments));
             context.Output.Write(markdown);
-            string? path = parse.GetValue(output);
             if (path is not null) File.WriteAllText(path, markdown);
             return Task.FromResult(ExitCodes.Ok);
         });
@@ -65,6 +78,31 @@ public static class SweepCommand
 
     private static RunResult RunOne(CliContext context, string file, ulong seed, int? epochs, ExistingRun mode, string root, CancellationToken cancellation)
     {
+        var s = Settings(file, seed, epochs, root);
+        string summary = Path.Combine(s.Out!, RunDirectory.SummaryFile);
+        bool completed = File.Exists(summary) && ReadSummary(summary).Status == "completed";
+        if (completed && mode == ExistingRun.Reuse)
+        {
+            // Reuse is keyed on the resolved settings: a run trained with other settings is not this row's result.
+            TrainRunner.Validate(s); // resolves the optimizer-dependent defaults that config.yaml records
+            string saved = File.ReadAllText(Path.Combine(s.Out!, RunDirectory.ConfigFile));
+            string? changed = FirstDifference(saved, ConfigFile.ToYaml(s));
+            if (changed is not null)
+                throw new UsageException($"Sweep run {s.Out} was trained with other settings ({changed}); pass --overwrite to retrain it, or --runs DIR to keep both.");
+        }
+        else
+        {
+            if (mode == ExistingRun.Refuse && !RunDirectory.IsFree(s.Out!))
+                throw new UsageException($"Sweep run directory {s.Out} already exists: pass --reuse to read finished runs back, or --overwrite to retrain them.");
+            s.Overwrite = mode != ExistingRun.Refuse;
+            int code = new TrainRunner(context).Run(s, null, cancellation);
+            if (code != ExitCodes.Ok) throw new UsageException($"Sweep run {s.Name} ({file}) exited with code {code}; see {s.Out}/train.log (--reuse keeps finished runs, --overwrite retrains them).");
+        }
+        return ReadSummary(summary).Result;
+    }
+
+    private static TrainSettings Settings(string file, ulong seed, int? epochs, string root)
+    {
         var s = new TrainSettings();
         ConfigFile.Apply(file, s);
         s.Seed = seed;
@@ -72,17 +110,22 @@ public static class SweepCommand
         s.Name = RunName(file, seed);
         s.Out = Path.Combine(root, s.Name);
         s.Plain = true;
-        string summary = Path.Combine(s.Out, "summary.json");
-        bool completed = File.Exists(summary) && ReadSummary(summary).Status == "completed";
-        if (!(completed && mode == ExistingRun.Reuse))
+        return s;
+    }
+
+    /// <summary>The first setting whose line differs between two config.yaml texts ("epochs: 2 → 5"), or null.</summary>
+    private static string? FirstDifference(string before, string after)
+    {
+        static Dictionary<string, string> Lines(string yaml) => yaml.Split('\n')
+            .Where(l => l.Length > 0 && l[0] != '#' && l.Contains(':'))
+            .ToDictionary(l => l[..l.IndexOf(':')], l => l[(l.IndexOf(':') + 1)..].Trim());
+        var (a, b) = (Lines(before), Lines(after));
+        foreach (var key in a.Keys.Union(b.Keys))
         {
-            if (mode == ExistingRun.Refuse && !RunDirectory.IsFree(s.Out))
-                throw new UsageException($"Sweep run directory {s.Out} already exists: pass --reuse to read finished runs back, or --overwrite to retrain them.");
-            s.Overwrite = mode != ExistingRun.Refuse;
-            int code = new TrainRunner(context).Run(s, null, cancellation);
-            if (code != ExitCodes.Ok) throw new UsageException($"Sweep run {s.Name} ({file}) exited with code {code}; see {s.Out}/train.log (--reuse keeps finished runs, --overwrite retrains them).");
+            string x = a.GetValueOrDefault(key, "(absent)"), y = b.GetValueOrDefault(key, "(absent)");
+            if (x != y) return $"{key}: {x} then, {y} now";
         }
-        return ReadSummary(summary).Result;
+        return null;
     }
 
     private static (string? Status, RunResult Result) ReadSummary(string path)

@@ -1,5 +1,5 @@
 // TrainCommand: `sprout train`. Declares one option per SettingsTable key (all parsed by the table, so a
-// flag and a YAML key give identical errors) plus --config, --resume and --stop-after (per invocation, so not
+// flag and a YAML key give identical errors) plus --config, --resume, --stop-after, --no-report and --tensorboard (per invocation, so not
 // saved in config.yaml), and resolves the layers:
 // defaults < resumed checkpoint's settings < --config file < flags given on the command line.
 using System.CommandLine;
@@ -25,6 +25,14 @@ public static class TrainCommand
             Description = "Stop after this epoch with a checkpoint, though schedules span --epochs; continue later with --resume",
             HelpName = "EPOCH",
         };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write report.html into the run folder at the end" };
+        var tensorBoard = new Option<string?>("--tensorboard")
+        {
+            Description = "Also write TensorBoard event files into DIR/<run name>/ (view with: tensorboard --logdir DIR)",
+            HelpName = "DIR",
+        };
+        command.Add(noReport);
+        command.Add(tensorBoard);
         command.Add(config);
         command.Add(resume);
         command.Add(stopAfter);
@@ -33,7 +41,10 @@ public static class TrainCommand
         {
             string? resumePath = parse.GetValue(resume);
             var settings = Resolve(parse, options, parse.GetValue(config), resumePath);
-            return Task.FromResult(new TrainRunner(context).Run(settings, resumePath, cancellation, parse.GetValue(stopAfter)));
+            var outputs = new RunOutputs(!parse.GetValue(noReport), parse.GetValue(tensorBoard));
+            if (outputs.TensorBoard is string tb && File.Exists(tb))
+                throw new UsageException($"--tensorboard {tb} is a file; name a folder for the event files (e.g. --tensorboard tb).");
+            return Task.FromResult(new TrainRunner(context).Run(settings, resumePath, cancellation, parse.GetValue(stopAfter), outputs));
         });
         return command;
     }

@@ -25,14 +25,10 @@ public sealed class TrainRunner(CliContext context)
 
     /// <summary>Trains (until epoch <paramref name="stopAfter"/> when given, of a run planned for s.Epochs); returns the exit code.</summary>
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
-    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null)
+    public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null, RunOutputs? outputs = null)
     {
-        var method = MethodRegistry.Get(s.Method).ForRun();
-        TrainingSetup.Validate(s);
-        method.Validate(s);
-        Models.ModelRegistry.Validate(s.Model);
-        if (!DatasetRegistry.IsKnown(s.Data))
-            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        using var extra = outputs ?? new RunOutputs();
+        var method = Validate(s);
         CheckpointInfo? resumeInfo = resumePath is null ? null : Checkpoint.ReadInfo(resumePath);
         if (resumeInfo is not null && resumeInfo.Epoch >= s.Epochs)
             throw new UsageException($"{resumePath} already has {resumeInfo.Epoch} epochs; pass --epochs greater than {resumeInfo.Epoch} to train further.");
@@ -40,26 +36,51 @@ public sealed class TrainRunner(CliContext context)
             throw new UsageException($"--stop-after must be an epoch after {resumeInfo?.Epoch ?? 0} and at most --epochs ({s.Epochs}), got {stop}.");
         int lastEpoch = stopAfter ?? s.Epochs;
 
-        TrainingSetup.ApplyThreads(s.Threads);
+        // Under mpirun with several ranks: every rank trains, rank 0 alone writes (DistributedRun).
+        using var distributed = DistributedRun.Start(s);
+        if (distributed is null) return Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, null, extra);
+        int code;
+        try { code = Train(s, method, resumePath, resumeInfo, lastEpoch, cancellation, distributed, extra); }
+        catch (Exception e)
+        {
+            distributed.Fail(e, context.Error);
+            throw;
+        }
+        distributed.Finish(code);
+        return code;
+    }
+
+    private int Train(TrainSettings s, TrainingMethod method, string? resumePath, CheckpointInfo? resumeInfo, int lastEpoch,
+        CancellationToken cancellation, DistributedRun? distributed, RunOutputs extra)
+    {
+        TrainingSetup.ApplyThreads(DistributedRun.ThreadsPerRank(s.Threads));
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
+        // Readers refuse empty files; a validation fraction can still empty a split, and NaN accuracy is not a result.
+        if (train.Count == 0 || validation is { Count: 0 })
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--validation {s.Validation} leaves {train.Count} training and {validation?.Count ?? 0} validation samples of {splits.Train.Count}; use a fraction such as 0.1."));
+        if (splits.Test.Count == 0) throw new DataException($"{s.Data}: the test split is empty ({splits.Source}); download the dataset again.", splits.Source);
         var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
             s.Augment ? Augmentation.Cifar : null);
         var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
         var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
+        IBatchSource trainSource = distributed?.DataParallel.Shard(trainBatches) ?? trainBatches;
 
-        var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
+        var model = method.BuildModel(s, train.ImageShape, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
         var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),
             TrainingSetup.Options(s));
+        if (distributed is not null) trainer.Callbacks.Add(distributed.DataParallel); // first: methods read the summed gradients
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
+        if (distributed is { IsRoot: false }) return distributed.RunWorker(trainer, trainSource, testBatches, validationBatches, lastEpoch, cancellation);
 
-        var run = OpenRunDirectory(s, resumePath, resumeInfo);
+        using var run = OpenRunDirectory(s, resumePath, resumeInfo);
         string configYaml = ConfigFile.ToYaml(s);
         run.WriteText(RunDirectory.ConfigFile, configYaml);
         using var log = run.OpenLog();
-        string header = Header(s, splits, train, validation, model);
+        string header = Header(s, splits, train, validation, model) + (distributed is null ? "" : $" | {distributed.DataParallel.Communicator.Size} ranks (MPI)");
         log.WriteLine($"# {DateTime.Now:yyyy-MM-dd HH:mm:ss}  sprout {string.Join(' ', context.Arguments)}");
         log.WriteLine(header);
         if (resumePath is not null) log.WriteLine($"resumed from {resumePath} after epoch {trainer.CompletedEpochs}");
@@ -73,14 +94,19 @@ public sealed class TrainRunner(CliContext context)
             ["sprout.method"] = s.Method,
             ["sprout.seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
         };
+        if (splits.Normalization is { } norm)
+            metadata[Checkpoint.NormalizationKey] = string.Create(CultureInfo.InvariantCulture,
+                $"mean={string.Join(",", norm.Mean.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))};std={string.Join(",", norm.Std.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
         var checkpoints = new CheckpointCallback(run, metadata, resumeInfo is null ? double.NegativeInfinity : CheckpointCallback.BestAccuracyOf(resumeInfo));
         trainer.Callbacks.Add(checkpoints);
+        extra.Attach(trainer, run, train.ImageShape);
 
         bool interactive = context.IsTerminal && !s.Plain;
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
-        if (method.LayerTable() is string table)
+        // Dense methods have no sparsity driver; their table (density 1) still shows every layer's shape.
+        if ((method.LayerTable() ?? DenseTable(model)) is string table)
         {
             log.Write(table);
             WriteLine(console, table.TrimEnd());
@@ -95,12 +121,12 @@ public sealed class TrainRunner(CliContext context)
             {
                 var spectre = new SpectreProgressReporter(console);
                 trainer.Progress = new CompositeProgressReporter(spectre, logReporter);
-                spectre.Run(() => trainer.Fit(trainBatches, testBatches, lastEpoch, validationBatches, cancellation));
+                spectre.Run(() => trainer.Fit(trainSource, testBatches, lastEpoch, validationBatches, cancellation));
             }
             else
             {
                 trainer.Progress = new CompositeProgressReporter(new PlainProgressReporter(context.Output), logReporter);
-                trainer.Fit(trainBatches, testBatches, lastEpoch, validationBatches, cancellation);
+                trainer.Fit(trainSource, testBatches, lastEpoch, validationBatches, cancellation);
             }
         }
         catch (NonFiniteLossException e)
@@ -119,11 +145,19 @@ public sealed class TrainRunner(CliContext context)
             status = "cancelled";
             exitCode = ExitCodes.Cancelled;
             log.WriteLine("interrupted");
-            context.Error.WriteLine($"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {run.PathOf(RunDirectory.LastCheckpointFile)}");
+            string last = run.PathOf(RunDirectory.LastCheckpointFile);
+            context.Error.WriteLine(File.Exists(last)
+                ? $"Interrupted after epoch {trainer.CompletedEpochs}; resume with: sprout train --resume {last}"
+                : "Interrupted before the first epoch finished, so there is no checkpoint to resume from; start the run again.");
         }
 
-        var summary = Summarize(s, method, model, run, status);
+        var summary = Summarize(s, method, model, run, status) with { WorldSize = distributed?.DataParallel.Communicator.Size ?? 1, Distributed = distributed?.DataParallel.Summary() };
         run.WriteSummary(summary);
+        if (extra.Finish(run) is string written)
+        {
+            log.WriteLine(written);
+            WriteLine(console, written);
+        }
         if (exitCode == ExitCodes.Ok)
         {
             string done = string.Create(CultureInfo.InvariantCulture,
@@ -134,6 +168,20 @@ public sealed class TrainRunner(CliContext context)
             WriteLine(console, $"results: {run.PathOf(RunDirectory.SummaryFile)}");
         }
         return exitCode;
+    }
+
+    /// <summary>Every check on the settings alone (no data, no model built); returns the run's method.</summary>
+    /// <exception cref="UsageException">A setting is invalid or the combination makes no sense.</exception>
+    public static TrainingMethod Validate(TrainSettings s)
+    {
+        var method = MethodRegistry.Get(s.Method).ForRun();
+        TrainingSetup.Validate(s);
+        method.Validate(s);
+        if (!DatasetRegistry.IsKnown(s.Data))
+            throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
+        SettingsSanity.Check(s); // before ModelRegistry.Validate, which builds the (hidden) layers
+        Models.ModelRegistry.Validate(s.Model, s.Data);
+        return method;
     }
 
     private void WriteLine(IAnsiConsole? console, string text)
@@ -188,7 +236,13 @@ public sealed class TrainRunner(CliContext context)
             ? $"sgd lr {Num(s.Lr!.Value)} momentum {Num(s.Momentum)}{(s.Nesterov && s.Momentum > 0 ? " nesterov" : "")}"
             : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
         return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
-               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize} | {s.Epochs} epochs | seed {s.Seed}";
+               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}";
+    }
+
+    private static string? DenseTable(Module model)
+    {
+        var rows = Sprout.Training.Sparsity.LayerRow.Of(model);
+        return rows.Count == 0 ? null : Sprout.Training.Sparsity.LayerRow.Format(rows);
     }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

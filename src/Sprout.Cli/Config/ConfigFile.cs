@@ -17,9 +17,24 @@ public static partial class ConfigFile
     /// <exception cref="UsageException">The file is missing, is not valid YAML, or has an unknown key or bad value.</exception>
     public static void Apply(string path, TrainSettings settings)
     {
-        if (!File.Exists(path)) throw new UsageException($"Config file not found: {path}");
-        ApplyText(File.ReadAllText(path), Path.GetFileName(path), settings);
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"Config file not found: {path}");
+        byte[] bytes = Training.BoundedFile.ReadAllBytes(path, MaxBytes, why => new UsageException($"Config file {path} {why}."));
+        string text;
+        try
+        {
+            text = Strict.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new UsageException($"Config file {path} is not UTF-8 text; save it as UTF-8 YAML.");
+        }
+        ApplyText(text.TrimStart('\uFEFF'), Path.GetFileName(path), settings);
     }
+
+    /// <summary>Config files larger than this are refused (a full config is about 2 KB).</summary>
+    public const int MaxBytes = 1 << 20;
+
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Applies YAML text; <paramref name="source"/> names it in error messages.</summary>
     public static void ApplyText(string yaml, string source, TrainSettings settings)
@@ -50,6 +65,7 @@ public static partial class ConfigFile
             {
                 null => null,
                 int[] list => new JsonArray(list.Select(v => (JsonNode?)v).ToArray()),
+                double[] list => new JsonArray(list.Select(v => (JsonNode?)v).ToArray()),
                 int v => v,
                 ulong v => v,
                 double v => v,
@@ -70,6 +86,11 @@ public static partial class ConfigFile
         catch (YamlException e)
         {
             throw new UsageException($"{source}: invalid YAML at line {e.Start.Line}: {Clean(e.InnerException?.Message ?? e.Message)}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this on some malformed input (found by fuzzing) instead of a YamlException.
+            throw new UsageException($"{source}: invalid YAML (the parser gave up: {e.Message}); check the file's indentation and quoting.", e);
         }
         var result = new List<(string, string, int)>();
         if (stream.Documents.Count == 0) return result;
@@ -106,6 +127,7 @@ public static partial class ConfigFile
     {
         null => "null",
         int[] list => "[" + string.Join(", ", list) + "]",
+        double[] list => "[" + string.Join(", ", list.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
         string s => PlainScalar().IsMatch(s) && s is not ("true" or "false" or "null" or "yes" or "no" or "on" or "off" or "auto")

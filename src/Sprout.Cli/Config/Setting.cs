@@ -129,6 +129,31 @@ public sealed class Setting
             set(s, Array.ConvertAll(parts, p => ParseInt(p, where, 1)));
         }, s => get(s));
 
+    /// <summary>
+    /// Multistep milestones: epochs ("42,84") or fractions of the run ("0.42,0.84", every value below 1), so one
+    /// config works for any --epochs. Stored as given; <see cref="TrainingSetup.MilestoneEpochs"/> resolves them.
+    /// </summary>
+    public static Setting MilestoneList(string key, string help, Func<TrainSettings, double[]?> get, Action<TrainSettings, double[]?> set) =>
+        new(key, help, "E,E,...|F,F,...", false, true, (s, raw, where) =>
+        {
+            if (IsUnset(raw))
+            {
+                set(s, null);
+                return;
+            }
+            string[] parts = raw.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries);
+            var values = new double[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !(values[i] > 0) || double.IsInfinity(values[i])
+                    || (values[i] >= 1 && values[i] != Math.Floor(values[i])))
+                    throw new UsageException($"{where} must list epochs (positive integers, e.g. 42,84) or fractions of the run below 1 (e.g. 0.42,0.84), got '{parts[i]}'.");
+            }
+            if (values.Any(v => v < 1) && values.Any(v => v >= 1))
+                throw new UsageException($"{where} mixes epochs and fractions ('{raw}'); give all as epochs (42,84) or all as fractions of the run (0.42,0.84).");
+            set(s, values);
+        }, s => get(s));
+
     private static bool IsUnset(string raw) => raw.Length == 0 || raw is "auto" or "null" or "~";
 
     private static int ParseInt(string raw, string where, int min)

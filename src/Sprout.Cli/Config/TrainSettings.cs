@@ -32,7 +32,7 @@ public sealed class TrainSettings
     /// <summary>constant, step, multistep or cosine.</summary>
     public string Schedule { get; set; } = "cosine";
     /// <summary>Epochs at which multistep multiplies the rate by <see cref="Gamma"/>; null = 50% and 75% of the run.</summary>
-    public int[]? Milestones { get; set; }
+    public double[]? Milestones { get; set; }
     /// <summary>Decay factor of step/multistep.</summary>
     public double Gamma { get; set; } = 0.1;
     /// <summary>Epochs between decays of the step schedule; null = a third of the run.</summary>
@@ -47,12 +47,22 @@ public sealed class TrainSettings
     public double Validation { get; set; }
     /// <summary>Input normalization: none, train (statistics of the train split) or published (standard constants).</summary>
     public string Normalize { get; set; } = "published";
-    /// <summary>Random crops (padding 4) and horizontal flips of training images (for CIFAR).</summary>
-    public bool Augment { get; set; }
+    /// <summary>
+    /// Random crops (padding 4) and horizontal flips of training images. Until set (flag or YAML), it follows the
+    /// dataset: on for cifar10/cifar100 (the standard CIFAR recipe), off elsewhere; config.yaml records the value used.
+    /// </summary>
+    public bool Augment { get => _augment ?? AugmentsByDefault(Data); set => _augment = value; }
+    private bool? _augment;
+
+    /// <summary>True for the datasets trained with crop+flip augmentation unless told otherwise (cifar10, cifar100).</summary>
+    public static bool AugmentsByDefault(string data) =>
+        Sprout.Data.DatasetRegistry.IsKnown(data) && Sprout.Data.DatasetRegistry.Canonicalize(data) is "cifar10" or "cifar100";
     /// <summary>Seed of everything random (initialization, shuffling, dropout).</summary>
     public ulong Seed { get; set; } = 42;
     /// <summary>Compute threads; 0 = all cores.</summary>
     public int Threads { get; set; }
+    /// <summary>Under mpirun: sum gradients in rank order so that all ranks are bit-identical.</summary>
+    public bool DeterministicReduce { get; set; }
     /// <summary>Run directory; null = runs/&lt;name&gt;.</summary>
     public string? Out { get; set; }
     /// <summary>Run name under runs/; null = dataset-model-method-timestamp.</summary>
@@ -67,6 +77,12 @@ public sealed class TrainSettings
 
     /// <summary>Sparse methods: layer-wise density distribution (uniform, er, erk).</summary>
     public string Distribution { get; set; } = "erk";
+
+    /// <summary>Sparse methods: keep the first weight layer (a conv net's stem) dense, outside the budget; the others meet --density.</summary>
+    public bool DenseFirstLayer { get; set; }
+
+    /// <summary>Sparse methods: keep the last weight layer (the classifier) dense, outside the budget; the others meet --density.</summary>
+    public bool DenseLastLayer { get; set; }
 
     /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
     public string LayerKind { get; set; } = "csr";

@@ -19,7 +19,7 @@ public static class TrainingSetup
         if (s.WarmupEpochs >= s.Epochs)
             throw new UsageException($"--warmup-epochs ({s.WarmupEpochs}) must be smaller than --epochs ({s.Epochs}).");
         if (s.Schedule == "multistep" && s.Milestones is { } ms && ms.Any(m => m > s.Epochs))
-            throw new UsageException($"--milestones {string.Join(",", ms)} has an epoch beyond --epochs {s.Epochs}.");
+            throw new UsageException($"--milestones {string.Join(",", ms)} has an epoch beyond --epochs {s.Epochs}; give them as fractions of the run (e.g. 0.5,0.75) to follow --epochs.");
         if (s.Schedule == "step" && s.StepSize is int size && size > s.Epochs)
             throw new UsageException($"--step-size ({size}) is larger than --epochs ({s.Epochs}); the rate would never decay.");
     }
@@ -53,7 +53,7 @@ public static class TrainingSetup
         {
             "constant" => new ConstantLr(),
             "step" => MultiStepLr.Every((s.StepSize ?? Math.Max(1, s.Epochs / 3)) * stepsPerEpoch, total, gamma),
-            "multistep" => new MultiStepLr((s.Milestones ?? DefaultMilestones(s.Epochs)).Select(e => e * stepsPerEpoch), gamma),
+            "multistep" => new MultiStepLr(MilestoneEpochs(s).Select(e => e * stepsPerEpoch), gamma),
             "cosine" => new CosineLr(total),
             _ => throw new UsageException($"Unknown schedule '{s.Schedule}'; valid: {string.Join(", ", SettingsTable.Schedules)}."),
         };
@@ -65,5 +65,12 @@ public static class TrainingSetup
     public static TrainerOptions Options(TrainSettings s) =>
         new() { LabelSmoothing = (float)s.LabelSmoothing, ClipNorm = (float)s.ClipNorm };
 
-    private static int[] DefaultMilestones(int epochs) => [Math.Max(1, epochs / 2), Math.Max(1, 3 * epochs / 4)];
+    /// <summary>The multistep milestones in epochs: as given, or fractions (all below 1) times --epochs, at least epoch 1.</summary>
+    public static int[] MilestoneEpochs(TrainSettings s)
+    {
+        if (s.Milestones is not { } ms) return [Math.Max(1, s.Epochs / 2), Math.Max(1, 3 * s.Epochs / 4)];
+        return ms.All(m => m < 1)
+            ? ms.Select(f => Math.Max(1, (int)Math.Round(f * s.Epochs, MidpointRounding.AwayFromZero))).ToArray()
+            : ms.Select(m => (int)m).ToArray();
+    }
 }

@@ -56,9 +56,9 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     /// a sparse factory of --layer-kind; pruning at init scores the dense build and builds the sparse model from its masks; GMP
     /// trains the dense build.
     /// </remarks>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        var build = Builder(s, inputs, classes);
+        var build = Builder(s, input, classes);
         var kind = s.LayerKind == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr;
         if (gmp)
         {
@@ -66,7 +66,7 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
             return _model;
         }
         var distribution = s.Distribution switch { "uniform" => DensityDistribution.Uniform, "er" => DensityDistribution.ErdosRenyi, _ => DensityDistribution.ErdosRenyiKernel };
-        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution));
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution) { DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer });
         if (pruning is null)
         {
             _model = build(new SparseLayerFactory(plan, rng, kind)).WithSparseLayerNames();
@@ -101,7 +101,8 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         var topology = updater?.Invoke() ?? configured?.Invoke(s);
         var plan = topology is null ? null
             : schedule?.Invoke(s, stepsPerEpoch) ?? new UpdateSchedule(s.UpdateEvery, end, (float)s.DropFraction, decay);
-        var driver = new SparseTrainingDriver(_model!, topology, plan, Rng.Derive(s.Seed, "topology").NextUInt64());
+        var driver = new SparseTrainingDriver(_model!, topology, plan, Rng.Derive(s.Seed, "topology").NextUInt64(),
+            layerView: Sprout.Training.Distributed.DataParallel.LayerViewFor(trainer));
         _callback = new SparsityCallback(driver, _gmp);
         return [_callback];
     }

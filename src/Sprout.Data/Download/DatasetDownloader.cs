@@ -65,7 +65,39 @@ public sealed class DatasetDownloader : IDisposable
     internal async Task<DownloadResult> DownloadAsync(DatasetManifest manifest, string dataDirectory, CancellationToken cancellationToken)
     {
         string folder = Path.GetFullPath(Path.Combine(dataDirectory, manifest.Folder));
+        // Folders this call creates, outermost first, so a failed download does not leave empty ones behind.
+        var created = new List<string>();
+        for (string? d = folder; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) created.Insert(0, d);
         Directory.CreateDirectory(folder);
+        try
+        {
+            return await DownloadIntoAsync(manifest, folder, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            RemoveIfEmpty(created);
+            throw;
+        }
+    }
+
+    // Deletes the folders this download created, innermost first, if nothing but empty partial downloads is in them.
+    private static void RemoveIfEmpty(List<string> created)
+    {
+        for (int i = created.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                foreach (string part in Directory.EnumerateFiles(created[i], "*.part"))
+                    if (new FileInfo(part).Length == 0) File.Delete(part);
+                if (!Directory.EnumerateFileSystemEntries(created[i]).Any()) Directory.Delete(created[i]);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private async Task<DownloadResult> DownloadIntoAsync(DatasetManifest manifest, string folder, CancellationToken cancellationToken)
+    {
         var downloaded = new List<string>();
         var present = new List<string>();
         foreach (RemoteFile file in manifest.Files)

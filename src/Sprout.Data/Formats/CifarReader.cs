@@ -119,6 +119,14 @@ public static class CifarReader
     private static int CountRecords(string path, int recordBytes, string format)
     {
         long length = DataFile.DecompressedLength(path);
+        if (length % recordBytes != 0 && DataFile.IsGzip(path))
+        {
+            // A truncated .gz ends in arbitrary bytes where its size trailer should be: report what it really holds.
+            long actual = DataFile.CountDecompressed(path);
+            throw new DataException($"{path}: the gzip file is truncated or corrupt: it decompresses to {actual} bytes, not a whole number of {recordBytes}-byte {format} records; delete it and download it again", path);
+        }
+        if (length == 0)
+            throw new DataException($"{path}: the file is empty (0 {format} records); delete it and download it again", path);
         if (length % recordBytes != 0 || length / recordBytes > int.MaxValue)
         {
             string other = recordBytes == Cifar10RecordBytes ? $"{Cifar100RecordBytes} would be CIFAR-100" : $"{Cifar10RecordBytes} would be CIFAR-10";

@@ -13,6 +13,9 @@ internal static class DataFile
 
     private const int FileBufferBytes = 1 << 16;
 
+    /// <summary>Deflate's largest possible expansion (1032:1, rounded up).</summary>
+    private const long MaxDeflateRatio = 1040;
+
     /// <summary>The first of <paramref name="names"/> (each also tried with ".gz") that exists in the directory.</summary>
     public static string? Find(string directory, params ReadOnlySpan<string> names)
     {
@@ -56,7 +59,23 @@ internal static class DataFile
         Span<byte> trailer = stackalloc byte[4];
         file.Position = file.Length - 4;
         file.ReadExactly(trailer);
-        return BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        long size = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        // Deflate expands at most about 1032:1, so a larger claim is a truncated file's stray bytes, not a size
+        // (trusting it let a 52-byte file make a reader allocate gigabytes).
+        if (size > MaxDeflateRatio * file.Length)
+            throw new DataException($"{path}: the gzip file is truncated or corrupt (its size trailer claims {size} bytes, impossible for a {file.Length}-byte file); delete it and download it again", path);
+        return size;
+    }
+
+    /// <summary>The number of bytes the file really decompresses to (read to the end; for error messages only).</summary>
+    public static long CountDecompressed(string path)
+    {
+        using Stream stream = OpenRead(path);
+        byte[] buffer = new byte[ChunkBytes];
+        long total = 0;
+        int n;
+        while ((n = ReadAtMost(stream, buffer, path)) > 0) total += n;
+        return total;
     }
 
     /// <summary>

@@ -12,6 +12,9 @@ public static class DigitsCsvReader
     /// <summary>Values per line: 64 pixels and a label.</summary>
     public const int FieldsPerLine = 65;
 
+    /// <summary>Largest accepted (decompressed) file size.</summary>
+    public const int MaxBytes = 64 << 20;
+
     /// <summary>Largest pixel value (a count of on-pixels in a 4x4 block).</summary>
     public const int MaxPixel = 16;
 
@@ -30,7 +33,15 @@ public static class DigitsCsvReader
         var buffer = new MemoryStream();
         try
         {
-            stream.CopyTo(buffer);
+            // Bounded: the real file is 265 KB; a device or a gzip bomb must not fill memory.
+            byte[] chunk = new byte[1 << 16];
+            int n;
+            while ((n = stream.Read(chunk)) > 0)
+            {
+                if (buffer.Length + n > MaxBytes)
+                    throw new DataException($"{source}: more than {MaxBytes} bytes, far larger than the digits CSV (265 KB); it is not the digits dataset", source);
+                buffer.Write(chunk, 0, n);
+            }
         }
         catch (InvalidDataException e)
         {
@@ -39,6 +50,7 @@ public static class DigitsCsvReader
         ReadOnlySpan<byte> text = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
 
         int lines = CountLines(text);
+        if (lines == 0) throw new DataException($"{source}: holds no records; the file is empty or not the 8x8 digits CSV", source);
         var images = new Tensor(lines, 1, 8, 8);
         var labels = new int[lines];
         Span<float> pixels = images.Data;

@@ -33,7 +33,12 @@ public static class IdxReader
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
         int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
-        long total = (long)count * rows * columns;
+        // Each factor fits an int, so rows·columns fits a long; the product with count is bounded before it is formed
+        // (three large header fields used to overflow a long, pass the checks as a negative total, and allocate gigabytes).
+        long perImage = (long)rows * columns;
+        long total = rows > 0 && columns > 0 && count > 0 && perImage <= Array.MaxLength / count ? count * perImage : long.MaxValue;
+        if (count == 0)
+            throw new DataException($"{path}: the IDX header says 0 images; the file is empty or corrupt, delete it and download it again", path);
         if (count < 0 || rows <= 0 || columns <= 0 || total > Array.MaxLength)
             throw new DataException($"{path}: wrong dimensions in the IDX header: {count} images of {rows}x{columns}; the file is not a valid image file", path);
         CheckRawLength(path, 16 + total, $"{count} images of {rows}x{columns}");
@@ -58,6 +63,8 @@ public static class IdxReader
         int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
         if (count < 0)
             throw new DataException($"{path}: wrong dimensions in the IDX header: {count} labels; the file is not a valid label file", path);
+        if (count == 0)
+            throw new DataException($"{path}: the IDX header says 0 labels; the file is empty or corrupt, delete it and download it again", path);
         CheckRawLength(path, 8 + (long)count, $"{count} labels");
 
         var labels = new int[count];
@@ -129,12 +136,12 @@ public static class IdxReader
         throw new DataException($"{path}: wrong magic number 0x{magic:X8}, expected 0x{expected:X8} for IDX {kind} ({hint}); check the file name", path);
     }
 
-    // For raw files the length is known up front: reject a truncated file before allocating its tensor.
-    // Gzipped files are checked while streaming instead (their trailer is not trustworthy when truncated).
+    // Reject a header that claims more than the file holds before allocating its tensor. For raw files the length
+    // is exact; for gzip files the trailer's size is used (exact when intact, and a corrupt trailer can only cause a
+    // refusal of a file that is corrupt anyway), and the stream is still checked while reading.
     private static void CheckRawLength(string path, long expected, string what)
     {
-        if (DataFile.IsGzip(path)) return;
-        long actual = new FileInfo(path).Length;
+        long actual = DataFile.DecompressedLength(path);
         if (actual < expected)
             throw new DataException($"{path}: truncated: the header says {what} ({expected} bytes) but the file has {actual} bytes; the file is incomplete, delete it and download it again", path);
     }

@@ -30,14 +30,46 @@ public static class Checkpoint
     /// <summary>Metadata key: a description of the tensor layout, for readers other than Sprout.</summary>
     public const string LayoutKey = "sprout.layout";
 
-    /// <summary>The text stored under <see cref="LayoutKey"/>.</summary>
+    /// <summary>Metadata key: the model's modules, one "path: Type" per line (what to rebuild it from).</summary>
+    public const string ArchitectureKey = "sprout.architecture";
+
+    /// <summary>The text stored under <see cref="LayoutKey"/> (docs: src/Sprout.Training/README.md#checkpoints).</summary>
     public const string Layout =
-        "<module>.weight/.bias: parameters (F32); <module>.running_mean/.running_var: BatchNorm buffers (F32). A CSR sparse layer's weight is its nonzero values [nnz] with " +
-        "<module>.weight.indptr (I32 [rows+1]), <module>.weight.indices (I32 [nnz], column of each value) and " +
-        "<module>.weight.shape (I64 [rows, cols]), as scipy.sparse.csr_matrix((weight, indices, indptr), shape). " +
-        "A masked layer stores its dense weight and the mask's indptr/indices the same way. optimizer.<parameter>.<slot>: " +
-        "optimizer state shaped like its parameter (per nonzero for CSR layers). topology.*, topkast.*, spartan.*, " +
-        "snfs.*, sparsity.*: method state for resuming (counters and random streams as I64).";
+        "Names are module paths from sprout.architecture (e.g. '1' is the first Linear of an MLP, after '0' Flatten). " +
+        "<module>.weight/.bias: parameters (F32); a dense Linear's weight is [out, in] (y = x W^T + b). " +
+        "A CSR sparse layer's weight is its nonzero values [nnz] with <module>.weight.indptr (I32 [rows+1]), " +
+        "<module>.weight.indices (I32 [nnz], column of each value) and <module>.weight.shape (I64 [rows, cols]): " +
+        "scipy.sparse.csr_matrix((weight, indices, indptr), shape) is the [out, in] matrix. " +
+        "A masked layer stores its dense weight [out, in] and the mask's indptr/indices/shape the same way (weight x mask). " +
+        "Top-KAST: <module>.weight + weight.* is the backward set B (values and CSR structure); <module>.forward.indptr/.indices/.shape " +
+        "is the forward set A (a subset of B) whose values are taken from weight, and the forward pass uses A only; " +
+        "<module>.reservoir.* holds theta outside B (dense 'theta', or compact 'left_positions'/'left_values'/'fresh*'), for training only. " +
+        "optimizer.<parameter>.<slot>: optimizer state shaped like its parameter (per nonzero for CSR layers). " +
+        "gmp.<i>.mask: gradual magnitude pruning's 0/1 mask (F32) of the i-th Linear layer, counting from 0 in module order (the weight is already masked). " +
+        "topology.*, topkast.*, spartan.*, snfs.*, sparsity.*: method state for resuming (counters and random streams as I64). " +
+        "<module>.running_mean/.running_var: BatchNorm buffers (F32); other <module>.* entries are module state. " +
+        "sprout.normalization: inputs were standardized per channel as (x - mean) / std before the first layer.";
+
+    /// <summary>Metadata key: the input standardization, "mean=m0,m1,...;std=s0,s1,..." (absent when inputs were not standardized).</summary>
+    public const string NormalizationKey = "sprout.normalization";
+
+    /// <summary>The Sprout version with the commit it was built from ("0.1.0+sha"), as summary.json records it.</summary>
+    public static string FullVersion { get; } =
+        typeof(Checkpoint).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute a, ..] ? a.InformationalVersion : "0.0.0";
+
+    /// <summary>The model's module tree as "path: Type" lines ("" is the root), in depth-first order.</summary>
+    public static string Architecture(Module model)
+    {
+        var lines = new System.Text.StringBuilder();
+        void Walk(string path, Module m)
+        {
+            lines.Append(path.Length == 0 ? "(root)" : path).Append(": ").Append(m.GetType().Name).Append('\n');
+            foreach (var (name, child) in m.Children) Walk(path.Length == 0 ? name : path + "." + name, child);
+        }
+        Walk("", model);
+        return lines.ToString();
+    }
 
     /// <summary>The Sprout version string written into checkpoints and summaries.</summary>
     public static string Version { get; } =
@@ -59,8 +91,9 @@ public static class Checkpoint
         meta[EpochKey] = trainer.CompletedEpochs.ToString(CultureInfo.InvariantCulture);
         meta[StepKey] = trainer.Step.ToString(CultureInfo.InvariantCulture);
         meta[OptimizerKey] = trainer.Optimizer.GetType().Name;
-        meta[VersionKey] = Version;
+        meta[VersionKey] = FullVersion;
         meta[LayoutKey] = Layout;
+        meta[ArchitectureKey] = Architecture(trainer.Model);
         SafetensorsWriter.Write(path, tensors, meta);
     }
 
@@ -87,9 +120,15 @@ public static class Checkpoint
             foreach (var callback in trainer.Callbacks)
                 if (callback is ICheckpointable component) component.LoadState(state);
         }
-        catch (InvalidDataException e)
+        catch (CorruptStateException e)
         {
-            throw new CheckpointException($"{path}: {e.Message} Resume with the --method and settings it was written with.", e);
+            throw new CheckpointException($"{path}: {e.Message} The file is corrupt; use another checkpoint.", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            // An impossible random-stream state (all zeros) is an ArgumentException from Rng.SetState.
+            string message = e is ArgumentException a && a.ParamName is not null ? a.Message.Replace($" (Parameter '{a.ParamName}')", "") : e.Message;
+            throw new CheckpointException($"{path}: {message} Resume with the --method and settings it was written with, or from an intact checkpoint.", e);
         }
         RejectUnknown(file, path, [.. trainer.Model.NamedParameters(), .. trainer.Model.NamedBuffers()], state);
         trainer.Optimizer.StepCount = info.Step;
@@ -137,6 +176,10 @@ public static class Checkpoint
         {
             foreach (var (scope, component) in Components(model)) component.LoadState(state.Scope(scope));
         }
+        catch (CorruptStateException e)
+        {
+            throw new CheckpointException($"{path}: {e.Message} The file is corrupt; use another checkpoint (e.g. best.safetensors or an earlier run).", e);
+        }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
             throw new CheckpointException($"{path}: {e.Message} It was written for a different model (check --model and --method).", e);
@@ -163,6 +206,9 @@ public static class Checkpoint
             if (!entry.Shape.AsSpan().SequenceEqual(tensor.Shape))
                 throw new CheckpointException($"{path}: tensor '{key}' is [{string.Join(", ", entry.Shape)}] in the file but [{string.Join(", ", tensor.Shape.ToArray())}] in the model (check --model and --data).");
             file.CopyTo(key, tensor.Data);
+            int bad = tensor.Data.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+            if (bad >= 0)
+                throw new CheckpointException($"{path}: tensor '{key}' holds a non-finite value ({tensor.Data[bad]} at index {bad}); the checkpoint is corrupt or was saved after training diverged, use an earlier one.");
         }
     }
 

@@ -17,6 +17,9 @@ public sealed class SafetensorsFile
     /// <summary>Headers larger than this are rejected as corrupt (the reference reader uses the same cap).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
+    /// <summary>Files with more tensors than this are refused (a Sprout checkpoint has a few hundred at most).</summary>
+    public const int MaxTensors = 100_000;
+
     private readonly byte[] _bytes;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
@@ -98,16 +101,8 @@ public sealed class SafetensorsFile
     /// <exception cref="CheckpointException">The file is missing, unreadable or not a valid safetensors file.</exception>
     public static SafetensorsFile Read(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointException($"Checkpoint file not found: {path}");
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CheckpointException($"Cannot read {path}: {e.Message}", e);
-        }
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new CheckpointException($"Checkpoint file not found: {path}");
+        byte[] bytes = BoundedFile.ReadAllBytes(path, Array.MaxLength, why => new CheckpointException($"Checkpoint {path} {why}."));
         return Parse(bytes, path);
     }
 
@@ -122,18 +117,24 @@ public sealed class SafetensorsFile
         if (headerLength > MaxHeaderBytes) throw Bad($"the header length field says {headerLength} bytes, more than the {MaxHeaderBytes}-byte limit");
         if ((long)headerLength > bytes.Length - 8) throw Bad($"the header length field says {headerLength} bytes but only {bytes.Length - 8} follow (truncated?)");
         if (headerLength < 2 || bytes[8] != (byte)'{') throw Bad("the header does not start with '{'");
+        // Checked up front: the JSON reader would otherwise fail on it with an exception that is not a JsonException.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(8, (int)headerLength))) throw Bad("the header is not valid UTF-8");
 
         long dataStart = 8 + (long)headerLength;
         var entries = new List<SafetensorsEntry>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
+            // Count the entries with a streaming pass before building a document: a header of a million empty
+            // tensors is small on disk but would take a gigabyte as a parsed document.
+            if (CountEntries(bytes.AsSpan(8, (int)headerLength)) > MaxTensors + 1) throw Bad($"it has more than {MaxTensors} tensors");
             using var doc = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("the header is not a JSON object");
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 if (!seen.Add(property.Name)) throw Bad($"the header names '{property.Name}' twice");
+                if (seen.Count > MaxTensors + 1) throw Bad($"it has more than {MaxTensors} tensors");
                 if (property.Name == SafetensorsWriter.MetadataKey)
                     ReadMetadata(property.Value, metadata, Bad);
                 else
@@ -164,11 +165,21 @@ public sealed class SafetensorsFile
         return new SafetensorsFile(bytes, dataStart, entries, metadata);
     }
 
+    private static int CountEntries(ReadOnlySpan<byte> header)
+    {
+        var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 8 });
+        int count = 0;
+        while (reader.Read())
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && ++count > MaxTensors + 1) break;
+        return count;
+    }
+
     private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, Func<string, CheckpointException> bad)
     {
         if (value.ValueKind != JsonValueKind.Object) throw bad("__metadata__ is not an object");
         foreach (var item in value.EnumerateObject())
         {
+            if (metadata.ContainsKey(item.Name)) throw bad($"__metadata__ names '{item.Name}' twice");
             if (item.Value.ValueKind != JsonValueKind.String) throw bad($"__metadata__ value '{item.Name}' is not a string");
             metadata[item.Name] = item.Value.GetString()!;
         }
@@ -177,6 +188,9 @@ public sealed class SafetensorsFile
     private static SafetensorsEntry ReadEntry(string name, JsonElement value, Func<string, CheckpointException> bad)
     {
         if (value.ValueKind != JsonValueKind.Object) throw bad($"tensor '{name}' is not an object");
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in value.EnumerateObject())
+            if (!keys.Add(key.Name)) throw bad($"tensor '{name}' names '{key.Name}' twice");
         if (!value.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String) throw bad($"tensor '{name}' has no dtype");
         string type = dtype.GetString()!;
         int size = type switch { "F32" or "I32" => 4, "F64" or "I64" => 8, _ => 0 };

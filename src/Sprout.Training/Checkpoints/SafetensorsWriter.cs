@@ -36,9 +36,7 @@ public static class SafetensorsWriter
         byte[] bytes = ToBytes(tensors, metadata);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, full, overwrite: true);
+        Runs.AtomicFile.WriteAllBytes(full, bytes);
     }
 
     /// <summary>Serializes to an in-memory safetensors image (see <see cref="Write(string, IEnumerable{ValueTuple{string, Tensor}}, IReadOnlyDictionary{string, string}?)"/>).</summary>

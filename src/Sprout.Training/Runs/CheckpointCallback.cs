@@ -40,14 +40,12 @@ public sealed class CheckpointCallback : ITrainingCallback
             [BestAccuracyKey] = BestAccuracy.ToString("R", CultureInfo.InvariantCulture),
             ["sprout.test_accuracy"] = result.TestAccuracy.ToString("R", CultureInfo.InvariantCulture),
         };
-        string last = _run.PathOf(RunDirectory.LastCheckpointFile);
+        string last = _run.RecordFile(RunDirectory.LastCheckpointFile);
         Checkpoint.Save(last, trainer, meta);
         if (improved)
         {
             // Copy then rename, so best.safetensors is never half-written.
-            string best = _run.PathOf(RunDirectory.BestCheckpointFile);
-            File.Copy(last, best + ".tmp", overwrite: true);
-            File.Move(best + ".tmp", best, overwrite: true);
+            AtomicFile.Copy(last, _run.RecordFile(RunDirectory.BestCheckpointFile));
         }
     }
 }

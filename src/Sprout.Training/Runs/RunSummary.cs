@@ -62,6 +62,12 @@ public sealed record RunSummary
     /// <summary>Sparse methods: per-layer density and nnz, topology updates, training FLOPs relative to dense; null for dense.</summary>
     public JsonObject? Sparsity { get; init; }
 
+    /// <summary>Number of data-parallel ranks that trained the model (1 without mpirun).</summary>
+    public int WorldSize { get; init; } = 1;
+
+    /// <summary>Data-parallel runs: bytes all-reduced per step, reduction time, agreement checks; null on one process.</summary>
+    public JsonObject? Distributed { get; init; }
+
     /// <summary>Median of a list of values (0 for an empty list).</summary>
     public static double Median(IReadOnlyList<double> values)
     {
@@ -95,5 +101,7 @@ public sealed record RunSummary
         ["status"] = Status,
         ["config"] = Config?.DeepClone(),
         ["sparsity"] = Sparsity?.DeepClone(),
+        ["world_size"] = WorldSize,
+        ["distributed"] = Distributed?.DeepClone(),
     };
 }

@@ -26,9 +26,13 @@ public sealed class SparseTrainingDriver
     private readonly Module _model;
     private readonly IReadOnlyList<ISparseLayer> _layers;
 
-    /// <summary>Creates a driver. <paramref name="updater"/> null (dense, static and pruned-at-init masks) means the topology never changes.</summary>
+    /// <summary>
+    /// Creates a driver. <paramref name="updater"/> null (dense, static and pruned-at-init masks) means the topology never
+    /// changes. <paramref name="layerView"/> (data parallelism: <c>DataParallel.View</c>) is how the scheduler sees each layer.
+    /// </summary>
     /// <exception cref="ArgumentException">An updater without a schedule, or with a model that has no sparse layers.</exception>
-    public SparseTrainingDriver(Module model, ITopologyUpdater? updater, UpdateSchedule? schedule, ulong seed = 0)
+    public SparseTrainingDriver(Module model, ITopologyUpdater? updater, UpdateSchedule? schedule, ulong seed = 0,
+        Func<ISparseLayer, ISparseLayer>? layerView = null)
     {
         _model = model;
         _layers = model.SparseLayers();
@@ -36,13 +40,14 @@ public sealed class SparseTrainingDriver
         if (updater is not null && updater is not StaticSparse)
         {
             if (schedule is null) throw new ArgumentException($"Method '{updater.Name}' changes the topology and needs an UpdateSchedule.", nameof(schedule));
-            Scheduler = new TopologyScheduler(_layers, updater, schedule, seed);
+            Scheduler = new TopologyScheduler(layerView is null ? _layers : _layers.Select(layerView).ToArray(), updater, schedule, seed);
         }
         else
         {
             // A fixed topology: nothing reads the layers' last batch, so they need not keep it (a copy and two
             // [features × batch] buffers per layer saved).
             foreach (var layer in _layers.OfType<SparseLinear>()) layer.CachesBatch = false;
+            foreach (var layer in _layers.OfType<SparseConv2d>()) layer.CachesBatch = false;
         }
     }
 
@@ -104,7 +109,7 @@ public sealed class SparseTrainingDriver
     {
         var layers = new JsonArray();
         foreach (var r in Layers())
-            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
+            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["shape"] = r.Shape, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
         return new JsonObject
         {
             ["layers"] = layers,

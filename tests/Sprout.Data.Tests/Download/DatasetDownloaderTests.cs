@@ -92,7 +92,7 @@ public class DatasetDownloaderTests
         using var downloader = new DatasetDownloader(http);
         var e = await Assert.ThrowsAsync<DataException>(() => downloader.DownloadAsync(Toy("https://one/a.gz"), dir.Path, default));
         Synthetic.AssertMessage(e, "a.gz", "SHA-256 mismatch", $"expected {Sha(Content)}", $"got {Sha(wrong)}", "temp file deleted");
-        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "toy")));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "toy")), "a failed download left its (empty) dataset folder");
     }
 
     [Fact]
@@ -274,7 +274,7 @@ public class DatasetDownloaderTests
         using var downloader = new DatasetDownloader(http);
         DownloadResult result = await downloader.DownloadAsync("mnist", dir.Path);
         Assert.Equal(4, result.Downloaded.Count);
-        DatasetSplits mnist = DatasetRegistry.Load("mnist", new DataOptions { DataDirectory = dir.Path });
+        DatasetSplits mnist = DatasetRegistry.Load("mnist", new DataOptions { DataDirectory = dir.Path, RequireOfficialCounts = false });
         Assert.Equal(60_000, mnist.Train.Count);
     }
 }

@@ -16,11 +16,10 @@ public sealed class RunDirectoryTests : IDisposable
     public void ExistingRunIsNotOverwrittenWithoutPermission()
     {
         string path = _root.PathOf("r");
-        var run = RunDirectory.Create(path, overwrite: false);
-        run.WriteText(RunDirectory.ConfigFile, "epochs: 1\n");
+        using (var run = RunDirectory.Create(path, overwrite: false)) run.WriteText(RunDirectory.ConfigFile, "epochs: 1\n");
         var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: false));
         Assert.Contains("--overwrite", e.Message);
-        RunDirectory.Create(path, overwrite: true);
+        RunDirectory.Create(path, overwrite: true).Dispose();
         Assert.False(File.Exists(Path.Combine(path, RunDirectory.ConfigFile)));
     }
 
@@ -41,7 +40,7 @@ public sealed class RunDirectoryTests : IDisposable
         Directory.CreateDirectory(path);
         File.WriteAllText(Path.Combine(path, "thesis.tex"), "...");
         var e = Assert.Throws<IOException>(() => RunDirectory.Create(path, overwrite: true));
-        Assert.Contains("does not look like a Sprout run", e.Message);
+        Assert.Contains("Refusing to overwrite", e.Message);
         Assert.True(File.Exists(Path.Combine(path, "thesis.tex")));
     }
 
@@ -50,13 +49,15 @@ public sealed class RunDirectoryTests : IDisposable
     {
         string path = _root.PathOf("empty");
         Directory.CreateDirectory(path);
-        Assert.Equal(path, RunDirectory.Create(path, overwrite: false).FullPath);
+        using var run = RunDirectory.Create(path, overwrite: false);
+        Assert.Equal(path, run.FullPath);
     }
 
     [Fact]
     public void CallbacksWriteMetricsAndCheckpoints()
     {
         var run = RunDirectory.Create(_root.PathOf("cb"), overwrite: false);
+        run.Dispose(); // the lock is released; the files stay writable (Continue below takes the lock again)
         var (train, test) = (new Blobs(seed: 21), new Blobs(samples: 30, seed: 21, shuffle: false));
         var trainer = TrainerTests.Make(train);
         var checkpoints = new CheckpointCallback(run);
@@ -78,7 +79,7 @@ public sealed class RunDirectoryTests : IDisposable
             run.ReadMetrics().Select(m => (m.Epoch, m.TestAccuracy, m.TestLoss, m.Seconds)));
 
         // Resuming after epoch 1 drops the lines of epochs 2 and 3.
-        RunDirectory.Continue(run.FullPath, completedEpochs: 1);
+        RunDirectory.Continue(run.FullPath, completedEpochs: 1).Dispose();
         Assert.Single(File.ReadAllLines(run.PathOf(RunDirectory.MetricsFile)));
     }
 
@@ -103,7 +104,7 @@ public sealed class RunDirectoryTests : IDisposable
     [Fact]
     public void SummaryHasTheDocumentedKeys()
     {
-        var run = RunDirectory.Create(_root.PathOf("s"), overwrite: false);
+        using var run = RunDirectory.Create(_root.PathOf("s"), overwrite: false);
         run.WriteSummary(new RunSummary
         {
             Dataset = "digits", Model = "mlp:32", Method = "dense", Density = 1, Epochs = 2, TestAccuracy = 0.9, TestLoss = 0.3,

@@ -1,0 +1,32 @@
+// Pre-norm multi-head self-attention of one ViT block: LayerNorm → fused qkv projection (no bias) → softmax(q·kᵀ/√d)·v
+// per head → output projection (no bias), as simple_vit. Both projections come from the layer factory by path, so
+// they can be always-sparse; the attention products themselves are dense batched GEMMs over B·heads.
+using Sprout.Core;
+
+namespace Sprout.Nn;
+
+/// <summary>The attention half of a ViT block (without its residual add). Input and output are token rows [B·N, D].</summary>
+public sealed class VitAttention : Module
+{
+    private readonly Module _qkv, _out;
+    private readonly LayerNorm _norm;
+
+    /// <summary>Builds the sublayer; its projections are "<paramref name="path"/>.qkv" and "<paramref name="path"/>.out".</summary>
+    public VitAttention(string path, VitConfig config, ILayerFactory factory)
+    {
+        Tokens = config.Tokens;
+        Heads = config.Heads;
+        _norm = RegisterModule("norm", new LayerNorm(config.Dim));
+        _qkv = RegisterModule("qkv", factory.Linear($"{path}.qkv", config.Dim, 3 * config.InnerDim, bias: false));
+        _out = RegisterModule("out", factory.Linear($"{path}.out", config.InnerDim, config.Dim, bias: false));
+    }
+
+    /// <summary>Tokens per sample N.</summary>
+    public int Tokens { get; }
+
+    /// <summary>Attention heads.</summary>
+    public int Heads { get; }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => _out.Forward(Ops.SelfAttention(_qkv.Forward(_norm.Forward(input)), Tokens, Heads));
+}

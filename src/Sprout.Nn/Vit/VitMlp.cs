@@ -1,0 +1,22 @@
+// Pre-norm MLP of one ViT block: LayerNorm → Linear → GELU → Linear (both with bias), as simple_vit's FeedForward.
+using Sprout.Core;
+
+namespace Sprout.Nn;
+
+/// <summary>The MLP half of a ViT block (without its residual add), over token rows [B·N, D].</summary>
+public sealed class VitMlp : Module
+{
+    private readonly Module _fc1, _fc2;
+    private readonly LayerNorm _norm;
+
+    /// <summary>Builds the sublayer; its projections are "<paramref name="path"/>.fc1" and "<paramref name="path"/>.fc2".</summary>
+    public VitMlp(string path, VitConfig config, ILayerFactory factory)
+    {
+        _norm = RegisterModule("norm", new LayerNorm(config.Dim));
+        _fc1 = RegisterModule("fc1", factory.Linear($"{path}.fc1", config.Dim, config.MlpDim));
+        _fc2 = RegisterModule("fc2", factory.Linear($"{path}.fc2", config.MlpDim, config.Dim));
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => _fc2.Forward(Ops.Gelu(_fc1.Forward(_norm.Forward(input))));
+}

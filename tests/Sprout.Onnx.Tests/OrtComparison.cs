@@ -1,0 +1,65 @@
+// OrtComparison: runs a model in Sprout and its ONNX export in ONNX Runtime on the same batches of a test split, and
+// reports the largest logit difference and both accuracies (argmax, first index on ties in both).
+using Microsoft.ML.OnnxRuntime;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Nn;
+using Sprout.Onnx;
+using Sprout.Training;
+
+namespace Sprout.Onnx.Tests;
+
+internal static class OrtComparison
+{
+    public sealed record Result(double MaxAbsDiff, double SproutAccuracy, double OrtAccuracy, int Samples, int Disagreements);
+
+    public static Result Run(Module model, Dataset test, OnnxExportOptions options, int batchSize = 100)
+    {
+        int[] sample = [test.ImageShape.Channels, test.ImageShape.Height, test.ImageShape.Width];
+        byte[] bytes = Google.Protobuf.MessageExtensions.ToByteArray(OnnxExporter.ToModel(model, sample, options));
+        using var session = new InferenceSession(bytes);
+        using var runOptions = new RunOptions();
+        model.Eval();
+        var tape = new Tape();
+        var source = new DataLoaderSource(test, batchSize, shuffle: false);
+        source.Reset(0);
+        double maxDiff = 0;
+        int sproutCorrect = 0, ortCorrect = 0, samples = 0, disagreements = 0;
+        while (source.Next(out var inputs, out var labels, out int count))
+        {
+            float[] x = inputs.Data[..(count * test.SampleSize)].ToArray();
+            using var input = OrtValue.CreateTensorValueFromMemory(x, [count, .. sample.Select(d => (long)d)]);
+            using var outputs = session.Run(runOptions, [options.InputName], [input], [options.OutputName]);
+            var ort = outputs[0].GetTensorDataAsSpan<float>();
+            float[] logits;
+            using (tape.Evaluate()) logits = model.Forward(inputs).Data.ToArray();
+            tape.Reset();
+            int classes = logits.Length / count;
+            if (ort.Length != logits.Length) throw new InvalidOperationException($"ONNX Runtime gave {ort.Length} logits, Sprout {logits.Length}.");
+            for (int i = 0; i < logits.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(logits[i] - ort[i]));
+            for (int n = 0; n < count; n++)
+            {
+                int a = ArgMax(logits.AsSpan(n * classes, classes)), b = ArgMax(ort.Slice(n * classes, classes));
+                if (a == labels[n]) sproutCorrect++;
+                if (b == labels[n]) ortCorrect++;
+                if (a != b) disagreements++;
+            }
+            samples += count;
+        }
+        return new Result(maxDiff, (double)sproutCorrect / samples, (double)ortCorrect / samples, samples, disagreements);
+    }
+
+    /// <summary>Trains a model for a few epochs with SGD (no method callbacks: the topology stays as initialised).</summary>
+    public static void Train(Module model, Dataset train, Dataset test, int epochs)
+    {
+        var trainer = new Trainer(model, new Sprout.Nn.Optim.Sgd(model.NamedParameters(), 0.05f, 0.9f));
+        trainer.Fit(new DataLoaderSource(train, 64, shuffle: true, seed: 5), new DataLoaderSource(test, 500, shuffle: false), epochs);
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> v)
+    {
+        int best = 0;
+        for (int i = 1; i < v.Length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+}
