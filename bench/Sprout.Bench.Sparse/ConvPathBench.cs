@@ -1,7 +1,9 @@
 // `conv`: the always-sparse convolution's two candidate paths on ResNet-20 and WRN-22-2 layer shapes at batch 128,
 // timed alternately in one run: direct sparse convolution (SparseConv, no buffer) versus batch im2col + the CSR
 // SpMM kernels (forward Y = W·cols; backward the fused Wᵀ·dY + SDDMM pass, then col2im). Prints a markdown table
-// of median milliseconds and the im2col buffer bytes. Ratios only mean something within one run.
+// of median milliseconds and the im2col buffer bytes. Ratios only mean something within one run. A fifth and sixth run
+// time the library's forward and backward as shipped (at stride 2: ConvPanels' used-tap panels; elsewhere the direct
+// kernels again, which shows the noise); "direct" is then SparseConv with SparseConv.PanelsEnabled = false.
 using System.Diagnostics;
 using System.Globalization;
 using Sprout.Core;
@@ -27,8 +29,8 @@ internal static class ConvPathBench
     {
         var ci = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(ci, $"batch {batch}, {reps} alternating repetitions, median ms, ratios = median of per-repetition ratios; threads {Parallelism.Threads}"));
-        Console.WriteLine("| layer | density | nnz | direct fwd | im2col+SpMM fwd | direct bwd | im2col+SpMM bwd | fwd im2col/direct | bwd im2col/direct | im2col buffers (cols + dCols) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| layer | density | nnz | direct fwd | im2col+SpMM fwd | direct bwd | im2col+SpMM bwd | fwd im2col/direct | bwd im2col/direct | im2col buffers (cols + dCols) | library fwd | direct/library fwd | im2col/library fwd | library bwd | direct/library bwd | im2col/library bwd |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var layer in Layers)
             foreach (double density in densities)
             {
@@ -42,8 +44,21 @@ internal static class ConvPathBench
                 long colLen = (long)g.FanIn * g.Positions;
                 float[] cols = new float[colLen], dCols = new float[colLen];
 
-                void DirectForward() => SparseConv.Forward(ptr, idx, vals, x, y, g, accumulate: false);
+                void DirectForward()
+                {
+                    SparseConv.PanelsEnabled = false;
+                    SparseConv.Forward(ptr, idx, vals, x, y, g, accumulate: false);
+                    SparseConv.PanelsEnabled = true;
+                }
+                // The library's forward: at stride 2 the used-tap panels of ConvPanels.Sparse.cs, else the same as direct.
+                void LibraryForward() => SparseConv.Forward(ptr, idx, vals, x, y, g, accumulate: false);
                 void DirectBackward()
+                {
+                    SparseConv.PanelsEnabled = false;
+                    LibraryBackward();
+                    SparseConv.PanelsEnabled = true;
+                }
+                void LibraryBackward()
                 {
                     SparseConv.InputGradient(cptr, ridx, perm, vals, dy, dx, g, accumulate: true);
                     SparseConv.WeightGradient(ptr, idx, x, dy, dw, g, accumulate: true);
@@ -59,7 +74,7 @@ internal static class ConvPathBench
                     BatchIm2Col.Col2Im(dCols, dx, g);
                 }
 
-                Action[] runs = [DirectForward, Im2ColForward, DirectBackward, Im2ColBackward];
+                Action[] runs = [DirectForward, Im2ColForward, DirectBackward, Im2ColBackward, LibraryForward, LibraryBackward];
                 var times = runs.Select(_ => new List<double>()).ToArray();
                 foreach (var r in runs) r(); // warm-up (JIT, page faults)
                 for (int rep = 0; rep < reps; rep++)
@@ -74,8 +89,10 @@ internal static class ConvPathBench
                 double[] med = times.Select(Median).ToArray();
                 // Ratios of the two paths timed back to back in the same repetition: robust to the host's drift.
                 double fwd = Median(times[1].Zip(times[0], (a, d) => a / d)), bwd = Median(times[3].Zip(times[2], (a, d) => a / d));
+                double panel = Median(times[0].Zip(times[4], (d, p) => d / p)), panelVsIm2Col = Median(times[1].Zip(times[4], (a, p) => a / p));
+                double panelB = Median(times[2].Zip(times[5], (d, p) => d / p)), panelBVsIm2Col = Median(times[3].Zip(times[5], (a, p) => a / p));
                 Console.WriteLine(string.Create(ci,
-                    $"| {layer.Name} | {density} | {nnz} | {med[0]:0.00} | {med[1]:0.00} | {med[2]:0.00} | {med[3]:0.00} | {fwd:0.00}× | {bwd:0.00}× | {2 * colLen * 4 / 1e6:0.0} MB |"));
+                    $"| {layer.Name} | {density} | {nnz} | {med[0]:0.00} | {med[1]:0.00} | {med[2]:0.00} | {med[3]:0.00} | {fwd:0.00}× | {bwd:0.00}× | {2 * colLen * 4 / 1e6:0.0} MB | {med[4]:0.00} | {panel:0.00}× | {panelVsIm2Col:0.00}× | {med[5]:0.00} | {panelB:0.00}× | {panelBVsIm2Col:0.00}× |"));
             }
     }
 

@@ -6,6 +6,10 @@
 // keeping them (so a deep net keeps no column buffers between forward and backward), forms a partial weight gradient
 // per part, and col2im's its own images' input gradient (planes of different images never overlap). Partial weight
 // gradients are added in part order afterwards, so the result does not depend on the thread count.
+// Since then, horizontal strides 1 and 2 (every ResNet/WRN conv) go through ConvPanels instead, which builds the GEMM's
+// panels straight from a padded copy of the input (forward, weight gradient, and at stride 1 the input gradient as a
+// convolution of dy with the flipped weight, at stride 2 by dCols panels); the columns path here remains for other
+// strides and the stem's dx.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
@@ -14,6 +18,9 @@ namespace Sprout.Kernels;
 /// <summary>Convolution forward, input gradient and weight gradient over FeatureMajor activations.</summary>
 public static unsafe class ConvGemm
 {
+    /// <summary>False routes stride 1 through the columns path too (benchmarks compare the two in one process).</summary>
+    internal static bool PanelsEnabled = true;
+
     // Columns floats per part: 96 K (384 KB) keeps a part's columns and their packed copy in a 1 MB L2.
     private const int ColumnsBudget = 96 * 1024;
 
@@ -26,7 +33,14 @@ public static unsafe class ConvGemm
     {
         var g = Geometry.Create(x.Length, weight.Length, y.Length, outChannels, channels, batch, height, width, window);
         fixed (float* px = x, pw = weight, py = y)
-            Parallelism.For(g.Parts, new Job(g, px, pw, py, null, null));
+        {
+            if (PanelsEnabled && ConvPanels.Supports(window))
+            {
+                float* packed = PackWeight(pw, outChannels, g.FanIn);
+                ConvPanels.Run(px, packed, py, outChannels, channels, batch, height, width, window, accumulate: false);
+            }
+            else Parallelism.For(g.Parts, new Job(g, px, pw, py, null, null));
+        }
     }
 
     /// <summary>
@@ -41,12 +55,76 @@ public static unsafe class ConvGemm
         if (!dx.IsEmpty) Simd.RequireLength(channels * batch * height * width, dx.Length, nameof(dx));
         if (!dWeight.IsEmpty) Simd.RequireLength(outChannels * g.FanIn, dWeight.Length, nameof(dWeight));
         if ((dx.IsEmpty && dWeight.IsEmpty) || g.Parts == 0) return;
-        int wSize = outChannels * g.FanIn;
-        float* partials = dWeight.IsEmpty ? null : Scratch.Partials((long)g.Parts * wSize);
-        fixed (float* px = x, pw = weight, pdy = dy, pdx = dx)
-            Parallelism.For(g.Parts, new Job(g, px, pw, pdy, pdx, partials));
+        fixed (float* px = x, pw = weight, pdy = dy, pdx = dx, pdw = dWeight)
+        {
+            // ConvPanels (horizontal stride 1 or 2): dW by panels of taps × positions; dx at stride 1 as the stride-1
+            // convolution of dy with the flipped, transposed weight, at stride 2 by dCols panels spread back at once
+            // (no column buffer, no col2im). Other strides: im2col a few images at a time.
+            if (!PanelsEnabled || !ConvPanels.Supports(window))
+            {
+                BackwardByColumns(g, px, pw, pdy, pdx, pdw);
+                return;
+            }
+            if (pdw is not null) ConvPanels.WeightGradient(px, pdy, pdw, outChannels, channels, batch, height, width, window);
+            if (pdx is null) return;
+            if (ConvPanels.SupportsInputGradient(window) && channels >= Gemm.PanelRows)
+            {
+                int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
+                var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
+                float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
+                ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
+            }
+            else if (ConvPanels.SupportsSpreadInputGradient(window))
+            {
+                // Stride 2: dCols per 32 positions against the packed Wᵀ, spread back at once (no column buffer).
+                float* packedT = PackWeight(TransposeWeight(pw, outChannels, g.FanIn), g.FanIn, outChannels);
+                ConvPanels.InputGradient(pdy, packedT, pdx, outChannels, channels, batch, height, width, window);
+            }
+            else BackwardByColumns(g, px, pw, pdy, pdx, null);   // the stem: 3 channels would fill 3/8 of each micro-tile
+        }
+    }
+
+    /// <summary>Backward through per-part columns: partial weight gradients added in part order, col2im per part.</summary>
+    private static void BackwardByColumns(Geometry g, float* x, float* w, float* dy, float* dx, float* dWeight)
+    {
+        int wSize = g.OutChannels * g.FanIn;
+        float* partials = dWeight is null ? null : Scratch.Partials((long)g.Parts * wSize);
+        Parallelism.For(g.Parts, new Job(g, x, w, dy, dx, partials));
         if (partials is null) return;
-        for (int p = 0; p < g.Parts; p++) TensorPrimitives.Add(dWeight, new ReadOnlySpan<float>(partials + (long)p * wSize, wSize), dWeight);
+        var sum = new Span<float>(dWeight, wSize);
+        for (int p = 0; p < g.Parts; p++) TensorPrimitives.Add(sum, new ReadOnlySpan<float>(partials + (long)p * wSize, wSize), sum);
+    }
+
+    /// <summary>W [m × k] packed into the micro-kernel's A panels, in the calling thread's scratch.</summary>
+    private static float* PackWeight(float* w, int m, int k)
+    {
+        int mr = Gemm.PanelRows;
+        float* packed = Scratch.Packed((long)(m + mr - 1) / mr * mr * k);
+        Gemm.PackRowPanels(w, m, k, packed);
+        return packed;
+    }
+
+    /// <summary>W'[c, (o·kH + i)·kW + j] = W[o, (c·kH + kH−1−i)·kW + kW−1−j]: the weight of dx as a convolution of dy.</summary>
+    private static float* FlipWeight(float* w, int outChannels, int channels, int kh, int kw)
+    {
+        int kk = kh * kw;
+        float* flipped = Scratch.Flipped((long)outChannels * channels * kk);
+        for (int c = 0; c < channels; c++)
+            for (int o = 0; o < outChannels; o++)
+            {
+                float* src = w + ((long)o * channels + c) * kk, dst = flipped + ((long)c * outChannels + o) * kk;
+                for (int t = 0; t < kk; t++) dst[t] = src[kk - 1 - t];
+            }
+        return flipped;
+    }
+
+    /// <summary>Wᵀ [fanIn × Cout] in the calling thread's scratch.</summary>
+    private static float* TransposeWeight(float* w, int outChannels, int fanIn)
+    {
+        float* t = Scratch.Flipped((long)outChannels * fanIn);
+        for (int o = 0; o < outChannels; o++)
+            for (int f = 0; f < fanIn; f++) t[(long)f * outChannels + o] = w[(long)o * fanIn + f];
+        return t;
     }
 
     /// <summary>Images per part for this geometry (at least 1): as many as fit <see cref="ColumnsBudget"/>.</summary>
@@ -105,7 +183,11 @@ public static unsafe class ConvGemm
     /// <summary>Per-thread scratch, grown on demand and then reused (pinned, so raw pointers stay valid).</summary>
     private static class Scratch
     {
-        [ThreadStatic] private static float[]? _columns, _rows, _partials;
+        [ThreadStatic] private static float[]? _columns, _rows, _partials, _packed, _flipped;
+
+        public static float* Packed(long floats) => Get(ref _packed, floats);
+
+        public static float* Flipped(long floats) => Get(ref _flipped, floats);
 
         public static float* Columns(long floats) => Get(ref _columns, floats);
 

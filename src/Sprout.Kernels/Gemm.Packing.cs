@@ -68,3 +68,50 @@ public static partial class Gemm
         for (int r = from; r < to; r++) d[r] = 0;
     }
 }
+
+// Packed-panel entry points for ConvPanels, which builds its own B panels straight from the input (implicit im2col)
+// and multiplies them with this machine's micro-kernel, whole depth at once (no KC slices).
+public static partial class Gemm
+{
+    /// <summary>Rows of an A panel (micro-tile height) of the selected micro-kernel.</summary>
+    internal static int PanelRows => Selected.Mr;
+
+    /// <summary>Columns of a B panel (micro-tile width) of the selected micro-kernel.</summary>
+    internal static int PanelColumns => Selected.Nr;
+
+    /// <summary>Packs A [m × k] (row-major) whole depth: panel i (rows i·Mr…) at dst + i·Mr·k, zero-padded rows.</summary>
+    internal static unsafe void PackRowPanels(float* a, int m, int k, float* dst)
+    {
+        int mr = Selected.Mr;
+        for (int i = 0, panel = 0; i < m; i += mr, panel++)
+            PackTransposed(a + (nint)i * k, k, Math.Min(mr, m - i), k, dst + (nint)panel * mr * k, mr);
+    }
+
+    /// <summary>
+    /// C[rows × cols] (=|+=) Apanel · Bpanel over depth k, panels as packed by <see cref="PackRowPanels"/> and as
+    /// ConvPanels lays out B (k × Nr, p-major). A partial tile goes through <paramref name="scratch"/> (Mr·Nr floats).
+    /// </summary>
+    internal static unsafe void PanelProduct(int k, float* ap, float* bp, float* c, nint ldc, int rows, int cols, bool add, float* scratch)
+    {
+        var v = Selected;
+        int mr = v.Mr, nr = v.Nr;
+        if (rows == mr && cols == nr) { v.Kernel(k, ap, bp, c, ldc, add); return; }
+        bool half = v.HalfKernel != null && cols * 2 <= nr;
+        var kernel = half ? v.HalfKernel : v.Kernel;
+        if (half && rows == mr && cols * 2 == nr) { kernel(k, ap, bp, c, ldc, add); return; }
+        kernel(k, ap, bp, scratch, nr, false);
+        for (int r = 0; r < rows; r++)
+        {
+            float* src = scratch + r * nr, dst = c + r * ldc;
+            if (add) for (int q = 0; q < cols; q++) dst[q] += src[q];
+            else for (int q = 0; q < cols; q++) dst[q] = src[q];
+        }
+    }
+}
+
+public static partial class Gemm
+{
+    /// <summary>dst[p·panel + r] = src[r·ld + p] for p &lt; kc, r &lt; width, zero up to panel: rows of src become lanes.</summary>
+    internal static unsafe void PackLanes(float* src, nint ld, int width, int kc, float* dst, int panel) =>
+        PackTransposed(src, ld, width, kc, dst, panel);
+}

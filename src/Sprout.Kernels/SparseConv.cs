@@ -14,6 +14,23 @@ namespace Sprout.Kernels;
 /// </summary>
 public static partial class SparseConv
 {
+    /// <summary>False keeps stride-2 forward on the direct rows (benchmarks compare the two in one process).</summary>
+    internal static bool PanelsEnabled = true;
+
+    [ThreadStatic] private static int[]? _usedColumns;
+
+    /// <summary>The distinct columns of the weight, ascending, in the calling thread's scratch.</summary>
+    private static unsafe int* UsedColumns(int* idx, int nnz, int fanIn, out int count)
+    {
+        if (_usedColumns is null || _usedColumns.Length < 2 * fanIn) _usedColumns = GC.AllocateUninitializedArray<int>(2 * fanIn, pinned: true);
+        int* seen = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _usedColumns[0]), list = seen + fanIn;
+        new Span<int>(seen, fanIn).Clear();
+        for (int k = 0; k < nnz; k++) seen[idx[k]] = 1;
+        count = 0;
+        for (int f = 0; f < fanIn; f++) if (seen[f] != 0) list[count++] = f;
+        return list;
+    }
+
     /// <summary>Below this many multiply-adds a kernel stays on the calling thread (as the CSR kernels).</summary>
     private const long ParallelWork = 1 << 18;
 
@@ -39,6 +56,14 @@ public static partial class SparseConv
         fixed (int* ptr = rowPointers, idx = columnIndices)
         fixed (float* v = values, px = x, py = y)
         {
+            if (PanelsEnabled && ConvPanels.SupportsSparseForward(geometry.Window))
+            {
+                // Stride 2: panels of the used taps per 32 outputs (ConvPanels.Sparse.cs) instead of full-resolution rows.
+                int* used = UsedColumns(idx, nnz, geometry.FanIn, out int usedCount);
+                ConvPanels.SparseForward(ptr, idx, v, used, usedCount, px, py, geometry.OutChannels, geometry.InChannels, geometry.Batch,
+                    geometry.Height, geometry.Width, geometry.Window, accumulate);
+                return;
+            }
             var job = new ForwardJob { Ptr = ptr, Idx = idx, Values = v, X = px, Y = py, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)(nnz + geometry.OutChannels) * geometry.Positions, geometry.OutChannels));
         }
@@ -69,6 +94,13 @@ public static partial class SparseConv
         fixed (int* ptr = columnPointers, idx = rowIndices, perm = permutation)
         fixed (float* v = values, pdy = dy, pdx = dx)
         {
+            if (PanelsEnabled && ConvPanels.SupportsSparseForward(geometry.Window))
+            {
+                // Stride 2: dCols rows per 32 outputs spread back into a padded scratch (ConvPanels.Sparse.cs).
+                ConvPanels.SparseInputGradient(ptr, idx, perm, v, pdy, pdx, geometry.OutChannels, geometry.InChannels, geometry.Batch,
+                    geometry.Height, geometry.Width, geometry.Window, accumulate);
+                return;
+            }
             var job = new InputGradientJob { Ptr = ptr, Idx = idx, Perm = perm, Values = v, Dy = pdy, Dx = pdx, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)(nnz + geometry.InChannels) * geometry.Positions, geometry.InChannels));
         }
@@ -92,6 +124,14 @@ public static partial class SparseConv
         fixed (int* ptr = rowPointers, idx = columnIndices)
         fixed (float* px = x, pdy = dy, pdv = dValues)
         {
+            if (PanelsEnabled && geometry.Batch > 0 && ConvPanels.SupportsSparseWeightGradient(geometry.Window, nnz))
+            {
+                // Stride 2: used-tap panels per 32 outputs against dy rows (ConvPanels.Sparse.cs).
+                int* used = UsedColumns(idx, nnz, geometry.FanIn, out int usedCount);
+                ConvPanels.SparseWeightGradient(ptr, idx, nnz, used, usedCount, px, pdy, pdv, geometry.OutChannels, geometry.InChannels,
+                    geometry.Batch, geometry.Height, geometry.Width, geometry.Window, accumulate);
+                return;
+            }
             var job = new WeightGradientJob { Ptr = ptr, Idx = idx, X = px, Dy = pdy, DValues = pdv, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)nnz * geometry.Positions, geometry.OutChannels));
         }

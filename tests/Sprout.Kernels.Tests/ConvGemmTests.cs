@@ -19,6 +19,19 @@ public sealed class ConvGemmTests
         { 16, 8, 5, 15, 13, 3, 2, 1 },
         { 4, 6, 7, 12, 12, 5, 1, 2 },
         { 6, 4, 3, 8, 8, 1, 2, 0 },      // strided 1×1 shortcut
+        // Stride-1 panel path (ConvPanels): outputs not a multiple of the micro-tile, panels spanning several rows and
+        // images, rows wider than a panel, no padding (flipped padding 2 in dx), 1×1, many parts.
+        { 16, 13, 3, 16, 16, 3, 1, 1 },
+        { 64, 9, 20, 8, 8, 3, 1, 1 },
+        { 5, 7, 3, 11, 33, 3, 1, 1 },
+        { 3, 4, 2, 9, 10, 3, 1, 0 },
+        { 7, 17, 5, 6, 6, 1, 1, 0 },
+        { 2, 3, 40, 5, 3, 3, 1, 2 },
+        { 16, 8, 40, 32, 32, 3, 1, 1 },  // weight gradient: 40 one-image parts capped to 20 of two
+        { 5, 7, 3, 16, 32, 3, 1, 1 },    // weight gradient by dots: 4×6 tiles plus output-channel and tap tails
+        { 16, 32, 3, 32, 32, 3, 2, 1 },  // stride 2 on panels: 16-lane even-element gathers
+        { 5, 9, 2, 35, 37, 3, 2, 1 },    // stride 2, 19-wide rows: vector gather plus scalar tail
+        { 3, 4, 2, 11, 11, 3, 3, 1 },    // stride 3: columns path
     };
 
     [Theory]
@@ -47,7 +60,7 @@ public sealed class ConvGemmTests
     [Fact]
     public void ResultsDoNotDependOnTheThreadCount()
     {
-        const int cin = 8, cout = 16, batch = 12, h = 16, w = 16;
+        const int cin = 32, cout = 16, batch = 12, h = 16, w = 16;   // four ConvPanels parts of three images
         var win = new Window2d(3, 3, 1, 1, 1, 1);
         var x = Shapes.Random(cin * batch * h * w, 7);
         var weight = Shapes.Random(cout * cin * 9, 8);
@@ -81,14 +94,16 @@ public sealed class ConvGemmTests
         Assert.All(dw, v => Assert.Equal(0f, v));
     }
 
-    [Fact]
-    public void SteadyStateAllocatesNothing()
+    [Theory]
+    [InlineData(1)]   // ConvPanels
+    [InlineData(2)]   // columns per part
+    public void SteadyStateAllocatesNothing(int stride)
     {
         const int cin = 16, cout = 16, batch = 8, h = 16, w = 16;
-        var win = new Window2d(3, 3, 2, 2, 1, 1);
+        var win = new Window2d(3, 3, stride, stride, 1, 1);
         var x = Shapes.Random(cin * batch * h * w, 1);
         var weight = Shapes.Random(cout * cin * 9, 2);
-        var y = new float[cout * batch * 64];
+        var y = new float[cout * batch * win.OutputHeight(h) * win.OutputWidth(w)];
         var (dx, dw) = (new float[x.Length], new float[weight.Length]);
         Assert.Equal(0, Allocations.OnceSettled(() =>
         {

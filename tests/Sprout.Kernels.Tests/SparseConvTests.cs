@@ -29,6 +29,8 @@ public class SparseConvTests
         [3, 40, 2, 9, 9, 3, 3, 1, 1, 1, 1, 0.5],     // many output channels per kernel position (dX four at a time)
         [3, 40, 2, 9, 9, 3, 3, 2, 2, 1, 1, 0.5],     // the same with stride 2
         [2, 3, 2, 7, 37, 3, 3, 2, 2, 1, 1, 0.6],     // stride 2, output width 19: 16- and 8-wide subsampling plus a tail
+        [16, 32, 3, 32, 32, 3, 3, 2, 2, 1, 1, 0.1],  // ResNet-20's 16→32 downsampling at 10%: sparse panels, two rows per panel
+        [7, 5, 5, 9, 11, 1, 1, 2, 2, 0, 0, 0.6],     // 1×1 stride-2 shortcut, panels spanning images
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
@@ -148,10 +150,12 @@ public class SparseConvTests
 [Collection(ThreadsCollection.Name)]
 public sealed class SparseConvThreadingTests
 {
-    [Fact]
-    public void ResultsAreBitIdenticalForAnyThreadCount_AndAllocateNothing()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]   // forward on ConvPanels' sparse path: two parts of four images
+    public void ResultsAreBitIdenticalForAnyThreadCount_AndAllocateNothing(int stride)
     {
-        var (m, g, x, dy) = SparseConvTests.Make([24, 32, 8, 16, 16, 3, 3, 1, 1, 1, 1, 0.1], 4);
+        var (m, g, x, dy) = SparseConvTests.Make([24, 32, 8, 16, 16, 3, 3, stride, stride, 1, 1, 0.1], 4);
         int saved = Parallelism.Threads;
         try
         {
