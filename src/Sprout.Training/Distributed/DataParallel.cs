@@ -7,8 +7,10 @@
 // data-dependent scores; their randomness comes from the shared seed. After every topology update (flagged by any
 // rank, agreed through the slab), after every epoch and at the end, ranks compare model fingerprints and stop if
 // they differ.
-// Not here: logging and checkpoints (the caller writes them on rank 0 only) and BatchNorm statistics (each rank
-// normalizes with its own shard's statistics, see docs/distributed.md).
+// BatchNorm running statistics (Module buffers) are local while training (each rank normalizes with its own shard's
+// statistics) and rank 0's are broadcast at the start and before every evaluation, so every rank evaluates, and rank 0
+// checkpoints, one model (docs/distributed.md).
+// Not here: logging and checkpoints (the caller writes them on rank 0 only).
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sprout.Core;
@@ -151,6 +153,25 @@ public sealed class DataParallel : ITrainingCallback
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Broadcasts rank 0's buffers (BatchNorm running statistics, which drift apart while each rank normalizes with its
+    /// own shard), so every rank evaluates the same model and the checkpoint written after the evaluation is the model
+    /// every rank holds. Every rank evaluates, so every rank makes this call.
+    /// </remarks>
+    public void OnEvaluateStart(Trainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        BroadcastBuffers(trainer.Model);
+    }
+
+    /// <summary>Copies rank 0's buffers (BatchNorm running statistics) to every rank.</summary>
+    public void BroadcastBuffers(Module model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var (_, t) in model.NamedBuffers()) Communicator.Broadcast(t.Data);
+    }
+
+    /// <inheritdoc/>
     /// <remarks>Also catches methods that change the topology without a flagged rewire (TopKast, Spartan, pruning).</remarks>
     public void OnEpochEnd(Trainer trainer, EpochResult result) => Verify(trainer);
 
@@ -162,8 +183,9 @@ public sealed class DataParallel : ITrainingCallback
     {
         ArgumentNullException.ThrowIfNull(model);
         foreach (var (_, t) in model.NamedParameters()) Communicator.Broadcast(t.Data);
-        // Buffers (BatchNorm running statistics) start equal; each rank then keeps local statistics (docs/distributed.md).
-        foreach (var (_, t) in model.NamedBuffers()) Communicator.Broadcast(t.Data);
+        // Buffers (BatchNorm running statistics) start equal; each rank then keeps local statistics until the next
+        // evaluation (OnEvaluateStart), docs/distributed.md.
+        BroadcastBuffers(model);
         if (optimizer is not null)
             foreach (var (_, t) in optimizer.StateTensors()) Communicator.Broadcast(t.Data);
     }
