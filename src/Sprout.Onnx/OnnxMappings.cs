@@ -10,7 +10,7 @@ public static class OnnxMappings
     /// <summary>Containers, fully connected and conv layers, BatchNorm, pooling, residual blocks, flatten and elementwise modules.</summary>
     public static IReadOnlyList<IOnnxMapping> Default { get; } =
     [
-        new SequentialMapping(), new LinearMapping(), new ConvMapping(), new BatchNormMapping(), new PoolMapping(),
+        new SequentialMapping(), new LinearMapping(), new ConvMapping(), new TopKastConvMapping(), new BatchNormMapping(), new PoolMapping(),
         new ResidualBlockMapping(), new FlattenMapping(), new ElementwiseMapping(),
     ];
 }

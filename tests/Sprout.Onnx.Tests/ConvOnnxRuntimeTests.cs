@@ -1,5 +1,5 @@
 // ONNX export of conv nets against ONNX Runtime: LeNet-5 (MNIST-shaped), ResNet-8/20 and a Wide ResNet (CIFAR-shaped)
-// on random inputs, dense, always-sparse (CSR at 10 %) and masked, with BatchNorm statistics, γ, β and biases made
+// on random inputs, dense, always-sparse (CSR at 10 %), masked and Top-KAST, with BatchNorm statistics, γ, β and biases made
 // non-trivial so every BatchNormalization really computes; max |Δlogit| ≤ 1e-4 and identical argmax on a batch.
 // A ResNet-8 trained briefly on digits is compared on the whole test split (accuracy identical to 0.01 pp).
 // VGG-16 and ResNet-18 run once each on a small batch.
@@ -14,7 +14,7 @@ public class ConvOnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string, string, SparseWeightFormat, int, int> Models() => new()
     {
-        // model, layers (dense | csr | masked at 10 %), sparse weight storage, channels, side
+        // model, layers (dense | csr | masked | topkast at 10 %), sparse weight storage, channels, side
         { "lenet5", "dense", SparseWeightFormat.Dense, 1, 28 },
         { "lenet5", "csr", SparseWeightFormat.SparseConstant, 1, 28 },
         { "lenet5", "masked", SparseWeightFormat.SparseInitializer, 1, 28 },
@@ -27,6 +27,7 @@ public class ConvOnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
         { "wrn-16-2", "dense", SparseWeightFormat.Dense, 3, 32 },
         { "wrn-16-2", "csr", SparseWeightFormat.SparseConstant, 3, 32 },
         { "wrn-10-1", "masked", SparseWeightFormat.SparseConstant, 1, 8 },
+        { "resnet8", "topkast", SparseWeightFormat.SparseConstant, 1, 8 },
     };
 
     [Theory]
@@ -76,8 +77,13 @@ public class ConvOnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
         if (kind == "dense") return ConvModels.Build(name, new DenseLayerFactory(new Rng(seed)), channels, side, side, 10);
         var shapes = RecordingLayerFactory.Record(f => ConvModels.Build(name, f, channels, side, side, 10));
         var plan = new DensityPlan(shapes, shapes.Select(_ => 0.1).ToArray());
-        var layers = kind == "csr" ? SparseLayerKind.Csr : SparseLayerKind.Masked;
-        return ConvModels.Build(name, new SparseLayerFactory(plan, new Rng(seed), layers), channels, side, side, 10);
+        ILayerFactory factory = kind switch
+        {
+            "csr" => new SparseLayerFactory(plan, new Rng(seed), SparseLayerKind.Csr),
+            "masked" => new SparseLayerFactory(plan, new Rng(seed), SparseLayerKind.Masked),
+            _ => new TopKastLayerFactory(plan, new Rng(seed), new TopKastOptions(BackwardExtra: 0.1)),
+        };
+        return ConvModels.Build(name, factory, channels, side, side, 10);
     }
 
     // Untrained BatchNorm is the identity in evaluation mode (mean 0, variance 1, γ 1, β 0): make every term count.

@@ -39,6 +39,12 @@ public sealed class ConvMapping : IOnnxMapping
             default:
                 return null;
         }
+        return Conv(graph, path, input, weight, bias, shape);
+    }
+
+    /// <summary>Adds the Conv node of a layer whose weight value (<paramref name="weight"/>, [Cout, Cin, KH, KW]) is already in the graph.</summary>
+    public static string Conv(OnnxGraph graph, string path, string input, string weight, Sprout.Core.Tensor? bias, ConvShape shape)
+    {
         List<string> inputs = [input, weight];
         if (bias is not null) inputs.Add(graph.Initializer(path + ".bias", [shape.OutChannels], bias.Data));
         return graph.Node("Conv", inputs, path + ".out",
