@@ -1,12 +1,14 @@
 // ONNX export of conv nets against ONNX Runtime: LeNet-5 (MNIST-shaped), ResNet-8/20 and a Wide ResNet (CIFAR-shaped)
 // on random inputs, dense, always-sparse (CSR at 10 %), masked and Top-KAST, with BatchNorm statistics, γ, β and biases made
 // non-trivial so every BatchNormalization really computes; max |Δlogit| ≤ 1e-4 and identical argmax on a batch.
-// A ResNet-8 trained briefly on digits is compared on the whole test split (accuracy identical to 0.01 pp).
+// A ResNet-8 trained briefly on digits, and a sparse LeNet-5 on MNIST when the data is present, are compared on the
+// whole test split (accuracy identical to 0.01 pp).
 // VGG-16 and ResNet-18 run once each on a small batch.
 using Sprout.Core;
 using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Sparse.Allocation;
+using Sprout.TestSupport;
 
 namespace Sprout.Onnx.Tests;
 
@@ -69,6 +71,20 @@ public class ConvOnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(splits.Test.Count, r.Samples);
         Assert.True(r.MaxAbsDiff <= 1e-4, $"max |logit difference| {r.MaxAbsDiff:E2} > 1e-4");
         Assert.True(r.SproutAccuracy > 0.5, $"the model did not train ({r.SproutAccuracy:P1}), so the comparison would say little");
+        Assert.Equal(r.SproutAccuracy, r.OrtAccuracy, 1e-4);
+    }
+
+    [RequiresDataFact]
+    public void MnistLeNet5SparseMatchesOnnxRuntime()
+    {
+        var splits = DatasetRegistry.Load("mnist", new DataOptions { DataDirectory = TestData.Directory });
+        var model = Build("lenet5", "csr", 1, 28, seed: 6);
+        OrtComparison.Train(model, splits.Train.Subset([.. Enumerable.Range(0, 5_000)]), splits.Test, epochs: 1);
+        var r = OrtComparison.Run(model, splits.Test, new OnnxExportOptions { SparseWeights = SparseWeightFormat.SparseConstant }, batchSize: 500);
+        output.WriteLine($"mnist lenet5 csr: max |Δlogit| {r.MaxAbsDiff:E2}, accuracy Sprout {r.SproutAccuracy:P2} ORT {r.OrtAccuracy:P2}, {r.Disagreements} argmax disagreements of {r.Samples}");
+        Assert.Equal(10_000, r.Samples);
+        Assert.True(r.MaxAbsDiff <= 1e-4, $"max |logit difference| {r.MaxAbsDiff:E2} > 1e-4");
+        Assert.True(r.SproutAccuracy > 0.8, $"the model did not train ({r.SproutAccuracy:P1})");
         Assert.Equal(r.SproutAccuracy, r.OrtAccuracy, 1e-4);
     }
 
