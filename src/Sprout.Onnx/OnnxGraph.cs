@@ -69,10 +69,15 @@ public sealed class OnnxGraph
     /// <summary>
     /// Adds the weight matrix [rows × cols] given in CSR form, stored as <see cref="OnnxExportOptions.SparseWeights"/>
     /// says (a dense initializer, a sparse_initializer, or a Constant node with sparse_value), and returns its name.
+    /// <paramref name="shape"/> (default [rows, cols]) is the stored tensor's shape, of rows·cols elements in the same
+    /// row-major order: a conv weight [Cout × Cin·KH·KW] is stored as [Cout, Cin, KH, KW] (linearized indices are equal).
     /// </summary>
-    public string SparseMatrix(string hint, int rows, int cols, ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columns, ReadOnlySpan<float> values)
+    public string SparseMatrix(string hint, int rows, int cols, ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columns, ReadOnlySpan<float> values,
+        long[]? shape = null)
     {
         if (rowPointers.Length != rows + 1) throw new ArgumentException($"{hint}: {rowPointers.Length} row pointers for {rows} rows.", nameof(rowPointers));
+        if (shape is not null && shape.Aggregate(1L, (a, d) => a * d) != (long)rows * cols)
+            throw new ArgumentException($"{hint}: shape [{string.Join(", ", shape)}] does not hold a {rows} × {cols} matrix.", nameof(shape));
         int nnz = rowPointers[rows];
         long[] positions = new long[nnz];
         float[] kept = new float[nnz];
@@ -83,7 +88,7 @@ public sealed class OnnxGraph
                 kept[i] = values[i];
             }
         Array.Sort(positions, kept); // ONNX wants ascending indices; CSR rows are ascending, columns within a row need not be
-        long[] dims = [rows, cols];
+        long[] dims = shape ?? [rows, cols];
         if (Options.SparseWeights == SparseWeightFormat.Dense)
         {
             var dense = new float[(long)rows * cols];

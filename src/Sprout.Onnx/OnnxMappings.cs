@@ -1,5 +1,5 @@
-// OnnxMappings: the mappings an export uses by default, one per family of modules. A new layer type (Conv2d,
-// BatchNorm2d, MaxPool2d, AvgPool2d, LayerNorm, attention) is supported by appending one IOnnxMapping here.
+// OnnxMappings: the mappings an export uses by default, one per family of modules. A new layer type (LayerNorm,
+// attention, …) is supported by appending one IOnnxMapping here.
 using Sprout.Onnx.Mappings;
 
 namespace Sprout.Onnx;
@@ -7,7 +7,10 @@ namespace Sprout.Onnx;
 /// <summary>The default module → ONNX mappings.</summary>
 public static class OnnxMappings
 {
-    /// <summary>Containers, fully connected layers, flatten and elementwise modules.</summary>
+    /// <summary>Containers, fully connected and conv layers, BatchNorm, pooling, residual blocks, flatten and elementwise modules.</summary>
     public static IReadOnlyList<IOnnxMapping> Default { get; } =
-        [new SequentialMapping(), new LinearMapping(), new FlattenMapping(), new ElementwiseMapping()];
+    [
+        new SequentialMapping(), new LinearMapping(), new ConvMapping(), new TopKastConvMapping(), new BatchNormMapping(), new PoolMapping(),
+        new ResidualBlockMapping(), new FlattenMapping(), new ElementwiseMapping(),
+    ];
 }

@@ -13,6 +13,60 @@ internal static class OrtComparison
 {
     public sealed record Result(double MaxAbsDiff, double SproutAccuracy, double OrtAccuracy, int Samples, int Disagreements);
 
+    public sealed record RandomResult(double MaxAbsDiff, double MaxAbsLogit, int Samples, int Disagreements);
+
+    /// <summary>Compares Sprout's and ONNX Runtime's logits on one batch of standard-normal inputs [batch, …sample].</summary>
+    public static RandomResult RunRandom(Module model, int[] sample, int batch, OnnxExportOptions options, Rng rng)
+    {
+        byte[] bytes = Google.Protobuf.MessageExtensions.ToByteArray(OnnxExporter.ToModel(model, sample, options));
+        using var session = new InferenceSession(bytes);
+        using var runOptions = new RunOptions();
+        int size = sample.Aggregate(1, (a, d) => a * d);
+        var x = new Tensor(batch, size);
+        rng.FillNormal(x.Data, 0f, 1f);
+        using var input = OrtValue.CreateTensorValueFromMemory(x.Data.ToArray(), [batch, .. sample.Select(d => (long)d)]);
+        using var outputs = session.Run(runOptions, [options.InputName], [input], [options.OutputName]);
+        var ort = outputs[0].GetTensorDataAsSpan<float>();
+        model.Eval();
+        var tape = new Tape();
+        float[] logits;
+        using (tape.Evaluate()) logits = model.Forward(x).Data.ToArray();
+        tape.Reset();
+        if (ort.Length != logits.Length) throw new InvalidOperationException($"ONNX Runtime gave {ort.Length} logits, Sprout {logits.Length}.");
+        double maxDiff = 0, maxLogit = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            maxDiff = Math.Max(maxDiff, Math.Abs(logits[i] - ort[i]));
+            maxLogit = Math.Max(maxLogit, Math.Abs(logits[i]));
+        }
+        int classes = logits.Length / batch, disagreements = 0;
+        for (int n = 0; n < batch; n++)
+            if (ArgMax(logits.AsSpan(n * classes, classes)) != ArgMax(ort.Slice(n * classes, classes))) disagreements++;
+        return new RandomResult(maxDiff, maxLogit, batch, disagreements);
+    }
+
+    /// <summary>Test accuracy of the ONNX file at <paramref name="path"/> in ONNX Runtime (inputs as Sprout's loader gives them).</summary>
+    public static double OrtAccuracy(string path, Dataset test)
+    {
+        using var session = new InferenceSession(path);
+        using var runOptions = new RunOptions();
+        var source = new DataLoaderSource(test, 100, shuffle: false);
+        source.Reset(0);
+        int correct = 0, samples = 0;
+        long[] sample = [test.ImageShape.Channels, test.ImageShape.Height, test.ImageShape.Width];
+        while (source.Next(out var inputs, out var labels, out int count))
+        {
+            using var x = OrtValue.CreateTensorValueFromMemory(inputs.Data[..(count * test.SampleSize)].ToArray(), [count, .. sample]);
+            using var outputs = session.Run(runOptions, ["input"], [x], ["logits"]);
+            var logits = outputs[0].GetTensorDataAsSpan<float>();
+            int classes = logits.Length / count;
+            for (int n = 0; n < count; n++)
+                if (ArgMax(logits.Slice(n * classes, classes)) == labels[n]) correct++;
+            samples += count;
+        }
+        return (double)correct / samples;
+    }
+
     public static Result Run(Module model, Dataset test, OnnxExportOptions options, int batchSize = 100)
     {
         int[] sample = [test.ImageShape.Channels, test.ImageShape.Height, test.ImageShape.Width];
