@@ -66,4 +66,8 @@ public sealed class GhostSkipPaths : Module
 
     /// <summary>Number of ghost parameters (conv weights and BatchNorm scales and shifts).</summary>
     public long ParameterCount => NamedParameters().Sum(p => (long)p.Tensor.Size);
+
+    /// <summary>Parameters of the paths of a block from <paramref name="inChannels"/> to <paramref name="outChannels"/>: in·out + out² + 4·out.</summary>
+    public static long ParameterCountFor(int inChannels, int outChannels) =>
+        (long)inChannels * outChannels + (long)outChannels * outChannels + 4L * outChannels;
 }

@@ -37,6 +37,15 @@ public sealed class BasicBlock : Module
         }
     }
 
+    /// <summary>Input channels.</summary>
+    public int InChannels => _inChannels;
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels => _outChannels;
+
+    /// <summary>Stride of the first convolution (and of the shortcut).</summary>
+    public int Stride => _stride;
+
     /// <summary>The block's two activations (after conv1 and after the sum), for ToST's ghost soft neurons.</summary>
     public IReadOnlyList<Relu> Activations => [_relu1, _relu2];
 
