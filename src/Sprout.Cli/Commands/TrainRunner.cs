@@ -74,7 +74,7 @@ public sealed class TrainRunner(CliContext context)
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
         var recipeNotes = new List<string>();
         var recipe = Recipes.TostRecipe.Apply(s, trainer, () => new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "tost.lrsi").NextUInt64()),
-            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, recipeNotes.Add);
+            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, recipeNotes.Add, distributed?.DataParallel.Communicator.Size ?? 1);
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
         if (distributed is { IsRoot: false }) return distributed.RunWorker(trainer, trainSource, testBatches, validationBatches, lastEpoch, cancellation);

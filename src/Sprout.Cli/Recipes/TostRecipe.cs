@@ -41,8 +41,8 @@ public static class TostRecipe
     /// Applies the recipe to a built trainer: LRsI on a fresh run, then the annealing callback (added to the trainer).
     /// Returns the summary.json entry, or null when no component is on.
     /// </summary>
-    /// <exception cref="UsageException">--ghost-skips on a model without residual blocks.</exception>
-    public static JsonObject? Apply(TrainSettings s, Trainer trainer, Func<IBatchSource> lrsiBatches, int stepsPerEpoch, int startStep, Action<string> note)
+    /// <exception cref="UsageException">--ghost-skips on a model without residual blocks, or under mpirun.</exception>
+    public static JsonObject? Apply(TrainSettings s, Trainer trainer, Func<IBatchSource> lrsiBatches, int stepsPerEpoch, int startStep, Action<string> note, int worldSize = 1)
     {
         if (!HasAnnealedParts(s) && !s.Lrsi) return null;
         var summary = new JsonObject { ["recipe"] = s.Recipe };
@@ -72,6 +72,8 @@ public static class TostRecipe
                 throw new UsageException($"--ghost-skips needs a residual model (resnet20, resnet32, resnet18, …); {s.Model} has no BasicBlock.");
             note($"tost: {s.Model} has no residual blocks, so no ghost skip connections");
         }
+        if (skips && worldSize > 1)
+            throw new UsageException("--ghost-skips (part of --recipe tost) runs on one process only: the ghost paths' gradients are not all-reduced. Run without mpirun, or use --ghost-neurons --lrsi --label-smoothing-anneal.");
         int switchEpoch = SwitchEpoch(s);
         var callback = new TostCallback(trainer.Model, new TostSchedule(switchEpoch * stepsPerEpoch), s.GhostNeurons, skips,
             s.LabelSmoothingAnneal ? (float)s.LabelSmoothing : 0f, p => TrainingSetup.Optimizer(s, p), startStep);

@@ -87,6 +87,27 @@ public sealed class TostCallbackTests : IDisposable
     }
 
     [Fact]
+    public void ACheckpointFromTheGhostPhaseResumesWithItsGhosts()
+    {
+        var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
+        var first = Make(1, data.Classes, data.BatchesPerEpoch);
+        first.Callbacks.Add(Recipe(first, switchStep: 2 * data.BatchesPerEpoch));
+        first.RunEpoch(data, data);
+        string path = _dir.PathOf("ghost-phase.safetensors");
+        Checkpoint.Save(path, first);
+        Assert.Contains(SafetensorsFile.Read(path).Entries, e => e.Name == "layer1.0.ghost.conv_b.weight");
+
+        var resumed = Make(7, data.Classes, data.BatchesPerEpoch);
+        var recipe = Recipe(resumed, switchStep: 2 * data.BatchesPerEpoch, startStep: Checkpoint.ReadInfo(path).Step);
+        resumed.Callbacks.Add(recipe);
+        Checkpoint.Restore(path, resumed);
+        var ghost = resumed.Model.NamedParameters().First(p => p.Name == "layer3.0.ghost.conv_a.weight").Tensor;
+        Assert.Equal(first.Model.NamedParameters().First(p => p.Name == "layer3.0.ghost.conv_a.weight").Tensor.ToArray(), ghost.ToArray());
+        resumed.RunEpoch(data, data);
+        Assert.False(recipe.HasGhostPaths);
+    }
+
+    [Fact]
     public void GhostSkipsNeedResidualBlocks()
     {
         var mlp = new Sequential(new Linear(4, 4, new Rng(1)), new Relu(), new Linear(4, 2, new Rng(2)));
