@@ -12,6 +12,8 @@
 //                                                                  ResNet-20 / WRN-22-2 3×3 layers, alternating (ConvPathBench)
 //   vit [--batch 128] [--steps 3] [--rounds 5]                   dense training step of the small ViT and its time per kernel family
 //   vit-cifar [--steps 100]                                       smoke run of the small ViT on CIFAR-10: loss and test accuracy after N steps
+//   convmethods [--batch 64] [--reps 5] [--density 0.1]          topology update vs training step on a sparse ResNet-20,
+//                                                                  per method, alternating (ConvMethodBench)
 // All comparisons are made within one process run, as ratios.
 using System.Globalization;
 using Sprout.Core;
@@ -31,6 +33,11 @@ if (args.Length > 0 && args[0] == "conv") // needs no data set
 {
     Sprout.Bench.Sparse.ConvPathBench.Run(int.Parse(Opt("--batch", "128"), ci), int.Parse(Opt("--reps", "7"), ci),
         Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray());
+    return 0;
+}
+if (args.Length > 0 && args[0] == "convmethods") // needs no data set
+{
+    Sprout.Bench.Sparse.ConvMethodBench.Run(int.Parse(Opt("--batch", "64"), ci), int.Parse(Opt("--reps", "5"), ci), double.Parse(Opt("--density", "0.1"), ci));
     return 0;
 }
 var mnist = DatasetRegistry.Load("mnist");

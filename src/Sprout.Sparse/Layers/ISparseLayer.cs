@@ -1,7 +1,8 @@
-// ISparseLayer: what the topology mechanism and every sparsity method may ask of a layer. Two layers implement
-// it: SparseLinear (always-sparse CSR storage) and MaskedLinear (dense weights times a mask, for the methods
-// whose published form needs dense state). Methods written against this interface run on both, which is how
-// Sprout checks that its always-sparse versions behave like the published masked ones.
+// ISparseLayer: what the topology mechanism and every sparsity method may ask of a layer. Two kinds implement
+// it, each for linear and conv layers: SparseLinear/SparseConv2d (always-sparse CSR storage) and
+// MaskedLinear/MaskedConv2d (dense weights times a mask, for the methods whose published form needs dense state).
+// Methods written against this interface run on all of them, which is how Sprout checks that its always-sparse
+// versions behave like the published masked ones.
 using Sprout.Core;
 
 namespace Sprout.Sparse;

@@ -25,7 +25,7 @@ public sealed class TopologyScheduler : ICheckpointable
     public TopologyScheduler(IEnumerable<ISparseLayer> layers, ITopologyUpdater updater, UpdateSchedule schedule, ulong seed = 0)
     {
         _layers = layers.ToArray();
-        if (_layers.Length == 0) throw new ArgumentException("No sparse layers were given: build the model with SparseLinear or MaskedLinear layers.", nameof(layers));
+        if (_layers.Length == 0) throw new ArgumentException("No sparse layers were given: build the model with sparse layers (SparseLinear/SparseConv2d or MaskedLinear/MaskedConv2d).", nameof(layers));
         Updater = updater;
         Schedule = schedule;
         _context = new TopologyContext(seed);

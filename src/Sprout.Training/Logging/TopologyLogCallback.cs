@@ -48,9 +48,9 @@ public sealed class TopologyLogCallback : ITrainingCallback
         _layers = trainer.Model.SparseLayers();
         _scheduler = trainer.Callbacks.OfType<SparsityCallback>().Select(c => c.Driver.Scheduler).FirstOrDefault(s => s is not null);
         _updatesSeen = _scheduler?.Updates ?? 0;
-        string topology = _run.RecordFile(TopologyFile);
         if (_layers.Count > 0)
         {
+            string topology = _run.RecordFile(TopologyFile); // in sprout.manifest, so --overwrite may replace it
             if (trainer.Step == 0 || !File.Exists(topology))
                 File.WriteAllText(topology, Line(trainer.Step, trainer.CompletedEpochs, "start", null) + "\n", Utf8NoBom);
             else // resumed: lines an interrupted process wrote after the checkpoint are dropped

@@ -47,6 +47,7 @@ public sealed class SparseTrainingDriver
             // A fixed topology: nothing reads the layers' last batch, so they need not keep it (a copy and two
             // [features × batch] buffers per layer saved).
             foreach (var layer in _layers.OfType<SparseLinear>()) layer.CachesBatch = false;
+            foreach (var layer in _layers.OfType<SparseConv2d>()) layer.CachesBatch = false;
         }
     }
 
@@ -108,7 +109,7 @@ public sealed class SparseTrainingDriver
     {
         var layers = new JsonArray();
         foreach (var r in Layers())
-            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
+            layers.Add(new JsonObject { ["name"] = r.Name, ["kind"] = r.Kind, ["shape"] = r.Shape, ["rows"] = r.Rows, ["cols"] = r.Cols, ["density"] = r.Density, ["nnz"] = r.Nnz });
         return new JsonObject
         {
             ["layers"] = layers,

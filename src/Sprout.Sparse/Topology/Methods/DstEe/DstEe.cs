@@ -108,7 +108,7 @@ public sealed class DstEe : ITopologyUpdater, ILayerState
         if (AllInactive)
         {
             if (layer.IsAlwaysSparse)
-                throw new InvalidOperationException($"DST-EE's dense-candidate variant would enumerate all {topo.Positions} positions of always-sparse layer '{layer.LayerName}': use the sampled variant (allInactive: false) or a MaskedLinear layer.");
+                throw new InvalidOperationException($"DST-EE's dense-candidate variant would enumerate all {topo.Positions} positions of always-sparse layer '{layer.LayerName}': use the sampled variant (allInactive: false) or masked layers (MaskedLinear/MaskedConv2d).");
             int m = EnumerateInactive(topo);
             rows = _rows.AsSpan(0, m);
             cols = _cols.AsSpan(0, m);

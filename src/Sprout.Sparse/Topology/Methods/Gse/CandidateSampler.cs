@@ -78,7 +78,7 @@ public sealed class CandidateSampler
         _colCount = topo.Cols;
         if (Distribution == CandidateDistribution.Uniform) return;
         if (layer is not IBatchStatistics stats)
-            throw new InvalidOperationException($"{Distribution} sampling needs the layer's last batch, which layer '{layer.LayerName}' ({layer.GetType().Name}) does not cache: use SparseLinear, or uniform sampling.");
+            throw new InvalidOperationException($"{Distribution} sampling needs the layer's last batch, which layer '{layer.LayerName}' ({layer.GetType().Name}) does not cache: use SparseLinear/SparseConv2d, or uniform sampling.");
         Buffers.Ensure(ref _inputStat, topo.Cols);
         Buffers.Ensure(ref _outputStat, topo.Rows);
         var signs = Span<float>.Empty;

@@ -165,7 +165,7 @@ public sealed class SparseMomentum : ITopologyUpdater, IStepObserver, ILayerStat
         if (momentum is null && (expAvg is null || expAvgSq is null))
             throw new InvalidOperationException($"The optimizer keeps no 'momentum' or 'exp_avg'/'exp_avg_sq' for layer '{layer.LayerName}': use SGD with momentum > 0 or Adam.");
         if ((momentum ?? expAvg)!.Size != topo.Positions)
-            throw new InvalidOperationException($"Layer '{layer.LayerName}' has no dense momentum: use MaskedLinear with MaskGradients = false for the published sparse momentum.");
+            throw new InvalidOperationException($"Layer '{layer.LayerName}' has no dense momentum: use masked layers (MaskedLinear/MaskedConv2d) with MaskGradients = false for the published sparse momentum.");
         int cols = topo.Cols;
         Buffers.Ensure(ref _columns, cols);
         for (int r = 0; r < topo.Rows; r++)
