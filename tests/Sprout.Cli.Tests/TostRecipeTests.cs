@@ -37,6 +37,33 @@ public sealed class TostRecipeTests : IDisposable
         Assert.Equal(0.3, doc.RootElement.GetProperty("density").GetDouble(), 6);
     }
 
+    [Theory]
+    [InlineData("static", "csr")]
+    [InlineData("snip", "csr")]
+    [InlineData("static", "masked")]
+    public void RecipeOnASparseResNetLeavesAPlainCheckpoint(string method, string kind)
+    {
+        string[] common = ["--model", "resnet8", "--epochs", "2", "--batch-size", "64", "--method", method, "--density", "0.3", "--layer-kind", kind];
+        var r = _cli.Train("tost", [.. common, "--recipe", "tost", "--lrsi-iterations", "2"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("ghost neurons", r.Output);
+        var plain = _cli.Train("plain", common);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("tost", "summary.json")));
+        var callback = doc.RootElement.GetProperty("recipe").GetProperty("callback");
+        Assert.True(callback.GetProperty("ghost_skips").GetBoolean());
+        Assert.True(callback.GetProperty("ghosts_removed").GetBoolean());
+        Assert.True(callback.GetProperty("ghost_params").GetInt64() > 0);
+        Assert.True(callback.GetProperty("ghost_macs").GetDouble() > 0);
+        Assert.Equal(Structure(_cli.PathOf("plain", "last.safetensors")), Structure(_cli.PathOf("tost", "last.safetensors")));
+        Assert.Equal(doc.RootElement.GetProperty("params_total").GetInt64(),
+            JsonDocument.Parse(File.ReadAllText(_cli.PathOf("plain", "summary.json"))).RootElement.GetProperty("params_total").GetInt64());
+    }
+
+    private static List<string> Structure(string checkpoint) =>
+        Sprout.Training.Checkpoints.SafetensorsFile.Read(checkpoint).Entries.Select(e => e.Name + ":" + string.Join('x', e.Shape)).Order().ToList();
+
     [Fact]
     public void ComponentsRunOnTheirOwn()
     {
