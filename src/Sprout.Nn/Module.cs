@@ -14,6 +14,7 @@ public abstract class Module
     private readonly List<(string Name, Tensor Tensor)> _buffers = [];
     private List<(string Name, Tensor Tensor)>? _allParameters;
     private List<(string Name, Tensor Tensor)>? _allBuffers;
+    private Module? _parent; // the last module this one was registered in: cache invalidation walks up through it
 
     /// <summary>True in training mode (dropout active, batch statistics used), false in evaluation mode.</summary>
     public bool Training { get; private set; } = true;
@@ -102,8 +103,25 @@ public abstract class Module
     protected T RegisterModule<T>(string name, T module) where T : Module
     {
         _children.Add((name, module));
+        module._parent = this;
         InvalidateParameterCache();
         return module;
+    }
+
+    /// <summary>
+    /// Removes a registered child module (ToST's ghost paths leave the model this way): its parameters and buffers
+    /// disappear from <see cref="NamedParameters"/> and <see cref="NamedBuffers"/> of this module and its ancestors, and
+    /// so from optimizers built afterwards and from checkpoints.
+    /// </summary>
+    /// <exception cref="ArgumentException">No child has that name.</exception>
+    protected void UnregisterModule(string name)
+    {
+        int i = _children.FindIndex(c => c.Name == name);
+        if (i < 0) throw new ArgumentException($"No child module named '{name}'.", nameof(name));
+        var child = _children[i].Module;
+        _children.RemoveAt(i);
+        if (ReferenceEquals(child._parent, this)) child._parent = null;
+        InvalidateParameterCache();
     }
 
     /// <summary>Replaces a registered parameter (e.g. when a sparse layer changes its storage).</summary>
@@ -116,7 +134,11 @@ public abstract class Module
         InvalidateParameterCache();
     }
 
-    private void InvalidateParameterCache() => (_allParameters, _allBuffers) = (null, null); // parents rebuild lazily from children
+    // Ancestors cache the lists of their whole subtree, so a change after construction (a removed child) clears them too.
+    private void InvalidateParameterCache()
+    {
+        for (var m = this; m is not null; m = m._parent) (m._allParameters, m._allBuffers) = (null, null);
+    }
 
     private void Collect(string prefix, List<(string, Tensor)> into)
     {

@@ -28,6 +28,7 @@ public sealed class Trainer
         if (Options.LabelSmoothing is < 0f or >= 1f)
             throw new ArgumentOutOfRangeException(nameof(options), Options.LabelSmoothing, "Label smoothing must be in [0, 1).");
         if (!(Options.ClipNorm >= 0f)) throw new ArgumentOutOfRangeException(nameof(options), Options.ClipNorm, "ClipNorm must be ≥ 0.");
+        LabelSmoothing = Options.LabelSmoothing;
         _parameters = [.. model.NamedParameters().Select(p => p.Tensor)];
         _evaluator = new Evaluator(model);
     }
@@ -43,6 +44,17 @@ public sealed class Trainer
 
     /// <summary>Loop options.</summary>
     public TrainerOptions Options { get; }
+
+    /// <summary>
+    /// Label smoothing of the loss from the next step on; starts at <see cref="TrainerOptions.LabelSmoothing"/>, and a
+    /// callback may anneal it (ToST).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
+    public float LabelSmoothing
+    {
+        get;
+        set => field = value is >= 0f and < 1f ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Label smoothing must be in [0, 1).");
+    }
 
     /// <summary>Hooks called after each step and epoch (sparsity methods, loggers, checkpoints).</summary>
     public List<ITrainingCallback> Callbacks { get; } = [];
@@ -72,7 +84,7 @@ public sealed class Trainer
         using (_tape.Record())
         {
             var logits = Model.Forward(inputs);
-            loss = Functional.CrossEntropy(logits, labels, count, Options.LabelSmoothing);
+            loss = Functional.CrossEntropy(logits, labels, count, LabelSmoothing);
             correct = Accuracy.CountCorrect(logits, labels, count);
         }
         float value = loss[0];

@@ -72,6 +72,9 @@ public sealed class TrainRunner(CliContext context)
             TrainingSetup.Options(s));
         if (distributed is not null) trainer.Callbacks.Add(distributed.DataParallel); // first: methods read the summed gradients
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
+        var recipeNotes = new List<string>();
+        var recipe = Recipes.TostRecipe.Apply(s, trainer, () => new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "tost.lrsi").NextUInt64()),
+            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, recipeNotes.Add, distributed?.DataParallel.Communicator.Size ?? 1);
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
         if (distributed is { IsRoot: false }) return distributed.RunWorker(trainer, trainSource, testBatches, validationBatches, lastEpoch, cancellation);
@@ -84,6 +87,7 @@ public sealed class TrainRunner(CliContext context)
         log.WriteLine($"# {DateTime.Now:yyyy-MM-dd HH:mm:ss}  sprout {string.Join(' ', context.Arguments)}");
         log.WriteLine(header);
         if (resumePath is not null) log.WriteLine($"resumed from {resumePath} after epoch {trainer.CompletedEpochs}");
+        foreach (string line in recipeNotes) log.WriteLine(line);
 
         trainer.Callbacks.Add(new MetricsCallback(run));
         var metadata = new Dictionary<string, string>
@@ -105,6 +109,7 @@ public sealed class TrainRunner(CliContext context)
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
+        foreach (string line in recipeNotes) WriteLine(console, line);
         // Dense methods have no sparsity driver; their table (density 1) still shows every layer's shape.
         if ((method.LayerTable() ?? DenseTable(model)) is string table)
         {
@@ -151,7 +156,8 @@ public sealed class TrainRunner(CliContext context)
                 : "Interrupted before the first epoch finished, so there is no checkpoint to resume from; start the run again.");
         }
 
-        var summary = Summarize(s, method, model, run, status) with { WorldSize = distributed?.DataParallel.Communicator.Size ?? 1, Distributed = distributed?.DataParallel.Summary() };
+        var summary = Summarize(s, method, model, run, status) with { WorldSize = distributed?.DataParallel.Communicator.Size ?? 1, Distributed = distributed?.DataParallel.Summary(),
+            Recipe = Recipes.TostRecipe.Finish(recipe, trainer) };
         run.WriteSummary(summary);
         if (extra.Finish(run) is string written)
         {
@@ -176,6 +182,7 @@ public sealed class TrainRunner(CliContext context)
     {
         var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
+        Recipes.TostRecipe.Resolve(s);
         method.Validate(s);
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");

@@ -39,6 +39,9 @@ public static class SettingsTable
     /// <summary>Spartan allocations.</summary>
     public static readonly string[] SpartanAllocations = ["global", "uniform", "erk"];
 
+    /// <summary>Training recipes.</summary>
+    public static readonly string[] Recipes = ["none", "tost"];
+
     /// <summary>The settings.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
@@ -110,6 +113,18 @@ public static class SettingsTable
             s => s.WarmupEpochs, (s, v) => s.WarmupEpochs = v),
         Setting.Number("label-smoothing", "Label smoothing of the loss", 0, 1, s => s.LabelSmoothing, (s, v) => s.LabelSmoothing = v,
             maxExclusive: true),
+        Setting.Choice("recipe", "Training recipe: tost = --ghost-neurons --ghost-skips (residual nets) --lrsi --label-smoothing-anneal, smoothing 0.1 unless given (docs/tost.md)",
+            Recipes, s => s.Recipe, (s, v) => s.Recipe = v),
+        Setting.Bool("ghost-neurons", "ToST: ReLUs train as x*sigmoid(beta x), beta 1 -> 100 geometrically, exact ReLU from the switch epoch",
+            s => s.GhostNeurons, (s, v) => s.GhostNeurons = v),
+        Setting.Bool("ghost-skips", "ToST: dense 1x1 conv + BN ghost paths in each residual block, alpha 1 -> 0 (cosine), removed at the switch epoch",
+            s => s.GhostSkips, (s, v) => s.GhostSkips = v),
+        Setting.Bool("lrsi", "ToST: layer-wise rescaled init (GradInit on the masked net: Adam 1e-2, clip 1) before training", s => s.Lrsi, (s, v) => s.Lrsi = v),
+        Setting.Int("lrsi-iterations", "ToST: Adam iterations of --lrsi", 1, s => s.LrsiIterations, (s, v) => s.LrsiIterations = v),
+        Setting.Bool("label-smoothing-anneal", "ToST: anneal --label-smoothing to 0 (cosine) by the switch epoch",
+            s => s.LabelSmoothingAnneal, (s, v) => s.LabelSmoothingAnneal = v),
+        Setting.Number("tost-switch", "ToST: switch epoch as a fraction of --epochs (at least epoch 1)", 0, 1, s => s.TostSwitch, (s, v) => s.TostSwitch = v,
+            minExclusive: true),
         Setting.Number("clip-norm", "Clip the gradient norm to this value (0 = off)", 0, double.PositiveInfinity,
             s => s.ClipNorm, (s, v) => s.ClipNorm = v),
         Setting.Number("validation", "Fraction of the training split held out for validation", 0, 1, s => s.Validation,

@@ -156,6 +156,27 @@ public sealed class TrainSettings
     /// <summary>Spartan: block shape RxC (1x1 = unstructured).</summary>
     public string SpartanBlock { get; set; } = "1x1";
 
+    /// <summary>Training recipe: none, or tost (ghost neurons, ghost skips, LRsI and annealed label smoothing 0.1).</summary>
+    public string Recipe { get; set; } = "none";
+
+    /// <summary>ToST: ReLUs train as x·σ(βx), β annealed upward, exactly ReLU from the switch epoch.</summary>
+    public bool GhostNeurons { get; set; }
+
+    /// <summary>ToST: dense 1×1 conv + BN ghost paths in each residual block, α annealed to 0 and removed at the switch.</summary>
+    public bool GhostSkips { get; set; }
+
+    /// <summary>ToST: layer-wise rescaled initialisation (GradInit on the masked net) before training.</summary>
+    public bool Lrsi { get; set; }
+
+    /// <summary>ToST: Adam iterations of LRsI.</summary>
+    public int LrsiIterations { get; set; } = 180;
+
+    /// <summary>ToST: anneal --label-smoothing to 0 by the switch epoch.</summary>
+    public bool LabelSmoothingAnneal { get; set; }
+
+    /// <summary>ToST: switch epoch as a fraction of --epochs (ghosts gone, ReLU exact, smoothing 0 from then on).</summary>
+    public double TostSwitch { get; set; } = 0.5;
+
     /// <summary>Fills optimizer-dependent defaults (learning rate, weight decay) that were left unset.</summary>
     public void ResolveDefaults()
     {

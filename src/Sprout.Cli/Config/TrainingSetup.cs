@@ -31,10 +31,12 @@ public static class TrainingSetup
     }
 
     /// <summary>The optimizer over the model's parameters.</summary>
-    public static Optimizer Optimizer(TrainSettings s, Module model)
+    public static Optimizer Optimizer(TrainSettings s, Module model) => Optimizer(s, model.NamedParameters());
+
+    /// <summary>The run's kind of optimizer, with its hyperparameters, over <paramref name="parameters"/> (ToST's ghost paths).</summary>
+    public static Optimizer Optimizer(TrainSettings s, IEnumerable<(string Name, Sprout.Core.Tensor Tensor)> parameters)
     {
         float lr = (float)s.Lr!.Value, wd = (float)s.WeightDecay!.Value;
-        var parameters = model.NamedParameters();
         return s.Optimizer switch
         {
             "sgd" => new Sgd(parameters, lr, (float)s.Momentum, wd, nesterov: s.Nesterov && s.Momentum > 0),

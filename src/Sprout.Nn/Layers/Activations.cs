@@ -3,11 +3,22 @@ using Sprout.Core;
 
 namespace Sprout.Nn;
 
-/// <summary>max(x, 0).</summary>
+/// <summary>max(x, 0); while <see cref="GhostBeta"/> is finite, ToST's ghost soft neuron x·σ(βx) instead.</summary>
 public sealed class Relu : Module
 {
+    /// <summary>
+    /// β of the ghost soft neuron x·σ(βx) this ReLU computes during ToST's early phase (Jaiswal et al. 2022);
+    /// +∞ (the default) is ReLU exactly, through the ReLU kernel, so a switched-back model is a plain one.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">β is NaN or not positive.</exception>
+    public float GhostBeta
+    {
+        get;
+        set => field = value > 0f ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A ghost neuron's β must be positive (+∞ for ReLU).");
+    } = float.PositiveInfinity;
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Ops.Relu(input);
+    public override Tensor Forward(Tensor input) => float.IsPositiveInfinity(GhostBeta) ? Ops.Relu(input) : Ops.Swish(input, GhostBeta);
 }
 
 /// <summary>tanh(x).</summary>

@@ -68,6 +68,9 @@ public sealed record RunSummary
     /// <summary>Data-parallel runs: bytes all-reduced per step, reduction time, agreement checks; null on one process.</summary>
     public JsonObject? Distributed { get; init; }
 
+    /// <summary>Training recipe (ToST): components, switch step, LRsI scales, ghost parameters and multiply-adds; null without one.</summary>
+    public JsonObject? Recipe { get; init; }
+
     /// <summary>Median of a list of values (0 for an empty list).</summary>
     public static double Median(IReadOnlyList<double> values)
     {
@@ -103,5 +106,6 @@ public sealed record RunSummary
         ["sparsity"] = Sparsity?.DeepClone(),
         ["world_size"] = WorldSize,
         ["distributed"] = Distributed?.DeepClone(),
+        ["recipe"] = Recipe?.DeepClone(),
     };
 }

@@ -13,6 +13,8 @@ public sealed class WideBasicBlock : Module
     private readonly Module _conv1, _conv2;
     private readonly Module? _shortcut;
 
+    private readonly Relu _relu1 = new(), _relu2 = new(); // not registered: parameter-free, the module tree stays as before
+
     /// <summary>Builds the block at module path <paramref name="path"/>, its convs from <paramref name="factory"/>.</summary>
     public WideBasicBlock(string path, int inChannels, int outChannels, int stride, ILayerFactory factory)
     {
@@ -24,11 +26,14 @@ public sealed class WideBasicBlock : Module
             _shortcut = RegisterModule("shortcut", factory.Conv2d(path + ".shortcut", new ConvShape(inChannels, outChannels, 1, 1, stride, 0)));
     }
 
+    /// <summary>The block's two activations, for ToST's ghost soft neurons (ghost skip paths are BasicBlock-only).</summary>
+    public IReadOnlyList<Relu> Activations => [_relu1, _relu2];
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
-        var o = Ops.Relu(_bn1.Forward(input));
-        var y = _conv2.Forward(Ops.Relu(_bn2.Forward(_conv1.Forward(o))));
+        var o = _relu1.Forward(_bn1.Forward(input));
+        var y = _conv2.Forward(_relu2.Forward(_bn2.Forward(_conv1.Forward(o))));
         return Ops.Add(y, _shortcut is null ? input : _shortcut.Forward(o));
     }
 }
