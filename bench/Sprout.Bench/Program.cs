@@ -1,6 +1,7 @@
 // Entry point of the benchmark suite: BenchmarkDotNet picks benchmarks from the command line,
 // e.g. `dotnet run -c Release --project bench/Sprout.Bench -- --filter *Gemm*`; `-- conv [--json] [--steps N]`
-// runs the conv-net measurement instead (ConvBench: dense Conv2d against the FMA peak, ResNet-20 training steps).
+// runs the conv-net measurement instead (ConvBench: dense Conv2d against the FMA peak, ResNet-20 training steps;
+// `-- conv --densities 1,0.1` adds always-sparse steps).
 using BenchmarkDotNet.Running;
 
 if (args is ["conv", ..]) Sprout.Bench.ConvBench.Run(args[1..]);

@@ -37,6 +37,19 @@ public static class DatasetRegistry
     /// <summary>True when <paramref name="name"/> (or an alias of it) is a known dataset.</summary>
     public static bool IsKnown(string name) => TryCanonicalize(name) is not null;
 
+    /// <summary>
+    /// The sample shape and class count of dataset <paramref name="name"/>, known without reading it (what a model is
+    /// built for): 1×28×28 and 10 for MNIST/Fashion-MNIST, 3×32×32 and 10/100 for CIFAR, 1×8×8 and 10 for digits.
+    /// </summary>
+    /// <exception cref="DataException">The name is not known.</exception>
+    public static (ImageShape Shape, int Classes) ShapeOf(string name) => Canonicalize(name) switch
+    {
+        "mnist" or "fashion-mnist" => (new ImageShape(1, 28, 28), 10),
+        "cifar10" => (new ImageShape(3, 32, 32), 10),
+        "cifar100" => (new ImageShape(3, 32, 32), 100),
+        _ => (new ImageShape(1, 8, 8), 10),
+    };
+
     /// <summary>The directories under the data directory that may hold a dataset's files, in the order tried.</summary>
     public static IReadOnlyList<string> FolderNames(string name) => Canonicalize(name) switch
     {

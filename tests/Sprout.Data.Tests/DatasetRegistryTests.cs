@@ -64,6 +64,18 @@ public class DatasetRegistryTests
     }
 
     [Fact]
+    public void ShapeOfIsKnownWithoutLoading()
+    {
+        DatasetSplits digits = DatasetRegistry.Load("digits");
+        Assert.Equal((digits.Train.ImageShape, digits.Train.ClassCount), DatasetRegistry.ShapeOf("digits"));
+        Assert.Equal((new ImageShape(1, 28, 28), 10), DatasetRegistry.ShapeOf("MNIST"));
+        Assert.Equal((new ImageShape(1, 28, 28), 10), DatasetRegistry.ShapeOf("fashion_mnist"));
+        Assert.Equal((new ImageShape(3, 32, 32), 10), DatasetRegistry.ShapeOf("cifar-10"));
+        Assert.Equal((new ImageShape(3, 32, 32), 100), DatasetRegistry.ShapeOf("cifar100"));
+        Assert.Throws<DataException>(() => DatasetRegistry.ShapeOf("imagenet"));
+    }
+
+    [Fact]
     public void UnknownNameListsTheKnownOnes()
     {
         var e = Assert.Throws<DataException>(() => DatasetRegistry.Load("imagenet"));

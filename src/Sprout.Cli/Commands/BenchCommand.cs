@@ -1,4 +1,4 @@
-// BenchCommand: `sprout bench gemm|sparse [--json]`: quick machine measurements. The measurements
+// BenchCommand: `sprout bench gemm|sparse|scale|conv [--json]`: quick machine measurements. The measurements
 // themselves live in the kernel and sparse libraries; this command only runs them and prints the report,
 // as a small table or as one JSON object.
 using System.CommandLine;
@@ -20,6 +20,7 @@ public static class BenchCommand
         command.Add(BenchMpiCommand.Create(context));
 
         command.Add(Sparse(context));
+        command.Add(BenchConvCommand.Create(context));
         return command;
     }
 

@@ -37,7 +37,7 @@ public static class EvalCommand
             SettingOptions.ApplyGiven(parse, options, settings);
 
             var method = MethodRegistry.Get(settings.Method);
-            Models.ModelRegistry.Validate(settings.Model);
+            Models.ModelRegistry.Validate(settings.Model, settings.Data);
             if (!DatasetRegistry.IsKnown(settings.Data))
                 throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");
             var splits = DatasetRegistry.Load(settings.Data, new DataOptions
@@ -45,7 +45,7 @@ public static class EvalCommand
                 DataDirectory = settings.DataDir,
                 Normalization = settings.Normalize switch { "none" => NormalizationMode.None, "train" => NormalizationMode.TrainStatistics, _ => NormalizationMode.Published },
             });
-            var model = method.BuildModel(settings, splits.Test.SampleSize, splits.Test.ClassCount, new Rng(0));
+            var model = method.BuildModel(settings, splits.Test.ImageShape, splits.Test.ClassCount, new Rng(0));
             Checkpoint.LoadModel(path, model);
             var result = new Evaluator(model).Evaluate(new DataLoaderSource(splits.Test, TrainRunner.EvalBatchSize, shuffle: false));
 

@@ -63,12 +63,12 @@ public static class ExportCommand
                 ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(path)}", settings);
             SettingOptions.ApplyGiven(parse, options, settings);
             var method = MethodRegistry.Get(settings.Method);
-            Models.ModelRegistry.Validate(settings.Model);
+            Models.ModelRegistry.Validate(settings.Model, settings.Data);
             if (!DatasetRegistry.IsKnown(settings.Data))
                 throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");
             var splits = DatasetRegistry.Load(settings.Data, new DataOptions { DataDirectory = settings.DataDir, Normalization = TrainRunner.Normalization(settings.Normalize) });
             var test = splits.Test;
-            var model = method.BuildModel(settings, test.SampleSize, test.ClassCount, new Rng(0));
+            var model = method.BuildModel(settings, test.ImageShape, test.ClassCount, new Rng(0));
             Checkpoint.LoadModel(path, model);
             model.Eval();
 

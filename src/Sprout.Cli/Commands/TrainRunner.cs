@@ -67,7 +67,7 @@ public sealed class TrainRunner(CliContext context)
         var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
         IBatchSource trainSource = distributed?.DataParallel.Shard(trainBatches) ?? trainBatches;
 
-        var model = method.BuildModel(s, train.SampleSize, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
+        var model = method.BuildModel(s, train.ImageShape, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
         var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model), TrainingSetup.Schedule(s, trainBatches.BatchesPerEpoch),
             TrainingSetup.Options(s));
         if (distributed is not null) trainer.Callbacks.Add(distributed.DataParallel); // first: methods read the summed gradients
@@ -105,7 +105,8 @@ public sealed class TrainRunner(CliContext context)
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
-        if (method.LayerTable() is string table)
+        // Dense methods have no sparsity driver; their table (density 1) still shows every layer's shape.
+        if ((method.LayerTable() ?? DenseTable(model)) is string table)
         {
             log.Write(table);
             WriteLine(console, table.TrimEnd());
@@ -179,7 +180,7 @@ public sealed class TrainRunner(CliContext context)
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
         SettingsSanity.Check(s); // before ModelRegistry.Validate, which builds the (hidden) layers
-        Models.ModelRegistry.Validate(s.Model);
+        Models.ModelRegistry.Validate(s.Model, s.Data);
         return method;
     }
 
@@ -235,7 +236,13 @@ public sealed class TrainRunner(CliContext context)
             ? $"sgd lr {Num(s.Lr!.Value)} momentum {Num(s.Momentum)}{(s.Nesterov && s.Momentum > 0 ? " nesterov" : "")}"
             : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
         return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
-               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize} | {s.Epochs} epochs | seed {s.Seed}";
+               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}";
+    }
+
+    private static string? DenseTable(Module model)
+    {
+        var rows = Sprout.Training.Sparsity.LayerRow.Of(model);
+        return rows.Count == 0 ? null : Sprout.Training.Sparsity.LayerRow.Format(rows);
     }
 
     private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

@@ -47,8 +47,16 @@ public sealed class TrainSettings
     public double Validation { get; set; }
     /// <summary>Input normalization: none, train (statistics of the train split) or published (standard constants).</summary>
     public string Normalize { get; set; } = "published";
-    /// <summary>Random crops (padding 4) and horizontal flips of training images (for CIFAR).</summary>
-    public bool Augment { get; set; }
+    /// <summary>
+    /// Random crops (padding 4) and horizontal flips of training images. Until set (flag or YAML), it follows the
+    /// dataset: on for cifar10/cifar100 (the standard CIFAR recipe), off elsewhere; config.yaml records the value used.
+    /// </summary>
+    public bool Augment { get => _augment ?? AugmentsByDefault(Data); set => _augment = value; }
+    private bool? _augment;
+
+    /// <summary>True for the datasets trained with crop+flip augmentation unless told otherwise (cifar10, cifar100).</summary>
+    public static bool AugmentsByDefault(string data) =>
+        Sprout.Data.DatasetRegistry.IsKnown(data) && Sprout.Data.DatasetRegistry.Canonicalize(data) is "cifar10" or "cifar100";
     /// <summary>Seed of everything random (initialization, shuffling, dropout).</summary>
     public ulong Seed { get; set; } = 42;
     /// <summary>Compute threads; 0 = all cores.</summary>
@@ -69,6 +77,12 @@ public sealed class TrainSettings
 
     /// <summary>Sparse methods: layer-wise density distribution (uniform, er, erk).</summary>
     public string Distribution { get; set; } = "erk";
+
+    /// <summary>Sparse methods: keep the first weight layer (a conv net's stem) dense, outside the budget; the others meet --density.</summary>
+    public bool DenseFirstLayer { get; set; }
+
+    /// <summary>Sparse methods: keep the last weight layer (the classifier) dense, outside the budget; the others meet --density.</summary>
+    public bool DenseLastLayer { get; set; }
 
     /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
     public string LayerKind { get; set; } = "csr";

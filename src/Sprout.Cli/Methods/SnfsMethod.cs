@@ -1,5 +1,5 @@
-// SnfsMethod: `--method snfs`, sparse momentum as published (Dettmers & Zettlemoyer 2019): MaskedLinear layers with
-// MaskGradients = false (so SGD's momentum is an EMA of the dense gradient), the mask re-applied after every step,
+// SnfsMethod: `--method snfs`, sparse momentum as published (Dettmers & Zettlemoyer 2019): MaskedLinear/MaskedConv2d
+// layers with MaskGradients = false (so SGD's momentum is an EMA of the dense gradient), the mask re-applied after every step,
 // and at every epoch end (its last step) pruning at a cosine-decayed rate from --snfs-prune-rate with regrowth by
 // momentum magnitude and budget redistribution across layers by mean |momentum| (--snfs-redistribute), all through
 // the shared TopologyScheduler. Dense compute (FLOPs relative to dense = 1), as in the paper; `snfs-sparse` is the
@@ -7,6 +7,7 @@
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Training;
 
@@ -39,11 +40,12 @@ public sealed class SnfsMethod : TrainingMethod
 
 
     /// <inheritdoc/>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
         s.LayerKind = "masked";
-        var model = _inner.BuildModel(s, inputs, classes, rng);
+        var model = _inner.BuildModel(s, input, classes, rng);
         foreach (var layer in model.Modules().OfType<MaskedLinear>()) layer.MaskGradients = false;
+        foreach (var layer in model.Modules().OfType<MaskedConv2d>()) layer.MaskGradients = false;
         return model;
     }
 

@@ -56,9 +56,9 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     /// a sparse factory of --layer-kind; pruning at init scores the dense build and builds the sparse model from its masks; GMP
     /// trains the dense build.
     /// </remarks>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        var build = Builder(s, inputs, classes);
+        var build = Builder(s, input, classes);
         var kind = s.LayerKind == "masked" ? SparseLayerKind.Masked : SparseLayerKind.Csr;
         if (gmp)
         {
@@ -66,7 +66,7 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
             return _model;
         }
         var distribution = s.Distribution switch { "uniform" => DensityDistribution.Uniform, "er" => DensityDistribution.ErdosRenyi, _ => DensityDistribution.ErdosRenyiKernel };
-        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution));
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution) { DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer });
         if (pruning is null)
         {
             _model = build(new SparseLayerFactory(plan, rng, kind)).WithSparseLayerNames();

@@ -1,5 +1,5 @@
-// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense model whose Linear weight
-// matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
+// SpartanMethod: `--method spartan` (Tai, Tian, Lim 2022), masked dense as published: a dense model whose Linear and
+// Conv2d weight matrices are sparsified by Spartan's soft top-k (β 1 → --spartan-beta, kept fraction 1 → --density over
 // --spartan-warmup, mask frozen for the last --spartan-finetune), allocation --spartan-allocation, blocks
 // --spartan-block. FLOPs relative to dense are 1 (dense GEMMs). Per-layer nnz in the summary counts the final
 // weights w̃, which the model (and every checkpoint, written at epoch ends) holds after each epoch.
@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Sparse.Topology.Methods;
 using Sprout.Training;
@@ -18,7 +19,8 @@ namespace Sprout.Cli.Methods;
 public sealed class SpartanMethod : TrainingMethod
 {
     private Module? _model;
-    private Linear[] _layers = [];
+    private Tensor[] _layers = []; // dense weight matrices [Rows × Cols] of every Linear and Conv2d
+    private (int Height, int Width)[] _kernels = [];
     private SparseTrainingDriver? _driver;
     private SpartanCallback? _callback;
 
@@ -45,10 +47,13 @@ public sealed class SpartanMethod : TrainingMethod
 
 
     /// <inheritdoc/>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        _model = base.BuildModel(s, inputs, classes, rng);
-        _layers = _model.LayersOf<Linear>().Select(l => l.Layer).ToArray();
+        _model = base.BuildModel(s, input, classes, rng);
+        var weights = DenseWeightLayers.Of(_model);
+        var convs = _model.LayersOf<Conv2d>().ToDictionary(c => c.Path, c => (c.Layer.Shape.KernelHeight, c.Layer.Shape.KernelWidth));
+        _layers = weights.Select(l => l.Weight).ToArray();
+        _kernels = weights.Select(l => convs.TryGetValue(l.Path, out var k) ? k : (1, 1)).ToArray();
         return _model;
     }
 
@@ -57,8 +62,8 @@ public sealed class SpartanMethod : TrainingMethod
     {
         var (rows, cols) = Block(s.SpartanBlock);
         var allocation = s.SpartanAllocation switch { "uniform" => SpartanAllocation.Uniform, "erk" => SpartanAllocation.Erk, _ => SpartanAllocation.Global };
-        var spartan = new Spartan(_layers.Select(l => l.Weight).ToArray(), stepsPerEpoch * s.Epochs, s.Density, (float)s.SpartanBeta, 1f,
-            s.SpartanWarmup, s.SpartanFinetune, rows, cols, allocation);
+        var spartan = new Spartan(_layers, stepsPerEpoch * s.Epochs, s.Density, (float)s.SpartanBeta, 1f,
+            s.SpartanWarmup, s.SpartanFinetune, rows, cols, allocation, kernels: _kernels);
         _driver = new SparseTrainingDriver(_model!, null, null);
         _callback = new SpartanCallback(spartan);
         return [_callback, new SparsityCallback(_driver)];
@@ -78,7 +83,7 @@ public sealed class SpartanMethod : TrainingMethod
             // Spartan's sparsity is in the weights themselves (w ⊙ mask), not in a layer topology.
             var layer = layers[i]!;
             long nnz = 0;
-            foreach (float v in _layers[i].Weight.Data) if (v != 0f) nnz++;
+            foreach (float v in _layers[i].Data) if (v != 0f) nnz++;
             layer["kind"] = "spartan";
             layer["density"] = (double)nnz / ((long)layer["rows"]!.GetValue<int>() * layer["cols"]!.GetValue<int>());
             layer["nnz"] = nnz;

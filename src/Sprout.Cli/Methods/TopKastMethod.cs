@@ -7,6 +7,7 @@
 using System.Text.Json.Nodes;
 using Sprout.Cli.Config;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Sparse.Allocation;
 using Sprout.Training;
@@ -18,7 +19,7 @@ namespace Sprout.Cli.Methods;
 public sealed class TopKastMethod : TrainingMethod
 {
     private Module? _model;
-    private TopKastLinear[] _layers = [];
+    private ITopKastLayer[] _layers = [];
     private SparseTrainingDriver? _driver;
     private TopKastRefreshCallback? _refresh;
 
@@ -45,15 +46,18 @@ public sealed class TopKastMethod : TrainingMethod
 
     /// <inheritdoc/>
     /// <remarks>Any --model: recorded shapes → densities by --distribution → every weight layer a TopKastLinear (TopKastLayerFactory).</remarks>
-    public override Module BuildModel(TrainSettings s, int inputs, int classes, Rng rng)
+    public override Module BuildModel(TrainSettings s, ImageShape input, int classes, Rng rng)
     {
-        var build = Builder(s, inputs, classes);
-        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, Distribution(s.Distribution)));
+        var build = Builder(s, input, classes);
+        var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, Distribution(s.Distribution))
+        {
+            DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer,
+        });
         s.WeightDecay = 0;
         var options = new TopKastOptions(s.TopKastBackward, (float)s.TopKastLambda, s.TopKastRefresh, s.TopKastPenalty == "squared",
             s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
         _model = build(new TopKastLayerFactory(plan, rng, options));
-        _layers = _model.LayersOf<TopKastLinear>().Select(l => l.Layer).ToArray();
+        _layers = _model.LayersOf<ITopKastLayer>().Select(l => l.Layer).ToArray();
         return _model;
     }
 

@@ -1,5 +1,5 @@
-// TopKastRefreshCallback: calls TopKastLinear.Step after every optimizer step, which refreshes the forward set A and
-// backward set B (and remaps the optimizer's state) every --topkast-refresh steps.
+// TopKastRefreshCallback: calls each Top-KAST layer's Step (TopKastLinear, TopKastConv2d) after every optimizer step,
+// which refreshes the forward set A and backward set B (and remaps the optimizer's state) every --topkast-refresh steps.
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Training;
@@ -7,9 +7,9 @@ using Sprout.Training;
 namespace Sprout.Cli.Methods;
 
 /// <summary>Drives the set refreshes of a model's Top-KAST layers.</summary>
-public sealed class TopKastRefreshCallback(IReadOnlyList<TopKastLinear> layers) : ITrainingCallback, ICheckpointable
+public sealed class TopKastRefreshCallback(IReadOnlyList<ITopKastLayer> layers) : ITrainingCallback, ICheckpointable
 {
-    private readonly TopKastLinear[] _layers = [.. layers];
+    private readonly ITopKastLayer[] _layers = [.. layers];
 
     /// <summary>Refreshes performed (counted once per step in which any layer refreshed).</summary>
     public int Refreshes { get; private set; }

@@ -5,6 +5,7 @@
 using Sprout.Cli.Config;
 using Sprout.Cli.Models;
 using Sprout.Core;
+using Sprout.Data;
 using Sprout.Nn;
 using Sprout.Training;
 
@@ -27,12 +28,12 @@ public abstract class TrainingMethod
     public virtual double Density(TrainSettings settings) => 1.0;
 
     /// <summary>Builds the model; the default is the --model spec's model with dense layers (<see cref="DenseLayerFactory"/>).</summary>
-    public virtual Module BuildModel(TrainSettings settings, int inputs, int classes, Rng rng) =>
-        Builder(settings, inputs, classes)(new DenseLayerFactory(rng));
+    public virtual Module BuildModel(TrainSettings settings, ImageShape input, int classes, Rng rng) =>
+        Builder(settings, input, classes)(new DenseLayerFactory(rng));
 
     /// <summary>The --model spec's builder for this dataset: a method chooses the layer factory it is called with.</summary>
-    protected static Func<ILayerFactory, Module> Builder(TrainSettings settings, int inputs, int classes) =>
-        ModelRegistry.Builder(settings.Model, inputs, classes);
+    protected static Func<ILayerFactory, Module> Builder(TrainSettings settings, ImageShape input, int classes) =>
+        ModelRegistry.Builder(settings.Model, input, classes);
 
     /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
     public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];

@@ -1,7 +1,9 @@
-// ModelRegistry: the only map from model names to constructors. Inputs and classes come from the
-// dataset, so a spec only says what differs between architectures (the hidden sizes of an MLP). A model is built
-// from a layer factory, which the training method chooses (dense, sparse at planned densities, Top-KAST, pruned).
+// ModelRegistry: the only map from model names to constructors. Input shape and classes come from the dataset, so
+// a spec only says what differs between architectures (the hidden sizes of an MLP, the depth of a ResNet). A model
+// is built from a layer factory, which the training method chooses (dense, sparse at planned densities, Top-KAST,
+// pruned). Conv nets (Sprout.Nn.ConvModels) get the sample's C×H×W; an MLP gets C·H·W features.
 // To add a model: one entry in Entries with its syntax, an example and a builder that takes an ILayerFactory.
+using Sprout.Data;
 using Sprout.Nn;
 
 namespace Sprout.Cli.Models;
@@ -9,49 +11,90 @@ namespace Sprout.Cli.Models;
 /// <summary>Builds models from <c>--model</c> specs.</summary>
 public static class ModelRegistry
 {
+    /// <summary>The shape specs are checked against when no dataset is known (CIFAR's 3×32×32, 10 classes).</summary>
+    public static readonly ImageShape DefaultShape = new(3, 32, 32);
+
     /// <summary>The known model kinds.</summary>
     public static IReadOnlyList<ModelEntry> Entries { get; } =
     [
         new("mlp", "mlp:H1,H2,...", "mlp:300,100", "fully connected ReLU network with the given hidden sizes (mlp = mlp:300,100)",
-            (spec, inputs, classes, factory) =>
+            (spec, input, classes, factory) =>
             {
                 int[] hidden = spec.PositiveInts("mlp:300,100");
-                return Sprout.Nn.Models.Mlp(inputs, spec.Arguments.Length == 0 ? [300, 100] : hidden, classes, factory);
+                return Sprout.Nn.Models.Mlp(input.Size, spec.Arguments.Length == 0 ? [300, 100] : hidden, classes, factory);
             }),
         new("linear", "linear", "linear", "a single linear layer (multinomial logistic regression)",
-            (spec, inputs, classes, factory) =>
+            (spec, input, classes, factory) =>
             {
                 if (spec.Arguments.Length > 0) throw new UsageException($"Bad model spec '{spec.Text}': linear takes no arguments.");
-                return Sprout.Nn.Models.Mlp(inputs, [], classes, factory);
+                return Sprout.Nn.Models.Mlp(input.Size, [], classes, factory);
             }),
+        Conv("lenet5", "lenet5", "Caffe LeNet-5 (conv 20 5×5, pool, conv 50 5×5, pool, fc 500), as in sparse momentum"),
+        Conv("vgg16", "vgg16", "CIFAR VGG-16 with BatchNorm (13 3×3 convs, 5 max pools, one linear head)"),
+        Conv("resnet20", "resnetN", "He et al. CIFAR ResNet, N = 6n+2 (resnet20, resnet32, resnet56, …)",
+            kind => kind.StartsWith("resnet", StringComparison.Ordinal) && kind != "resnet18"),
+        Conv("resnet18", "resnet18", "CIFAR ResNet-18 (3×3 stem of 64, stages 64/128/256/512)"),
+        Conv("wrn-22-2", "wrn-D-K", "Wide ResNet of depth D = 6n+4 and width factor K (wrn-22-2, wrn-28-2, wrn-28-10, …)",
+            kind => kind.StartsWith("wrn-", StringComparison.Ordinal)),
     ];
 
-    /// <summary>Checks a spec by recording a throwaway copy for 1 input and 2 classes (no weights; reports errors before data loads).</summary>
-    /// <exception cref="UsageException">Unknown kind or bad arguments.</exception>
-    public static void Validate(string spec) => Build(spec, 1, 2, new RecordingLayerFactory());
+    /// <summary>Every syntax, for errors and help: "mlp:H1,H2,..., linear, lenet5, …".</summary>
+    public static string Syntaxes => string.Join(", ", Entries.Select(e => e.Syntax));
+
+    /// <summary>
+    /// Checks a spec by recording a throwaway copy (no weights) for dataset <paramref name="data"/>'s sample shape and
+    /// classes (3×32×32 and 10 when the dataset is null or unknown), so errors appear before data loads.
+    /// </summary>
+    /// <exception cref="UsageException">Unknown kind, bad arguments, or an architecture that does not fit the dataset's images.</exception>
+    public static void Validate(string spec, string? data = null)
+    {
+        var (shape, classes) = data is not null && DatasetRegistry.IsKnown(data) ? DatasetRegistry.ShapeOf(data) : (DefaultShape, 10);
+        Build(spec, shape, classes, new RecordingLayerFactory(), data);
+    }
 
     /// <summary>The builder of <paramref name="text"/>'s model for a dataset: give it a layer factory, get the model.</summary>
     /// <exception cref="UsageException">(When called) unknown kind or bad arguments.</exception>
-    public static Func<ILayerFactory, Module> Builder(string text, int inputs, int classes) => factory => Build(text, inputs, classes, factory);
+    public static Func<ILayerFactory, Module> Builder(string text, ImageShape input, int classes) => factory => Build(text, input, classes, factory);
 
-    /// <summary>Builds the model for a dataset with <paramref name="inputs"/> features and <paramref name="classes"/> classes,
+    /// <summary>Builds the model for samples of shape <paramref name="input"/> and <paramref name="classes"/> classes,
     /// its weight layers made by <paramref name="factory"/>.</summary>
-    /// <exception cref="UsageException">Unknown kind or bad arguments.</exception>
-    public static Module Build(string text, int inputs, int classes, ILayerFactory factory)
+    /// <exception cref="UsageException">Unknown kind, bad arguments, or inputs the architecture cannot take.</exception>
+    public static Module Build(string text, ImageShape input, int classes, ILayerFactory factory) => Build(text, input, classes, factory, null);
+
+    private static Module Build(string text, ImageShape input, int classes, ILayerFactory factory, string? data)
     {
         var spec = ModelSpec.Parse(text);
         foreach (var e in Entries)
         {
-            if (e.Kind != spec.Kind) continue;
+            if (!e.Accepts(spec.Kind)) continue;
             try
             {
-                return e.Build(spec, inputs, classes, factory);
+                return e.Build(spec, input, classes, factory);
             }
             catch (ArgumentException ex)
             {
-                throw new UsageException($"Cannot build model '{text}': {ex.Message}", ex);
+                string on = data is null ? $"{input} inputs" : $"{data} ({input})";
+                throw new UsageException($"Cannot build model '{text}' for {on}: {ex.Message}", ex);
             }
         }
-        throw new UsageException($"Unknown model '{spec.Kind}' in --model {text}; valid: {string.Join(", ", Entries.Select(e => e.Syntax))} (e.g. --model mlp:300,100).");
+        throw new UsageException($"Unknown model '{spec.Kind}' in --model {text}; valid: {Syntaxes} (e.g. --model mlp:300,100 or --model resnet20).");
     }
+
+    // A conv net of Sprout.Nn.ConvModels: the whole spec is its name ("resnet20", "wrn-22-2"), no arguments.
+    private static ModelEntry Conv(string kind, string syntax, string description, Func<string, bool>? matches = null) =>
+        new(kind, syntax, kind, description, (spec, input, classes, factory) =>
+        {
+            if (!ConvModels.IsConvModel(spec.Kind))
+                throw new UsageException($"Unknown model '{spec.Kind}' in --model {spec.Text}; {syntax} needs {Family(syntax)}; valid conv nets: {ConvModels.Names}.");
+            if (spec.Arguments.Length > 0)
+                throw new UsageException($"Bad model spec '{spec.Text}': {spec.Kind} takes no arguments; write --model {spec.Kind}.");
+            return ConvModels.Build(spec.Kind, factory, input.Channels, input.Height, input.Width, classes);
+        }, matches);
+
+    private static string Family(string syntax) => syntax switch
+    {
+        "resnetN" => "a depth N = 6n+2 of at least 8 (resnet20, resnet32, resnet56)",
+        "wrn-D-K" => "a depth D = 6n+4 of at least 10 and a width K ≥ 1 (wrn-22-2, wrn-28-10)",
+        _ => "no arguments",
+    };
 }

@@ -1,6 +1,7 @@
-// DenseLayerFactory: ordinary dense layers (Linear, W, b ~ U(±1/√fan-in) as in PyTorch), drawn from one Rng in the
+// DenseLayerFactory: ordinary dense layers (Linear, W, b ~ U(±1/√fan-in) as in PyTorch; Conv2d, Kaiming normal), drawn from one Rng in the
 // order the model builder asks for them. The dense baseline, and the model GMP, Spartan and pruning-at-init score.
 using Sprout.Core;
+using Sprout.Sparse;
 
 namespace Sprout.Nn;
 
@@ -11,4 +12,7 @@ public sealed class DenseLayerFactory(Rng rng) : LayerFactory
     /// <inheritdoc/>
     protected override Module CreateLinear(string path, int inFeatures, int outFeatures, bool bias) =>
         new Linear(inFeatures, outFeatures, rng, bias);
+
+    /// <inheritdoc/>
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias) => new Conv2d(shape, rng, bias);
 }

@@ -1,13 +1,12 @@
 // LayerFactory: the shared base of Sprout's ILayerFactory implementations (dense, CSR, masked, Top-KAST, pruned,
 // recording). It holds what every factory does the same way: checking a layer request at the boundary, naming the
-// sparse layers it makes by their module path, and the place each factory's Conv2d goes once conv layers exist.
-// Conv layers are not built here yet: each factory's Conv2d throws NotSupportedException until the conv layers
-// (Conv2d, SparseConv2d, MaskedConv2d) merge; then a factory fills in its one override.
+// sparse layers it makes by their module path. Each factory overrides CreateLinear and CreateConv2d; a factory
+// that cannot build conv layers keeps the default, which says so (NotSupportedException).
 using Sprout.Sparse;
 
 namespace Sprout.Nn;
 
-/// <summary>Base class for layer factories: argument checks and layer naming; <see cref="Conv2d"/> not yet supported.</summary>
+/// <summary>Base class for layer factories: argument checks and layer naming.</summary>
 public abstract class LayerFactory : ILayerFactory
 {
     /// <inheritdoc/>
@@ -30,10 +29,10 @@ public abstract class LayerFactory : ILayerFactory
     /// <summary>Makes the linear layer at <paramref name="path"/> (arguments already checked).</summary>
     protected abstract Module CreateLinear(string path, int inFeatures, int outFeatures, bool bias);
 
-    /// <summary>Makes the conv layer at <paramref name="path"/> (arguments already checked). Not supported yet by any factory.</summary>
-    /// <exception cref="NotSupportedException">Always, until conv layers merge.</exception>
+    /// <summary>Makes the conv layer at <paramref name="path"/> (arguments already checked). Default: not supported.</summary>
+    /// <exception cref="NotSupportedException">The factory builds no conv layers.</exception>
     protected virtual Module CreateConv2d(string path, ConvShape shape, bool bias) =>
-        throw new NotSupportedException($"{GetType().Name} cannot build conv layer '{path}' ({shape}) yet: conv layers arrive with the Conv2d/SparseConv2d work (issue 9); only Linear layers are built today.");
+        throw new NotSupportedException($"{GetType().Name} cannot build conv layer '{path}' ({shape}); use a factory that builds conv layers (dense, sparse, pruned, Top-KAST).");
 
     private static Module Named(Module layer, string path)
     {

@@ -2,7 +2,7 @@
 // initialisation (SNIP, GraSP, SynFlow, magnitude: the scored initial weights are kept), IMP's rewinding to θ0
 // and GMP's export of its final masks. The model builder is run again with this factory; each layer at a path
 // with a given PrunedLayer gets that topology, its values and bias; a topology with every position kept gives a
-// dense Linear. Layers at other paths are delegated to the fallback factory (e.g. a dense one).
+// dense Linear or Conv2d. Layers at other paths are delegated to the fallback factory (e.g. a dense one).
 using Sprout.Core;
 using Sprout.Sparse;
 
@@ -42,6 +42,38 @@ public sealed class PrunedLayerFactory(IReadOnlyDictionary<string, PrunedLayer> 
             return s;
         }
         var m = new MaskedLinear(topo, rng, bias);
+        m.Weight.Data.Clear();
+        for (int p = 0; p < values.Length; p++) m.Weight.Data[(int)topo.LinearIndexOf(p)] = values[p];
+        CopyBias(given, m.Bias);
+        return m;
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">No PrunedLayer for the path and no fallback, or a shape that differs from the layer asked for.</exception>
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    {
+        if (!layers.TryGetValue(path, out var given))
+            return fallback?.Conv2d(path, shape, bias)
+                ?? throw new ArgumentException($"No pruned topology for conv layer '{path}'; the masks must come from the same model builder.", nameof(path));
+        var topo = given.Topology.Clone();
+        if (topo.Rows != shape.OutChannels || topo.Cols != shape.FanIn)
+            throw new ArgumentException($"The pruned topology for '{path}' is {topo.Rows}×{topo.Cols} but the conv {shape} is {shape.OutChannels}×{shape.FanIn}.", nameof(path));
+        var values = topo.Values.AsSpan(0, topo.Nnz).ToArray(); // the layer constructors re-initialize Values
+        if (topo.Nnz == topo.Positions)
+        {
+            var conv = new Conv2d(shape, rng, bias);
+            for (int p = 0; p < values.Length; p++) conv.Weight.Data[(int)topo.LinearIndexOf(p)] = values[p];
+            CopyBias(given, conv.Bias);
+            return conv;
+        }
+        if (kind == SparseLayerKind.Csr)
+        {
+            var s = new SparseConv2d(shape, topo, rng, bias);
+            values.CopyTo(s.Values.Data);
+            CopyBias(given, s.Bias);
+            return s;
+        }
+        var m = new MaskedConv2d(shape, topo, rng, bias);
         m.Weight.Data.Clear();
         for (int p = 0; p < values.Length; p++) m.Weight.Data[(int)topo.LinearIndexOf(p)] = values[p];
         CopyBias(given, m.Bias);

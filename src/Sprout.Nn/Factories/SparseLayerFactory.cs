@@ -1,7 +1,7 @@
 // SparseLayerFactory: sparse layers at the density a DensityPlan gives each module path: always-sparse CSR layers
-// (SparseLinear, cost ∝ nnz) or dense-weights-times-mask layers (MaskedLinear, as published research code), with
-// a uniformly random topology and the chosen init (fan-in-aware by default). A layer planned at density 1 is an
-// ordinary dense Linear. Build a model with it after recording its shapes (RecordingLayerFactory.Plan).
+// (SparseLinear/SparseConv2d, cost ∝ nnz) or dense-weights-times-mask layers (MaskedLinear/MaskedConv2d, as published
+// research code), with a uniformly random topology and the chosen init (fan-in-aware by default). A layer planned at density 1 is an
+// ordinary dense Linear or Conv2d. Build a model with it after recording its shapes (RecordingLayerFactory.Plan).
 using Sprout.Core;
 using Sprout.Sparse;
 using Sprout.Sparse.Allocation;
@@ -31,5 +31,16 @@ public sealed class SparseLayerFactory(DensityPlan plan, Rng rng, SparseLayerKin
         return kind == SparseLayerKind.Csr
             ? new SparseLinear(inFeatures, outFeatures, density, rng, bias, init)
             : new MaskedLinear(inFeatures, outFeatures, density, rng, bias, init);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The plan has no density for <paramref name="path"/>.</exception>
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    {
+        double density = plan.DensityOf(path);
+        if (density >= 1.0) return new Conv2d(shape, rng, bias);
+        return kind == SparseLayerKind.Csr
+            ? new SparseConv2d(shape, density, rng, bias, init)
+            : new MaskedConv2d(shape, density, rng, bias, init);
     }
 }

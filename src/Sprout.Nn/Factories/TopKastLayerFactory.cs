@@ -1,12 +1,15 @@
 // TopKastLayerFactory: Top-KAST layers (Jayakumar et al. 2020) with the forward density D a DensityPlan gives each
 // module path and the backward extra M = min(options' M, or D when unset, 1 − D), refreshed and regularized as the
-// options say. Every weight layer of the model becomes a TopKastLinear (a layer planned at density 1 too, D = 1, M = 0).
+// options say. Every weight layer of the model becomes a TopKastLinear (a layer planned at density 1 too, D = 1, M = 0)
+// or a TopKastConv2d. The conv form is masked (dense θ, dense conv kernels; same forward/backward set semantics), not
+// always-sparse, and ignores the reservoir option (its θ is dense anyway).
 using Sprout.Core;
+using Sprout.Sparse;
 using Sprout.Sparse.Allocation;
 
 namespace Sprout.Nn;
 
-/// <summary>Builds <see cref="TopKastLinear"/> layers at planned forward densities.</summary>
+/// <summary>Builds <see cref="TopKastLinear"/> and (masked) <see cref="TopKastConv2d"/> layers at planned forward densities.</summary>
 /// <param name="plan">Forward density D per module path.</param>
 /// <param name="rng">Initialization stream, drawn in build order.</param>
 /// <param name="options">Backward extra, regularizer, refresh interval and reservoir.</param>
@@ -18,5 +21,13 @@ public sealed class TopKastLayerFactory(DensityPlan plan, Rng rng, TopKastOption
         double d = plan.DensityOf(path);
         double m = Math.Min(options.BackwardExtra ?? d, 1 - d);
         return new TopKastLinear(inFeatures, outFeatures, d, m, rng, options.Regularization, options.RefreshEvery, options.SquaredPenalty, bias, options.Reservoir);
+    }
+
+    /// <inheritdoc/>
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    {
+        double d = plan.DensityOf(path);
+        double m = Math.Min(options.BackwardExtra ?? d, 1 - d);
+        return new TopKastConv2d(shape, d, m, rng, options.Regularization, options.RefreshEvery, options.SquaredPenalty, bias);
     }
 }

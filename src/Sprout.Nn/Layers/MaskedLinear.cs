@@ -21,12 +21,16 @@ public sealed class MaskedLinear : Module, ISparseLayer, ICheckpointable, ICount
 
     /// <summary>A layer whose mask is the given topology [out × in]; weights are initialized at the active entries.</summary>
     public MaskedLinear(CsrMatrix topology, Rng rng, bool bias = true, SparseInitMode init = SparseInitMode.FanInAware)
+        : this(topology, rng, bias, init, gain: 1f) { }
+
+    /// <summary>As the public constructor, with the init's gain (MaskedConv2d: √2, He's init for ReLU conv nets).</summary>
+    internal MaskedLinear(CsrMatrix topology, Rng rng, bool bias, SparseInitMode init, float gain)
     {
         Topology = topology;
         Weight = RegisterParameter("weight", new Tensor(topology.Rows, topology.Cols));
         Mask = new Tensor(topology.Rows, topology.Cols);
         _denseGradient = new Tensor(topology.Rows, topology.Cols);
-        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init); // Values is Capacity long once nnz has moved
+        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init, gain); // Values is Capacity long once nnz has moved
         ScatterFromTopology(topology.Values.AsSpan(0, topology.Nnz));
         if (bias)
         {

@@ -1,7 +1,8 @@
-// DenseWeightLayers: the dense Linear layers of any model built from a layer factory, found through the module
-// tree by path (so layers nested in blocks count), and the bridge from pruning masks over them to a
+// DenseWeightLayers: the dense weight layers (Linear and Conv2d; a conv's weight is the matrix [Cout × Cin·KH·KW]) of
+// any model built from a layer factory, found through the module tree by path (so layers nested in blocks count), and the bridge from pruning masks over them to a
 // PrunedLayerFactory (starting weights = the dense weights at the kept positions). Pruning at init, GMP and IMP
 // score a dense model and then build the sparse one by running the same model builder with that factory.
+using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Sparse;
 
@@ -10,20 +11,32 @@ namespace Sprout.Training.Sparsity;
 /// <summary>Dense weight layers of a model, by module path, and masks over them.</summary>
 public static class DenseWeightLayers
 {
-    /// <summary>The dense Linear layers of <paramref name="model"/> with their module paths, in forward order.</summary>
-    /// <exception cref="ArgumentException">The model has no dense Linear layer.</exception>
-    public static (string Path, Linear Layer)[] Of(Module model)
+    /// <summary>
+    /// The dense Linear and Conv2d layers of <paramref name="model"/> with their module paths, weight matrices [Rows × Cols]
+    /// (a conv's is [Cout × Cin·KH·KW]) and biases, in build order.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model has no dense weight layer.</exception>
+    public static (string Path, Tensor Weight, Tensor? Bias)[] Of(Module model)
     {
-        var layers = model.LayersOf<Linear>();
-        if (layers.Length == 0) throw new ArgumentException("The model has no dense Linear layers to score; build it with a DenseLayerFactory.", nameof(model));
+        var layers = model.NamedModules()
+            .Select(p => p.Module switch
+            {
+                Linear l => (p.Path, l.Weight, l.Bias),
+                Conv2d c => (p.Path, c.Weight, c.Bias),
+                _ => (p.Path, Weight: (Tensor?)null, Bias: (Tensor?)null),
+            })
+            .Where(l => l.Weight is not null)
+            .Select(l => (l.Path, l.Weight!, l.Bias))
+            .ToArray();
+        if (layers.Length == 0) throw new ArgumentException("The model has no dense Linear or Conv2d layers to score; build it with a DenseLayerFactory.", nameof(model));
         return layers;
     }
 
-    /// <summary>The weights [out × in] and shapes of <paramref name="model"/>'s dense layers (for pruning scores).</summary>
+    /// <summary>The weights [Rows × Cols] and shapes of <paramref name="model"/>'s dense layers (for pruning scores).</summary>
     public static (float[][] Weights, (int Rows, int Cols)[] Shapes) Weights(Module model)
     {
         var layers = Of(model);
-        return (layers.Select(l => l.Layer.Weight.ToArray()).ToArray(), layers.Select(l => (l.Layer.OutFeatures, l.Layer.InFeatures)).ToArray());
+        return (layers.Select(l => l.Weight.ToArray()).ToArray(), layers.Select(l => (l.Weight.Dim(0), l.Weight.Dim(1))).ToArray());
     }
 
     /// <summary>
@@ -34,17 +47,17 @@ public static class DenseWeightLayers
     public static Dictionary<string, PrunedLayer> Pruned(Module dense, IReadOnlyList<CsrMatrix> masks)
     {
         var layers = Of(dense);
-        if (layers.Length != masks.Count) throw new ArgumentException($"{masks.Count} masks for {layers.Length} linear layers.", nameof(masks));
+        if (layers.Length != masks.Count) throw new ArgumentException($"{masks.Count} masks for {layers.Length} weight layers.", nameof(masks));
         var result = new Dictionary<string, PrunedLayer>(StringComparer.Ordinal);
         for (int l = 0; l < layers.Length; l++)
         {
-            var (path, src) = layers[l];
+            var (path, weight, bias) = layers[l];
             var topo = masks[l].Clone();
-            if (topo.Rows != src.OutFeatures || topo.Cols != src.InFeatures)
-                throw new ArgumentException($"Mask {l} is {topo.Rows}×{topo.Cols} but layer '{path}' is {src.OutFeatures}×{src.InFeatures}.", nameof(masks));
-            var w = src.Weight.Data;
+            if (topo.Rows != weight.Dim(0) || topo.Cols != weight.Dim(1))
+                throw new ArgumentException($"Mask {l} is {topo.Rows}×{topo.Cols} but layer '{path}' is {weight.Dim(0)}×{weight.Dim(1)}.", nameof(masks));
+            var w = weight.Data;
             for (int p = 0; p < topo.Nnz; p++) topo.Values[p] = w[(int)topo.LinearIndexOf(p)];
-            result[path] = new PrunedLayer(topo, src.Bias?.ToArray());
+            result[path] = new PrunedLayer(topo, bias?.ToArray());
         }
         return result;
     }

@@ -1,7 +1,8 @@
 // FlopCounter: training cost counted from the ops actually executed, as multiply-adds (MACs), next to what the
 // same model fully dense would have executed. Each layer states its own per-sample cost (ICountsMultiplyAdds:
 // forward, input gradient and weight gradient), so a sparse layer reports what its kernels touch and a masked one
-// its dense GEMMs. Extra work at topology updates (RigL's streamed dense gradient: Rows·Cols·batch per layer) is
+// its dense GEMMs. A conv layer's cost is its LayerDescription's per-position MACs times the OH·OW of the input it
+// actually saw (known only after its first forward pass), so both counts are read at every step. Extra work at topology updates (RigL's streamed dense gradient: Rows·Cols·batch per layer) is
 // added by the driver. Not counted: biases, activations, the loss and optimizer updates (O(params), not O(params·batch)).
 using Sprout.Nn;
 
@@ -19,12 +20,19 @@ public sealed class FlopCounter
         ArgumentNullException.ThrowIfNull(model);
         _layers = model.Modules().OfType<ICountsMultiplyAdds>().ToArray();
         if (_layers.Length == 0)
-            throw new ArgumentException("The model has no layer to count (Linear, SparseLinear, MaskedLinear, TopKastLinear, or another ICountsMultiplyAdds).", nameof(model));
-        foreach (var layer in _layers) DenseMacsPerSample += layer.DenseMacsPerSample;
+            throw new ArgumentException("The model has no layer to count (Linear, Conv2d, their sparse, masked and Top-KAST forms, or another ICountsMultiplyAdds).", nameof(model));
     }
 
-    /// <summary>MACs one sample costs the dense model (forward + backward).</summary>
-    public long DenseMacsPerSample { get; }
+    /// <summary>MACs one sample costs the dense model (forward + backward); conv layers count from their first forward pass.</summary>
+    public long DenseMacsPerSample
+    {
+        get
+        {
+            long macs = 0;
+            for (int i = 0; i < _layers.Length; i++) macs += _layers[i].DenseMacsPerSample;
+            return macs;
+        }
+    }
 
     /// <summary>MACs executed so far.</summary>
     public double ExecutedMacs { get; private set; }

@@ -1,8 +1,8 @@
 // GradualMagnitudePruner: gradual magnitude pruning during training (Zhu & Gupta 2017) in its published form:
-// dense Linear weights with a 0/1 mask per layer; at each pruning step of the cubic GmpSchedule every layer keeps its
+// dense Linear and Conv2d weights with a 0/1 mask per layer; at each pruning step of the cubic GmpSchedule every layer keeps its
 // round((1 − s_t)·N) largest |w| among the still-unpruned weights; after every optimizer step pruned weights are
-// zeroed again. Training cost is therefore dense (FLOPs relative to dense = 1). The layers are every dense Linear of
-// the model, found through the module tree (nested blocks included). At the end ToSparse builds the result as a CSR
+// zeroed again. Training cost is therefore dense (FLOPs relative to dense = 1). The layers are every dense Linear and Conv2d
+// of the model, found through the module tree (nested blocks included). At the end ToSparse builds the result as a CSR
 // model with the same model builder. Not always-sparse by design: GMP starts dense.
 using Sprout.Core;
 using Sprout.Nn;
@@ -11,20 +11,20 @@ using Sprout.Sparse.Pruning;
 
 namespace Sprout.Training.Sparsity;
 
-/// <summary>GMP on the dense Linear layers of a model.</summary>
+/// <summary>GMP on the dense Linear and Conv2d layers of a model.</summary>
 public sealed class GradualMagnitudePruner : ICheckpointable
 {
-    private readonly Linear[] _layers;
+    private readonly Tensor[] _layers; // the dense weight matrices [Rows × Cols]
     private readonly float[][] _masks;
 
-    /// <summary>Prunes the dense Linear layers of <paramref name="dense"/> (any model built with a DenseLayerFactory) on <paramref name="schedule"/>.</summary>
-    /// <exception cref="ArgumentException">The model has no dense Linear layers.</exception>
+    /// <summary>Prunes the dense Linear and Conv2d layers of <paramref name="dense"/> (any model built with a DenseLayerFactory) on <paramref name="schedule"/>.</summary>
+    /// <exception cref="ArgumentException">The model has no dense Linear or Conv2d layers.</exception>
     public GradualMagnitudePruner(Module dense, GmpSchedule schedule)
     {
         Model = dense;
         Schedule = schedule;
-        _layers = DenseWeightLayers.Of(dense).Select(l => l.Layer).ToArray();
-        _masks = _layers.Select(l => Enumerable.Repeat(1f, l.Weight.Size).ToArray()).ToArray();
+        _layers = DenseWeightLayers.Of(dense).Select(l => l.Weight).ToArray();
+        _masks = _layers.Select(l => Enumerable.Repeat(1f, l.Size).ToArray()).ToArray();
     }
 
     /// <summary>The model being pruned.</summary>
@@ -44,23 +44,23 @@ public sealed class GradualMagnitudePruner : ICheckpointable
             double s = Schedule.SparsityAt(step);
             for (int l = 0; l < _layers.Length; l++)
             {
-                var w = _layers[l].Weight.Data;
+                var w = _layers[l].Data;
                 var scores = new float[w.Length];
                 for (int i = 0; i < w.Length; i++) scores[i] = _masks[l][i] == 0f ? -1f : MathF.Abs(w[i]);
-                var keep = MaskSelection.TopK(scores, _layers[l].OutFeatures, _layers[l].InFeatures, (long)Math.Round((1 - s) * w.Length));
+                var keep = MaskSelection.TopK(scores, _layers[l].Dim(0), _layers[l].Dim(1), (long)Math.Round((1 - s) * w.Length));
                 Array.Clear(_masks[l]);
                 for (int p = 0; p < keep.Nnz; p++) _masks[l][(int)keep.LinearIndexOf(p)] = 1f;
             }
         }
         for (int l = 0; l < _layers.Length; l++)
-            System.Numerics.Tensors.TensorPrimitives.Multiply(_layers[l].Weight.Data, _masks[l], _layers[l].Weight.Data);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(_layers[l].Data, _masks[l], _layers[l].Data);
     }
 
     /// <inheritdoc/>
     /// <remarks>Each layer's dense 0/1 mask as "{layer index}.mask" [out × in] (GMP is dense by design).</remarks>
     public void SaveState(StateDict state)
     {
-        for (int l = 0; l < _layers.Length; l++) state.Add($"{l}.mask", _masks[l], _layers[l].OutFeatures, _layers[l].InFeatures);
+        for (int l = 0; l < _layers.Length; l++) state.Add($"{l}.mask", _masks[l], _layers[l].Dim(0), _layers[l].Dim(1));
     }
 
     /// <inheritdoc/>
@@ -83,10 +83,10 @@ public sealed class GradualMagnitudePruner : ICheckpointable
         for (int k = 0; k < m.Length; k++)
             if (m[k] != 0f)
             {
-                rows.Add(k / l.InFeatures);
-                cols.Add(k % l.InFeatures);
+                rows.Add(k / l.Dim(1));
+                cols.Add(k % l.Dim(1));
             }
-        return CsrMatrix.FromEntries(l.OutFeatures, l.InFeatures, rows.ToArray(), cols.ToArray());
+        return CsrMatrix.FromEntries(l.Dim(0), l.Dim(1), rows.ToArray(), cols.ToArray());
     }).ToArray();
 
     /// <summary>

@@ -58,6 +58,9 @@ public static class IterativeMagnitudePruning
                 case Linear lin:
                     for (int i = 0; i < lin.Weight.Size; i++) scores[l][i] = MathF.Abs(lin.Weight[i]);
                     break;
+                case Conv2d conv: // a layer still fully dense (every position kept)
+                    for (int i = 0; i < conv.Weight.Size; i++) scores[l][i] = MathF.Abs(conv.Weight[i]);
+                    break;
                 case ISparseLayer s:
                     var w = new float[s.Topology.Nnz];
                     s.ReadActiveWeights(w);

@@ -1,7 +1,7 @@
 // PruneAtInit: static masks chosen before training scored on the model built with dense layers (random, one-shot magnitude,
 // SNIP, GraSP, SynFlow). Scoring needs the dense gradient (and for GraSP a Hessian-gradient product) of every
-// weight, so it runs once on the model built with a DenseLayerFactory (any architecture: its Linear layers are found
-// through the module tree); the result is one CSR topology per layer, which DenseWeightLayers.Pruned turns into a
+// weight, so it runs once on the model built with a DenseLayerFactory (any architecture: its Linear and Conv2d layers are
+// found through the module tree); the result is one CSR topology per layer, which DenseWeightLayers.Pruned turns into a
 // PrunedLayerFactory for building the sparse model with the same builder.
 // This is O(dense) once at initialisation; training afterwards is always-sparse.
 // GraSP's H·g uses a central finite difference, Hg ≈ (∇L(θ + εg) − ∇L(θ − εg)) / 2ε with ε = 1e-3·‖θ‖/‖g‖,
@@ -39,8 +39,11 @@ public static class PruneAtInit
             case PruningCriterion.Magnitude:
                 return shapes.Select((s, l) => MaskSelection.TopK(weights[l].Select(MathF.Abs).ToArray(), s.Rows, s.Cols,
                     (long)Math.Round(layerDensities[l] * s.Rows * s.Cols))).ToArray();
+            case PruningCriterion.SynFlow when dense is ConvNet net:
+                // Not a chain of Linear layers: SynFlow through the model's own forward (BN in eval mode).
+                return ModelSynFlow.Prune(dense, net.Channels * net.Height * net.Width, density);
             case PruningCriterion.SynFlow:
-                var biases = DenseWeightLayers.Of(dense).Select(l => l.Layer.Bias?.ToArray()).ToArray();
+                var biases = DenseWeightLayers.Of(dense).Select(l => l.Bias?.ToArray()).ToArray();
                 return SynFlow.Prune(weights, shapes, density, 100, biases);
             case PruningCriterion.Snip:
             {
@@ -62,7 +65,7 @@ public static class PruneAtInit
     /// <summary>dL/dW of every linear layer for one batch, with logits divided by <paramref name="temperature"/>.</summary>
     public static float[][] Gradients(Module dense, Tensor inputs, int[] labels, float temperature)
     {
-        var linears = DenseWeightLayers.Of(dense).Select(l => l.Layer).ToArray();
+        var linears = DenseWeightLayers.Of(dense).Select(l => l.Weight).ToArray();
         dense.ZeroGrad();
         var tape = new Tape();
         int count = inputs.Dim(0);
@@ -74,7 +77,7 @@ public static class PruneAtInit
             loss = Functional.CrossEntropy(logits, labels, count);
         }
         tape.Backward(loss);
-        var g = linears.Select(l => l.Weight.Grad.ToArray()).ToArray();
+        var g = linears.Select(l => l.Grad.ToArray()).ToArray();
         dense.ZeroGrad();
         tape.Reset();
         return g;
@@ -83,18 +86,18 @@ public static class PruneAtInit
     /// <summary>H·g per linear layer by central finite differences at temperature 200 (see the file header).</summary>
     public static float[][] HessianGradient(Module dense, Tensor inputs, int[] labels)
     {
-        var linears = DenseWeightLayers.Of(dense).Select(l => l.Layer).ToArray();
+        var linears = DenseWeightLayers.Of(dense).Select(l => l.Weight).ToArray();
         var g = Gradients(dense, inputs, labels, GraspTemperature);
-        double thetaNorm = Math.Sqrt(linears.Sum(l => l.Weight.ToArray().Sum(v => (double)v * v)));
+        double thetaNorm = Math.Sqrt(linears.Sum(l => l.ToArray().Sum(v => (double)v * v)));
         double gNorm = Math.Sqrt(g.Sum(a => a.Sum(v => (double)v * v)));
         if (gNorm == 0) return g; // flat loss: Hg = 0 direction, every score 0
         float eps = (float)(1e-3 * thetaNorm / gNorm);
-        var original = linears.Select(l => l.Weight.ToArray()).ToArray();
+        var original = linears.Select(l => l.ToArray()).ToArray();
         void Shift(float sign)
         {
             for (int l = 0; l < linears.Length; l++)
             {
-                var w = linears[l].Weight.Data;
+                var w = linears[l].Data;
                 for (int i = 0; i < w.Length; i++) w[i] = original[l][i] + sign * eps * g[l][i];
             }
         }
@@ -102,7 +105,7 @@ public static class PruneAtInit
         var plus = Gradients(dense, inputs, labels, GraspTemperature);
         Shift(-1f);
         var minus = Gradients(dense, inputs, labels, GraspTemperature);
-        for (int l = 0; l < linears.Length; l++) original[l].CopyTo(linears[l].Weight.Data);
+        for (int l = 0; l < linears.Length; l++) original[l].CopyTo(linears[l].Data);
         return plus.Select((p, l) => p.Select((v, i) => (v - minus[l][i]) / (2 * eps)).ToArray()).ToArray();
     }
 

@@ -47,6 +47,7 @@ public sealed class SparseTrainingDriver
             // A fixed topology: nothing reads the layers' last batch, so they need not keep it (a copy and two
             // [features × batch] buffers per layer saved).
             foreach (var layer in _layers.OfType<SparseLinear>()) layer.CachesBatch = false;
+            foreach (var layer in _layers.OfType<SparseConv2d>()) layer.CachesBatch = false;
         }
     }
 

@@ -59,7 +59,7 @@ public class ConfigFileTests
     [InlineData("linear", 64, new int[0])]
     public void ModelSpecsBuild(string spec, int inputs, int[] hidden)
     {
-        var model = ModelRegistry.Build(spec, inputs, 10, new Sprout.Nn.DenseLayerFactory(new Sprout.Core.Rng(1)));
+        var model = ModelRegistry.Build(spec, new Sprout.Data.ImageShape(1, 1, inputs), 10, new Sprout.Nn.DenseLayerFactory(new Sprout.Core.Rng(1)));
         int[] widths = model.NamedParameters().Where(p => p.Name.EndsWith("weight")).Select(p => p.Tensor.Dim(0)).ToArray();
         Assert.Equal([.. hidden, 10], widths);
     }

@@ -25,7 +25,7 @@ public class ShippedConfigTests
         ConfigFile.Apply(Path.Combine(ConfigRoot(), relative), s);
         TrainingSetup.Validate(s);
         MethodRegistry.Get(s.Method).ForRun().Validate(s);
-        ModelRegistry.Validate(s.Model);
+        ModelRegistry.Validate(s.Model, s.Data);
         Assert.True(DatasetRegistry.IsKnown(s.Data), $"{relative}: unknown dataset {s.Data}");
     }
 

@@ -93,10 +93,11 @@ public class LayerFactoryTests
         var plan = new DensityPlan([new LayerShape("fc", 4, 8)], [0.5]);
         var factory = new SparseLayerFactory(plan, new Rng(1));
         Assert.Contains("'other'", Assert.Throws<ArgumentException>(() => factory.Linear("other", 8, 4)).Message);
-        ILayerFactory[] factories = [new DenseLayerFactory(new Rng(1)), factory, new TopKastLayerFactory(plan, new Rng(1), new TopKastOptions()),
-            new PrunedLayerFactory(new Dictionary<string, PrunedLayer>(), new Rng(1), SparseLayerKind.Csr)];
-        foreach (var f in factories)
-            Assert.Contains("conv layers arrive", Assert.Throws<NotSupportedException>(() => f.Conv2d("conv1", new ConvShape(3, 8, 3, 3))).Message);
+        Assert.Contains("'conv1'", Assert.Throws<ArgumentException>(() => factory.Conv2d("conv1", new ConvShape(3, 8, 3, 3))).Message);
+        Assert.Contains("'conv1'", Assert.Throws<ArgumentException>(() =>
+            new PrunedLayerFactory(new Dictionary<string, PrunedLayer>(), new Rng(1), SparseLayerKind.Csr).Conv2d("conv1", new ConvShape(3, 8, 3, 3))).Message);
+        Assert.IsType<Conv2d>(new DenseLayerFactory(new Rng(1)).Conv2d("conv1", new ConvShape(3, 8, 3, 3)));
+        Assert.Throws<ArgumentException>(() => new DenseLayerFactory(new Rng(1)).Conv2d("conv1", new ConvShape(3, 0, 3, 3)));
         Assert.Throws<ArgumentException>(() => new DenseLayerFactory(new Rng(1)).Linear("fc", 0, 4));
         Assert.Throws<ArgumentException>(() => new DensityPlan([new LayerShape("a", 2, 2), new LayerShape("a", 2, 2)], [0.5, 0.5]));
     }

@@ -7,8 +7,10 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>Dense convolution y = W ⊛ x (+ b). Init: Kaiming normal over the fan-in (He et al.), bias 0.</summary>
-public sealed class Conv2d : Module
+public sealed class Conv2d : Module, ICountsMultiplyAdds, IDescribedLayer
 {
+    private int _height, _width; // of the last input: the multiply-adds per sample scale with its OH·OW
+
     /// <summary>Creates a convolution of the given geometry.</summary>
     /// <exception cref="ArgumentException">The shape is invalid (see <see cref="ConvShape.Validate"/>).</exception>
     public Conv2d(ConvShape shape, Rng rng, bool bias = false)
@@ -36,7 +38,23 @@ public sealed class Conv2d : Module
         3L * Shape.OutChannels * Shape.FanIn * Shape.Window.OutputHeight(height) * Shape.Window.OutputWidth(width);
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Ops.Conv2d(input, Weight, Bias, Shape.Window);
+    /// <remarks>3·Cout·Cin·KH·KW per output position, times OH·OW of the last input (0 before the first forward pass).</remarks>
+    public long DenseMacsPerSample => _height == 0 ? 0 : MacsPerSample(_height, _width);
+
+    /// <inheritdoc/>
+    public long ExecutedMacsPerSample => DenseMacsPerSample;
+
+    /// <inheritdoc/>
+    public LayerDescription Describe() =>
+        new("dense", LayerGeometry.Conv2d(Shape), (long)Shape.OutChannels * Shape.FanIn, 3L * Shape.OutChannels * Shape.FanIn, 3L * Shape.OutChannels * Shape.FanIn);
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var y = Ops.Conv2d(input, Weight, Bias, Shape.Window);
+        (_height, _width) = (input.Dim(2), input.Dim(3));
+        return y;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"Conv2d({Shape})";

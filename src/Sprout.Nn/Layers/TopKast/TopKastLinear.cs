@@ -25,7 +25,7 @@ namespace Sprout.Nn;
 /// Defaults: per-layer top-k, refresh every 100 steps (equivalent to every step in the paper's Table 6), squared L2,
 /// dense reservoir.
 /// </summary>
-public sealed partial class TopKastLinear : Module, ICountsMultiplyAdds, IDescribedLayer
+public sealed partial class TopKastLinear : Module, ITopKastLayer, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly TopKastReservoir _reservoir;
     private float[] _xt = [];   // Xᵀ [in × batch] of the last forward

@@ -34,12 +34,18 @@ public sealed partial class Spartan
     private readonly SoftTopKSolver[] _solvers;
     private bool _swapped;
     private float _beta;
+    private readonly (int Height, int Width)[] _kernels;
 
-    /// <summary>Creates the sparsifier; weights are rank-2 parameter tensors [out × in].</summary>
-    /// <exception cref="ArgumentException">No weights, a weight that is not rank 2, or a bad schedule value.</exception>
+    /// <summary>
+    /// Creates the sparsifier; weights are rank-2 parameter tensors [out × in] (a conv's [Cout × Cin·KH·KW]).
+    /// <paramref name="kernels"/> gives each weight's kernel KH×KW (null: all 1×1) so that ERK uses the conv formula
+    /// (Cin + Cout + KH + KW)/(Cin·Cout·KH·KW), as density allocation does (ALGORITHMS.md §6).
+    /// </summary>
+    /// <exception cref="ArgumentException">No weights, a weight that is not rank 2, a kernel that does not divide its weight's columns, or a bad schedule value.</exception>
     public Spartan(IReadOnlyList<Tensor> weights, int totalSteps, double density = 0.1, float betaTarget = 20f, float betaInit = 1f,
         double warmupFraction = 0.2, double finetuneFraction = 0.2, int blockRows = 1, int blockCols = 1,
-        SpartanAllocation allocation = SpartanAllocation.Global, int maxIterations = 100, double tolerance = SoftTopK.DefaultTolerance)
+        SpartanAllocation allocation = SpartanAllocation.Global, int maxIterations = 100, double tolerance = SoftTopK.DefaultTolerance,
+        IReadOnlyList<(int Height, int Width)>? kernels = null)
     {
         if (weights.Count == 0) throw new ArgumentException("Spartan needs at least one weight tensor.", nameof(weights));
         if (totalSteps <= 0) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "Total steps must be positive.");
@@ -51,6 +57,12 @@ public sealed partial class Spartan
         if (maxIterations <= 0) throw new ArgumentOutOfRangeException(nameof(maxIterations), maxIterations, "The soft top-k needs at least one iteration.");
         if (!(tolerance > 0)) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The budget tolerance must be positive (e.g. 1e-4).");
         _weights = weights.ToArray();
+        if (kernels is not null && kernels.Count != weights.Count)
+            throw new ArgumentException($"{kernels.Count} kernel sizes for {weights.Count} weights.", nameof(kernels));
+        _kernels = kernels?.ToArray() ?? Enumerable.Repeat((1, 1), weights.Count).ToArray();
+        for (int l = 0; l < _kernels.Length; l++)
+            if (_kernels[l].Height < 1 || _kernels[l].Width < 1 || weights[l].Rank != 2 || weights[l].Dim(1) % (_kernels[l].Height * _kernels[l].Width) != 0)
+                throw new ArgumentException($"Weight {l} ({weights[l]}) does not hold whole {_kernels[l].Height}×{_kernels[l].Width} kernels.", nameof(kernels));
         (TotalSteps, Density, BetaTarget, BetaInit, WarmupFraction, FinetuneFraction) = (totalSteps, density, betaTarget, betaInit, warmupFraction, finetuneFraction);
         (Allocation, MaxIterations, Tolerance) = (allocation, maxIterations, tolerance);
         int layers = _weights.Length;
@@ -276,7 +288,8 @@ public sealed partial class Spartan
         int layers = _weights.Length;
         var d = new double[layers];
         if (Allocation != SpartanAllocation.Erk) { Array.Fill(d, Density); return d; }
-        // ERK: d_l = ε·(in + out)/(in·out), with layers that would exceed 1 fixed dense and ε re-solved for the rest.
+        // ERK: d_l = ε·(in + out)/(in·out) (conv: ε·(Cin + Cout + KH + KW)/(Cin·Cout·KH·KW)), with layers that would
+        // exceed 1 fixed dense and ε re-solved for the rest.
         var dense = new bool[layers];
         double totalParams = _weights.Sum(w => (double)w.Size);
         while (true)
@@ -286,17 +299,25 @@ public sealed partial class Spartan
             {
                 var w = _weights[l];
                 if (dense[l]) budget -= w.Size;
-                else raw += (double)(w.Dim(0) + w.Dim(1)) / w.Size * w.Size;
+                else raw += ErkNumerator(l);
             }
             double eps = budget / raw;
             bool changed = false;
             for (int l = 0; l < layers; l++)
             {
                 var w = _weights[l];
-                d[l] = dense[l] ? 1 : eps * (w.Dim(0) + w.Dim(1)) / w.Size;
+                d[l] = dense[l] ? 1 : eps * ErkNumerator(l) / w.Size;
                 if (d[l] > 1) { dense[l] = true; changed = true; }
             }
             if (!changed) return d;
         }
+    }
+
+    /// <summary>ERK's raw density of layer l times its size: in + out, or Cin + Cout + KH + KW for a conv kernel larger than 1×1.</summary>
+    private double ErkNumerator(int l)
+    {
+        var w = _weights[l];
+        var (kh, kw) = _kernels[l];
+        return kh * kw == 1 ? w.Dim(0) + w.Dim(1) : w.Dim(0) + w.Dim(1) / (kh * kw) + kh + kw;
     }
 }
