@@ -46,8 +46,8 @@ public class DriverTests
         // RigL adds Rows·Cols·batch per layer per update: 2 updates over 6 steps of 3·dense ⇒ +2/(3·6) of dense.
         Assert.Equal(0.1 + 2.0 / 18, Run(SparseLayerKind.Csr, new RigL(), out _), 3);
         string table = d.LayerTable();
-        Assert.Contains("30x20", table);
-        Assert.Contains("4x30", table);
+        Assert.Contains("20→30", table);
+        Assert.Contains("30→4", table);
     }
 
     [Fact]
