@@ -63,6 +63,7 @@ public static class ExportCommand
                 ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(path)}", settings);
             SettingOptions.ApplyGiven(parse, options, settings);
             var method = MethodRegistry.Get(settings.Method);
+
             if (!DatasetRegistry.IsKnown(settings.Data))
                 throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");
             Models.ModelRegistry.Validate(settings.Model, settings.Data);

@@ -46,7 +46,7 @@ public static class PruneCommand
             Models.ModelRegistry.Validate(parse.GetValue(model)!, parse.GetValue(data));
             var splits = DatasetRegistry.Load(parse.GetValue(data)!, new DataOptions { DataDirectory = parse.GetValue(dataDir) });
             ulong s = parse.GetValue(seed);
-            var build = Models.ModelRegistry.Builder(parse.GetValue(model)!, splits.Train.ImageShape, splits.Train.ClassCount);
+            var build = Models.ModelRegistry.Builder(parse.GetValue(model)!, splits.Train.ImageShape, splits.Train.ClassCount, s);
             var initial = build(new DenseLayerFactory(Rng.Derive(s, "model.init")));
             var test = new DataLoaderSource(new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = 1000, Shuffle = false, Flatten = true }));
             using var folder = ImpRunFolder.Open(parse.GetValue(output), parse.GetValue(overwrite), new Config.TrainSettings

@@ -33,7 +33,7 @@ public static class SettingsSanity
     {
         var spec = ModelSpec.Parse(s.Model);
         if (s.Model.TrimEnd().EndsWith(':') && spec.Arguments.Length == 0)
-            throw new UsageException($"Bad model spec '{s.Model}': nothing after the colon; give the sizes (e.g. {spec.Kind}:300,100) or write {spec.Kind} alone for the default.");
+            throw new UsageException($"Bad model spec '{s.Model}': nothing after the colon; give the sizes (e.g. {ExampleOf(spec.Kind)}){(HasDefault(spec.Kind) ? $" or write {spec.Kind} alone for the default" : "")}.");
         if (s.Augment && DatasetShape(s.Data) is (784 or 64, _))
             throw new UsageException($"--augment (random crop and horizontal flip) is for CIFAR images; on {s.Data} a flip changes what the image shows. Remove --augment.");
         if (s.Optimizer != "sgd" && s.Momentum != new TrainSettings().Momentum)
@@ -50,6 +50,22 @@ public static class SettingsSanity
         int[] widths = [inputs, .. hidden, classes];
         CheckMemory(s, widths, availableBytes);
         if (s.Method != "dense") CheckDensity(s, widths);
+    }
+
+    private static string ExampleOf(string kind) =>
+        ModelRegistry.Entries.FirstOrDefault(e => e.Accepts(kind)) is { } entry && entry.Example.Contains(':', StringComparison.Ordinal) ? entry.Example : $"{kind}:300,100";
+
+    private static bool HasDefault(string kind)
+    {
+        try
+        {
+            ModelRegistry.Validate(kind); // a recording build: no weights
+            return true;
+        }
+        catch (UsageException)
+        {
+            return false;
+        }
     }
 
     private static void CheckMemory(TrainSettings s, int[] widths, long availableBytes)

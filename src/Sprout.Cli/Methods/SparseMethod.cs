@@ -118,7 +118,13 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         if (_gmp is not null)
         {
             var layers = summary["layers"]!.AsArray();
-            for (int i = 0; i < layers.Count; i++) layers[i]!["density"] = 1 - _gmp.SparsityOf(i);
+            for (int i = 0; i < layers.Count; i++)
+            {
+                // GMP's layers are dense modules: their pruned count is the pruner's, not the layer's own description.
+                double density = 1 - _gmp.SparsityOf(i);
+                layers[i]!["density"] = density;
+                layers[i]!["nnz"] = (long)Math.Round(density * layers[i]!["rows"]!.GetValue<int>() * layers[i]!["cols"]!.GetValue<int>());
+            }
         }
         return summary;
     }

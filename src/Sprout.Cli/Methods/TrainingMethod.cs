@@ -33,7 +33,7 @@ public abstract class TrainingMethod
 
     /// <summary>The --model spec's builder for this dataset: a method chooses the layer factory it is called with.</summary>
     protected static Func<ILayerFactory, Module> Builder(TrainSettings settings, ImageShape input, int classes) =>
-        ModelRegistry.Builder(settings.Model, input, classes);
+        ModelRegistry.Builder(settings.Model, input, classes, settings.Seed);
 
     /// <summary>Callbacks to attach to the trainer (e.g. a topology scheduler); none by default.</summary>
     public virtual IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings settings, int stepsPerEpoch) => [];

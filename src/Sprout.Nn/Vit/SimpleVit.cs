@@ -2,13 +2,14 @@
 // baselines for ImageNet-1k"): patchify → LayerNorm → Linear → LayerNorm, + fixed 2-D sin-cos positions, pre-norm
 // blocks, final LayerNorm, mean over tokens, Linear head. Options: a class token with learned positions (the original
 // ViT, Dosovitskiy et al. 2021) and the head norm after pooling (GSE's copy). Tokens travel as batch-major rows
-// [B·N, D], so every Linear (all from the layer factory, by path) sees an ordinary batch of B·N rows and may be sparse.
+// [B·N, D], so every Linear (all from the layer factory, by path) sees an ordinary batch of B·N rows and may be sparse;
+// the model tells FLOP counting how many rows per image each layer runs on (IRowsPerSample).
 using Sprout.Core;
 
 namespace Sprout.Nn;
 
 /// <summary>A ViT for batch-major images [B, C·H·W]; returns logits [B, classes].</summary>
-public sealed class SimpleVit : Module
+public sealed class SimpleVit : Module, IRowsPerSample
 {
     private readonly LayerNorm _patchNorm, _embedNorm, _norm;
     private readonly Module _embed, _head;
@@ -51,6 +52,16 @@ public sealed class SimpleVit : Module
 
     /// <summary>The fixed sin-cos table [patches, dim] (not a parameter), or null with learned positions.</summary>
     public Tensor? SinCosTable => _sinCos;
+
+    /// <inheritdoc/>
+    /// <remarks>The patch embedding runs on N patch rows, the blocks (their projections and attention) on every token, the head on one row.</remarks>
+    public int RowsPerSample(Module layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        if (_head.Modules().Contains(layer)) return 1;
+        if (_embed.Modules().Contains(layer)) return Config.Patches;
+        return _blocks.Modules().Contains(layer) ? Config.Tokens : 1;
+    }
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)

@@ -3,7 +3,8 @@
 // forward, input gradient and weight gradient), so a sparse layer reports what its kernels touch and a masked one
 // its dense GEMMs. A conv layer's cost is its LayerDescription's per-position MACs times the OH·OW of the input it
 // actually saw (known only after its first forward pass), so both counts are read at every step. Extra work at topology updates (RigL's streamed dense gradient: Rows·Cols·batch per layer) is
-// added by the driver. Not counted: biases, activations, the loss and optimizer updates (O(params), not O(params·batch)).
+// added by the driver. A model whose layers run on several rows per sample (a ViT: N token rows per image) says so
+// through IRowsPerSample, and those layers' per-row counts are multiplied by it. Not counted: biases, activations, the loss and optimizer updates (O(params), not O(params·batch)).
 using Sprout.Nn;
 
 namespace Sprout.Training.Sparsity;
@@ -12,6 +13,7 @@ namespace Sprout.Training.Sparsity;
 public sealed class FlopCounter
 {
     private readonly ICountsMultiplyAdds[] _layers;
+    private readonly long[] _rows; // rows per sample each layer runs on (1 unless an IRowsPerSample ancestor says otherwise)
 
     /// <summary>Counts the layers of <paramref name="model"/> that implement <see cref="ICountsMultiplyAdds"/> (the linear layers).</summary>
     /// <exception cref="ArgumentException">No layer of the model reports its multiply-adds.</exception>
@@ -21,6 +23,15 @@ public sealed class FlopCounter
         _layers = model.Modules().OfType<ICountsMultiplyAdds>().ToArray();
         if (_layers.Length == 0)
             throw new ArgumentException("The model has no layer to count (Linear, Conv2d, their sparse, masked and Top-KAST forms, or another ICountsMultiplyAdds).", nameof(model));
+        _rows = new long[_layers.Length];
+        Array.Fill(_rows, 1L);
+        // Outer models first, so a nested IRowsPerSample has the last word for its own layers.
+        foreach (var provider in model.Modules().OfType<IRowsPerSample>())
+        {
+            var inside = ((Module)provider).Modules().ToHashSet();
+            for (int i = 0; i < _layers.Length; i++)
+                if (inside.Contains((Module)_layers[i])) _rows[i] = provider.RowsPerSample((Module)_layers[i]);
+        }
     }
 
     /// <summary>MACs one sample costs the dense model (forward + backward); conv layers count from their first forward pass.</summary>
@@ -29,7 +40,7 @@ public sealed class FlopCounter
         get
         {
             long macs = 0;
-            for (int i = 0; i < _layers.Length; i++) macs += _layers[i].DenseMacsPerSample;
+            for (int i = 0; i < _layers.Length; i++) macs += _layers[i].DenseMacsPerSample * _rows[i];
             return macs;
         }
     }
@@ -47,7 +58,7 @@ public sealed class FlopCounter
     public void AddStep(int batch)
     {
         long macs = 0;
-        for (int i = 0; i < _layers.Length; i++) macs += _layers[i].ExecutedMacsPerSample;
+        for (int i = 0; i < _layers.Length; i++) macs += _layers[i].ExecutedMacsPerSample * _rows[i];
         ExecutedMacs += (double)macs * batch;
         DenseMacs += (double)DenseMacsPerSample * batch;
     }

@@ -22,8 +22,12 @@ public static class ModelSynFlow
     /// <param name="inputFeatures">Features of one input sample (C·H·W for a conv net); the input is one all-ones sample.</param>
     /// <param name="density">Kept fraction over all weight layers.</param>
     /// <param name="rounds">Pruning rounds (100 as published).</param>
+    /// <param name="ramp">
+    /// Use a positive ramp 1 + i/features instead of all ones: a model that LayerNorms its input patches (a ViT) maps a
+    /// constant input to zero, which would give its first layer no score at all.
+    /// </param>
     /// <exception cref="ArgumentException">density ∉ (0, 1], rounds &lt; 1, or R overflows float32.</exception>
-    public static CsrMatrix[] Prune(Module dense, int inputFeatures, double density, int rounds = 100)
+    public static CsrMatrix[] Prune(Module dense, int inputFeatures, double density, int rounds = 100, bool ramp = false)
     {
         if (!(density is > 0 and <= 1)) throw new ArgumentException($"density must be in (0, 1], was {density}.", nameof(density));
         if (rounds < 1) throw new ArgumentException($"rounds must be ≥ 1, was {rounds}.", nameof(rounds));
@@ -38,6 +42,7 @@ public static class ModelSynFlow
         var scores = layers.Select(w => new float[w.Size]).ToArray();
         var ones = new Tensor(1, inputFeatures);
         ones.Data.Fill(1f);
+        if (ramp) for (int i = 0; i < inputFeatures; i++) ones.Data[i] = 1f + (float)i / inputFeatures;
         CsrMatrix[] result = [];
         try
         {

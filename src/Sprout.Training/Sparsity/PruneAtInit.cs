@@ -42,6 +42,10 @@ public static class PruneAtInit
             case PruningCriterion.SynFlow when dense is ConvNet net:
                 // Not a chain of Linear layers: SynFlow through the model's own forward (BN in eval mode).
                 return ModelSynFlow.Prune(dense, net.Channels * net.Height * net.Width, density);
+            case PruningCriterion.SynFlow when dense is SimpleVit vit:
+                // Not a chain either (attention, residual adds, LayerNorm): through the model's own forward, on a positive
+                // ramp (LayerNorm maps an all-ones patch to zero, which would leave the patch embedding without a score).
+                return ModelSynFlow.Prune(dense, vit.Config.Channels * vit.Config.Height * vit.Config.Width, density, ramp: true);
             case PruningCriterion.SynFlow:
                 var biases = DenseWeightLayers.Of(dense).Select(l => l.Bias?.ToArray()).ToArray();
                 return SynFlow.Prune(weights, shapes, density, 100, biases);

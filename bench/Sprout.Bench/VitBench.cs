@@ -1,0 +1,96 @@
+// VitBench: issue 10's ViT speed measurement. The small ViT (vit:patch=4,dim=128,depth=6,heads=4,mlp=256) on
+// CIFAR-shaped input at batch 128: full AdamW training steps of the dense model and of the 90%-sparse one (RigL's
+// layout: ERK, patch embedding dense, always-sparse CSR projections; topology updates not included), timed
+// alternately in one process, plus the attention products alone (Ops.SelfAttention forward + backward at the same
+// shapes, dense in both models) to say where the time goes. Prints the load average before and after (shared machine).
+using System.Diagnostics;
+using System.Globalization;
+using Sprout.Core;
+using Sprout.Nn;
+using Sprout.Nn.Diagnostics;
+using Sprout.Nn.Optim;
+using Sprout.Sparse.Allocation;
+
+namespace Sprout.Bench;
+
+/// <summary>The ViT benchmark (see the file header).</summary>
+public static class VitBench
+{
+    private const int Batch = 128;
+
+    /// <summary>Runs it: <c>[--steps N] [--density D]</c>.</summary>
+    public static void Run(string[] args)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        int steps = Option(args, "--steps", 6);
+        int at = Array.IndexOf(args, "--density");
+        double density = at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], ci) : 0.1;
+        var config = VitSpec.Parse("vit:patch=4,dim=128,depth=6,heads=4,mlp=256", 3, 32, 32, 10);
+        Module Of(ILayerFactory f) => new SimpleVit(config, f, new Rng(2));
+        var dense = Of(new DenseLayerFactory(new Rng(1)));
+        var plan = RecordingLayerFactory.Plan(Of, new DensityAllocationOptions(density) { DenseFirstLayer = true });
+        var sparse = Of(new SparseLayerFactory(plan, new Rng(1), SparseLayerKind.Csr));
+        var x = new Tensor(Batch, 3 * 32 * 32);
+        new Rng(3).FillNormal(x.Data, 0, 1);
+        int[] labels = Enumerable.Range(0, Batch).Select(i => i % 10).ToArray();
+        var qkv = new Tensor(Batch * config.Tokens, 3 * config.InnerDim) { RequiresGrad = true };
+        new Rng(4).FillNormal(qkv.Data, 0, 1);
+
+        Console.WriteLine(string.Create(ci, $"ViT {config.Patches} tokens, batch {Batch}, sparse density {density} (ERK, embed dense), {Environment.ProcessorCount} threads; load average {ConvNetBenchmark.LoadAverage()} before"));
+        var d = new Stepper(dense);
+        var s = new Stepper(sparse);
+        var attentionTape = new Tape();
+        double Attention()
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int b = 0; b < config.Depth; b++)
+                using (attentionTape.Record()) attentionTape.Backward(Ops.Sum(Ops.SelfAttention(qkv, config.Tokens, config.Heads)));
+            attentionTape.Reset();
+            return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        List<double> dt = [], st = [], at2 = [];
+        for (int round = 0; round < steps + 2; round++)
+        {
+            double a = d.Step(x, labels), b = s.Step(x, labels), c = Attention();
+            if (round < 2) continue; // JIT, pools
+            (dt, st, at2) = ([.. dt, a], [.. st, b], [.. at2, c]);
+            Console.WriteLine(string.Create(ci, $"round {round - 1}/{steps}: dense {a:0} ms, sparse {b:0} ms, attention (all {config.Depth} blocks) {c:0} ms"));
+        }
+        double md = Median(dt), ms = Median(st), ma = Median(at2);
+        long nnz = sparse.Modules().OfType<IDescribedLayer>().Sum(l => l.Describe().Nnz);
+        var (proj, attn) = config.ForwardMacsPerImage();
+        Console.WriteLine(string.Create(ci, $"median step: dense {md:0} ms, sparse {ms:0} ms, speedup {md / ms:0.00}x; attention products {ma:0} ms = {100 * ma / md:0}% of the dense step, {100 * ma / ms:0}% of the sparse step"));
+        Console.WriteLine(string.Create(ci, $"weights: sparse nnz {nnz:N0}; forward GMAC/image dense {(proj + attn) / 1e9:0.0000} (attention {attn / 1e9:0.0000})"));
+        Console.WriteLine($"load average {ConvNetBenchmark.LoadAverage()} after");
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static double Median(List<double> t)
+    {
+        var a = t.Order().ToArray();
+        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
+    }
+
+    private sealed class Stepper(Module net)
+    {
+        private readonly AdamW _optimizer = new(net.NamedParameters(), 1e-3f, weightDecay: 0.05f);
+        private readonly Tape _tape = new();
+
+        public double Step(Tensor x, int[] labels)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Tensor loss;
+            using (_tape.Record()) loss = Functional.CrossEntropy(net.Forward(x), labels, Batch);
+            _tape.Backward(loss);
+            _optimizer.Step();
+            _optimizer.ZeroGrad();
+            _tape.Reset();
+            return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+    }
+}
