@@ -30,23 +30,7 @@ public static class EvalCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!;
-            var info = Checkpoint.ReadInfo(path);
-            var settings = new TrainSettings();
-            if (info[TrainCommand.ConfigMetadataKey] is string saved)
-                ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(path)}", settings);
-            SettingOptions.ApplyGiven(parse, options, settings);
-
-            var method = MethodRegistry.Get(settings.Method);
-            Models.ModelRegistry.Validate(settings.Model, settings.Data);
-            if (!DatasetRegistry.IsKnown(settings.Data))
-                throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");
-            var splits = DatasetRegistry.Load(settings.Data, new DataOptions
-            {
-                DataDirectory = settings.DataDir,
-                Normalization = settings.Normalize switch { "none" => NormalizationMode.None, "train" => NormalizationMode.TrainStatistics, _ => NormalizationMode.Published },
-            });
-            var model = method.BuildModel(settings, splits.Test.ImageShape, splits.Test.ClassCount, new Rng(0));
-            Checkpoint.LoadModel(path, model);
+            var (info, settings, splits, model) = SavedModel.Load(path, parse, options);
             var result = new Evaluator(model).Evaluate(new DataLoaderSource(splits.Test, TrainRunner.EvalBatchSize, shuffle: false));
 
             if (parse.GetValue(json))

@@ -57,20 +57,8 @@ public static class ExportCommand
             string? folder = Path.GetDirectoryName(Path.GetFullPath(target));
             if (folder is not null && !Directory.Exists(folder)) throw new UsageException($"The folder of --out {target} does not exist; create it first.");
 
-            var info = Checkpoint.ReadInfo(path);
-            var settings = new TrainSettings();
-            if (info[TrainCommand.ConfigMetadataKey] is string saved)
-                ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(path)}", settings);
-            SettingOptions.ApplyGiven(parse, options, settings);
-            var method = MethodRegistry.Get(settings.Method);
-
-            if (!DatasetRegistry.IsKnown(settings.Data))
-                throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");
-            Models.ModelRegistry.Validate(settings.Model, settings.Data);
-            var splits = DatasetRegistry.Load(settings.Data, new DataOptions { DataDirectory = settings.DataDir, Normalization = TrainRunner.Normalization(settings.Normalize) });
+            var (info, settings, splits, model) = SavedModel.Load(path, parse, options);
             var test = splits.Test;
-            var model = method.BuildModel(settings, test.ImageShape, test.ClassCount, new Rng(0));
-            Checkpoint.LoadModel(path, model);
             model.Eval();
 
             var export = new OnnxExportOptions
