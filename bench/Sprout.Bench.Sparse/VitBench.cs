@@ -184,6 +184,6 @@ internal static class VitBench
     {
         public Module Linear(string path, int inFeatures, int outFeatures, bool bias = true) => new Linear(inFeatures, outFeatures, rng, bias);
 
-        public Module Conv2d(string path, ConvShape shape, bool bias = false) => throw new NotSupportedException("A ViT has no convolutions.");
+        public Module Conv2d(string path, ConvShape shape, bool bias = false, ConvInit init = ConvInit.HeNormal) => throw new NotSupportedException("A ViT has no convolutions.");
     }
 }

@@ -21,5 +21,6 @@ public interface ILayerFactory
     /// <param name="path">The layer's module path in the model (e.g. "layer1.0.conv1").</param>
     /// <param name="shape">Channels, kernel, stride and padding.</param>
     /// <param name="bias">Whether the layer adds a learned bias per output channel (false before a BatchNorm).</param>
-    Module Conv2d(string path, ConvShape shape, bool bias = false);
+    /// <param name="init">The weights' initialization scheme (the model's reference implementation decides).</param>
+    Module Conv2d(string path, ConvShape shape, bool bias = false, ConvInit init = ConvInit.HeNormal);
 }

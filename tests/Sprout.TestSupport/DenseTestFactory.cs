@@ -19,9 +19,9 @@ public sealed class DenseTestFactory(ulong seed = 1) : ILayerFactory
         return new Linear(inFeatures, outFeatures, _rng, bias);
     }
 
-    public Module Conv2d(string path, ConvShape shape, bool bias = false)
+    public Module Conv2d(string path, ConvShape shape, bool bias = false, ConvInit init = ConvInit.HeNormal)
     {
         Requests.Add((path, shape.OutChannels, shape.FanIn));
-        return new Conv2d(shape, _rng, bias);
+        return new Conv2d(shape, _rng, bias, init);
     }
 }

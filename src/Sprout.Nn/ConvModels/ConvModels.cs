@@ -1,7 +1,8 @@
 // ConvModels: the conv nets of the seed papers, written as data (stage tables) and built through an ILayerFactory,
 // so every Conv2d and Linear is asked for by its module path ("layer1.0.conv1", "fc") and the factory decides dense,
 // masked or always-sparse. BatchNorm, pooling and activations are built here; they hold no prunable weights.
-//   lenet5        Caffe LeNet-5 as in sparse momentum: conv 20 5×5, pool, conv 50 5×5, pool, fc 500, fc (431 k on MNIST).
+//   lenet5        Caffe LeNet-5 as in sparse momentum: conv 20 5×5, pool, conv 50 5×5, pool, fc 500, fc (431 k on MNIST);
+//                 its convs keep PyTorch's default init as in that code (ConvInit.TorchDefault).
 //   vgg16         CIFAR VGG-16 with BN: 13 3×3 convs (64…512, 5 max pools), one Linear head (14.7 M on CIFAR).
 //   resnetN       He et al. CIFAR ResNets, N = 6n+2 (20, 32, 56, …): 16/32/64 wide, option-B shortcuts (0.27 M for 20).
 //   resnet18      the CIFAR ResNet-18: 3×3 stem of 64, stages 64/128/256/512 × 2 blocks (11.2 M).
@@ -73,7 +74,7 @@ public static class ConvModels
             (oh, ow) = Out(shape, oh, ow, $"conv{n}");
             (oh, ow, inC) = (oh / 2, ow / 2, outC);
             if (oh < 1 || ow < 1) throw TooSmall("lenet5", c, h, w);
-            layers.AddRange([($"conv{n}", f.Conv2d($"conv{n}", shape, bias: true)), ($"relu{n}", new Relu()), ($"pool{n}", new MaxPool2d(2))]);
+            layers.AddRange([($"conv{n}", f.Conv2d($"conv{n}", shape, bias: true, ConvInit.TorchDefault)), ($"relu{n}", new Relu()), ($"pool{n}", new MaxPool2d(2))]);
         }
         layers.AddRange([("flatten", new Flatten()), ("fc3", f.Linear("fc3", inC * oh * ow, 500)), ("relu3", new Relu()), ("fc4", f.Linear("fc4", 500, classes))]);
         return new ConvNet("lenet5", c, h, w, classes, layers);

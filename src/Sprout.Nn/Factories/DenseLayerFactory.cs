@@ -1,4 +1,4 @@
-// DenseLayerFactory: ordinary dense layers (Linear, W, b ~ U(±1/√fan-in) as in PyTorch; Conv2d, Kaiming normal), drawn from one Rng in the
+// DenseLayerFactory: ordinary dense layers (Linear, W, b ~ U(±1/√fan-in) as in PyTorch; Conv2d, the builder's ConvInit), drawn from one Rng in the
 // order the model builder asks for them. The dense baseline, and the model GMP, Spartan and pruning-at-init score.
 using Sprout.Core;
 using Sprout.Sparse;
@@ -14,5 +14,5 @@ public sealed class DenseLayerFactory(Rng rng) : LayerFactory
         new Linear(inFeatures, outFeatures, rng, bias);
 
     /// <inheritdoc/>
-    protected override Module CreateConv2d(string path, ConvShape shape, bool bias) => new Conv2d(shape, rng, bias);
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias, ConvInit init) => new Conv2d(shape, rng, bias, init);
 }

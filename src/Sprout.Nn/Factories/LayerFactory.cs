@@ -19,11 +19,12 @@ public abstract class LayerFactory : ILayerFactory
     }
 
     /// <inheritdoc/>
-    public Module Conv2d(string path, ConvShape shape, bool bias = false)
+    public Module Conv2d(string path, ConvShape shape, bool bias = false, ConvInit init = ConvInit.HeNormal)
     {
         ArgumentNullException.ThrowIfNull(path);
         shape.Validate();
-        return Named(CreateConv2d(path, shape, bias), path);
+        if (!Enum.IsDefined(init)) throw new ArgumentOutOfRangeException(nameof(init), init, $"Unknown conv init for '{path}'.");
+        return Named(CreateConv2d(path, shape, bias, init), path);
     }
 
     /// <summary>Makes the linear layer at <paramref name="path"/> (arguments already checked).</summary>
@@ -31,7 +32,7 @@ public abstract class LayerFactory : ILayerFactory
 
     /// <summary>Makes the conv layer at <paramref name="path"/> (arguments already checked). Default: not supported.</summary>
     /// <exception cref="NotSupportedException">The factory builds no conv layers.</exception>
-    protected virtual Module CreateConv2d(string path, ConvShape shape, bool bias) =>
+    protected virtual Module CreateConv2d(string path, ConvShape shape, bool bias, ConvInit init) =>
         throw new NotSupportedException($"{GetType().Name} cannot build conv layer '{path}' ({shape}); use a factory that builds conv layers (dense, sparse, pruned, Top-KAST).");
 
     private static Module Named(Module layer, string path)

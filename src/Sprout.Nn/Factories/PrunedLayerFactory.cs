@@ -50,10 +50,10 @@ public sealed class PrunedLayerFactory(IReadOnlyDictionary<string, PrunedLayer> 
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">No PrunedLayer for the path and no fallback, or a shape that differs from the layer asked for.</exception>
-    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias, ConvInit init)
     {
         if (!layers.TryGetValue(path, out var given))
-            return fallback?.Conv2d(path, shape, bias)
+            return fallback?.Conv2d(path, shape, bias, init)
                 ?? throw new ArgumentException($"No pruned topology for conv layer '{path}'; the masks must come from the same model builder.", nameof(path));
         var topo = given.Topology.Clone();
         if (topo.Rows != shape.OutChannels || topo.Cols != shape.FanIn)

@@ -44,12 +44,12 @@ public sealed class RecordingLayerFactory(ILayerFactory? inner = null) : LayerFa
     }
 
     /// <inheritdoc/>
-    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias, ConvInit init)
     {
         // ERK's raw probability for a conv is (Cin + Cout + kh + kw) / (Cin·Cout·kh·kw): Cols is the channel count.
         _shapes.Add(new LayerShape(path, shape.OutChannels, shape.InChannels, shape.KernelHeight, shape.KernelWidth));
         _convs[path] = shape;
-        return inner?.Conv2d(path, shape, bias) ?? new Placeholder(path);
+        return inner?.Conv2d(path, shape, bias, init) ?? new Placeholder(path);
     }
 
     /// <summary>A recorded layer's stand-in: holds no weights and cannot run.</summary>

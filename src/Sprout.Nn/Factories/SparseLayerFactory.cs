@@ -35,12 +35,12 @@ public sealed class SparseLayerFactory(DensityPlan plan, Rng rng, SparseLayerKin
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The plan has no density for <paramref name="path"/>.</exception>
-    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias, ConvInit convInit)
     {
         double density = plan.DensityOf(path);
-        if (density >= 1.0) return new Conv2d(shape, rng, bias);
+        if (density >= 1.0) return new Conv2d(shape, rng, bias, convInit);
         return kind == SparseLayerKind.Csr
-            ? new SparseConv2d(shape, density, rng, bias, init)
-            : new MaskedConv2d(shape, density, rng, bias, init);
+            ? new SparseConv2d(shape, density, rng, bias, init, convInit)
+            : new MaskedConv2d(shape, density, rng, bias, init, convInit);
     }
 }

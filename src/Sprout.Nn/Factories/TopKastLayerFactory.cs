@@ -24,12 +24,12 @@ public sealed class TopKastLayerFactory(DensityPlan plan, Rng rng, TopKastOption
     }
 
     /// <inheritdoc/>
-    protected override Module CreateConv2d(string path, ConvShape shape, bool bias)
+    protected override Module CreateConv2d(string path, ConvShape shape, bool bias, ConvInit init)
     {
         double d = plan.DensityOf(path);
         double m = Math.Min(options.BackwardExtra ?? d, 1 - d);
         return options.MaskedConv
-            ? new MaskedTopKastConv2d(shape, d, m, rng, options.Regularization, options.RefreshEvery, options.SquaredPenalty, bias)
-            : new TopKastConv2d(shape, d, m, rng, options.Regularization, options.RefreshEvery, options.SquaredPenalty, bias, options.Reservoir);
+            ? new MaskedTopKastConv2d(shape, d, m, rng, options.Regularization, options.RefreshEvery, options.SquaredPenalty, bias, init)
+            : new TopKastConv2d(shape, d, m, rng, options.Regularization, options.RefreshEvery, options.SquaredPenalty, bias, options.Reservoir, init);
     }
 }

@@ -15,6 +15,6 @@ internal sealed class DenseLayerFactory(Rng rng) : ILayerFactory
         return new Linear(inFeatures, outFeatures, rng, bias);
     }
 
-    public Module Conv2d(string path, ConvShape shape, bool bias = false) =>
+    public Module Conv2d(string path, ConvShape shape, bool bias = false, ConvInit init = ConvInit.HeNormal) =>
         throw new NotSupportedException("The ViT tests build no convolutions.");
 }

@@ -17,7 +17,7 @@ public sealed class SparseVitTests
                 ? new SparseLinear(inFeatures, outFeatures, density, rng, bias)
                 : new Linear(inFeatures, outFeatures, rng, bias);
 
-        public Module Conv2d(string path, ConvShape shape, bool bias = false) => throw new NotSupportedException();
+        public Module Conv2d(string path, ConvShape shape, bool bias = false, ConvInit init = ConvInit.HeNormal) => throw new NotSupportedException();
     }
 
     private static readonly VitConfig Config = new(Channels: 3, Height: 8, Width: 12, Classes: 5, Patch: 4, Dim: 16, Depth: 2, Heads: 2, HeadDim: 8, MlpDim: 32);

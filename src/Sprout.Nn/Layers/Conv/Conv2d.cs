@@ -13,14 +13,14 @@ public sealed class Conv2d : Module, ICountsMultiplyAdds, IDescribedLayer
 
     /// <summary>Creates a convolution of the given geometry.</summary>
     /// <exception cref="ArgumentException">The shape is invalid (see <see cref="ConvShape.Validate"/>).</exception>
-    public Conv2d(ConvShape shape, Rng rng, bool bias = false)
+    public Conv2d(ConvShape shape, Rng rng, bool bias = false, ConvInit init = ConvInit.HeNormal)
     {
         shape.Validate();
         if (shape.Padding >= shape.KernelHeight || shape.Padding >= shape.KernelWidth)
             throw new ArgumentException($"Conv2d padding must be smaller than the kernel (got {shape}).", nameof(shape));
         Shape = shape;
         Weight = RegisterParameter("weight", new Tensor(shape.OutChannels, shape.FanIn));
-        Init.KaimingNormal(Weight, rng);
+        init.Fill(Weight, rng);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
     }
 

@@ -17,24 +17,26 @@ public sealed class MaskedConv2d : Module, ISparseLayer, ICheckpointable, ICount
 
     /// <summary>A layer with a uniformly random mask of the given density.</summary>
     /// <exception cref="ArgumentException">Invalid shape or density.</exception>
-    public MaskedConv2d(ConvShape shape, double density, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware)
+    public MaskedConv2d(ConvShape shape, double density, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware,
+        ConvInit convInit = ConvInit.HeNormal)
         : this(shape, CsrMatrix.RandomWithDensity(Checked(shape).OutChannels, shape.FanIn,
             density is > 0 and <= 1 ? density : throw new ArgumentOutOfRangeException(nameof(density), density, "Density (the kept fraction) must be in (0, 1]."), rng),
-            rng, bias, init) { }
+            rng, bias, init, convInit) { }
 
     /// <summary>
     /// A layer whose mask is <paramref name="topology"/> [Cout × Cin·KH·KW]; weights are initialized at the active entries
     /// as SparseConv2d does (He's init over each channel's live fan-in by default), bias 0.
     /// </summary>
     /// <exception cref="ArgumentException">The topology does not match the shape.</exception>
-    public MaskedConv2d(ConvShape shape, CsrMatrix topology, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware)
+    public MaskedConv2d(ConvShape shape, CsrMatrix topology, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware,
+        ConvInit convInit = ConvInit.HeNormal)
     {
         Checked(shape);
         ArgumentNullException.ThrowIfNull(topology);
         if (topology.Rows != shape.OutChannels || topology.Cols != shape.FanIn)
             throw new ArgumentException($"MaskedConv2d {shape} needs a topology [{shape.OutChannels} × {shape.FanIn}], got [{topology.Rows} × {topology.Cols}].", nameof(topology));
         Shape = shape;
-        _matrix = new MaskedLinear(topology, rng, bias: false, init, init == SparseInitMode.FanInAware ? MathF.Sqrt(2f) : 1f);
+        _matrix = new MaskedLinear(topology, rng, bias: false, init, init == SparseInitMode.FanInAware ? convInit.Gain() : 1f);
         RegisterParameter("weight", _matrix.Weight);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
     }

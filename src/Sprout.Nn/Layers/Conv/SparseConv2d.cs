@@ -18,24 +18,26 @@ public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IChec
 
     /// <summary>A layer with a uniformly random topology of the given density (nnz = round(density·Cout·Cin·KH·KW)).</summary>
     /// <exception cref="ArgumentException">Invalid shape or density.</exception>
-    public SparseConv2d(ConvShape shape, double density, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware)
+    public SparseConv2d(ConvShape shape, double density, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware,
+        ConvInit convInit = ConvInit.HeNormal)
         : this(shape, CsrMatrix.RandomWithDensity(Checked(shape).OutChannels, shape.FanIn,
             density is > 0 and <= 1 ? density : throw new ArgumentOutOfRangeException(nameof(density), density, "Density (the kept fraction) must be in (0, 1]."), rng),
-            rng, bias, init) { }
+            rng, bias, init, convInit) { }
 
     /// <summary>
     /// A layer over a given topology [Cout × Cin·KH·KW]; its values are (re)initialized: fan-in-aware is He's init over
     /// each output channel's live fan-in (variance 2/fan-in, as Conv2d's Kaiming init over the dense one); bias 0 as Conv2d.
     /// </summary>
     /// <exception cref="ArgumentException">The topology does not match the shape.</exception>
-    public SparseConv2d(ConvShape shape, CsrMatrix topology, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware)
+    public SparseConv2d(ConvShape shape, CsrMatrix topology, Rng rng, bool bias = false, SparseInitMode init = SparseInitMode.FanInAware,
+        ConvInit convInit = ConvInit.HeNormal)
     {
         Checked(shape);
         ArgumentNullException.ThrowIfNull(topology);
         if (topology.Rows != shape.OutChannels || topology.Cols != shape.FanIn)
             throw new ArgumentException($"SparseConv2d {shape} needs a topology [{shape.OutChannels} × {shape.FanIn}], got [{topology.Rows} × {topology.Cols}].", nameof(topology));
         (Shape, Topology, InitMode) = (shape, topology, init);
-        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init, gain: init == SparseInitMode.FanInAware ? MathF.Sqrt(2f) : 1f);
+        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init, gain: init == SparseInitMode.FanInAware ? convInit.Gain() : 1f);
         Values = RegisterParameter("weight", new Tensor(topology.Values, topology.Nnz));
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
     }

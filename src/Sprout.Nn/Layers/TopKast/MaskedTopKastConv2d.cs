@@ -32,9 +32,10 @@ public sealed class MaskedTopKastConv2d : Module, ITopKastLayer, ICountsMultiply
     /// <param name="refreshEvery">Steps between set refreshes.</param>
     /// <param name="squaredPenalty">Squared L2 (default) or absolute penalty.</param>
     /// <param name="bias">Whether the layer has a bias.</param>
+    /// <param name="init">The dense weight's initialization scheme.</param>
     /// <exception cref="ArgumentOutOfRangeException">D ∉ (0, 1], M &lt; 0, D + M &gt; 1, λ &lt; 0, or refreshEvery ≤ 0.</exception>
     public MaskedTopKastConv2d(ConvShape shape, double forwardDensity, double backwardExtra, Rng rng, float regularization = 1e-4f,
-        int refreshEvery = 100, bool squaredPenalty = true, bool bias = false)
+        int refreshEvery = 100, bool squaredPenalty = true, bool bias = false, ConvInit init = ConvInit.HeNormal)
     {
         shape.Validate();
         if (!(forwardDensity is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(forwardDensity), forwardDensity, "The forward density D must be in (0, 1].");
@@ -48,7 +49,7 @@ public sealed class MaskedTopKastConv2d : Module, ITopKastLayer, ICountsMultiply
         ForwardCount = (int)Math.Max(1, Math.Round(forwardDensity * n));
         BackwardCount = (int)Math.Min(n, Math.Max(ForwardCount, Math.Round((forwardDensity + backwardExtra) * n)));
         Weight = RegisterParameter("weight", new Tensor(shape.OutChannels, shape.FanIn));
-        Init.KaimingNormal(Weight, rng);
+        init.Fill(Weight, rng);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
         (_forwardWeight, _backwardMask, _denseGradient) = (new Tensor(shape.OutChannels, shape.FanIn), new Tensor(shape.OutChannels, shape.FanIn), new Tensor(shape.OutChannels, shape.FanIn));
         (_inA, _magnitudes, _scratch) = (new bool[n], new float[n], new float[n]);

@@ -28,14 +28,16 @@ public sealed class TopKastConv2d : Module, ITopKastLayer, ICountsMultiplyAdds, 
     /// <param name="squaredPenalty">Squared L2 (default) or absolute penalty.</param>
     /// <param name="bias">Whether the layer has a bias.</param>
     /// <param name="reservoir">Dense θ as published (default), or the compact reservoir.</param>
+    /// <param name="init">The weights' scale: θ ~ U(±gain·√(3/fan_in)) with the scheme's Kaiming gain.</param>
     /// <exception cref="ArgumentOutOfRangeException">D ∉ (0, 1], M &lt; 0, D + M &gt; 1, λ &lt; 0, or refreshEvery ≤ 0.</exception>
     public TopKastConv2d(ConvShape shape, double forwardDensity, double backwardExtra, Rng rng, float regularization = 1e-4f,
-        int refreshEvery = 100, bool squaredPenalty = true, bool bias = false, TopKastReservoirKind reservoir = TopKastReservoirKind.Dense)
+        int refreshEvery = 100, bool squaredPenalty = true, bool bias = false, TopKastReservoirKind reservoir = TopKastReservoirKind.Dense,
+        ConvInit init = ConvInit.HeNormal)
     {
         shape.Validate();
         Shape = shape;
         _sets = new TopKastLinear(shape.FanIn, shape.OutChannels, forwardDensity, backwardExtra, rng, regularization, refreshEvery,
-            squaredPenalty, bias: false, reservoir, MathF.Sqrt(6f / shape.FanIn));
+            squaredPenalty, bias: false, reservoir, init.Gain() * MathF.Sqrt(3f / shape.FanIn));
         RegisterParameter("weight", _sets.BackwardValues);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
     }
