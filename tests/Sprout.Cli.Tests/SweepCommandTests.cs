@@ -44,4 +44,27 @@ public class SweepCommandTests
         var result = CliRunner.Run(["sweep", "--config", cli.PathOf("configs", "dense.yaml"), "--seeds", "0", "--runs", cli.PathOf("runs")]);
         Assert.True(result.ExitCode == 0, result.ToString());
     }
+
+    [Fact]
+    public void ReuseTakesARunTrainedByHandOnOtherThreadsButNotOneWithOtherSettings()
+    {
+        using var cli = new CliRunner();
+        Directory.CreateDirectory(cli.PathOf("configs"));
+        string config = cli.PathOf("configs", "dense.yaml");
+        File.WriteAllText(config, "model: mlp:16\nepochs: 1\n");
+        string run = cli.PathOf("runs", "sweep-configs-dense-s0");
+        var byHand = CliRunner.Run(["train", "--config", config, "--seed", "0", "--name", "sweep-configs-dense-s0", "--out", run, "--threads", "1", "--plain", "true"]);
+        Assert.True(byHand.ExitCode == 0, byHand.ToString());
+        var trained = File.GetLastWriteTimeUtc(Path.Combine(run, "summary.json"));
+
+        string[] sweep = ["sweep", "--config", config, "--seeds", "0", "--runs", cli.PathOf("runs"), "--reuse"];
+        var reuse = CliRunner.Run(sweep);
+        Assert.True(reuse.ExitCode == 0, reuse.ToString());
+        Assert.Equal(trained, File.GetLastWriteTimeUtc(Path.Combine(run, "summary.json"))); // read back, not retrained
+
+        File.WriteAllText(config, "model: mlp:16\nepochs: 1\nlr: 0.02\n");
+        var other = CliRunner.Run(sweep);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("other settings (lr:", other.ErrorLine);
+    }
 }

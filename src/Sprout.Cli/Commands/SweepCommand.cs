@@ -113,7 +113,10 @@ public static class SweepCommand
         return s;
     }
 
-    /// <summary>The first setting whose line differs between two config.yaml texts ("epochs: 2 → 5"), or null.</summary>
+    // Settings that choose how a run is computed, not what: a run trained on one thread is the same row's result.
+    private static readonly HashSet<string> ComputeOnly = ["threads"];
+
+    /// <summary>The first setting whose line differs between two config.yaml texts ("epochs: 2 → 5"), or null; compute-only settings are not compared.</summary>
     private static string? FirstDifference(string before, string after)
     {
         static Dictionary<string, string> Lines(string yaml) => yaml.Split('\n')
@@ -122,6 +125,7 @@ public static class SweepCommand
         var (a, b) = (Lines(before), Lines(after));
         foreach (var key in a.Keys.Union(b.Keys))
         {
+            if (ComputeOnly.Contains(key)) continue;
             string x = a.GetValueOrDefault(key, "(absent)"), y = b.GetValueOrDefault(key, "(absent)");
             if (x != y) return $"{key}: {x} then, {y} now";
         }
