@@ -61,6 +61,9 @@ public class SweepCommandTests
         var reuse = CliRunner.Run(sweep);
         Assert.True(reuse.ExitCode == 0, reuse.ToString());
         Assert.Equal(trained, File.GetLastWriteTimeUtc(Path.Combine(run, "summary.json"))); // read back, not retrained
+        using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))))
+            Assert.True(summary.RootElement.GetProperty("peak_memory_mb").GetDouble() > 1, "the run records its peak memory");
+        Assert.DoesNotContain("| — |", reuse.Output); // so the table shows it
 
         File.WriteAllText(config, "model: mlp:16\nepochs: 1\nlr: 0.02\n");
         var other = CliRunner.Run(sweep);

@@ -140,7 +140,8 @@ public static class SweepCommand
         double relative = root.TryGetProperty("sparsity", out var sp) && sp.ValueKind == JsonValueKind.Object
             && sp.TryGetProperty("train_flops_relative_to_dense", out var f) ? f.GetDouble() : 1.0;
         string? status = root.TryGetProperty("status", out var st) ? st.GetString() : null;
-        return (status, new RunResult(1 - root.GetProperty("test_accuracy").GetDouble(), root.GetProperty("epoch_seconds_median").GetDouble(), relative, 1.0));
+        double peak = root.TryGetProperty("peak_memory_mb", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetDouble() : double.NaN;
+        return (status, new RunResult(1 - root.GetProperty("test_accuracy").GetDouble(), root.GetProperty("epoch_seconds_median").GetDouble(), relative, 1.0, peak));
     }
 
     private static ulong[] ParseSeeds(string text)

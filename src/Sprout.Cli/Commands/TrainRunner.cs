@@ -285,6 +285,25 @@ public sealed class TrainRunner(CliContext context)
             Status = status,
             Config = ConfigFile.ToJson(s),
             Sparsity = method.Summary(),
+            PeakMemoryMb = PeakMemoryMb(run),
         };
+    }
+
+    // This process's peak resident set, or an earlier process's if this run was resumed and that one peaked higher.
+    private static double PeakMemoryMb(RunDirectory run)
+    {
+        double peak = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        string previous = run.PathOf(RunDirectory.SummaryFile);
+        if (!File.Exists(previous)) return peak;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(previous));
+            return doc.RootElement.TryGetProperty("peak_memory_mb", out var p) && p.ValueKind == System.Text.Json.JsonValueKind.Number
+                ? Math.Max(peak, p.GetDouble()) : peak;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return peak; // an unreadable old summary is replaced below; its peak is lost, not this run
+        }
     }
 }

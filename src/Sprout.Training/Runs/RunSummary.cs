@@ -68,6 +68,9 @@ public sealed record RunSummary
     /// <summary>Data-parallel runs: bytes all-reduced per step, reduction time, agreement checks; null on one process.</summary>
     public JsonObject? Distributed { get; init; }
 
+    /// <summary>Peak resident memory of the training process in MiB (Linux VmHWM); a resumed run keeps the larger of its processes' peaks.</summary>
+    public double? PeakMemoryMb { get; init; }
+
     /// <summary>Training recipe (ToST): components, switch step, LRsI scales, ghost parameters and multiply-adds; null without one.</summary>
     public JsonObject? Recipe { get; init; }
 
@@ -97,6 +100,7 @@ public sealed record RunSummary
         ["best_epoch"] = BestEpoch,
         ["train_seconds"] = Math.Round(TrainSeconds, 4),
         ["epoch_seconds_median"] = Math.Round(EpochSecondsMedian, 4),
+        ["peak_memory_mb"] = PeakMemoryMb is double peak ? Math.Round(peak, 1) : null,
         ["params_total"] = ParamsTotal,
         ["params_nonzero"] = ParamsNonzero,
         ["seed"] = Seed,

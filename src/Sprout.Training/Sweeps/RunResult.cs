@@ -7,4 +7,5 @@ namespace Sprout.Training.Sweeps;
 /// <param name="EpochSeconds">Mean wall-clock seconds per training epoch.</param>
 /// <param name="TrainingFlops">Total training FLOPs of the run (forward + backward + topology updates).</param>
 /// <param name="DenseTrainingFlops">Training FLOPs of the same run with a dense model (the denominator of the relative column).</param>
-public readonly record struct RunResult(double TestError, double EpochSeconds, double TrainingFlops, double DenseTrainingFlops);
+/// <param name="PeakMemoryMb">The training process's peak resident memory in MiB, or NaN when the run did not record it.</param>
+public readonly record struct RunResult(double TestError, double EpochSeconds, double TrainingFlops, double DenseTrainingFlops, double PeakMemoryMb = double.NaN);

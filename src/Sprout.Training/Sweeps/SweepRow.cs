@@ -2,7 +2,9 @@
 namespace Sprout.Training.Sweeps;
 
 /// <summary>Mean and sample standard deviation over seeds of one config's runs.</summary>
-public sealed record SweepRow(string Config, int Seeds, double ErrorMean, double ErrorStd, double EpochSecondsMean, double EpochSecondsStd, double RelativeFlopsMean)
+/// <remarks>PeakMemoryMb is the largest peak over the seeds (NaN when no run recorded one).</remarks>
+public sealed record SweepRow(string Config, int Seeds, double ErrorMean, double ErrorStd, double EpochSecondsMean, double EpochSecondsStd, double RelativeFlopsMean,
+    double PeakMemoryMb = double.NaN)
 {
     /// <summary>Aggregates <paramref name="runs"/> of config <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">No runs.</exception>
@@ -12,7 +14,8 @@ public sealed record SweepRow(string Config, int Seeds, double ErrorMean, double
         var (em, es) = MeanStd(runs.Select(r => r.TestError));
         var (tm, ts) = MeanStd(runs.Select(r => r.EpochSeconds));
         double rel = runs.Average(r => r.DenseTrainingFlops > 0 ? r.TrainingFlops / r.DenseTrainingFlops : double.NaN);
-        return new SweepRow(config, runs.Count, em, es, tm, ts, rel);
+        var peaks = runs.Select(r => r.PeakMemoryMb).Where(double.IsFinite).ToArray();
+        return new SweepRow(config, runs.Count, em, es, tm, ts, rel, peaks.Length == 0 ? double.NaN : peaks.Max());
     }
 
     /// <summary>Mean and sample standard deviation (0 for a single value).</summary>

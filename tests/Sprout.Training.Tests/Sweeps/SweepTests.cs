@@ -23,7 +23,15 @@ public class SweepTests
         Assert.Equal(0.1, rows[0].RelativeFlopsMean, 9);
         var md = Sweep<string>.ToMarkdown(rows, "sprout sweep configs/mnist --seeds 1,2,3");
         Assert.Contains("`sprout sweep configs/mnist --seeds 1,2,3`", md);
-        Assert.Contains("| set | 3 | 2.00 ± 1.00 | 4.0 ± 1.0 | 0.100 |", md);
+        Assert.Contains("| set | 3 | 2.00 ± 1.00 | 4.0 ± 1.0 | — | 0.100 |", md); // no peak memory recorded
+    }
+
+    [Fact]
+    public void PeakMemoryIsTheLargestOverTheSeedsThatRecordedOne()
+    {
+        var row = SweepRow.From("rigl", [new RunResult(0.1, 1, 1, 1, 812.4), new RunResult(0.1, 1, 1, 1), new RunResult(0.1, 1, 1, 1, 903.6)]);
+        Assert.Equal(903.6, row.PeakMemoryMb, 9);
+        Assert.Contains("| rigl | 3 | 10.00 ± 0.00 | 1.0 ± 0.0 | 904 | 1.000 |", Sweep<string>.ToMarkdown([row], "c"));
     }
 
     [Fact]
