@@ -35,6 +35,18 @@ public sealed class OnnxGraph
         throw new NotSupportedException($"ONNX export has no mapping for {module.GetType().Name} at '{path}'; add an IOnnxMapping for it to OnnxMappings.Default.");
     }
 
+    /// <summary>
+    /// Emits the child named <paramref name="name"/> of <paramref name="parent"/> (at path "<paramref name="path"/>.name",
+    /// or "name" at the root): composite mappings find a module's parts by the names its parameters carry in checkpoints.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The parent has no such child, or no mapping handles it.</exception>
+    public string EmitChild(Module parent, string name, string path, string input)
+    {
+        foreach (var (childName, child) in parent.Children)
+            if (childName == name) return Emit(child, path.Length == 0 ? name : path + "." + name, input);
+        throw new NotSupportedException($"{parent.GetType().Name} at '{path}' has no child '{name}'; the ONNX mapping and the module disagree.");
+    }
+
     /// <summary>A value name not used yet, derived from <paramref name="hint"/>.</summary>
     public string Unique(string hint)
     {
@@ -65,6 +77,23 @@ public sealed class OnnxGraph
         Proto.Initializer.Add(FloatTensor(name, dims, data));
         return name;
     }
+
+    /// <summary>Adds an int64 initializer (shapes, axes, indices; <paramref name="dims"/> empty for a scalar) and returns its name.</summary>
+    public string Int64Initializer(string hint, ReadOnlySpan<long> dims, params long[] data)
+    {
+        long size = 1;
+        foreach (long d in dims) size *= d;
+        if (size != data.Length) throw new ArgumentException($"Initializer {hint}: {data.Length} values for shape [{string.Join(", ", dims.ToArray())}].", nameof(data));
+        string name = Unique(hint);
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.AddRange(dims.ToArray());
+        t.Int64Data.AddRange(data);
+        Proto.Initializer.Add(t);
+        return name;
+    }
+
+    /// <summary>A 1-d int64 initializer, such as the target shape of a Reshape (−1 for the symbolic batch).</summary>
+    public string Int64s(string hint, params long[] values) => Int64Initializer(hint, [values.Length], values);
 
     /// <summary>
     /// Adds the weight matrix [rows × cols] given in CSR form, stored as <see cref="OnnxExportOptions.SparseWeights"/>

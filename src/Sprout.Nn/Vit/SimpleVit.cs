@@ -53,6 +53,12 @@ public sealed class SimpleVit : Module, IRowsPerSample
     /// <summary>The fixed sin-cos table [patches, dim] (not a parameter), or null with learned positions.</summary>
     public Tensor? SinCosTable => _sinCos;
 
+    /// <summary>The learned class token [1, dim] ("cls_token"), or null with mean pooling.</summary>
+    public Tensor? ClassToken => _classToken;
+
+    /// <summary>The learned positions [tokens, dim] ("pos_embedding"), or null with the sin-cos table.</summary>
+    public Tensor? LearnedPositions => _positions;
+
     /// <inheritdoc/>
     /// <remarks>The patch embedding runs on N patch rows, the blocks (their projections and attention) on every token, the head on one row.</remarks>
     public int RowsPerSample(Module layer)

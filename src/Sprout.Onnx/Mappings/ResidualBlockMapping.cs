@@ -39,10 +39,5 @@ public sealed class ResidualBlockMapping : IOnnxMapping
 
     private static bool Has(Module block, string name) => block.Children.Any(c => c.Name == name);
 
-    private static string Child(Module block, string name, string path, string input, OnnxGraph graph)
-    {
-        foreach (var (childName, child) in block.Children)
-            if (childName == name) return graph.Emit(child, path + "." + name, input);
-        throw new NotSupportedException($"{block.GetType().Name} at '{path}' has no child '{name}'; the ONNX mapping and the block disagree.");
-    }
+    private static string Child(Module block, string name, string path, string input, OnnxGraph graph) => graph.EmitChild(block, name, path, input);
 }
