@@ -57,13 +57,13 @@ public class VitOnnxRuntimeTests(Xunit.Abstractions.ITestOutputHelper output)
 /// <summary>Small SimpleVits for the export tests.</summary>
 internal static class VitModels
 {
-    /// <summary>A ViT from <paramref name="spec"/> whose projections are dense, CSR, masked or Top-KAST at density 0.3.</summary>
-    public static SimpleVit Build(string spec, int channels, int height, int width, string kind, ulong seed, int classes = 7)
+    /// <summary>A ViT from <paramref name="spec"/> whose projections are dense, CSR, masked or Top-KAST at <paramref name="density"/>.</summary>
+    public static SimpleVit Build(string spec, int channels, int height, int width, string kind, ulong seed, int classes = 7, double density = 0.3)
     {
         var config = VitSpec.Parse(spec, channels, height, width, classes);
         if (kind == "dense") return new SimpleVit(config, new DenseLayerFactory(new Rng(seed)), new Rng(seed + 1));
         var shapes = RecordingLayerFactory.Record(f => new SimpleVit(config, f, new Rng(seed + 1)));
-        var plan = new DensityPlan(shapes, shapes.Select(_ => 0.3).ToArray());
+        var plan = new DensityPlan(shapes, shapes.Select(_ => density).ToArray());
         ILayerFactory factory = kind switch
         {
             "csr" => new SparseLayerFactory(plan, new Rng(seed), SparseLayerKind.Csr),
