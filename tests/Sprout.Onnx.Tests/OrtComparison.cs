@@ -46,13 +46,17 @@ internal static class OrtComparison
     }
 
     /// <summary>Test accuracy of the ONNX file at <paramref name="path"/> in ONNX Runtime (inputs as Sprout's loader gives them).</summary>
-    public static double OrtAccuracy(string path, Dataset test)
+    public static double OrtAccuracy(string path, Dataset test) => OrtMetrics(path, test).Accuracy;
+
+    /// <summary>Test accuracy and mean cross-entropy of the ONNX file at <paramref name="path"/> in ONNX Runtime.</summary>
+    public static (double Accuracy, double Loss) OrtMetrics(string path, Dataset test)
     {
         using var session = new InferenceSession(path);
         using var runOptions = new RunOptions();
         var source = new DataLoaderSource(test, 100, shuffle: false);
         source.Reset(0);
         int correct = 0, samples = 0;
+        double loss = 0;
         long[] sample = [test.ImageShape.Channels, test.ImageShape.Height, test.ImageShape.Width];
         while (source.Next(out var inputs, out var labels, out int count))
         {
@@ -61,10 +65,22 @@ internal static class OrtComparison
             var logits = outputs[0].GetTensorDataAsSpan<float>();
             int classes = logits.Length / count;
             for (int n = 0; n < count; n++)
-                if (ArgMax(logits.Slice(n * classes, classes)) == labels[n]) correct++;
+            {
+                var row = logits.Slice(n * classes, classes);
+                if (ArgMax(row) == labels[n]) correct++;
+                loss += CrossEntropy(row, labels[n]);
+            }
             samples += count;
         }
-        return (double)correct / samples;
+        return ((double)correct / samples, loss / samples);
+    }
+
+    // −log softmax(row)[label], in double with the max subtracted.
+    private static double CrossEntropy(ReadOnlySpan<float> row, int label)
+    {
+        double max = row[ArgMax(row)], sum = 0;
+        foreach (float v in row) sum += Math.Exp(v - max);
+        return max + Math.Log(sum) - row[label];
     }
 
     public static Result Run(Module model, Dataset test, OnnxExportOptions options, int batchSize = 100)
