@@ -171,6 +171,9 @@ public sealed class TrainSettings
     /// <summary>ToST: Adam iterations of LRsI.</summary>
     public int LrsiIterations { get; set; } = 180;
 
+    /// <summary>ToST: norm η of the normalised SGD step whose outcome LRsI minimises.</summary>
+    public double LrsiStep { get; set; } = 0.1;
+
     /// <summary>ToST: anneal --label-smoothing to 0 by the switch epoch.</summary>
     public bool LabelSmoothingAnneal { get; set; }
 
