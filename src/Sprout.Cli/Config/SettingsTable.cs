@@ -113,6 +113,8 @@ public static class SettingsTable
             s => s.WarmupEpochs, (s, v) => s.WarmupEpochs = v),
         Setting.Number("label-smoothing", "Label smoothing of the loss", 0, 1, s => s.LabelSmoothing, (s, v) => s.LabelSmoothing = v,
             maxExclusive: true),
+        Setting.Text("mask-from", "magnitude: keep the largest |w| of this trained dense run's checkpoint, per layer by --distribution, starting from that run's initial weights (one-shot lottery ticket)",
+            "CHECKPOINT", s => s.MaskFrom, (s, v) => s.MaskFrom = v, nullable: true),
         Setting.Choice("recipe", "Training recipe: tost = --ghost-neurons --ghost-skips (residual nets) --lrsi --label-smoothing-anneal, smoothing 0.1 unless given (docs/tost.md)",
             Recipes, s => s.Recipe, (s, v) => s.Recipe = v),
         Setting.Bool("ghost-neurons", "ToST: ReLUs train as x*sigmoid(beta x), beta 1 -> 100 geometrically, exact ReLU from the switch epoch",

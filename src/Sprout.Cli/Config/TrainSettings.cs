@@ -168,6 +168,9 @@ public sealed class TrainSettings
     /// <summary>ToST: layer-wise rescaled initialisation (GradInit on the masked net) before training.</summary>
     public bool Lrsi { get; set; }
 
+    /// <summary>--method magnitude: score a trained dense run's checkpoint and rewind to its initial weights (lottery ticket); null = score the initial weights.</summary>
+    public string? MaskFrom { get; set; }
+
     /// <summary>ToST: Adam iterations of LRsI.</summary>
     public int LrsiIterations { get; set; } = 180;
 
