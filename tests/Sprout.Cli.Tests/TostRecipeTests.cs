@@ -86,6 +86,13 @@ public sealed class TostRecipeTests : IDisposable
         Assert.Equal(0.5, entry.GetProperty("step").GetDouble(), 6);
         foreach (var key in new[] { "gradient_norm_before", "gradient_norm_after", "loss_after_step_before", "loss_after_step_after" })
             Assert.True(double.IsFinite(entry.GetProperty(key).GetDouble()), key);
+        Assert.False(entry.GetProperty("fixed_direction").GetBoolean());
+
+        var released = _cli.Train("released", "--lrsi", "--lrsi-iterations", "2", "--lrsi-fixed-direction", "--epochs", "1");
+        Assert.True(released.ExitCode == 0, released.ToString());
+        Assert.Contains("(direction held fixed)", released.Output);
+        using var releasedDoc = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("released", "summary.json")));
+        Assert.True(releasedDoc.RootElement.GetProperty("recipe").GetProperty("lrsi").GetProperty("fixed_direction").GetBoolean());
     }
 
     [Theory]

@@ -125,6 +125,8 @@ public static class SettingsTable
         Setting.Int("lrsi-iterations", "ToST: Adam iterations of --lrsi", 1, s => s.LrsiIterations, (s, v) => s.LrsiIterations = v),
         Setting.Number("lrsi-step", "ToST: norm eta of the normalised SGD step whose outcome --lrsi minimises", 0, 10, s => s.LrsiStep, (s, v) => s.LrsiStep = v,
             minExclusive: true),
+        Setting.Bool("lrsi-fixed-direction", "ToST: --lrsi differentiates with the step direction held fixed, as the released GradInit/ToST code (no Hessian term; half the passes)",
+            s => s.LrsiFixedDirection, (s, v) => s.LrsiFixedDirection = v),
         Setting.Bool("label-smoothing-anneal", "ToST: anneal --label-smoothing to 0 (cosine) by the switch epoch",
             s => s.LabelSmoothingAnneal, (s, v) => s.LabelSmoothingAnneal = v),
         Setting.Number("tost-switch", "ToST: switch epoch as a fraction of --epochs (at least epoch 1)", 0, 1, s => s.TostSwitch, (s, v) => s.TostSwitch = v,

@@ -177,6 +177,9 @@ public sealed class TrainSettings
     /// <summary>ToST: norm η of the normalised SGD step whose outcome LRsI minimises.</summary>
     public double LrsiStep { get; set; } = 0.1;
 
+    /// <summary>ToST: LRsI holds the step direction fixed when differentiating, as the released code (no H·u).</summary>
+    public bool LrsiFixedDirection { get; set; }
+
     /// <summary>ToST: anneal --label-smoothing to 0 by the switch epoch.</summary>
     public bool LabelSmoothingAnneal { get; set; }
 

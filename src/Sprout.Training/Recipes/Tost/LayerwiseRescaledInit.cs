@@ -6,7 +6,8 @@
 //   ‖g‖ branch:     ∂f/∂m_i = ⟨(H n)_i, θ0_i⟩,                                n = g/‖g‖
 //   step branch:    ∂f/∂m_i = (⟨v_i, θ0_i⟩ − η·⟨(H u)_i, θ0_i⟩) / η,           v = ∇L_S′(θ′), u = (v − n·(n·v))/‖g‖
 // The released GradInit/ToST code takes the step with a detached gradient and so drops the H·u term; that is not
-// the gradient of f, and on a fixed batch pair it can raise f (docs/tost.md), so Sprout keeps it.
+// the gradient of f, and on a fixed batch pair it can raise f (docs/tost.md), so Sprout keeps it unless
+// LrsiOptions.FixedStepDirection asks for the released behaviour (then ∂f/∂m_i = ⟨v_i, θ0_i⟩ / η, no H·u).
 // LrsiScaleUpdate takes the Adam steps as the released RescaleAdam does: per-scale clipping, separate moments for the
 // two branches, then the lower bounds (weights ≥ 0.01, biases ≥ 0). Masked entries stay zero because they are scaled, never moved; BatchNorm running statistics are
 // restored afterwards, so the only lasting change is θ = m·θ0. The first two batches are kept as a fixed evaluation
@@ -145,18 +146,39 @@ public sealed class LayerwiseRescaledInit
         // θ′ = θ − η·g/‖g‖, then v = ∇L_S′(θ′).
         double loss = StepLoss(_g, gNorm, sPrime, keepGradient: true);
         SetScales(scales);
+        float eta = _options.StepSize;
+        if (_options.FixedStepDirection)
+        {
+            for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)(Dot(_v[i], _initial[i]) / eta);
+            return loss / eta;
+        }
         double nv = 0;
         for (int i = 0; i < _g.Length; i++) nv += Dot(_g[i], _v[i]) / gNorm;
         for (int i = 0; i < _g.Length; i++)
             for (int j = 0; j < _g[i].Length; j++) _vector[i][j] = (float)((_v[i][j] - _g[i][j] / gNorm * nv) / gNorm);
         Hvp(s);
-        float eta = _options.StepSize;
         for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)((Dot(_v[i], _initial[i]) - eta * Dot(_hvp[i], _initial[i])) / eta);
         return loss / eta;
     }
 
+    /// <summary>
+    /// L_S′(m·θ0 − η·<paramref name="direction"/>) for a given unit step direction (one array per parameter), the
+    /// objective's loss with the direction held fixed: with <see cref="LrsiOptions.FixedStepDirection"/> the step
+    /// branch's gradient is that of this ÷ η (for tests). Leaves the model at θ = m·θ0.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong number of scales or direction arrays.</exception>
+    public double LossAfterStep(ReadOnlySpan<float> scales, IReadOnlyList<float[]> direction, LrsiBatch sPrime)
+    {
+        if (scales.Length != _tensors.Length || direction.Count != _tensors.Length)
+            throw new ArgumentException($"LRsI has {_tensors.Length} scales; got {scales.Length} scales and {direction.Count} direction arrays.");
+        SetScales(scales);
+        double loss = StepLoss(direction, 1, sPrime, keepGradient: false);
+        SetScales(scales);
+        return loss;
+    }
+
     // Moves the weights by −η·g/‖g‖ and evaluates the loss on sPrime there (its gradient kept in _v when asked).
-    private double StepLoss(float[][] g, double gNorm, LrsiBatch sPrime, bool keepGradient)
+    private double StepLoss(IReadOnlyList<float[]> g, double gNorm, LrsiBatch sPrime, bool keepGradient)
     {
         float eta = _options.StepSize;
         for (int i = 0; i < _tensors.Length; i++)

@@ -17,6 +17,13 @@ public sealed record LrsiOptions
     /// <summary>Size η of the normalised SGD step whose outcome is the objective (0.1; CLI --lrsi-step).</summary>
     public float StepSize { get; init; } = 0.1f;
 
+    /// <summary>
+    /// Differentiate the step branch with the step direction g/‖g‖ held fixed, as the released GradInit/ToST code does
+    /// (it steps with a detached gradient): no H·u term, 2 gradient passes per iteration instead of 4, but not the
+    /// gradient of the objective. Off by default: Sprout differentiates the objective itself.
+    /// </summary>
+    public bool FixedStepDirection { get; init; }
+
     /// <summary>While ‖g‖ exceeds γ (1), the objective is ‖g‖ itself.</summary>
     public float GradientNormBound { get; init; } = 1f;
 

@@ -84,6 +84,33 @@ public sealed class LayerwiseRescaledInitTests
         }
     }
 
+    // --lrsi-fixed-direction: the released code's gradient, that of L_S′(m·θ0 − η·d)/η with d = g/‖g‖ taken at m and
+    // then held fixed. It differs from the full gradient above by the H·u term, which matters on this model at η = 0.5.
+    [Fact]
+    public void FixedDirectionMatchesFiniteDifferencesWithTheDirectionHeldFixed()
+    {
+        var (model, s, sPrime) = TanhMlp();
+        const float eta = 0.5f;
+        float[] scales = [0.9f, 1.3f, 1.1f, 0.7f];
+        var full = new float[4];
+        new LayerwiseRescaledInit(model, new LrsiOptions { GradientNormBound = 1e6f, StepSize = eta, HvpRelativeStep = 1e-2 })
+            .ObjectiveAndGradient(scales, s, sPrime, full, out _);
+        var lrsi = new LayerwiseRescaledInit(model, new LrsiOptions { GradientNormBound = 1e6f, StepSize = eta, FixedStepDirection = true });
+        var analytic = new float[4];
+        double f = lrsi.ObjectiveAndGradient(scales, s, sPrime, analytic, out _);
+
+        var direction = NormalisedGradient(model, s); // the model is at θ = m·θ0 after ObjectiveAndGradient
+        Assert.Equal(f * eta, lrsi.LossAfterStep(scales, direction, sPrime), 5);
+        double difference = 0;
+        for (int i = 0; i < scales.Length; i++)
+        {
+            double fd = Central(scales, i, 1e-2f, m => lrsi.LossAfterStep(m, direction, sPrime)) / eta;
+            Approx.Equal(fd, analytic[i], atol: 1e-3, rtol: 1e-2, what: $"∂f/∂m[{i}] ({lrsi.Names[i]}), direction fixed");
+            difference += Math.Abs(full[i] - analytic[i]);
+        }
+        Assert.True(difference > 0.05, $"the H·u term should matter on this model; |full − fixed| summed = {difference}");
+    }
+
     [Theory]
     [InlineData(1e6f)]   // only the step branch: the loss after the step falls
     [InlineData(1e-6f)]  // only the ‖g‖ branch: ‖g‖ falls
@@ -128,6 +155,21 @@ public sealed class LayerwiseRescaledInitTests
         var s = LrsiBatch.Copy(x1, y1, c1);
         Assert.True(data.Next(out var x2, out var y2, out int c2));
         return (model, s, LrsiBatch.Copy(x2, y2, c2));
+    }
+
+    // g/‖g‖ of the cross-entropy on batch at the model's current weights.
+    private static float[][] NormalisedGradient(Module model, LrsiBatch batch)
+    {
+        var parameters = model.NamedParameters().Select(p => p.Tensor).ToArray();
+        foreach (var p in parameters) p.ZeroGrad();
+        var tape = new Tape();
+        Tensor loss;
+        using (tape.Record()) loss = Functional.CrossEntropy(model.Forward(batch.Inputs), batch.Labels, batch.Count);
+        tape.Backward(loss);
+        var g = parameters.Select(p => p.Grad.ToArray()).ToArray();
+        double norm = FiniteDifferenceHvp.Norm(g);
+        foreach (var p in parameters) p.ZeroGrad();
+        return g.Select(a => a.Select(x => (float)(x / norm)).ToArray()).ToArray();
     }
 
     private static double Central(float[] scales, int i, float delta, Func<float[], double> f)
