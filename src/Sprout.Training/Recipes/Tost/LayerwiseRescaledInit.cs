@@ -9,12 +9,11 @@
 // the gradient of f, and on a fixed batch pair it can raise f (docs/tost.md), so Sprout keeps it unless
 // LrsiOptions.FixedStepDirection asks for the released behaviour (then ∂f/∂m_i = ⟨v_i, θ0_i⟩ / η, no H·u).
 // LrsiScaleUpdate takes the Adam steps as the released RescaleAdam does: per-scale clipping, separate moments for the
-// two branches, then the lower bounds (weights ≥ 0.01, biases ≥ 0). Masked entries stay zero because they are scaled, never moved; BatchNorm running statistics are
-// restored afterwards, so the only lasting change is θ = m·θ0. The first two batches are kept as a fixed evaluation
+// two branches, then the lower bounds (weights ≥ 0.01, biases ≥ 0). Masked entries stay zero because they are scaled,
+// never moved; BatchNorm running statistics are restored afterwards, so the only lasting change is θ = m·θ0. The first two batches are kept as a fixed evaluation
 // pair: ‖g‖ and the loss after the step are reported on it before and after, so the two numbers compare.
 using Sprout.Core;
 using Sprout.Nn;
-using Sprout.Nn.Optim;
 
 namespace Sprout.Training.Recipes.Tost;
 
