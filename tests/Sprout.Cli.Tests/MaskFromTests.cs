@@ -1,7 +1,8 @@
 // `sprout train --method magnitude --mask-from <dense checkpoint>`: the one-shot lottery ticket. The sparse model keeps
 // the largest |w| of the trained dense run per layer (--distribution) and starts from the dense run's own initial
 // weights, rebuilt from the seed saved in the checkpoint (checked against a dense run whose learning rate is too small
-// to move any weight, so its checkpoint holds its initial weights). Bad sources exit 2 before any run folder exists.
+// to move any weight, so its checkpoint holds its initial weights). Its checkpoint evaluates without the source run.
+// Bad sources exit 2 before any run folder exists.
 using System.Text.Json;
 using Sprout.Cli.Config;
 using Sprout.Cli.Methods;
@@ -84,6 +85,13 @@ public sealed class MaskFromTests : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("ticket", "summary.json")));
         Assert.Equal(checkpoint, summary.RootElement.GetProperty("config").GetProperty("mask-from").GetString());
         Assert.Contains("mask-from:", File.ReadAllText(_cli.PathOf("ticket", "config.yaml")));
+
+        // The ticket's checkpoint holds its topology: evaluating it needs no dense source run any more.
+        File.Delete(checkpoint);
+        var eval = CliRunner.Run(["eval", "--checkpoint", _cli.PathOf("ticket", "best.safetensors"), "--json"]);
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        using var evalJson = JsonDocument.Parse(eval.Output);
+        Assert.Equal(summary.RootElement.GetProperty("test_accuracy").GetDouble(), evalJson.RootElement.GetProperty("accuracy").GetDouble(), 6);
     }
 
     [Fact]
