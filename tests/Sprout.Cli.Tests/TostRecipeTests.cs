@@ -77,9 +77,37 @@ public sealed class TostRecipeTests : IDisposable
 
         var smoothing = _cli.Train("smoothing", "--label-smoothing", "0.2", "--label-smoothing-anneal", "--epochs", "2");
         Assert.True(smoothing.ExitCode == 0, smoothing.ToString());
-        var lrsi = _cli.Train("lrsi", "--lrsi", "--lrsi-iterations", "2", "--epochs", "1");
+        var lrsi = _cli.Train("lrsi", "--lrsi", "--lrsi-iterations", "2", "--lrsi-step", "0.5", "--epochs", "1");
         Assert.True(lrsi.ExitCode == 0, lrsi.ToString());
         Assert.Contains("lrsi: 2 iterations", lrsi.Output);
+        Assert.Contains("step η 0.5", lrsi.Output);
+        using var lrsiDoc = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("lrsi", "summary.json")));
+        var entry = lrsiDoc.RootElement.GetProperty("recipe").GetProperty("lrsi");
+        Assert.Equal(0.5, entry.GetProperty("step").GetDouble(), 6);
+        foreach (var key in new[] { "gradient_norm_before", "gradient_norm_after", "loss_after_step_before", "loss_after_step_after" })
+            Assert.True(double.IsFinite(entry.GetProperty(key).GetDouble()), key);
+        Assert.False(entry.GetProperty("fixed_direction").GetBoolean());
+
+        var released = _cli.Train("released", "--lrsi", "--lrsi-iterations", "2", "--lrsi-fixed-direction", "--epochs", "1");
+        Assert.True(released.ExitCode == 0, released.ToString());
+        Assert.Contains("(direction held fixed)", released.Output);
+        using var releasedDoc = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("released", "summary.json")));
+        Assert.True(releasedDoc.RootElement.GetProperty("recipe").GetProperty("lrsi").GetProperty("fixed_direction").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-0.1")]
+    [InlineData("abc")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("11")]
+    public void BadLrsiStepExitsTwoWithoutARunFolder(string step)
+    {
+        var r = _cli.Train("badstep", "--lrsi", "--lrsi-step", step, "--epochs", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--lrsi-step", r.ErrorLine);
+        Assert.False(Directory.Exists(_cli.PathOf("badstep")), "no run folder for a refused run");
     }
 
     [Theory]

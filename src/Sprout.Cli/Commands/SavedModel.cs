@@ -23,6 +23,9 @@ internal static class SavedModel
         if (info[TrainCommand.ConfigMetadataKey] is string saved)
             ConfigFile.ApplyText(saved, $"settings saved in {Path.GetFileName(path)}", settings);
         SettingOptions.ApplyGiven(parse, options, settings);
+        // The checkpoint holds the sparse topology and weights: a lottery ticket's dense source run is not needed (and
+        // may be gone) to rebuild it, so its magnitudes are not read again.
+        settings.MaskFrom = null;
         var method = MethodRegistry.Get(settings.Method);
         if (!DatasetRegistry.IsKnown(settings.Data))
             throw new UsageException($"Unknown dataset '{settings.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)}.");

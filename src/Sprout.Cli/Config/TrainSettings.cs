@@ -168,8 +168,17 @@ public sealed class TrainSettings
     /// <summary>ToST: layer-wise rescaled initialisation (GradInit on the masked net) before training.</summary>
     public bool Lrsi { get; set; }
 
+    /// <summary>--method magnitude: score a trained dense run's checkpoint and rewind to its initial weights (lottery ticket); null = score the initial weights.</summary>
+    public string? MaskFrom { get; set; }
+
     /// <summary>ToST: Adam iterations of LRsI.</summary>
     public int LrsiIterations { get; set; } = 180;
+
+    /// <summary>ToST: norm η of the normalised SGD step whose outcome LRsI minimises.</summary>
+    public double LrsiStep { get; set; } = 0.1;
+
+    /// <summary>ToST: LRsI holds the step direction fixed when differentiating, as the released code (no H·u).</summary>
+    public bool LrsiFixedDirection { get; set; }
 
     /// <summary>ToST: anneal --label-smoothing to 0 by the switch epoch.</summary>
     public bool LabelSmoothingAnneal { get; set; }

@@ -29,7 +29,7 @@ public static class MethodRegistry
         new SparseMethod("snip", "SNIP (Lee et al. 2019): static mask from |g*w| on one batch", pruning: Sprout.Training.Sparsity.PruningCriterion.Snip),
         new SparseMethod("grasp", "GraSP (Wang et al. 2020): static mask from w*(Hg), finite-difference Hg", pruning: Sprout.Training.Sparsity.PruningCriterion.Grasp),
         new SparseMethod("synflow", "SynFlow (Tanaka et al. 2020): data-free iterative static mask", pruning: Sprout.Training.Sparsity.PruningCriterion.SynFlow),
-        new SparseMethod("magnitude", "one-shot magnitude pruning of the initial weights", pruning: Sprout.Training.Sparsity.PruningCriterion.Magnitude),
+        new SparseMethod("magnitude", "one-shot magnitude pruning of the initial weights; with --mask-from, of a trained dense run rewound to its initial weights (lottery ticket)", pruning: Sprout.Training.Sparsity.PruningCriterion.Magnitude),
         new SparseMethod("gmp", "gradual magnitude pruning (Zhu & Gupta 2017), dense training with a cubic schedule", gmp: true),
     ];
 

@@ -39,6 +39,12 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     {
         if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method {name}, got {s.Density}; use --method dense for a dense model.");
         if ((updater is not null || configured is not null) && schedule is null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
+        if (s.MaskFrom is not null)
+        {
+            if (pruning != PruningCriterion.Magnitude)
+                throw new UsageException($"--mask-from works with --method magnitude only (a trained dense run's magnitudes, rewound to its initial weights), not --method {name}.");
+            TrainedMaskSource.Check(s.MaskFrom, s);
+        }
         check?.Invoke(s);
     }
 
@@ -70,6 +76,13 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         if (pruning is null)
         {
             _model = build(new SparseLayerFactory(plan, rng, kind)).WithSparseLayerNames();
+            return _model;
+        }
+        if (s.MaskFrom is not null)
+        {
+            // Lottery ticket, one round: the largest |w| of the trained dense run, rewound to that run's initial values.
+            var (trained, initial) = TrainedMaskSource.Load(s.MaskFrom, s, input, classes);
+            _model = build(new PrunedLayerFactory(RewoundMagnitude.Layers(trained, initial, plan.Densities), rng, kind)).WithSparseLayerNames();
             return _model;
         }
         var dense = build(new DenseLayerFactory(rng));

@@ -48,16 +48,21 @@ public static class TostRecipe
         var summary = new JsonObject { ["recipe"] = s.Recipe };
         if (s.Lrsi && startStep == 0)
         {
-            var options = new LrsiOptions { Iterations = s.LrsiIterations, LabelSmoothing = (float)s.LabelSmoothing };
+            var options = new LrsiOptions { Iterations = s.LrsiIterations, StepSize = (float)s.LrsiStep, FixedStepDirection = s.LrsiFixedDirection, LabelSmoothing = (float)s.LabelSmoothing };
             var result = new LayerwiseRescaledInit(trainer.Model, options).Run(lrsiBatches());
+            // Both quantities on the same two batches before and after, so the numbers compare (docs/tost.md).
             note(string.Create(CultureInfo.InvariantCulture,
-                $"lrsi: {result.Iterations} iterations ({result.GradientNormIterations} on ‖g‖), objective {result.FirstObjective:G4} -> {result.LastObjective:G4}, scales {result.Scales.Min(x => x.Scale):G3}..{result.Scales.Max(x => x.Scale):G3}"));
+                $"lrsi: {result.Iterations} iterations ({result.GradientNormIterations} on ‖g‖), step η {s.LrsiStep:G3}{(s.LrsiFixedDirection ? " (direction held fixed)" : "")}; on a fixed batch pair ‖g‖ {result.Before.GradientNorm:G4} -> {result.After.GradientNorm:G4}, loss after the step {result.Before.LossAfterStep:G4} -> {result.After.LossAfterStep:G4}; scales {result.Scales.Min(x => x.Scale):G3}..{result.Scales.Max(x => x.Scale):G3}"));
             summary["lrsi"] = new JsonObject
             {
                 ["iterations"] = result.Iterations,
+                ["step"] = s.LrsiStep,
+                ["fixed_direction"] = s.LrsiFixedDirection,
                 ["gradient_norm_iterations"] = result.GradientNormIterations,
-                ["first_objective"] = result.FirstObjective,
-                ["last_objective"] = result.LastObjective,
+                ["gradient_norm_before"] = result.Before.GradientNorm,
+                ["gradient_norm_after"] = result.After.GradientNorm,
+                ["loss_after_step_before"] = result.Before.LossAfterStep,
+                ["loss_after_step_after"] = result.After.LossAfterStep,
                 ["scales"] = new JsonObject(result.Scales.Select(x => KeyValuePair.Create(x.Name, (JsonNode?)JsonValue.Create(x.Scale)))),
             };
         }

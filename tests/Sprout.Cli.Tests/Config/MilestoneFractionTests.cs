@@ -29,6 +29,8 @@ public sealed class MilestoneFractionTests
         var s = new TrainSettings();
         ConfigFile.Apply(Path.Combine(ConfigsFolder(), relative), s);
         s.Epochs = 2;
+        using var temp = new Sprout.TestSupport.TempDir("milestones");
+        MaskFromStandIn.Apply(s, temp.Path);
         TrainRunner.Validate(s);
         Assert.All(TrainingSetup.MilestoneEpochs(s), m => Assert.InRange(m, 1, 2));
     }

@@ -1,9 +1,11 @@
 // Every YAML file shipped under configs/ parses with the final key names and passes the same validation
-// `sprout train` runs before loading data (settings, method, model spec, dataset name).
+// `sprout train` runs before loading data (settings, method, model spec, dataset name); a --mask-from config against
+// a stand-in dense checkpoint (MaskFromStandIn).
 using Sprout.Cli.Config;
 using Sprout.Cli.Methods;
 using Sprout.Cli.Models;
 using Sprout.Data;
+using Sprout.TestSupport;
 
 namespace Sprout.Cli.Tests.Config;
 
@@ -23,6 +25,8 @@ public class ShippedConfigTests
     {
         var s = new TrainSettings();
         ConfigFile.Apply(Path.Combine(ConfigRoot(), relative), s);
+        using var temp = new TempDir("shipped-config");
+        MaskFromStandIn.Apply(s, temp.Path);
         TrainingSetup.Validate(s);
         MethodRegistry.Get(s.Method).ForRun().Validate(s);
         ModelRegistry.Validate(s.Model, s.Data);

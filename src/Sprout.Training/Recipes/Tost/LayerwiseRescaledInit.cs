@@ -1,16 +1,19 @@
 // LayerwiseRescaledInit (LRsI): ToST's rescaled initialisation, which is GradInit (Zhu et al., NeurIPS 2021) applied
 // to the already-masked network. Each parameter tensor i gets a scale m_i, θ_i = m_i·θ0_i, and Adam on m minimises
-//   f(m) = L_S′(θ − η·g/‖g‖)   with g = ∇L_S(θ), S and S′ two training batches,   or   f(m) = ‖g‖ while ‖g‖ > γ.
-// Its gradient needs a Hessian-vector product (∂g/∂m_i = H·θ0_i restricted to tensor i); Sprout has no double
-// backward, so H·u comes from FiniteDifferenceHvp (two more gradient evaluations on S):
-//   ‖g‖ branch:     ∂f/∂m_i = ⟨(H n)_i, θ0_i⟩,                              n = g/‖g‖
-//   step branch:    ∂f/∂m_i = ⟨v_i, θ0_i⟩ − η·⟨(H u)_i, θ0_i⟩,               v = ∇L_S′(θ′), u = (v − n·(n·v))/‖g‖
-// After each Adam step the scales are clamped to their lower bounds (weights ≥ 0.01, biases ≥ 0). Masked entries
-// stay zero because they are scaled, never moved; BatchNorm running statistics are restored afterwards, so the
-// only lasting change is θ = m·θ0.
+//   f(m) = L_S′(θ − η·g/‖g‖) / η   with g = ∇L_S(θ), S and S′ two training batches,   or   f(m) = ‖g‖ while ‖g‖ > γ
+// (÷η as in the released code). Its gradient needs a Hessian-vector product (∂g/∂m_i = H·θ0_i restricted to tensor
+// i); Sprout has no double backward, so H·u comes from FiniteDifferenceHvp (two more gradient evaluations on S):
+//   ‖g‖ branch:     ∂f/∂m_i = ⟨(H n)_i, θ0_i⟩,                                n = g/‖g‖
+//   step branch:    ∂f/∂m_i = (⟨v_i, θ0_i⟩ − η·⟨(H u)_i, θ0_i⟩) / η,           v = ∇L_S′(θ′), u = (v − n·(n·v))/‖g‖
+// The released GradInit/ToST code takes the step with a detached gradient and so drops the H·u term; that is not
+// the gradient of f, and on a fixed batch pair it can raise f (docs/tost.md), so Sprout keeps it unless
+// LrsiOptions.FixedStepDirection asks for the released behaviour (then ∂f/∂m_i = ⟨v_i, θ0_i⟩ / η, no H·u).
+// LrsiScaleUpdate takes the Adam steps as the released RescaleAdam does: per-scale clipping, separate moments for the
+// two branches, then the lower bounds (weights ≥ 0.01, biases ≥ 0). Masked entries stay zero because they are scaled,
+// never moved; BatchNorm running statistics are restored afterwards, so the only lasting change is θ = m·θ0. The first two batches are kept as a fixed evaluation
+// pair: ‖g‖ and the loss after the step are reported on it before and after, so the two numbers compare.
 using Sprout.Core;
 using Sprout.Nn;
-using Sprout.Nn.Optim;
 
 namespace Sprout.Training.Recipes.Tost;
 
@@ -52,55 +55,69 @@ public sealed class LayerwiseRescaledInit
 
     /// <summary>
     /// Runs the Adam iterations on batches drawn from <paramref name="batches"/> (two per iteration, restarting the
-    /// pass when it ends), leaves the model at θ = m·θ0 with its buffers as they were, and returns the scales.
+    /// pass when it ends), leaves the model at θ = m·θ0 with its buffers as they were, and returns the scales with
+    /// ‖g‖ and the loss after the step on the first two batches, before and after.
     /// </summary>
     public LrsiResult Run(IBatchSource batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
         var buffers = _model.NamedBuffers().Select(b => b.Tensor.Data.ToArray()).ToArray();
-        var scales = new Tensor(_tensors.Length) { Name = "lrsi.scales" };
-        scales.Data.Fill(1f);
-        var adam = new Adam([("lrsi.scales", scales)], _options.LearningRate);
+        var update = new LrsiScaleUpdate(LowerBounds, _options.LearningRate, _options.GradientClip);
         var gradient = new float[_tensors.Length];
         int pass = 0, normIterations = 0;
-        double first = double.NaN, last = double.NaN;
         bool wasTraining = _model.Training;
         _model.Train();
         batches.Reset(pass);
+        LrsiMeasure before, after;
         try
         {
+            var evalS = Draw(batches, ref pass);
+            var evalSPrime = Draw(batches, ref pass);
+            before = Measure(update.Scales, evalS, evalSPrime);
             for (int it = 0; it < _options.Iterations; it++)
             {
-                var s = Draw(batches, ref pass);
-                var sPrime = Draw(batches, ref pass);
-                last = ObjectiveAndGradient(scales.Data, s, sPrime, gradient, out bool normBranch);
-                if (it == 0) first = last;
+                var s = it == 0 ? evalS : Draw(batches, ref pass);
+                var sPrime = it == 0 ? evalSPrime : Draw(batches, ref pass);
+                ObjectiveAndGradient(update.Scales, s, sPrime, gradient, out bool normBranch);
                 if (normBranch) normIterations++;
-                double norm = Math.Sqrt(gradient.Sum(x => (double)x * x));
-                float clip = norm > _options.ClipNorm ? (float)(_options.ClipNorm / norm) : 1f;
-                var grad = scales.Grad;
-                for (int i = 0; i < gradient.Length; i++) grad[i] = gradient[i] * clip;
-                adam.Step();
-                var m = scales.Data;
-                for (int i = 0; i < m.Length; i++) m[i] = Math.Max(m[i], LowerBounds[i]);
+                update.Step(gradient, normBranch);
             }
+            after = Measure(update.Scales, evalS, evalSPrime);
         }
         finally
         {
-            SetScales(scales.Data);
+            SetScales(update.Scales);
             var named = _model.NamedBuffers();
             for (int i = 0; i < buffers.Length; i++) buffers[i].CopyTo(named[i].Tensor.Data);
             foreach (var t in _tensors) t.ZeroGrad();
             if (!wasTraining) _model.Eval();
         }
-        var result = _parameters.Select((p, i) => (p.Name, scales[i])).ToList();
-        return new LrsiResult(result, _options.Iterations, normIterations, first, last);
+        var final = update.Scales.ToArray();
+        var result = _parameters.Select((p, i) => (p.Name, final[i])).ToList();
+        return new LrsiResult(result, _options.Iterations, normIterations, before, after);
     }
 
     /// <summary>
-    /// GradInit's objective f(m) on batches <paramref name="s"/> (for g) and <paramref name="sPrime"/> (after the step), with
-    /// ∂f/∂m into <paramref name="gradient"/>. Leaves the model at θ = m·θ0. Public so that tests can check it against
-    /// finite differences of f.
+    /// ‖g‖ on <paramref name="s"/> and the loss on <paramref name="sPrime"/> after the step θ − η·g/‖g‖, at the given
+    /// scales (whichever branch is active). Leaves the model at θ = m·θ0.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong number of scales.</exception>
+    public LrsiMeasure Measure(ReadOnlySpan<float> scales, LrsiBatch s, LrsiBatch sPrime)
+    {
+        if (scales.Length != _tensors.Length) throw new ArgumentException($"LRsI has {_tensors.Length} scales; got {scales.Length}.");
+        SetScales(scales);
+        Gradient(s);
+        Copy(_g);
+        double gNorm = FiniteDifferenceHvp.Norm(_g);
+        double loss = gNorm == 0 ? Loss(sPrime) : StepLoss(_g, gNorm, sPrime, keepGradient: false);
+        SetScales(scales);
+        return new LrsiMeasure(gNorm, loss);
+    }
+
+    /// <summary>
+    /// GradInit's objective f(m) on batches <paramref name="s"/> (for g) and <paramref name="sPrime"/> (after the step):
+    /// ‖g‖ in the ‖g‖ branch, the loss after the step ÷ η otherwise; its gradient in m goes into <paramref name="gradient"/>.
+    /// Leaves the model at θ = m·θ0. Public so that tests can check it against finite differences.
     /// </summary>
     /// <exception cref="ArgumentException">Wrong number of scales or gradient entries.</exception>
     public double ObjectiveAndGradient(ReadOnlySpan<float> scales, LrsiBatch s, LrsiBatch sPrime, Span<float> gradient, out bool normBranch)
@@ -115,36 +132,64 @@ public sealed class LayerwiseRescaledInit
         if (gNorm == 0)
         {
             gradient.Clear();
-            return normBranch ? 0 : Loss(sPrime);
+            return normBranch ? 0 : Loss(sPrime) / _options.StepSize;
         }
-        double objective;
         if (normBranch)
         {
-            objective = gNorm;
             for (int i = 0; i < _g.Length; i++)
                 for (int j = 0; j < _g[i].Length; j++) _vector[i][j] = (float)(_g[i][j] / gNorm);
             Hvp(s);
             for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)Dot(_hvp[i], _initial[i]);
-            return objective;
+            return gNorm;
         }
-
         // θ′ = θ − η·g/‖g‖, then v = ∇L_S′(θ′).
-        float eta = _options.StepSize;
-        for (int i = 0; i < _tensors.Length; i++)
-        {
-            var d = _tensors[i].Data;
-            for (int j = 0; j < d.Length; j++) d[j] = (float)(d[j] - eta * _g[i][j] / gNorm);
-        }
-        objective = Gradient(sPrime);
-        Copy(_v);
+        double loss = StepLoss(_g, gNorm, sPrime, keepGradient: true);
         SetScales(scales);
+        float eta = _options.StepSize;
+        if (_options.FixedStepDirection)
+        {
+            for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)(Dot(_v[i], _initial[i]) / eta);
+            return loss / eta;
+        }
         double nv = 0;
         for (int i = 0; i < _g.Length; i++) nv += Dot(_g[i], _v[i]) / gNorm;
         for (int i = 0; i < _g.Length; i++)
             for (int j = 0; j < _g[i].Length; j++) _vector[i][j] = (float)((_v[i][j] - _g[i][j] / gNorm * nv) / gNorm);
         Hvp(s);
-        for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)(Dot(_v[i], _initial[i]) - eta * Dot(_hvp[i], _initial[i]));
-        return objective;
+        for (int i = 0; i < gradient.Length; i++) gradient[i] = (float)((Dot(_v[i], _initial[i]) - eta * Dot(_hvp[i], _initial[i])) / eta);
+        return loss / eta;
+    }
+
+    /// <summary>
+    /// L_S′(m·θ0 − η·<paramref name="direction"/>) for a given unit step direction (one array per parameter), the
+    /// objective's loss with the direction held fixed: with <see cref="LrsiOptions.FixedStepDirection"/> the step
+    /// branch's gradient is that of this ÷ η (for tests). Leaves the model at θ = m·θ0.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong number of scales or direction arrays.</exception>
+    public double LossAfterStep(ReadOnlySpan<float> scales, IReadOnlyList<float[]> direction, LrsiBatch sPrime)
+    {
+        if (scales.Length != _tensors.Length || direction.Count != _tensors.Length)
+            throw new ArgumentException($"LRsI has {_tensors.Length} scales; got {scales.Length} scales and {direction.Count} direction arrays.");
+        SetScales(scales);
+        double loss = StepLoss(direction, 1, sPrime, keepGradient: false);
+        SetScales(scales);
+        return loss;
+    }
+
+    // Moves the weights by −η·g/‖g‖ and evaluates the loss on sPrime there (its gradient kept in _v when asked).
+    private double StepLoss(IReadOnlyList<float[]> g, double gNorm, LrsiBatch sPrime, bool keepGradient)
+    {
+        float eta = _options.StepSize;
+        for (int i = 0; i < _tensors.Length; i++)
+        {
+            var d = _tensors[i].Data;
+            var gi = g[i];
+            for (int j = 0; j < d.Length; j++) d[j] = (float)(d[j] - eta * gi[j] / gNorm);
+        }
+        if (!keepGradient) return Loss(sPrime);
+        double loss = Gradient(sPrime);
+        Copy(_v);
+        return loss;
     }
 
     /// <summary>The loss f would report at the current weights on <paramref name="batch"/> (no gradient kept).</summary>

@@ -11,11 +11,18 @@ public sealed record LrsiOptions
     /// <summary>Adam learning rate on the scales (1e-2).</summary>
     public float LearningRate { get; init; } = 1e-2f;
 
-    /// <summary>The scales' gradient is clipped to this norm before each Adam step (1).</summary>
-    public float ClipNorm { get; init; } = 1f;
+    /// <summary>Each scale's gradient is clipped to ±this before each Adam step (1), as the released RescaleAdam does.</summary>
+    public float GradientClip { get; init; } = 1f;
 
-    /// <summary>Size η of the normalised SGD step whose outcome is the objective (0.1).</summary>
+    /// <summary>Size η of the normalised SGD step whose outcome is the objective (0.1; CLI --lrsi-step).</summary>
     public float StepSize { get; init; } = 0.1f;
+
+    /// <summary>
+    /// Differentiate the step branch with the step direction g/‖g‖ held fixed, as the released GradInit/ToST code does
+    /// (it steps with a detached gradient): no H·u term, 2 gradient passes per iteration instead of 4, but not the
+    /// gradient of the objective. Off by default: Sprout differentiates the objective itself.
+    /// </summary>
+    public bool FixedStepDirection { get; init; }
 
     /// <summary>While ‖g‖ exceeds γ (1), the objective is ‖g‖ itself.</summary>
     public float GradientNormBound { get; init; } = 1f;
@@ -37,8 +44,8 @@ public sealed record LrsiOptions
     public void Validate()
     {
         if (Iterations < 1) throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "LRsI needs at least one iteration.");
-        if (!(LearningRate > 0) || !(ClipNorm > 0) || !(StepSize > 0) || !(GradientNormBound > 0) || !(HvpRelativeStep > 0))
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), "LRsI's learning rate, clip norm, step size, gradient bound and HVP step must be positive.");
+        if (!(LearningRate > 0) || !(GradientClip > 0) || !(StepSize > 0) || !(GradientNormBound > 0) || !(HvpRelativeStep > 0))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), "LRsI's learning rate, gradient clip, step size, gradient bound and HVP step must be positive.");
         if (!(WeightScaleMin >= 0) || !(BiasScaleMin >= 0))
             throw new ArgumentOutOfRangeException(nameof(WeightScaleMin), "LRsI's scale lower bounds must be ≥ 0.");
         if (LabelSmoothing is < 0f or >= 1f) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "Label smoothing must be in [0, 1).");

@@ -5,7 +5,12 @@ namespace Sprout.Training.Recipes.Tost;
 /// <param name="Scales">The final scale of each parameter tensor, by name.</param>
 /// <param name="Iterations">Adam iterations run.</param>
 /// <param name="GradientNormIterations">Iterations whose objective was ‖g‖ because ‖g‖ exceeded the bound.</param>
-/// <param name="FirstObjective">Objective at the first iteration.</param>
-/// <param name="LastObjective">Objective at the last iteration.</param>
+/// <param name="Before">‖g‖ and the loss after the step on the first two batches, at the initial scales (all 1).</param>
+/// <param name="After">The same two quantities on the same batches at the learned scales.</param>
 public sealed record LrsiResult(IReadOnlyList<(string Name, float Scale)> Scales, int Iterations, int GradientNormIterations,
-    double FirstObjective, double LastObjective);
+    LrsiMeasure Before, LrsiMeasure After);
+
+/// <summary>GradInit's two quantities at one set of scales, on one fixed pair of batches.</summary>
+/// <param name="GradientNorm">‖g‖ = ‖∇L_S(θ)‖, the ‖g‖ branch's objective (constrained to at most γ).</param>
+/// <param name="LossAfterStep">L_S′(θ − η·g/‖g‖), the step branch's objective.</param>
+public sealed record LrsiMeasure(double GradientNorm, double LossAfterStep);
