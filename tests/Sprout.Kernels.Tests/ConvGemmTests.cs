@@ -55,6 +55,13 @@ public sealed class ConvGemmTests
         ConvGemm.Backward(x, weight, dy, dxa, dwa, cout, cin, batch, h, w, win);
         Approx.Equal(dxe, dxa, 1e-5f * cout * k * k, 1e-4f, "dx");
         Approx.Equal(dwe, dwa, 1e-5f * ySize / cout, 1e-4f, "dW");
+
+        // overwriteDx: dx holding garbage is written, not added to: the reference's sum into zeros.
+        var dxz = new float[x.Length];
+        ConvGemm.Scalar.Backward(x, weight, dy, dxz, [], cout, cin, batch, h, w, win);
+        var dxo = Shapes.Random(x.Length, 7);
+        ConvGemm.Backward(x, weight, dy, dxo, [], cout, cin, batch, h, w, win, overwriteDx: true);
+        Approx.Equal(dxz, dxo, 1e-5f * cout * k * k, 1e-4f, "dx overwritten");
     }
 
     [Fact]
