@@ -1,8 +1,9 @@
 // ConvOpsBench: the non-conv ops every ResNet-20 step pays for (BatchNorm in training mode, ReLU, residual add, and the
 // fused BatchNorm+ReLU and BatchNorm+add+ReLU operators), forward + backward through the tape at each stage's
-// activation shape [C, 128, H, W], on all kernel threads, after a warm-up long enough for tier-1 code. Each is timed as
+// activation shape [C, 128, H, W], on all kernel threads (the fused pairs beside the unfused chains), after a warm-up long enough for tier-1 code. Each is timed as
 // Sum(op(x)) minus Sum(x) alone (the Sum gives the scalar loss and the dY = 1 pass), best of the repetitions, and
-// weighted by how often ResNet-20 runs it; then one full dense ResNet-20 step, so the ops' share of it can be read.
+// weighted by how often ResNet-20 runs it; then full dense ResNet-20 steps with the blocks' fused BatchNorm+ReLU
+// operators and without (BatchNorm2d.FusionEnabled), alternating, on all threads by wall time and on one by CPU time.
 using System.Diagnostics;
 using System.Globalization;
 using Sprout.Core;
@@ -39,6 +40,8 @@ public static class ConvOpsBench
                 ("add", nAdd, () => Ops.Add(x, r)),
                 ("bn+relu (unfused)", 0, () => Ops.Relu(Ops.BatchNorm(x, gamma, beta, rm, rv, true))),
                 ("bn+add+relu (unfused)", 0, () => Ops.Relu(Ops.Add(Ops.BatchNorm(x, gamma, beta, rm, rv, true), r))),
+                ("bn+relu (fused)", 0, () => Ops.BatchNormRelu(x, gamma, beta, rm, rv, true)),
+                ("bn+add+relu (fused)", 0, () => Ops.BatchNormAddRelu(x, r, gamma, beta, rm, rv, true)),
             };
             var tape = new Tape();
             var best = new double[ops.Length];
@@ -62,11 +65,21 @@ public static class ConvOpsBench
             Console.WriteLine(string.Create(ci, $"[{c}, {batch}, {size}, {size}] (sum only: {best[0] * 1e3:0.000} ms)"));
         }
         Console.WriteLine(string.Create(ci, $"BatchNorm + ReLU + add in one dense ResNet-20 step (counts above): {total:0.0} ms"));
-        Console.WriteLine(string.Create(ci, $"dense ResNet-20 step (median of {reps}): {StepMs(batch, reps):0.0} ms"));
+        var (fused, unfused) = StepMs(batch, reps);
+        Console.WriteLine(string.Create(ci, $"dense ResNet-20 step, median of {reps} each, alternating: fused {fused:0.0} ms, unfused (BatchNorm2d.FusionEnabled = false) {unfused:0.0} ms: {unfused / fused:0.000}×"));
+        int threads = Sprout.Kernels.Parallelism.Threads;
+        Sprout.Kernels.Parallelism.Threads = 1;
+        try
+        {
+            var (f1, u1) = StepMs(batch, Math.Max(3, reps / 2), cpu: true);
+            Console.WriteLine(string.Create(ci, $"same on one kernel thread, best process CPU ms: fused {f1:0.0}, unfused {u1:0.0}: {u1 / f1:0.000}×"));
+        }
+        finally { Sprout.Kernels.Parallelism.Threads = threads; }
         Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
-    private static double StepMs(int batch, int reps)
+    // (fused, unfused) step time: median wall ms, or with cpu best process CPU ms; fused and unfused steps alternate.
+    private static (double Fused, double Unfused) StepMs(int batch, int reps, bool cpu = false)
     {
         var model = Sprout.Nn.ConvModels.Build("resnet20", new Sprout.Nn.DenseLayerFactory(new Rng(1)), 3, 32, 32, 10);
         var opt = new Sprout.Nn.Optim.Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f, weightDecay: 5e-4f, nesterov: true);
@@ -74,20 +87,31 @@ public static class ConvOpsBench
         new Rng(3).FillNormal(x.Data, 0, 1);
         var labels = Enumerable.Range(0, batch).Select(i => i % 10).ToArray();
         var tape = new Tape();
-        var times = new List<double>();
-        for (int s = 0; s < reps + 5; s++)
+        var times = new[] { new List<double>(), new List<double>() };
+        using var process = Process.GetCurrentProcess();
+        try
         {
-            long t0 = Stopwatch.GetTimestamp();
-            Tensor loss;
-            using (tape.Record()) loss = Ops.SoftmaxCrossEntropy(model.Forward(x), labels, batch);
-            tape.Backward(loss);
-            opt.Step();
-            opt.ZeroGrad();
-            tape.Reset();
-            if (s >= 5) times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            for (int s = 0; s < 2 * (reps + 5); s++)
+            {
+                int path = (s + s / 2) % 2;   // 0 1 1 0 0 1 1 0 …
+                Sprout.Nn.BatchNorm2d.FusionEnabled = path == 0;
+                process.Refresh();
+                var c0 = process.TotalProcessorTime;
+                long t0 = Stopwatch.GetTimestamp();
+                Tensor loss;
+                using (tape.Record()) loss = Ops.SoftmaxCrossEntropy(model.Forward(x), labels, batch);
+                tape.Backward(loss);
+                opt.Step();
+                opt.ZeroGrad();
+                tape.Reset();
+                double wall = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                process.Refresh();
+                if (s >= 10) times[path].Add(cpu ? (process.TotalProcessorTime - c0).TotalMilliseconds : wall);
+            }
         }
-        times.Sort();
-        return times[times.Count / 2];
+        finally { Sprout.Nn.BatchNorm2d.FusionEnabled = true; }
+        double Pick(List<double> t) { t.Sort(); return cpu ? t[0] : t[t.Count / 2]; }
+        return (Pick(times[0]), Pick(times[1]));
     }
 
     private static Tensor Input(int c, int batch, int size, int seed)
