@@ -66,8 +66,22 @@ public static class ConvSplitBench
                         else { wN = Math.Min(wN, wall); cN = Math.Min(cN, cpu); }
                     }
                 flopsAll += count * flops; wall1All += count * w1; wallNAll += count * wN;
+                // The same product on one thread without the tap kernel (panels filled for every group), alternating.
+                double tOn = double.MaxValue, tOff = double.MaxValue;
+                Parallelism.Threads = 1;
+                for (int r = 0; r <= reps; r++)
+                    for (int k = 0; k < 2; k++)
+                    {
+                        bool on = (r + k) % 2 == 0;
+                        ConvPanels.TapsEnabled = on;
+                        double wall = Time(products[q]).Wall;
+                        if (r > 0 && on) tOn = Math.Min(tOn, wall);
+                        else if (r > 0) tOff = Math.Min(tOff, wall);
+                    }
+                ConvPanels.TapsEnabled = true;
+                Parallelism.Threads = threads;
                 Console.WriteLine(string.Create(ci,
-                    $"{cin,2}→{cout,2} s{stride} {size,2}px x{count}  {names[q],-4}  {w1 * 1e3,9:0.00}  {flops / w1 / 1e9 / peak1,5:0.00}  {wN * 1e3,10:0.00}  {flops / wN / 1e9 / peakN,5:0.00}  {w1 / wN,6:0.00}×  {cN * 1e3,8:0.00}"));
+                    $"{cin,2}→{cout,2} s{stride} {size,2}px x{count}  {names[q],-4}  {w1 * 1e3,9:0.00}  {flops / w1 / 1e9 / peak1,5:0.00}  {wN * 1e3,10:0.00}  {flops / wN / 1e9 / peakN,5:0.00}  {w1 / wN,6:0.00}×  {cN * 1e3,8:0.00}  1T taps on/off {tOn * 1e3:0.00}/{tOff * 1e3:0.00} ms"));
             }
         }
         Console.WriteLine(string.Create(ci,
