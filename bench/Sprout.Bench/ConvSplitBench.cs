@@ -1,8 +1,9 @@
 // ConvSplitBench: how dense Conv2d's products split over the kernel threads. For each ResNet-20 3×3 layer shape and
 // each product (forward, weight gradient, input gradient) it times, back to back in alternating order, one kernel
-// thread and all of them (Parallelism.Threads), by wall time and by process CPU time, and reports the two-thread
-// speedup and the CPU time the extra threads spent (idle spinning, packing twice, reductions show up as CPU time
-// that one thread does not need). Then the same for the whole Ops.Conv2d forward + backward (the `conv` figure).
+// thread and all of them (Parallelism.Threads), by wall time, best of the repetitions after a warm-up long enough
+// for tier-1 code, and reports the speedup; on one thread also with and without ConvPanels' tap kernel. Then the
+// whole Ops.Conv2d forward + backward (the `conv` figure). Process CPU time is not used: over calls of a few
+// milliseconds it came out below the wall time of two busy threads, so it is too coarse here.
 using System.Diagnostics;
 using System.Globalization;
 using Sprout.Kernels;
@@ -25,7 +26,7 @@ public static class ConvSplitBench
         double peak1 = GemmBenchmark.MeasureFmaPeakGflops(1, TimeSpan.FromMilliseconds(300));
         double peakN = GemmBenchmark.MeasureFmaPeakGflops(threads, TimeSpan.FromMilliseconds(300));
         Console.WriteLine(string.Create(ci, $"FMA peak: 1 thread {peak1:0.0}, {threads} threads {peakN:0.0} GFLOP/s"));
-        Console.WriteLine("layer              product   1T wall ms  frac1   NT wall ms  fracN  speedup  NT cpu ms");
+        Console.WriteLine("layer              product   1T wall ms  frac1   NT wall ms  fracN  speedup");
         double flopsAll = 0, wall1All = 0, wallNAll = 0;
         foreach (var (cin, cout, stride, size, count) in layers)
         {
@@ -51,19 +52,19 @@ public static class ConvSplitBench
             for (int q = 0; q < 3; q++)
             {
                 if (q == 2 && cin == 3) continue;
-                double w1 = double.MaxValue, wN = double.MaxValue, cN = double.MaxValue;
+                double w1 = double.MaxValue, wN = double.MaxValue;
                 for (int r = 0; r <= reps; r++)
                     for (int k = 0; k < 2; k++)
                     {
                         bool one = (r + k) % 2 == 0;
                         Parallelism.Threads = one ? 1 : threads;
-                        var (wall, cpu) = Time(products[q]);
+                        double wall = Time(products[q]);
                         Parallelism.Threads = threads;
                         if (r == 0) continue;
                         if (Environment.GetEnvironmentVariable("SPLIT_VERBOSE") is not null)
-                            Console.WriteLine(string.Create(ci, $"    {(one ? 1 : threads)}T wall {wall * 1e3:0.00} cpu {cpu * 1e3:0.00}"));
+                            Console.WriteLine(string.Create(ci, $"    {(one ? 1 : threads)}T wall {wall * 1e3:0.00}"));
                         if (one) w1 = Math.Min(w1, wall);
-                        else { wN = Math.Min(wN, wall); cN = Math.Min(cN, cpu); }
+                        else wN = Math.Min(wN, wall);
                     }
                 flopsAll += count * flops; wall1All += count * w1; wallNAll += count * wN;
                 // The same product on one thread without the tap kernel (panels filled for every group), alternating.
@@ -74,14 +75,14 @@ public static class ConvSplitBench
                     {
                         bool on = (r + k) % 2 == 0;
                         ConvPanels.TapsEnabled = on;
-                        double wall = Time(products[q]).Wall;
+                        double wall = Time(products[q]);
                         if (r > 0 && on) tOn = Math.Min(tOn, wall);
                         else if (r > 0) tOff = Math.Min(tOff, wall);
                     }
                 ConvPanels.TapsEnabled = true;
                 Parallelism.Threads = threads;
                 Console.WriteLine(string.Create(ci,
-                    $"{cin,2}→{cout,2} s{stride} {size,2}px x{count}  {names[q],-4}  {w1 * 1e3,9:0.00}  {flops / w1 / 1e9 / peak1,5:0.00}  {wN * 1e3,10:0.00}  {flops / wN / 1e9 / peakN,5:0.00}  {w1 / wN,6:0.00}×  {cN * 1e3,8:0.00}  1T taps on/off {tOn * 1e3:0.00}/{tOff * 1e3:0.00} ms"));
+                    $"{cin,2}→{cout,2} s{stride} {size,2}px x{count}  {names[q],-4}  {w1 * 1e3,9:0.00}  {flops / w1 / 1e9 / peak1,5:0.00}  {wN * 1e3,10:0.00}  {flops / wN / 1e9 / peakN,5:0.00}  {w1 / wN,6:0.00}×  1T taps on/off {tOn * 1e3:0.00}/{tOff * 1e3:0.00} ms"));
             }
         }
         Console.WriteLine(string.Create(ci,
@@ -91,15 +92,11 @@ public static class ConvSplitBench
         Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
     }
 
-    private static (double Wall, double Cpu) Time(Action action)
+    private static double Time(Action action)
     {
-        using var process = Process.GetCurrentProcess();
-        var c0 = process.TotalProcessorTime;
         long t0 = Stopwatch.GetTimestamp();
         action();
-        double wall = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        process.Refresh();
-        return (wall, (process.TotalProcessorTime - c0).TotalSeconds);
+        return Stopwatch.GetElapsedTime(t0).TotalSeconds;
     }
 
     private static float[] Random(int n, int seed)
