@@ -74,12 +74,13 @@ public static class ConvSplitBench
                     for (int k = 0; k < 2; k++)
                     {
                         bool on = (r + k) % 2 == 0;
-                        ConvPanels.TapsEnabled = on;
+                        if (size == 8) ConvPanels.TapsOf8Enabled = on;   // 8-px planes: only the four-run kernel differs
+                        else ConvPanels.TapsEnabled = on;
                         double wall = Time(products[q]);
                         if (r > 0 && on) tOn = Math.Min(tOn, wall);
                         else if (r > 0) tOff = Math.Min(tOff, wall);
                     }
-                ConvPanels.TapsEnabled = true;
+                (ConvPanels.TapsEnabled, ConvPanels.TapsOf8Enabled) = (true, true);
                 Parallelism.Threads = threads;
                 Console.WriteLine(string.Create(ci,
                     $"{cin,2}→{cout,2} s{stride} {size,2}px x{count}  {names[q],-4}  {w1 * 1e3,9:0.00}  {flops / w1 / 1e9 / peak1,5:0.00}  {wN * 1e3,10:0.00}  {flops / wN / 1e9 / peakN,5:0.00}  {w1 / wN,6:0.00}×  1T taps on/off {tOn * 1e3:0.00}/{tOff * 1e3:0.00} ms"));

@@ -32,10 +32,11 @@ public sealed class ConvGemmTests
         { 16, 32, 3, 32, 32, 3, 2, 1 },  // stride 2 on panels: 16-lane even-element gathers
         { 5, 9, 2, 35, 37, 3, 2, 1 },    // stride 2, 19-wide rows: vector gather plus scalar tail
         { 3, 4, 2, 11, 11, 3, 3, 1 },    // stride 3: columns path
-        // Tap kernel (AVX-512, whole 8-row panels, stride 1): 16-px rows as two 16-lane runs, and 24-px rows mixing
-        // tap groups with filled panels.
+        // Tap kernel (AVX-512, whole 8-row panels, stride 1): 16-px rows as two 16-lane runs, 24-px rows mixing tap
+        // groups with filled panels, 8-px rows as four 8-lane runs.
         { 8, 16, 3, 16, 16, 3, 1, 1 },
         { 8, 16, 3, 16, 24, 3, 1, 1 },
+        { 8, 16, 3, 8, 8, 3, 1, 1 },     // 8-px rows: four 8-lane runs
     };
 
     [Theory]
