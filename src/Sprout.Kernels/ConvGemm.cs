@@ -45,11 +45,13 @@ public static unsafe class ConvGemm
 
     /// <summary>
     /// From dy [Cout, B, OH, OW]: dW += dy · im2col(x)ᵀ when <paramref name="dWeight"/> is not empty, and
-    /// dx += col2im(Wᵀ · dy) when <paramref name="dx"/> is not empty. Accumulates into both.
+    /// dx += col2im(Wᵀ · dy) when <paramref name="dx"/> is not empty. Accumulates into both, except that with
+    /// <paramref name="overwriteDx"/> dx is written, not added to (a gradient nothing has written yet: this saves
+    /// clearing it and reading the zeros back).
     /// </summary>
     /// <exception cref="ArgumentException">Invalid window or sizes, or a span is too short.</exception>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> dy, Span<float> dx,
-        Span<float> dWeight, int outChannels, int channels, int batch, int height, int width, Window2d window)
+        Span<float> dWeight, int outChannels, int channels, int batch, int height, int width, Window2d window, bool overwriteDx = false)
     {
         var g = Geometry.Create(x.Length, weight.Length, dy.Length, outChannels, channels, batch, height, width, window);
         if (!dx.IsEmpty) Simd.RequireLength(channels * batch * height * width, dx.Length, nameof(dx));
@@ -62,6 +64,7 @@ public static unsafe class ConvGemm
             // (no column buffer, no col2im). Other strides: im2col a few images at a time.
             if (!PanelsEnabled || !ConvPanels.Supports(window))
             {
+                if (overwriteDx) dx.Clear();
                 BackwardByColumns(g, px, pw, pdy, pdx, pdw);
                 return;
             }
@@ -72,15 +75,19 @@ public static unsafe class ConvGemm
                 int kh = window.KernelHeight, kw = window.KernelWidth, oh = window.OutputHeight(height), ow = window.OutputWidth(width);
                 var flippedWindow = new Window2d(kh, kw, 1, 1, kh - 1 - window.PadHeight, kw - 1 - window.PadWidth);
                 float* packed = PackWeight(FlipWeight(pw, outChannels, channels, kh, kw), channels, outChannels * kh * kw);
-                ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: true);
+                ConvPanels.Run(pdy, packed, pdx, channels, outChannels, batch, oh, ow, flippedWindow, accumulate: !overwriteDx);
             }
             else if (ConvPanels.SupportsSpreadInputGradient(window))
             {
                 // Stride 2: dCols per 32 positions against the packed Wᵀ, spread back at once (no column buffer).
                 float* packedT = PackWeight(TransposeWeight(pw, outChannels, g.FanIn), g.FanIn, outChannels);
-                ConvPanels.InputGradient(pdy, packedT, pdx, outChannels, channels, batch, height, width, window);
+                ConvPanels.InputGradient(pdy, packedT, pdx, outChannels, channels, batch, height, width, window, !overwriteDx);
             }
-            else BackwardByColumns(g, px, pw, pdy, pdx, null);   // the stem: 3 channels would fill 3/8 of each micro-tile
+            else
+            {
+                if (overwriteDx) dx.Clear();
+                BackwardByColumns(g, px, pw, pdy, pdx, null);
+            }   // the stem: 3 channels would fill 3/8 of each micro-tile
         }
     }
 

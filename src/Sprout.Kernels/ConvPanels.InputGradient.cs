@@ -18,21 +18,21 @@ internal static unsafe partial class ConvPanels
     public static bool SupportsSpreadInputGradient(Window2d w) => w.StrideWidth == 2;
 
     /// <summary>
-    /// dx[C, B, H, W] += col2im(Wᵀ · dy), where <paramref name="packedTransposedWeight"/> is Wᵀ [C·kH·kW × Cout] packed by
+    /// dx[C, B, H, W] += col2im(Wᵀ · dy) (= when <paramref name="accumulate"/> is false), where <paramref name="packedTransposedWeight"/> is Wᵀ [C·kH·kW × Cout] packed by
     /// <see cref="Gemm.PackRowPanels"/>. Sizes are not checked.
     /// </summary>
     public static void InputGradient(float* dy, float* packedTransposedWeight, float* dx, int outChannels, int channels, int batch,
-        int height, int width, Window2d window)
+        int height, int width, Window2d window, bool accumulate = true)
     {
         if (batch == 0) return;
         int hp = height + 2 * window.PadHeight, wp = width + 2 * window.PadWidth;
         int perPart = Math.Clamp(PaddedBudget / Math.Max(1, channels * hp * wp), 1, batch);
         Parallelism.For((batch + perPart - 1) / perPart,
-            new InputJob(dy, packedTransposedWeight, dx, outChannels, channels, batch, height, width, window, perPart));
+            new InputJob(dy, packedTransposedWeight, dx, outChannels, channels, batch, height, width, window, perPart, accumulate));
     }
 
     private readonly struct InputJob(float* dy, float* wt, float* dx, int outChannels, int channels, int batch, int height, int width,
-        Window2d win, int perPart) : IParallelJob
+        Window2d win, int perPart, bool accumulate) : IParallelJob
     {
         [SkipLocalsInit]
         public void Execute(int part)
@@ -79,7 +79,8 @@ internal static unsafe partial class ConvPanels
                 {
                     float* plane = dx + ((long)c * batch + b0 + b) * height * width;
                     float* inner = padded + ((long)(c * nb + b) * hp + ph) * wp + pw;
-                    for (int h = 0; h < height; h++) AddRow(plane + (long)h * width, inner + (long)h * wp, width);
+                    if (accumulate) for (int h = 0; h < height; h++) AddRow(plane + (long)h * width, inner + (long)h * wp, width);
+                    else for (int h = 0; h < height; h++) Copy(plane + (long)h * width, inner + (long)h * wp, width);
                 }
         }
     }

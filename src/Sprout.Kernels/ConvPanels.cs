@@ -63,14 +63,29 @@ internal static unsafe partial class ConvPanels
             int* segLane = stackalloc int[nr + 1];
             int* segBase = stackalloc int[nr];
             int n = nb * positions;
+            bool taps = UsesTaps(outChannels, win);
+            float** runs = stackalloc float*[4];
             for (int q0 = 0; q0 < n; q0 += nr)
             {
                 int cols = Math.Min(nr, n - q0);
                 // Runs of lanes in one output row of one image: lane l of run s reads padded[offsets[f] + segBase[s] + l − lane0].
                 int segments = Segments(q0, cols, positions, outW, win, wp, hp, segLane, segBase);
+                float* yc = y + (long)b0 * positions + q0;
+                int runCount = taps ? Runs(cols, segments, segLane, segBase, padded, runs) : 0;
+                if (runCount == 2)
+                {
+                    for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
+                        TapKernel(fanIn, w + (long)ip * mr * fanIn, runs[0], runs[1], offsets, yc + o * total, (nint)total, accumulate);
+                    continue;
+                }
+                if (runCount == 4 && TapsOf8Enabled)
+                {
+                    for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
+                        TapKernel8(fanIn, w + (long)ip * mr * fanIn, runs[0], runs[1], runs[2], runs[3], offsets, yc + o * total, (nint)total, accumulate);
+                    continue;
+                }
                 FillPanel(panel, padded, offsets, fanIn, nr, cols, win.StrideWidth, segments, segLane, segBase);
 
-                float* yc = y + (long)b0 * positions + q0;
                 for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
                     Gemm.PanelProduct(fanIn, w + (long)ip * mr * fanIn, panel, yc + o * total, (nint)total,
                         Math.Min(mr, outChannels - o), cols, accumulate, tile);

@@ -32,6 +32,11 @@ public sealed class ConvGemmTests
         { 16, 32, 3, 32, 32, 3, 2, 1 },  // stride 2 on panels: 16-lane even-element gathers
         { 5, 9, 2, 35, 37, 3, 2, 1 },    // stride 2, 19-wide rows: vector gather plus scalar tail
         { 3, 4, 2, 11, 11, 3, 3, 1 },    // stride 3: columns path
+        // Tap kernel (AVX-512, whole 8-row panels, stride 1): 16-px rows as two 16-lane runs, 24-px rows mixing tap
+        // groups with filled panels, 8-px rows as four 8-lane runs.
+        { 8, 16, 3, 16, 16, 3, 1, 1 },
+        { 8, 16, 3, 16, 24, 3, 1, 1 },
+        { 8, 16, 3, 8, 8, 3, 1, 1 },     // 8-px rows: four 8-lane runs
     };
 
     [Theory]
@@ -55,6 +60,13 @@ public sealed class ConvGemmTests
         ConvGemm.Backward(x, weight, dy, dxa, dwa, cout, cin, batch, h, w, win);
         Approx.Equal(dxe, dxa, 1e-5f * cout * k * k, 1e-4f, "dx");
         Approx.Equal(dwe, dwa, 1e-5f * ySize / cout, 1e-4f, "dW");
+
+        // overwriteDx: dx holding garbage is written, not added to: the reference's sum into zeros.
+        var dxz = new float[x.Length];
+        ConvGemm.Scalar.Backward(x, weight, dy, dxz, [], cout, cin, batch, h, w, win);
+        var dxo = Shapes.Random(x.Length, 7);
+        ConvGemm.Backward(x, weight, dy, dxo, [], cout, cin, batch, h, w, win, overwriteDx: true);
+        Approx.Equal(dxz, dxo, 1e-5f * cout * k * k, 1e-4f, "dx overwritten");
     }
 
     [Fact]

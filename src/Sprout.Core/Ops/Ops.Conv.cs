@@ -70,11 +70,18 @@ public static partial class Ops
             if (IsPointwise(Window))
             {
                 if (W.RequiresGrad) Gemm.Multiply(dy, X.Data, W.Grad, outC, fanIn, n, transB: true, accumulate: true);
-                if (X.RequiresGrad) Gemm.Multiply(W.Data, dy, X.Grad, fanIn, n, outC, transA: true, accumulate: true);
+                if (X.RequiresGrad)
+                {
+                    var dxp = X.GradForWrite(out bool fresh);   // overwritten when nothing has written it yet
+                    Gemm.Multiply(W.Data, dy, dxp, fanIn, n, outC, transA: true, accumulate: !fresh);
+                }
                 return;
             }
-            ConvGemm.Backward(X.Data, W.Data, dy, X.RequiresGrad ? X.Grad : default, W.RequiresGrad ? W.Grad : default,
-                outC, X.Dim(0), X.Dim(1), X.Dim(2), X.Dim(3), Window);
+            // A gradient nothing has written yet (X rented from the tape's pool) is overwritten, not cleared and added to.
+            bool overwrite = false;
+            var dx = X.RequiresGrad ? X.GradForWrite(out overwrite) : default;
+            ConvGemm.Backward(X.Data, W.Data, dy, dx, W.RequiresGrad ? W.Grad : default,
+                outC, X.Dim(0), X.Dim(1), X.Dim(2), X.Dim(3), Window, overwrite);
         }
 
         protected override void Clear() => (X, W, B, Y) = (null!, null!, null, null!);

@@ -105,7 +105,13 @@ public static partial class Ops
         public Tensor A = null!, C = null!;
         public float Factor;
 
-        public override void Backward() => TensorPrimitives.Add(A.Grad, C.Grad[0] * Factor, A.Grad);
+        public override void Backward()
+        {
+            float g = C.Grad[0] * Factor;
+            var da = A.GradForWrite(out bool fresh);   // a gradient nothing has written yet is filled, not cleared and added to
+            if (fresh) da.Fill(g);
+            else TensorPrimitives.Add(da, g, da);
+        }
 
         protected override void Clear() => (A, C) = (null!, null!);
     }

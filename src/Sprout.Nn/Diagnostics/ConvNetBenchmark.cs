@@ -9,6 +9,7 @@
 // Used by `sprout bench conv` and bench/Sprout.Bench's conv entry point. Allocates freely (setup and reports).
 using System.Diagnostics;
 using Sprout.Core;
+using Sprout.Kernels;
 using Sprout.Kernels.Diagnostics;
 using Sprout.Sparse;
 using Sprout.Sparse.Allocation;
@@ -47,16 +48,30 @@ public static class ConvNetBenchmark
     }
 
     /// <summary>Times Conv2d forward + backward (dW and, except for the stem, dX) for every 3×3 geometry of ResNet-20, best of <paramref name="repetitions"/>.</summary>
+    /// <remarks>
+    /// Every geometry first runs <see cref="WarmupRounds"/> times, round robin, so the timed calls run the JIT's tier-1
+    /// code, as a training run does after its first steps. With one warm-up call each (before 2026-12-07 10:40 UTC)
+    /// the kernels were still in tier-0 or on-stack-replaced code for most of the timed calls, which cut the figure
+    /// by about a third (docs/BENCHMARKS.md, "Two threads, BatchNorm+ReLU fusion").
+    /// </remarks>
     public static IReadOnlyList<ConvLayerTiming> Dense3x3(int batch, int repetitions)
     {
+        var convs = ResNet20Convs.Select(l => new TimedConv(l.In, l.Out, l.Stride, l.Size, batch, inputGrad: l.In != 3)).ToArray();
+        for (int r = 0; r < WarmupRounds; r++)
+            foreach (var conv in convs) conv.Run();
         var rows = new List<ConvLayerTiming>();
-        foreach (var (cin, cout, stride, size, count) in ResNet20Convs)
+        for (int i = 0; i < convs.Length; i++)
         {
-            var (flops, seconds, cpu) = TimeConv(cin, cout, stride, size, batch, inputGrad: cin != 3, repetitions);
-            rows.Add(new ConvLayerTiming(cin, cout, stride, size, count, flops, seconds, cpu));
+            var (cin, cout, stride, size, count) = ResNet20Convs[i];
+            var (seconds, cpu) = convs[i].Best(repetitions);
+            rows.Add(new ConvLayerTiming(cin, cout, stride, size, count, convs[i].Flops, seconds, cpu));
         }
         return rows;
     }
+
+    // Tier-0 code is promoted after 30 calls once the process has been quiet of new tier-0 methods for 100 ms; 40
+    // rounds of all six geometries take about a second.
+    private const int WarmupRounds = 40;
 
     /// <summary>(3): median full-step times per model and density, dense and sparse timed alternately.</summary>
     public static IReadOnlyList<ConvBenchResult> TrainingSteps(ConvBenchOptions options, Action<string>? log = null)
@@ -122,37 +137,57 @@ public static class ConvNetBenchmark
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    // Forward + backward of one conv: (flops, best seconds, best CPU seconds). Flops count the GEMMs (two for the stem,
-    // whose input needs no gradient) at 2 per multiply-add; im2col, col2im and the tape's bookkeeping are in the time.
-    private static (double Flops, double Seconds, double CpuSeconds) TimeConv(int cin, int cout, int stride, int size, int batch, bool inputGrad, int reps)
+    // Forward + backward of one conv. Flops count the GEMMs (two for the stem, whose input needs no gradient) at 2 per
+    // multiply-add; the tape's bookkeeping and the Sum that gives the scalar loss (one pass over Y each way) are in the time.
+    private sealed class TimedConv
     {
-        var shape = new ConvShape(cin, cout, 3, 3, stride, 1);
-        var x = new Tensor(cin, batch, size, size) { Layout = Layout.FeatureMajor, RequiresGrad = inputGrad };
-        new Rng(1).FillNormal(x.Data, 0, 1);
-        var w = new Tensor(cout, shape.FanIn) { RequiresGrad = true };
-        new Rng(2).FillNormal(w.Data, 0, 0.1f);
-        var tape = new Tape();
-        int outSize = shape.Window.OutputHeight(size) * shape.Window.OutputWidth(size);
-        double macs = (double)cout * shape.FanIn * batch * outSize;
-        double best = double.MaxValue, bestCpu = double.MaxValue;
-        using var process = Process.GetCurrentProcess();
-        for (int r = 0; r < reps + 1; r++) // the first call warms the tape's pool and the JIT
+        private readonly Tensor _x, _w;
+        private readonly Window2d _window;
+        private readonly Tape _tape = new();
+
+        public TimedConv(int cin, int cout, int stride, int size, int batch, bool inputGrad)
         {
-            process.Refresh();
-            var cpu0 = process.TotalProcessorTime;
-            long t0 = Stopwatch.GetTimestamp();
-            using (tape.Record())
-            {
-                // dY = 1 through a Sum: one pass over Y each way, timed with the conv.
-                tape.Backward(Ops.Sum(Ops.Conv2d(x, w, null, shape.Window)));
-            }
-            double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            process.Refresh();
-            double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
-            tape.Reset();
-            if (r > 0) (best, bestCpu) = (Math.Min(best, s), Math.Min(bestCpu, cpu));
+            var shape = new ConvShape(cin, cout, 3, 3, stride, 1);
+            _window = shape.Window;
+            _x = new Tensor(cin, batch, size, size) { Layout = Layout.FeatureMajor, RequiresGrad = inputGrad };
+            new Rng(1).FillNormal(_x.Data, 0, 1);
+            _w = new Tensor(cout, shape.FanIn) { RequiresGrad = true };
+            new Rng(2).FillNormal(_w.Data, 0, 0.1f);
+            int outSize = _window.OutputHeight(size) * _window.OutputWidth(size);
+            Flops = (inputGrad ? 3 : 2) * 2.0 * cout * shape.FanIn * batch * outSize;
         }
-        return ((inputGrad ? 3 : 2) * 2 * macs, best, bestCpu);
+
+        public double Flops { get; }
+
+        public void Run()
+        {
+            using (_tape.Record()) _tape.Backward(Ops.Sum(Ops.Conv2d(_x, _w, null, _window)));
+            _tape.Reset();
+            _x.ZeroGrad();
+            _w.ZeroGrad();
+        }
+
+        // (best wall seconds, best CPU seconds) of the forward + backward; the gradients' zeroing is outside the time.
+        public (double Seconds, double CpuSeconds) Best(int repetitions)
+        {
+            double best = double.MaxValue, bestCpu = double.MaxValue;
+            using var process = Process.GetCurrentProcess();
+            for (int r = 0; r < repetitions; r++)
+            {
+                process.Refresh();
+                var cpu0 = process.TotalProcessorTime;
+                long t0 = Stopwatch.GetTimestamp();
+                using (_tape.Record()) _tape.Backward(Ops.Sum(Ops.Conv2d(_x, _w, null, _window)));
+                double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                process.Refresh();
+                double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+                _tape.Reset();
+                _x.ZeroGrad();
+                _w.ZeroGrad();
+                (best, bestCpu) = (Math.Min(best, s), Math.Min(bestCpu, cpu));
+            }
+            return (best, bestCpu);
+        }
     }
 
     /// <summary>The 1-minute, 5-minute and 15-minute load averages ("n/a" where /proc/loadavg is absent).</summary>

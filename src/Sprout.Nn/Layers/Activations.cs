@@ -17,8 +17,11 @@ public sealed class Relu : Module
         set => field = value > 0f ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A ghost neuron's β must be positive (+∞ for ReLU).");
     } = float.PositiveInfinity;
 
+    /// <summary>True while this is ReLU exactly (no ghost β), so a block may run it fused with the op before it.</summary>
+    public bool IsPlain => float.IsPositiveInfinity(GhostBeta);
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => float.IsPositiveInfinity(GhostBeta) ? Ops.Relu(input) : Ops.Swish(input, GhostBeta);
+    public override Tensor Forward(Tensor input) => IsPlain ? Ops.Relu(input) : Ops.Swish(input, GhostBeta);
 }
 
 /// <summary>tanh(x).</summary>

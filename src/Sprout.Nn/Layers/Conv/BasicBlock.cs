@@ -73,6 +73,14 @@ public sealed class BasicBlock : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
+        // Plain ReLUs and no ghost paths (every step outside ToST's early phase): BatchNorm, the shortcut add and the
+        // ReLUs run as the fused operators, with the same values and one pass each way.
+        if (Ghosts is null && _relu1.IsPlain && _relu2.IsPlain)
+        {
+            var a1 = _bn1.ForwardRelu(_conv1.Forward(input));
+            var z = _conv2.Forward(a1);
+            return _bn2.ForwardAddRelu(z, _shortcutConv is null ? input : _shortcutBn!.Forward(_shortcutConv.Forward(input)));
+        }
         var h = _bn1.Forward(_conv1.Forward(input));
         if (Ghosts is not null) h = Ops.Add(h, Ghosts.Input(input));
         var a = _relu1.Forward(h);

@@ -51,6 +51,18 @@ public sealed class BatchNorm2d : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Ops.BatchNorm(input, Gamma, Beta, RunningMean, RunningVar, Training, Momentum, Eps);
 
+    /// <summary>relu(this(input)) through the fused operator <see cref="Ops.BatchNormRelu"/>: the same values, one pass each way.</summary>
+    public Tensor ForwardRelu(Tensor input) =>
+        FusionEnabled ? Ops.BatchNormRelu(input, Gamma, Beta, RunningMean, RunningVar, Training, Momentum, Eps) : Ops.Relu(Forward(input));
+
+    /// <summary>relu(this(input) + residual) through the fused operator <see cref="Ops.BatchNormAddRelu"/> (a residual block's output).</summary>
+    public Tensor ForwardAddRelu(Tensor input, Tensor residual) => FusionEnabled
+        ? Ops.BatchNormAddRelu(input, residual, Gamma, Beta, RunningMean, RunningVar, Training, Momentum, Eps)
+        : Ops.Relu(Ops.Add(Forward(input), residual));
+
+    /// <summary>False runs <see cref="ForwardRelu"/> and <see cref="ForwardAddRelu"/> as the unfused ops (benchmarks compare the two in one process).</summary>
+    internal static bool FusionEnabled = true;
+
     /// <inheritdoc/>
     public override string ToString() => $"BatchNorm2d({Channels})";
 }

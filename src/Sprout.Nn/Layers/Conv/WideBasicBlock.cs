@@ -32,8 +32,10 @@ public sealed class WideBasicBlock : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
-        var o = _relu1.Forward(_bn1.Forward(input));
-        var y = _conv2.Forward(_relu2.Forward(_bn2.Forward(_conv1.Forward(o))));
+        // Plain ReLUs (every step outside ToST's early phase) run fused with their BatchNorm: same values, one pass each way.
+        var o = _relu1.IsPlain ? _bn1.ForwardRelu(input) : _relu1.Forward(_bn1.Forward(input));
+        var h = _conv1.Forward(o);
+        var y = _conv2.Forward(_relu2.IsPlain ? _bn2.ForwardRelu(h) : _relu2.Forward(_bn2.Forward(h)));
         return Ops.Add(y, _shortcut is null ? input : _shortcut.Forward(o));
     }
 }

@@ -1,0 +1,294 @@
+// BatchNorm followed by ReLU, optionally with a residual added between them, as one operator over a FeatureMajor
+// [C, B, H, W] activation: y = max(γ·(x − μ)/√(σ² + ε) + β (+ r), 0). Every conv net pays for this pair after
+// almost every conv (ResNet's "bn → relu" and "bn → + shortcut → relu"). Run as separate ops, the pair writes the
+// normalized tensor, reads it back for the ReLU (and the add), and its backward clears, reads and writes three
+// gradient tensors; at ResNet-20's first stage each is 8 MB, far beyond L2. Here the forward reads x once from
+// memory (statistics in L1-sized chunks, combined by Chan's rule, then the normalize + add + ReLU pass) and writes
+// only y; the backward reads y (the ReLU mask), dy and x, keeps the masked gradient of one channel in a per-thread
+// scratch (L2) and writes dx (and the residual's gradient) once. Channel c is one contiguous run of B·H·W values;
+// channels are shared among the kernel threads and each writes only its own. Not a general epilogue mechanism: it
+// is the one fusion a conv net needs on every block, beside its unfused parts (BatchNorm, Activations, Elementwise).
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Sprout.Kernels;
+
+/// <summary>y = max(γ·(x − μ)/√(σ² + ε) + β (+ r), 0) per channel, forward and backward.</summary>
+/// <remarks>
+/// γ and β may be empty (γ = 1, β = 0); an empty residual means none. Spans are [channels × count], statistics and
+/// parameters [channels]. y must not alias x or the residual (the backward reads x and y).
+/// </remarks>
+public static unsafe class BatchNormRelu
+{
+    private const long ParallelElements = 1 << 15;
+
+    // Values per statistics chunk: 16 KB, read twice from L1 (sum, then squared deviations from the chunk's mean).
+    private const int Chunk = 4096;
+
+    /// <summary>
+    /// Normalizes each channel of x with its batch mean and biased variance (written to <paramref name="mean"/> and
+    /// <paramref name="variance"/>), adds the residual if given, and applies ReLU into y (overwritten).
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is negative, a span is too short, or ε is not positive.</exception>
+    public static void ForwardTraining(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, Span<float> y, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, Span<float> mean, Span<float> variance, int channels, int count, float eps)
+    {
+        Validate(x.Length, y.Length, residual.Length, gamma.Length, beta.Length, mean.Length, variance.Length, channels, count, eps);
+        fixed (float* px = x, pr = residual, py = y, pg = gamma, pb = beta, pm = mean, pv = variance)
+            Run(channels, count, new ForwardJob(px, pr, py, pg, pb, pm, pv, count, eps, training: true));
+    }
+
+    /// <summary>As <see cref="ForwardTraining"/> with fixed (running) statistics, which are only read.</summary>
+    /// <exception cref="ArgumentException">A size is negative, a span is too short, or ε is not positive.</exception>
+    public static void ForwardInference(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, Span<float> y, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, int channels, int count, float eps)
+    {
+        Validate(x.Length, y.Length, residual.Length, gamma.Length, beta.Length, runningMean.Length, runningVar.Length, channels, count, eps);
+        fixed (float* px = x, pr = residual, py = y, pg = gamma, pb = beta, pm = runningMean, pv = runningVar)
+            Run(channels, count, new ForwardJob(px, pr, py, pg, pb, pm, pv, count, eps, training: false));
+    }
+
+    /// <summary>
+    /// Backward from dy, given the forward's x, output y and statistics: the ReLU passes dy where y &gt; 0 (g), the
+    /// residual's gradient is g, and dx, dγ, dβ are BatchNorm's backward of g (the statistics depend on x when
+    /// <paramref name="batchStatistics"/>, else they are constants). dγ and dβ accumulate; dx and dResidual accumulate
+    /// unless <paramref name="overwriteDx"/> / <paramref name="overwriteResidual"/> (then every element is written).
+    /// Empty gradient spans are not computed. dx and dResidual must not alias each other.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is negative, a span is too short, or ε is not positive.</exception>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Span<float> dx, Span<float> dResidual, Span<float> dGamma, Span<float> dBeta,
+        int channels, int count, float eps, bool batchStatistics = true, bool overwriteDx = false, bool overwriteResidual = false)
+    {
+        Validate(x.Length, y.Length, dResidual.Length, gamma.Length, 0, mean.Length, variance.Length, channels, count, eps);
+        Simd.RequireLength(channels * count, dy.Length, nameof(dy));
+        if (!dx.IsEmpty) Simd.RequireLength(channels * count, dx.Length, nameof(dx));
+        if (!dGamma.IsEmpty) Simd.RequireLength(channels, dGamma.Length, nameof(dGamma));
+        if (!dBeta.IsEmpty) Simd.RequireLength(channels, dBeta.Length, nameof(dBeta));
+        fixed (float* px = x, py = y, pdy = dy, pg = gamma, pm = mean, pv = variance, pdx = dx, pdr = dResidual, pdg = dGamma, pdb = dBeta)
+            Run(channels, count, new BackwardJob(px, py, pdy, pg, pm, pv, pdx, pdr, pdg, pdb, count, eps, batchStatistics, overwriteDx, overwriteResidual));
+    }
+
+    private static void Validate(int xLength, int yLength, int residualLength, int gammaLength, int betaLength, int meanLength, int varLength,
+        int channels, int count, float eps)
+    {
+        if (channels < 0 || count < 0) throw new ArgumentException($"Channels and count must be non-negative (got {channels}, {count}).");
+        if (!(eps > 0)) throw new ArgumentException($"BatchNorm ε must be positive (got {eps}).", nameof(eps));
+        int size = checked(channels * count);
+        Simd.RequireLength(size, xLength, "x");
+        Simd.RequireLength(size, yLength, "y");
+        if (residualLength != 0) Simd.RequireLength(size, residualLength, "residual");
+        if (gammaLength != 0) Simd.RequireLength(channels, gammaLength, "gamma");
+        if (betaLength != 0) Simd.RequireLength(channels, betaLength, "beta");
+        Simd.RequireLength(channels, meanLength, "mean");
+        Simd.RequireLength(channels, varLength, "variance");
+    }
+
+    private static void Run<TJob>(int channels, int count, in TJob job) where TJob : struct, IParallelJob
+    {
+        if ((long)channels * count < ParallelElements) for (int c = 0; c < channels; c++) job.Execute(c);
+        else Parallelism.For(channels, job);
+    }
+
+    // Null pointers mean "absent" (empty spans pin to null).
+    private readonly struct ForwardJob(float* x, float* residual, float* y, float* gamma, float* beta, float* mean, float* variance,
+        int count, float eps, bool training) : IParallelJob
+    {
+        public void Execute(int c)
+        {
+            long at = (long)c * count;
+            if (training) (mean[c], variance[c]) = Statistics(x + at, count);
+            float scale = (gamma is null ? 1f : gamma[c]) / MathF.Sqrt(variance[c] + eps);
+            float shift = (beta is null ? 0f : beta[c]) - mean[c] * scale;
+            var xc = new ReadOnlySpan<float>(x + at, count);
+            var yc = new Span<float>(y + at, count);
+            if (residual is null) Simd.Run(count, new NormalizeReluOp(xc, yc, scale, shift));
+            else Simd.Run(count, new NormalizeAddReluOp(xc, new ReadOnlySpan<float>(residual + at, count), yc, scale, shift));
+        }
+    }
+
+    /// <summary>Mean and biased variance of x[0..count): per chunk a sum and squared deviations from the chunk's own mean
+    /// (both over L1), merged in double by Chan et al.'s pairwise rule, so x is read from memory once.</summary>
+    private static (float Mean, float Variance) Statistics(float* x, int count)
+    {
+        if (count == 0) return (0f, 0f);
+        double n = 0, mu = 0, m2 = 0;
+        for (int i = 0; i < count; i += Chunk)
+        {
+            var part = new ReadOnlySpan<float>(x + i, Math.Min(Chunk, count - i));
+            float partMean = TensorPrimitives.Sum(part) / part.Length;
+            double partM2 = SumSquaredDeviation(part, partMean), nb = part.Length, delta = partMean - mu, total = n + nb;
+            mu += delta * nb / total;
+            m2 += partM2 + delta * delta * n * nb / total;
+            n = total;
+        }
+        return ((float)mu, (float)(m2 / n));
+    }
+
+    private static float SumSquaredDeviation(ReadOnlySpan<float> x, float mu)
+    {
+        var acc = Vector<float>.Zero;
+        var m = new Vector<float>(mu);
+        int i = 0, n = Vector<float>.Count;
+        for (; i + n <= x.Length; i += n) { var d = new Vector<float>(x[i..]) - m; acc += d * d; }
+        float s = Vector.Sum(acc);
+        for (; i < x.Length; i++) { float d = x[i] - mu; s += d * d; }
+        return s;
+    }
+
+    private readonly struct BackwardJob(float* x, float* y, float* dy, float* gamma, float* mean, float* variance, float* dx, float* dResidual,
+        float* dGamma, float* dBeta, int count, float eps, bool batchStatistics, bool overwriteDx, bool overwriteResidual) : IParallelJob
+    {
+        public void Execute(int c)
+        {
+            long at = (long)c * count;
+            var xc = new ReadOnlySpan<float>(x + at, count);
+            // g = dy where y > 0: the gradient reaching the normalization (and the residual), kept in L2 for the sums and dx.
+            var g = new Span<float>(Scratch.Masked(count), count);
+            Simd.Run(count, new MaskOp(new ReadOnlySpan<float>(y + at, count), new ReadOnlySpan<float>(dy + at, count), g));
+            if (dResidual is not null)
+            {
+                var dr = new Span<float>(dResidual + at, count);
+                if (overwriteResidual) g.CopyTo(dr);
+                else TensorPrimitives.Add(dr, g, dr);
+            }
+            if (dGamma is null && dBeta is null && dx is null) return;
+            float mu = mean[c], invStd = 1f / MathF.Sqrt(variance[c] + eps), gm = gamma is null ? 1f : gamma[c];
+            float sumG = count == 0 ? 0f : TensorPrimitives.Sum(g);
+            float sumGXc = SumProductDeviation(g, xc, mu);
+            if (dGamma is not null) dGamma[c] += sumGXc * invStd;
+            if (dBeta is not null) dBeta[c] += sumG;
+            if (dx is null) return;
+            var dxc = new Span<float>(dx + at, count);
+            float k1 = gm * invStd, k2 = 0f, k3 = 0f;
+            if (batchStatistics && count > 0)
+            {
+                // dx = γ·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) = k1·g + k2·(x − μ) + k3.
+                k2 = -gm * invStd * invStd * invStd * sumGXc / count;
+                k3 = -k1 * sumG / count;
+            }
+            Simd.Run(count, new AffineOp(g, xc, dxc, k1, k2, k3 - k2 * mu, overwriteDx));
+        }
+    }
+
+    private static float SumProductDeviation(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float mu)
+    {
+        var acc = Vector<float>.Zero;
+        var m = new Vector<float>(mu);
+        int i = 0, n = Vector<float>.Count;
+        for (; i + n <= x.Length; i += n) acc += new Vector<float>(g[i..]) * (new Vector<float>(x[i..]) - m);
+        float s = Vector.Sum(acc);
+        for (; i < x.Length; i++) s += g[i] * (x[i] - mu);
+        return s;
+    }
+
+    // y = max(x·scale + shift, 0), NaN passed through as ReLU does.
+    private readonly ref struct NormalizeReluOp(ReadOnlySpan<float> x, Span<float> y, float scale, float shift) : IElementwise
+    {
+        private readonly ReadOnlySpan<float> _x = x;
+        private readonly Span<float> _y = y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>
+        {
+            var v = V.Add(V.Mul(V.Load(ref Simd.At(_x), i), V.Splat(scale)), V.Splat(shift));
+            V.Store(V.ZeroWhereNotPositive(v), ref Simd.At(_y), i);
+        }
+    }
+
+    // y = max(x·scale + shift + r, 0).
+    private readonly ref struct NormalizeAddReluOp(ReadOnlySpan<float> x, ReadOnlySpan<float> r, Span<float> y, float scale, float shift) : IElementwise
+    {
+        private readonly ReadOnlySpan<float> _x = x, _r = r;
+        private readonly Span<float> _y = y;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>
+        {
+            var v = V.Add(V.Add(V.Mul(V.Load(ref Simd.At(_x), i), V.Splat(scale)), V.Splat(shift)), V.Load(ref Simd.At(_r), i));
+            V.Store(V.ZeroWhereNotPositive(v), ref Simd.At(_y), i);
+        }
+    }
+
+    // g = dy where y > 0, else 0 (ReLU's backward, as Activations.ReluBackward).
+    private readonly ref struct MaskOp(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> g) : IElementwise
+    {
+        private readonly ReadOnlySpan<float> _y = y, _dy = dy;
+        private readonly Span<float> _g = g;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV> =>
+            V.Store(V.WherePositive(V.Load(ref Simd.At(_y), i), V.Load(ref Simd.At(_dy), i)), ref Simd.At(_g), i);
+    }
+
+    // dx (= or +=) a·g + b·x + k.
+    private readonly ref struct AffineOp(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> dx, float a, float b, float k, bool overwrite) : IElementwise
+    {
+        private readonly ReadOnlySpan<float> _g = g, _x = x;
+        private readonly Span<float> _dx = dx;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>
+        {
+            var v = V.Add(V.Add(V.Mul(V.Splat(a), V.Load(ref Simd.At(_g), i)), V.Mul(V.Splat(b), V.Load(ref Simd.At(_x), i))), V.Splat(k));
+            if (!overwrite) v = V.Add(V.Load(ref Simd.At(_dx), i), v);
+            V.Store(v, ref Simd.At(_dx), i);
+        }
+    }
+
+    /// <summary>Per-thread scratch for one channel's masked gradient, grown on demand and then reused (pinned).</summary>
+    private static class Scratch
+    {
+        [ThreadStatic] private static float[]? _masked;
+
+        public static float* Masked(int floats)
+        {
+            if (_masked is null || _masked.Length < floats) _masked = GC.AllocateUninitializedArray<float>(Math.Max(floats, 1), pinned: true);
+            return (float*)Unsafe.AsPointer(ref _masked[0]);
+        }
+    }
+
+    /// <summary>Reference: BatchNorm's double-precision reference, then the add and ReLU one element at a time.</summary>
+    public static class Scalar
+    {
+        /// <inheritdoc cref="BatchNormRelu.ForwardTraining"/>
+        public static void ForwardTraining(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, Span<float> y, ReadOnlySpan<float> gamma,
+            ReadOnlySpan<float> beta, Span<float> mean, Span<float> variance, int channels, int count, float eps)
+        {
+            BatchNorm.Scalar.ForwardTraining(x, y, gamma, beta, mean, variance, channels, count, eps);
+            AddRelu(residual, y, channels * count);
+        }
+
+        /// <inheritdoc cref="BatchNormRelu.ForwardInference"/>
+        public static void ForwardInference(ReadOnlySpan<float> x, ReadOnlySpan<float> residual, Span<float> y, ReadOnlySpan<float> gamma,
+            ReadOnlySpan<float> beta, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, int channels, int count, float eps)
+        {
+            BatchNorm.Scalar.ForwardInference(x, y, gamma, beta, runningMean, runningVar, channels, count, eps);
+            AddRelu(residual, y, channels * count);
+        }
+
+        /// <inheritdoc cref="BatchNormRelu.Backward"/>
+        public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> gamma,
+            ReadOnlySpan<float> mean, ReadOnlySpan<float> variance, Span<float> dx, Span<float> dResidual, Span<float> dGamma, Span<float> dBeta,
+            int channels, int count, float eps, bool batchStatistics = true, bool overwriteDx = false, bool overwriteResidual = false)
+        {
+            int size = channels * count;
+            var g = new float[size];
+            for (int i = 0; i < size; i++) g[i] = y[i] > 0 ? dy[i] : 0f;
+            if (!dResidual.IsEmpty)
+                for (int i = 0; i < size; i++) dResidual[i] = (overwriteResidual ? 0f : dResidual[i]) + g[i];
+            if (!dx.IsEmpty && overwriteDx) dx[..size].Clear();
+            BatchNorm.Scalar.Backward(x, g, gamma, mean, variance, dx, dGamma, dBeta, channels, count, eps, batchStatistics);
+        }
+
+        private static void AddRelu(ReadOnlySpan<float> residual, Span<float> y, int size)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                float v = residual.IsEmpty ? y[i] : y[i] + residual[i];
+                y[i] = v <= 0 ? 0f : v;
+            }
+        }
+    }
+}
