@@ -1,0 +1,319 @@
+// Stride-1 direct sparse convolution on zero-bordered copies of a few images at a time (forward, input gradient and
+// weight gradient at the live weights). The row-accumulator kernels (SparseConvLoops.cs) read the activations in
+// place, so every channel plane of an image sits at a power-of-two distance from the next ([C, B, H, W] with B·H·W
+// = 2^k): the planes a row reads map to the same cache sets and the kernels ran from L3 at 2–4% of the FMA peak. Here
+// each part copies its images of every input channel into a contiguous, zero-bordered block [C, nb, H + 2p, W + 2p].
+// A tap (c, i, j) is then one offset into that block, the same for every output position, so an output row of the
+// whole block is Σ values·(block shifted by the tap): no masks, no per-column accumulators, one flat run over the
+// nb images in padded-width coordinates (the few positions that fall in the border are computed and dropped). The
+// forward keeps a tile of 128 outputs in eight vector registers across all of a row's live weights (one load per
+// multiply-add). The input gradient is the same convolution of dY (padded by k − 1 − p) with the flipped, transposed
+// weight; the weight gradient dots each live weight's shifted block with dY laid out in padded-width coordinates
+// (zeros at the border positions), four weights per pass over dY. Parts are disjoint groups of images; outputs are
+// written by one part each, and weight gradients are summed part by part in part order, so results do not depend on
+// the thread count (the parts depend only on the sizes).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Sprout.Kernels;
+
+public static partial class SparseConv
+{
+    // Floats of one part's padded block (128 KB: it stays in L2 next to the row's tile and dY run).
+    private const int PaddedBlockFloats = 32 * 1024;
+
+    // Floats of a register tile: eight vectors; reads may run this far past a block, which the scratch allows for.
+    private const int Tile = 128;
+
+    // Weight-gradient parts keep nnz partial sums each; their count is capped so that this many floats suffice.
+    private const int PartialsFloats = 1 << 21;
+
+    /// <summary>Whether the padded stride-1 kernels take this geometry: stride 1, padding below the kernel size, and SIMD.</summary>
+    private static bool PaddedPath(in SparseConvGeometry g)
+    {
+        var w = g.Window;
+        return !LegacyStride1 && w.StrideHeight == 1 && w.StrideWidth == 1 && w.PadHeight < w.KernelHeight && w.PadWidth < w.KernelWidth
+            && Vector256.IsHardwareAccelerated && g.Batch > 0;
+    }
+
+    /// <summary>The padded block of one convolution over source planes [channels, batch, height, width] with pads (ph, pw).</summary>
+    private readonly struct Block
+    {
+        public readonly int Channels, Batch, Height, Width, PadH, PadW, Hp, Wp, OutH, OutW, PerPart, Parts;
+
+        public Block(int channels, int batch, int height, int width, int kh, int kw, int ph, int pw, int minPerPart)
+        {
+            (Channels, Batch, Height, Width, PadH, PadW) = (channels, batch, height, width, ph, pw);
+            (Hp, Wp) = (height + 2 * ph, width + 2 * pw);
+            (OutH, OutW) = (Hp - kh + 1, Wp - kw + 1);
+            PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, channels * Hp * Wp), minPerPart), 1, batch);
+            Parts = (batch + PerPart - 1) / PerPart;
+        }
+
+        /// <summary>Floats between two channels in the block.</summary>
+        public int ChannelStride => PerPart * Hp * Wp;
+
+        /// <summary>Floats of the block plus the slack a tile may read past it.</summary>
+        public long Floats => (long)Channels * ChannelStride + Tile;
+
+        /// <summary>Output positions of a part of nb images in padded-width coordinates: up to the last real one.</summary>
+        public int Run(int nb) => (nb - 1) * Hp * Wp + (OutH - 1) * Wp + OutW;
+
+        /// <summary>Copies images [b0, b0 + nb) of every channel of <paramref name="src"/> into <paramref name="block"/> with zero borders.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public unsafe void Fill(float* src, float* block, int b0, int nb)
+        {
+            int plane = Height * Width;
+            for (int c = 0; c < Channels; c++)
+                for (int m = 0; m < nb; m++)
+                {
+                    float* s = src + ((long)c * Batch + b0 + m) * plane, d = block + (long)c * ChannelStride + (long)m * Hp * Wp;
+                    ClearRun(d, PadH * Wp);
+                    d += PadH * Wp;
+                    for (int h = 0; h < Height; h++, d += Wp, s += Width)
+                    {
+                        for (int q = 0; q < PadW; q++) { d[q] = 0f; d[PadW + Width + q] = 0f; }
+                        CopyRun(s, d + PadW, Width);
+                    }
+                    ClearRun(d, PadH * Wp);
+                }
+        }
+    }
+
+    // Short runs (one image row): inline vector loops; a span call per row costs more than the copy at these lengths.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRun(float* src, float* dst, int n)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated) for (; k + 16 <= n; k += 16) Vector512.Load(src + k).Store(dst + k);
+        for (; k + 8 <= n; k += 8) Vector256.Load(src + k).Store(dst + k);
+        for (; k < n; k++) dst[k] = src[k];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ClearRun(float* dst, int n)
+    {
+        int k = 0;
+        for (; k + 8 <= n; k += 8) Vector256<float>.Zero.Store(dst + k);
+        for (; k < n; k++) dst[k] = 0f;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyOrAddRun(float* src, float* dst, int n, bool add)
+    {
+        if (add) CopyOrAdd(src, dst, n, add: true);
+        else CopyRun(src, dst, n);
+    }
+
+    /// <summary>Forward on the padded path: rows = output channels, taps decoded from CSR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedForward(int* ptr, int* idx, float* values, float* x, float* y, in SparseConvGeometry g, bool accumulate)
+    {
+        var w = g.Window;
+        var block = new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth, 1);
+        int nnz = ptr[g.OutChannels];
+        var taps = PaddedScratch.Taps(nnz, out float* tapValues);
+        int kk = w.KernelHeight * w.KernelWidth;
+        for (int k = 0; k < nnz; k++)
+        {
+            int col = idx[k], c = col / kk, rem = col - c * kk, i = rem / w.KernelWidth, j = rem - i * w.KernelWidth;
+            (taps[k], tapValues[k]) = (c * block.ChannelStride + i * block.Wp + j, values[k]);
+        }
+        Parallelism.For(block.Parts, new PaddedConvJob(ptr, taps, tapValues, x, y, g.OutChannels, block, accumulate));
+    }
+
+    /// <summary>Input gradient on the padded path: rows = input channels, taps (output channel, flipped i, j) from the CSC index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedInputGradient(int* cptr, int* ridx, int* perm, float* values, float* dy, float* dx, in SparseConvGeometry g, bool accumulate)
+    {
+        var w = g.Window;
+        int kh = w.KernelHeight, kw = w.KernelWidth, kk = kh * kw;
+        var block = new Block(g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth, kh, kw, kh - 1 - w.PadHeight, kw - 1 - w.PadWidth, 1);
+        int nnz = cptr[g.FanIn];
+        var taps = PaddedScratch.Taps(nnz, out float* tapValues);
+        int* rowPtr = PaddedScratch.RowPointers(g.InChannels + 1);
+        for (int c = 0; c <= g.InChannels; c++) rowPtr[c] = cptr[c * kk];
+        for (int f = 0; f < g.FanIn; f++)
+        {
+            int rem = f % kk, i = rem / kw, j = rem - i * kw;
+            for (int q = cptr[f]; q < cptr[f + 1]; q++)
+                (taps[q], tapValues[q]) = (ridx[q] * block.ChannelStride + (kh - 1 - i) * block.Wp + (kw - 1 - j), values[perm[q]]);
+        }
+        Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
+    }
+
+    /// <summary>Weight gradient at the live weights on the padded path (x padded as in the forward pass).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedWeightGradient(int* ptr, int* idx, float* x, float* dy, float* dValues, in SparseConvGeometry g, bool accumulate)
+    {
+        var w = g.Window;
+        int nnz = ptr[g.OutChannels];
+        int maxParts = Math.Clamp(PartialsFloats / Math.Max(1, nnz), 1, g.Batch);
+        var block = new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth,
+            (g.Batch + maxParts - 1) / maxParts);
+        int kk = w.KernelHeight * w.KernelWidth;
+        var taps = PaddedScratch.Taps(nnz, out _);
+        for (int k = 0; k < nnz; k++)
+        {
+            int col = idx[k], c = col / kk, rem = col - c * kk, i = rem / w.KernelWidth, j = rem - i * w.KernelWidth;
+            taps[k] = c * block.ChannelStride + i * block.Wp + j;
+        }
+        float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
+        Parallelism.For(block.Parts, new PaddedWeightJob(ptr, taps, x, dy, partials, g.OutChannels, nnz, block));
+        for (int k = 0; k < nnz; k++)
+        {
+            float sum = 0f;
+            for (int p = 0; p < block.Parts; p++) sum += partials[(long)p * nnz + k];
+            dValues[k] = accumulate ? dValues[k] + sum : sum;
+        }
+    }
+
+    /// <summary>out[r, images of the part] (=|+=) Σ over row r's taps of value·(padded block shifted by the tap).</summary>
+    private readonly unsafe struct PaddedConvJob(int* rowPtr, int* taps, float* tapValues, float* src, float* dst, int rows, Block block, bool accumulate)
+        : IParallelJob
+    {
+        [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
+        public void Execute(int part)
+        {
+            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
+            float* padded = PaddedScratch.Block(block.Floats);
+            block.Fill(src, padded, b0, nb);
+            int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
+            float* acc = PaddedScratch.Rows(run + Tile);
+            for (int r = 0; r < rows; r++)
+            {
+                int k0 = rowPtr[r], k1 = rowPtr[r + 1];
+                float* o = dst + ((long)r * block.Batch + b0) * outPlane;
+                if (k0 == k1)
+                {
+                    if (!accumulate) new Span<float>(o, nb * outPlane).Clear();
+                    continue;
+                }
+                for (int t = 0; t < run; t += Tile) TileRow(padded + t, taps, tapValues, k0, k1, acc + t);
+                for (int m = 0; m < nb; m++)
+                    for (int h = 0; h < block.OutH; h++)
+                        CopyOrAddRun(acc + m * hpwp + h * block.Wp, o + (m * block.OutH + h) * block.OutW, block.OutW, accumulate);
+            }
+        }
+    }
+
+    /// <summary>acc[0..Tile) = Σ_k values[k]·src[taps[k] + 0..Tile) over k in [k0, k1): eight vector accumulators in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void TileRow(float* src, int* taps, float* values, int k0, int k1, float* acc)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int k = k0; k < k1; k++)
+            {
+                var v = Vector512.Create(values[k]);
+                float* p = src + taps[k];
+                a0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p), a0);
+                a1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 48), a3);
+                a4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 64), a4);
+                a5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 80), a5);
+                a6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 96), a6);
+                a7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + 112), a7);
+            }
+            a0.Store(acc); a1.Store(acc + 16); a2.Store(acc + 32); a3.Store(acc + 48);
+            a4.Store(acc + 64); a5.Store(acc + 80); a6.Store(acc + 96); a7.Store(acc + 112);
+            return;
+        }
+        for (int half = 0; half < Tile; half += 64)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int k = k0; k < k1; k++)
+            {
+                var v = Vector256.Create(values[k]);
+                float* p = src + taps[k] + half;
+                a0 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p), a0);
+                a1 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 8), a1);
+                a2 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 16), a2);
+                a3 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 24), a3);
+                a4 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 32), a4);
+                a5 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 40), a5);
+                a6 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 48), a6);
+                a7 = Vector256.MultiplyAddEstimate(v, Vector256.Load(p + 56), a7);
+            }
+            float* d = acc + half;
+            a0.Store(d); a1.Store(d + 8); a2.Store(d + 16); a3.Store(d + 24);
+            a4.Store(d + 32); a5.Store(d + 40); a6.Store(d + 48); a7.Store(d + 56);
+        }
+    }
+
+    /// <summary>partials[part·nnz + k] = Σ over the part's positions of dY[row of k]·(padded x shifted by tap k).</summary>
+    private readonly unsafe struct PaddedWeightJob(int* ptr, int* taps, float* x, float* dy, float* partials, int rows, int nnz, Block block) : IParallelJob
+    {
+        [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
+        public void Execute(int part)
+        {
+            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
+            float* padded = PaddedScratch.Block(block.Floats);
+            block.Fill(x, padded, b0, nb);
+            int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
+            float* d = PaddedScratch.Rows(run + Tile);
+            new Span<float>(d, run).Clear(); // border positions stay zero: only real outputs are copied in below
+            float* partial = partials + (long)part * nnz;
+            Vector256<float>* sums = stackalloc Vector256<float>[4];
+            for (int r = 0; r < rows; r++)
+            {
+                int k = ptr[r], k1 = ptr[r + 1];
+                if (k == k1) continue;
+                float* g = dy + ((long)r * block.Batch + b0) * outPlane;
+                for (int m = 0; m < nb; m++)
+                    for (int h = 0; h < block.OutH; h++)
+                        CopyRun(g + (m * block.OutH + h) * block.OutW, d + m * hpwp + h * block.Wp, block.OutW);
+                for (; k + 4 <= k1; k += 4)
+                {
+                    sums[0] = sums[1] = sums[2] = sums[3] = Vector256<float>.Zero;
+                    DotInto4(padded + taps[k], padded + taps[k + 1], padded + taps[k + 2], padded + taps[k + 3], d, run, sums);
+                    for (int q = 0; q < 4; q++) partial[k + q] = Vector256.Sum(sums[q]);
+                }
+                for (; k < k1; k++)
+                {
+                    sums[0] = Vector256<float>.Zero;
+                    DotInto(padded + taps[k], d, run, sums);
+                    partial[k] = Vector256.Sum(sums[0]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-thread scratch of the padded kernels, grown on demand and reused (pinned, so raw pointers stay valid).</summary>
+    private static unsafe class PaddedScratch
+    {
+        [ThreadStatic] private static float[]? _block, _rows, _partials, _tapValues;
+        [ThreadStatic] private static int[]? _taps, _rowPointers;
+
+        public static float* Block(long floats) => Get(ref _block, floats);
+
+        public static float* Rows(long floats) => Get(ref _rows, floats);
+
+        public static float* Partials(long floats) => Get(ref _partials, floats);
+
+        /// <summary>Decoded taps [count] (offsets into the padded block) and their values, on the calling thread.</summary>
+        public static int* Taps(int count, out float* values)
+        {
+            values = Get(ref _tapValues, Math.Max(count, 1));
+            return GetInts(ref _taps, Math.Max(count, 1));
+        }
+
+        public static int* RowPointers(int count) => GetInts(ref _rowPointers, count);
+
+        private static float* Get(ref float[]? storage, long floats)
+        {
+            if (storage is null || storage.Length < floats)
+                storage = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(floats, (storage?.Length ?? 0) * 3L / 2)), pinned: true);
+            return (float*)Unsafe.AsPointer(ref storage[0]);
+        }
+
+        private static int* GetInts(ref int[]? storage, int count)
+        {
+            if (storage is null || storage.Length < count)
+                storage = GC.AllocateUninitializedArray<int>(Math.Max(count, (storage?.Length ?? 0) * 3 / 2), pinned: true);
+            return (int*)Unsafe.AsPointer(ref storage[0]);
+        }
+    }
+}
