@@ -9,7 +9,7 @@
 // forward keeps a tile of 128 outputs in eight vector registers across all of a row's live weights (one load per
 // multiply-add). The input gradient is the same convolution of dY (padded by k − 1 − p) with the flipped, transposed
 // weight; the weight gradient dots each live weight's shifted block with dY laid out in padded-width coordinates
-// (zeros at the border positions), four weights per pass over dY. Parts are disjoint groups of images; outputs are
+// (zeros at the border positions), eight weights per pass over dY. Parts are disjoint groups of images; outputs are
 // written by one part each, and weight gradients are summed part by part in part order, so results do not depend on
 // the thread count (the parts depend only on the sizes).
 using System.Runtime.CompilerServices;
@@ -265,6 +265,8 @@ public static partial class SparseConv
                 for (int m = 0; m < nb; m++)
                     for (int h = 0; h < block.OutH; h++)
                         CopyRun(g + (m * block.OutH + h) * block.OutW, d + m * hpwp + h * block.Wp, block.OutW);
+                if (Vector512.IsHardwareAccelerated)
+                    for (; k + 8 <= k1; k += 8) Dot8(padded, taps + k, d, run, partial + k);
                 for (; k + 4 <= k1; k += 4)
                 {
                     sums[0] = sums[1] = sums[2] = sums[3] = Vector256<float>.Zero;
@@ -279,6 +281,42 @@ public static partial class SparseConv
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// output[q] = Σ_{t &lt; n} block[taps[q] + t]·d[t] for q = 0..7: eight weights share each load of d and keep eight
+    /// independent vector sums, so the loop is bound by the multiply-adds rather than by loads or their latency.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Dot8(float* block, int* taps, float* d, int n, float* output)
+    {
+        float* x0 = block + taps[0], x1 = block + taps[1], x2 = block + taps[2], x3 = block + taps[3];
+        float* x4 = block + taps[4], x5 = block + taps[5], x6 = block + taps[6], x7 = block + taps[7];
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        int t = 0;
+        for (; t + 16 <= n; t += 16)
+        {
+            var dv = Vector512.Load(d + t);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + t), dv, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + t), dv, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + t), dv, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + t), dv, s3);
+            s4 = Vector512.FusedMultiplyAdd(Vector512.Load(x4 + t), dv, s4);
+            s5 = Vector512.FusedMultiplyAdd(Vector512.Load(x5 + t), dv, s5);
+            s6 = Vector512.FusedMultiplyAdd(Vector512.Load(x6 + t), dv, s6);
+            s7 = Vector512.FusedMultiplyAdd(Vector512.Load(x7 + t), dv, s7);
+        }
+        float r0 = Vector512.Sum(s0), r1 = Vector512.Sum(s1), r2 = Vector512.Sum(s2), r3 = Vector512.Sum(s3);
+        float r4 = Vector512.Sum(s4), r5 = Vector512.Sum(s5), r6 = Vector512.Sum(s6), r7 = Vector512.Sum(s7);
+        for (; t < n; t++)
+        {
+            float dt = d[t];
+            r0 = MathF.FusedMultiplyAdd(x0[t], dt, r0); r1 = MathF.FusedMultiplyAdd(x1[t], dt, r1);
+            r2 = MathF.FusedMultiplyAdd(x2[t], dt, r2); r3 = MathF.FusedMultiplyAdd(x3[t], dt, r3);
+            r4 = MathF.FusedMultiplyAdd(x4[t], dt, r4); r5 = MathF.FusedMultiplyAdd(x5[t], dt, r5);
+            r6 = MathF.FusedMultiplyAdd(x6[t], dt, r6); r7 = MathF.FusedMultiplyAdd(x7[t], dt, r7);
+        }
+        (output[0], output[1], output[2], output[3], output[4], output[5], output[6], output[7]) = (r0, r1, r2, r3, r4, r5, r6, r7);
     }
 
     /// <summary>Per-thread scratch of the padded kernels, grown on demand and reused (pinned, so raw pointers stay valid).</summary>

@@ -4,7 +4,8 @@
 // (3) Full training steps (forward, cross-entropy, backward, SGD with Nesterov momentum and weight decay, zero-grad)
 // of each model dense and always-sparse at each density, on one synthetic batch. Sparse models are ERK over all
 // weight layers with the first layer dense (DensityAllocationOptions.DenseFirstLayer); topologies stay fixed (no
-// drop/grow: a static step, which is what every dynamic method runs between updates). Every round times one step of
+// drop/grow: a static step, which is what every dynamic method runs between updates, with the conv layers' batch caches
+// held but not filled, as the training driver leaves them between updates). Every round times one step of
 // every variant in turn, dense and sparse alternating, and rows report medians, so a load change hits all alike.
 // Used by `sprout bench conv` and bench/Sprout.Bench's conv entry point. Allocates freely (setup and reports).
 using System.Diagnostics;
@@ -140,7 +141,11 @@ public static class ConvNetBenchmark
             foreach (double d in options.Densities.Where(d => d < 1).Distinct().Prepend(1.0))
             {
                 long before = GC.GetTotalMemory(forceFullCollection: true);
-                var v = new Variant(name, d, Build(name, d, options));
+                var net = Build(name, d, options);
+                // A step between topology updates: the conv layers keep their cache buffers but skip copying into them
+                // (SparseTrainingDriver does the same; static sparse training disables the caches altogether).
+                foreach (var conv in net.Modules().OfType<SparseConv2d>()) conv.CachePaused = true;
+                var v = new Variant(name, d, net);
                 v.Step(x, labels, options.Batch);
                 v.MemoryBytes = GC.GetTotalMemory(forceFullCollection: true) - before;
                 variants.Add(v);

@@ -26,7 +26,7 @@ public static class SparseConv2dOp
         if (cache is not null)
         {
             cache.Prepare(g.Batch, g.InChannels * g.Height * g.Width, g.OutChannels * g.OutputHeight * g.OutputWidth);
-            if (cache.Enabled)
+            if (cache.Copies)
             {
                 long t = StepProfiler.Begin();
                 x.Data.CopyTo(cache.InputT(g.InChannels * g.Height * g.Width));
@@ -124,7 +124,7 @@ public static class SparseConv2dOp
             ReadOnlySpan<float> dy = Y.Grad;
             if (B is { RequiresGrad: true })
                 FeatureBias.Backward(default, dy, Y.Grad, B.Grad, G.OutChannels, G.Positions, relu: false); // dz = dy in place
-            if (Cache is { Enabled: true })
+            if (Cache is { Copies: true })
             {
                 long t = StepProfiler.Begin();
                 dy.CopyTo(Cache.OutputGradientT(G.OutChannels * G.OutputHeight * G.OutputWidth));
