@@ -179,7 +179,13 @@ public static partial class SparseConv
             float* padded = PaddedScratch.Block(block.Floats);
             block.Fill(src, padded, b0, nb);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
-            float* acc = PaddedScratch.Rows(run + Tile);
+            int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
+            bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
+            // Output rows whole: a tile is 8 / perRow output rows (each perRow vectors), and out[r] for the part's
+            // images is one contiguous run of lines·outW floats, so the registers go straight to it.
+            int* rowBase = stackalloc int[byRows ? lines : 0];
+            for (int l = 0; l < (byRows ? lines : 0); l++) rowBase[l] = l / block.OutH * hpwp + l % block.OutH * block.Wp;
+            float* acc = byRows ? null : PaddedScratch.Rows(run + Tile);
             for (int r = 0; r < rows; r++)
             {
                 int k0 = rowPtr[r], k1 = rowPtr[r + 1];
@@ -189,11 +195,70 @@ public static partial class SparseConv
                     if (!accumulate) new Span<float>(o, nb * outPlane).Clear();
                     continue;
                 }
+                if (byRows)
+                {
+                    int tileLines = 8 / perRow;
+                    for (int l = 0; l < lines; l += tileLines)
+                        TileLines(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, o + (long)l * outW, accumulate);
+                    continue;
+                }
                 for (int t = 0; t < run; t += Tile) TileRow(padded + t, taps, tapValues, k0, k1, acc + t);
                 for (int m = 0; m < nb; m++)
                     for (int h = 0; h < block.OutH; h++)
                         CopyOrAddRun(acc + m * hpwp + h * block.Wp, o + (m * block.OutH + h) * block.OutW, block.OutW, accumulate);
             }
+        }
+    }
+
+    /// <summary>
+    /// out[0..n·perRow·16) (=|+=) Σ_k values[k]·(the n output lines starting at src + taps[k] + rowBase[line], perRow
+    /// vectors each): eight vector accumulators in registers (n·perRow ≤ 8), stored straight to the contiguous output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void TileLines(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n, int perRow, float* output, bool accumulate)
+    {
+        // Offset of vector q: its line's base plus its place in the line; lines past n repeat line 0 (read, never stored).
+        int o0 = Offset(0), o1 = Offset(1), o2 = Offset(2), o3 = Offset(3), o4 = Offset(4), o5 = Offset(5), o6 = Offset(6), o7 = Offset(7);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int k = k0; k < k1; k++)
+        {
+            var v = Vector512.Create(values[k]);
+            float* p = src + taps[k];
+            a0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o0), a0);
+            a1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o1), a1);
+            a2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o2), a2);
+            a3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o3), a3);
+            a4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o4), a4);
+            a5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o5), a5);
+            a6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o6), a6);
+            a7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o7), a7);
+        }
+        int stored = n * perRow;
+        if (stored == 8)
+        {
+            if (accumulate)
+            {
+                a0 += Vector512.Load(output); a1 += Vector512.Load(output + 16); a2 += Vector512.Load(output + 32); a3 += Vector512.Load(output + 48);
+                a4 += Vector512.Load(output + 64); a5 += Vector512.Load(output + 80); a6 += Vector512.Load(output + 96); a7 += Vector512.Load(output + 112);
+            }
+            a0.Store(output); a1.Store(output + 16); a2.Store(output + 32); a3.Store(output + 48);
+            a4.Store(output + 64); a5.Store(output + 80); a6.Store(output + 96); a7.Store(output + 112);
+            return;
+        }
+        // A last, partial tile: the first `stored` vectors only (the output holds no more).
+        Put(a0, 0); Put(a1, 1); Put(a2, 2); Put(a3, 3); Put(a4, 4); Put(a5, 5); Put(a6, 6);
+
+        void Put(Vector512<float> a, int q)
+        {
+            if (q >= stored) return;
+            float* d = output + q * 16;
+            (accumulate ? a + Vector512.Load(d) : a).Store(d);
+        }
+
+        int Offset(int q)
+        {
+            int line = q / perRow;
+            return (line < n ? rowBase[line] : rowBase[0]) + (q - line * perRow) * 16;
         }
     }
 

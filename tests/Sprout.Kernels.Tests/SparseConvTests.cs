@@ -35,6 +35,9 @@ public class SparseConvTests
         [3, 4, 3, 12, 10, 3, 3, 1, 1, 1, 0, 0.5],    // stride 1, padding only vertical: output narrower than the input
         [2, 5, 2, 6, 7, 3, 3, 1, 1, 0, 0, 0.6],      // stride 1, no padding: every border position is dropped
         [3, 3, 2, 7, 9, 2, 3, 1, 1, 1, 2, 0.5],      // stride 1, even kernel height, padding = kernel − 1
+        [5, 6, 3, 11, 32, 3, 3, 1, 1, 1, 1, 0.3],    // stride 1, rows of 32: tiles of four whole rows, a partial last one
+        [4, 3, 2, 7, 16, 3, 3, 1, 1, 1, 1, 0.4],     // stride 1, rows of 16: tiles of eight rows across images
+        [2, 2, 1, 3, 64, 3, 3, 1, 1, 1, 1, 0.5],     // stride 1, rows of 64: two rows per tile, one left over
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
