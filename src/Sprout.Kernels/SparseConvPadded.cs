@@ -1,17 +1,18 @@
 // Stride-1 direct sparse convolution on zero-bordered copies of a few images at a time (forward, input gradient and
 // weight gradient at the live weights). The row-accumulator kernels (SparseConvLoops.cs) read the activations in
-// place, so every channel plane of an image sits at a power-of-two distance from the next ([C, B, H, W] with B·H·W
-// = 2^k): the planes a row reads map to the same cache sets and the kernels ran from L3 at 2–4% of the FMA peak. Here
-// each part copies its images of every input channel into a contiguous, zero-bordered block [C, nb, H + 2p, W + 2p].
-// A tap (c, i, j) is then one offset into that block, the same for every output position, so an output row of the
-// whole block is Σ values·(block shifted by the tap): no masks, no per-column accumulators, one flat run over the
-// nb images in padded-width coordinates (the few positions that fall in the border are computed and dropped). The
-// forward keeps a tile of 128 outputs in eight vector registers across all of a row's live weights (one load per
-// multiply-add). The input gradient is the same convolution of dY (padded by k − 1 − p) with the flipped, transposed
-// weight; the weight gradient dots each live weight's shifted block with dY laid out in padded-width coordinates
-// (zeros at the border positions), eight weights per pass over dY. Parts are disjoint groups of images; outputs are
-// written by one part each, and weight gradients are summed part by part in part order, so results do not depend on
-// the thread count (the parts depend only on the sizes).
+// place and handle the borders with one accumulator per kernel column plus masked shifts, which every (row, image)
+// pays whatever its nonzeros; they measured 4–15% of one core's FMA peak on ResNet-20's layers (docs/BENCHMARKS.md).
+// Here each part copies its images of every input channel into a contiguous, zero-bordered block
+// [C, nb, H + 2p, W + 2p]. A tap (c, i, j) is then one offset into that block, the same for every output position, so
+// an output row is Σ values·(block shifted by the tap): no masks, no per-column accumulators. The forward keeps eight
+// vectors of outputs in registers across all of a row's live weights (one load per multiply-add): whole output rows
+// stored straight to the output when rows are 16·k floats wide, else a flat run over the block in padded-width
+// coordinates whose border positions are computed and dropped. The input gradient is the same convolution of dY
+// (padded by k − 1 − p) with the flipped, transposed weight. The weight gradient dots each live weight's shifted block
+// with dY, eight weights per pass (dY read in place for whole-vector rows, else laid out in padded-width coordinates
+// with zeros at the border positions). Parts are disjoint groups of images; outputs are written by one part each, and
+// weight gradients are summed part by part in part order, so results do not depend on the thread count (the parts
+// depend only on the sizes).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -318,9 +319,25 @@ public static partial class SparseConv
             float* padded = PaddedScratch.Block(block.Floats);
             block.Fill(x, padded, b0, nb);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
+            float* partial = partials + (long)part * nnz;
+            int outW = block.OutW, lines = nb * block.OutH;
+            if (Vector512.IsHardwareAccelerated && outW % 16 == 0 && lines <= 4096)
+            {
+                // Output rows whole: dY's rows of the part are read where they are, against each tap's rows of the
+                // block; no copy of dY and no border positions.
+                int* rowBase = stackalloc int[lines];
+                for (int l = 0; l < lines; l++) rowBase[l] = l / block.OutH * hpwp + l % block.OutH * block.Wp;
+                for (int r = 0; r < rows; r++)
+                {
+                    int k = ptr[r], k1 = ptr[r + 1];
+                    float* g = dy + ((long)r * block.Batch + b0) * outPlane;
+                    for (; k + 8 <= k1; k += 8) DotLines8(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
+                    for (; k < k1; k++) partial[k] = DotLines(padded + taps[k], g, rowBase, lines, outW / 16);
+                }
+                return;
+            }
             float* d = PaddedScratch.Rows(run + Tile);
             new Span<float>(d, run).Clear(); // border positions stay zero: only real outputs are copied in below
-            float* partial = partials + (long)part * nnz;
             Vector256<float>* sums = stackalloc Vector256<float>[4];
             for (int r = 0; r < rows; r++)
             {
@@ -382,6 +399,55 @@ public static partial class SparseConv
             r6 = MathF.FusedMultiplyAdd(x6[t], dt, r6); r7 = MathF.FusedMultiplyAdd(x7[t], dt, r7);
         }
         (output[0], output[1], output[2], output[3], output[4], output[5], output[6], output[7]) = (r0, r1, r2, r3, r4, r5, r6, r7);
+    }
+
+    /// <summary>
+    /// output[q] = Σ over lines l and their vectors v of dyRows[l·perRow·16 + 16v ..]·block[taps[q] + rowBase[l] + 16v ..],
+    /// for q = 0..7: <see cref="Dot8"/> over whole output rows, with dY read in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void DotLines8(float* block, int* taps, float* dyRows, int* rowBase, int lines, int perRow, float* output)
+    {
+        float* x0 = block + taps[0], x1 = block + taps[1], x2 = block + taps[2], x3 = block + taps[3];
+        float* x4 = block + taps[4], x5 = block + taps[5], x6 = block + taps[6], x7 = block + taps[7];
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+        for (int l = 0; l < lines; l++)
+        {
+            float* d = dyRows + l * perRow * 16;
+            for (int v = 0, o = rowBase[l]; v < perRow; v++, o += 16)
+            {
+                var dv = Vector512.Load(d + 16 * v);
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + o), dv, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + o), dv, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + o), dv, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + o), dv, s3);
+                s4 = Vector512.FusedMultiplyAdd(Vector512.Load(x4 + o), dv, s4);
+                s5 = Vector512.FusedMultiplyAdd(Vector512.Load(x5 + o), dv, s5);
+                s6 = Vector512.FusedMultiplyAdd(Vector512.Load(x6 + o), dv, s6);
+                s7 = Vector512.FusedMultiplyAdd(Vector512.Load(x7 + o), dv, s7);
+            }
+        }
+        (output[0], output[1], output[2], output[3]) = (Vector512.Sum(s0), Vector512.Sum(s1), Vector512.Sum(s2), Vector512.Sum(s3));
+        (output[4], output[5], output[6], output[7]) = (Vector512.Sum(s4), Vector512.Sum(s5), Vector512.Sum(s6), Vector512.Sum(s7));
+    }
+
+    /// <summary>One tap's <see cref="DotLines8"/>, with two partial sums to halve the multiply-add chain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe float DotLines(float* x, float* dyRows, int* rowBase, int lines, int perRow)
+    {
+        Vector512<float> s0 = default, s1 = default;
+        for (int l = 0; l < lines; l++)
+        {
+            float* d = dyRows + l * perRow * 16, xr = x + rowBase[l];
+            int v = 0;
+            for (; v + 2 <= perRow; v += 2)
+            {
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(xr + 16 * v), Vector512.Load(d + 16 * v), s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(xr + 16 * v + 16), Vector512.Load(d + 16 * v + 16), s1);
+            }
+            if (v < perRow) s0 = Vector512.FusedMultiplyAdd(Vector512.Load(xr + 16 * v), Vector512.Load(d + 16 * v), s0);
+        }
+        return Vector512.Sum(s0 + s1);
     }
 
     /// <summary>Per-thread scratch of the padded kernels, grown on demand and reused (pinned, so raw pointers stay valid).</summary>
