@@ -332,6 +332,11 @@ public static partial class SparseConv
                     int k = ptr[r], k1 = ptr[r + 1];
                     float* g = dy + ((long)r * block.Batch + b0) * outPlane;
                     for (; k + 8 <= k1; k += 8) DotLines8(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
+                    if (k + 4 <= k1)
+                    {
+                        DotLines4(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
+                        k += 4;
+                    }
                     for (; k < k1; k++) partial[k] = DotLines(padded + taps[k], g, rowBase, lines, outW / 16);
                 }
                 return;
@@ -429,6 +434,41 @@ public static partial class SparseConv
         }
         (output[0], output[1], output[2], output[3]) = (Vector512.Sum(s0), Vector512.Sum(s1), Vector512.Sum(s2), Vector512.Sum(s3));
         (output[4], output[5], output[6], output[7]) = (Vector512.Sum(s4), Vector512.Sum(s5), Vector512.Sum(s6), Vector512.Sum(s7));
+    }
+
+    /// <summary><see cref="DotLines8"/> for four taps (the rest of a short row), two partial sums each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void DotLines4(float* block, int* taps, float* dyRows, int* rowBase, int lines, int perRow, float* output)
+    {
+        float* x0 = block + taps[0], x1 = block + taps[1], x2 = block + taps[2], x3 = block + taps[3];
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, t0 = default, t1 = default, t2 = default, t3 = default;
+        for (int l = 0; l < lines; l++)
+        {
+            float* d = dyRows + l * perRow * 16;
+            int v = 0, o = rowBase[l];
+            for (; v + 2 <= perRow; v += 2, o += 32)
+            {
+                var d0 = Vector512.Load(d + 16 * v);
+                var d1 = Vector512.Load(d + 16 * v + 16);
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + o), d0, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + o), d0, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + o), d0, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + o), d0, s3);
+                t0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + o + 16), d1, t0);
+                t1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + o + 16), d1, t1);
+                t2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + o + 16), d1, t2);
+                t3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + o + 16), d1, t3);
+            }
+            if (v < perRow)
+            {
+                var d0 = Vector512.Load(d + 16 * v);
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Load(x0 + o), d0, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Load(x1 + o), d0, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + o), d0, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + o), d0, s3);
+            }
+        }
+        (output[0], output[1], output[2], output[3]) = (Vector512.Sum(s0 + t0), Vector512.Sum(s1 + t1), Vector512.Sum(s2 + t2), Vector512.Sum(s3 + t3));
     }
 
     /// <summary>One tap's <see cref="DotLines8"/>, with two partial sums to halve the multiply-add chain.</summary>
