@@ -29,12 +29,17 @@ public static partial class SparseConv
     // Weight-gradient parts keep nnz partial sums each; their count is capped so that this many floats suffice.
     private const int PartialsFloats = 1 << 21;
 
-    /// <summary>Whether the padded stride-1 kernels take this geometry: stride 1, padding below the kernel size, and SIMD.</summary>
+    // A part holds at least one whole padded image of every channel; beyond this many floats (1 MB per thread) the
+    // row-accumulator kernels, whose scratch is a few rows, take the layer instead (very wide layers stay O(nnz + rows)).
+    private const long MaxImageBlockFloats = 8 * PaddedBlockFloats;
+
+    /// <summary>Whether the padded stride-1 kernels take this geometry: stride 1, padding below the kernel size, SIMD, and one padded image within budget.</summary>
     private static bool PaddedPath(in SparseConvGeometry g)
     {
         var w = g.Window;
+        long image = (long)Math.Max(g.InChannels, g.OutChannels) * (g.Height + 2 * w.KernelHeight) * (g.Width + 2 * w.KernelWidth);
         return !LegacyStride1 && w.StrideHeight == 1 && w.StrideWidth == 1 && w.PadHeight < w.KernelHeight && w.PadWidth < w.KernelWidth
-            && Vector256.IsHardwareAccelerated && g.Batch > 0;
+            && Vector256.IsHardwareAccelerated && g.Batch > 0 && image <= MaxImageBlockFloats;
     }
 
     /// <summary>The padded block of one convolution over source planes [channels, batch, height, width] with pads (ph, pw).</summary>
