@@ -15,6 +15,7 @@
 // depend only on the sizes).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sprout.Kernels;
 
@@ -64,6 +65,26 @@ public static partial class SparseConv
 
         /// <summary>Output positions of a part of nb images in padded-width coordinates: up to the last real one.</summary>
         public int Run(int nb) => (nb - 1) * Hp * Wp + (OutH - 1) * Wp + OutW;
+
+        /// <summary>
+        /// Asks for the source planes of part <paramref name="part"/> to be brought into L2 (no-op past the last part or
+        /// without SSE): the copy into a block is bound by memory reads, and starting them one part ahead lets them
+        /// overlap the multiply-adds of the current part.
+        /// </summary>
+        public unsafe void Prefetch(float* src, int part) => Prefetch(src, Channels, Height * Width, part);
+
+        /// <summary>As <see cref="Prefetch(float*, int)"/> for planes [channels, Batch, plane] of another tensor (dY in the weight gradient).</summary>
+        public unsafe void Prefetch(float* src, int channels, int plane, int part)
+        {
+            if (!Sse.IsSupported || part >= Parts) return;
+            int b0 = part * PerPart, nb = Math.Min(PerPart, Batch - b0);
+            long run = (long)nb * plane;
+            for (int c = 0; c < channels; c++)
+            {
+                float* s = src + ((long)c * Batch + b0) * plane;
+                for (long t = 0; t < run; t += 16) Sse.Prefetch1(s + t);
+            }
+        }
 
         /// <summary>Copies images [b0, b0 + nb) of every channel of <paramref name="src"/> into <paramref name="block"/> with zero borders.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -184,6 +205,7 @@ public static partial class SparseConv
             int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
             float* padded = PaddedScratch.Block(block.Floats);
             block.Fill(src, padded, b0, nb);
+            block.Prefetch(src, part + Parallelism.Threads); // the part this thread most likely takes next
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
             int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
             bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
@@ -220,7 +242,7 @@ public static partial class SparseConv
     /// out[0..n·perRow·16) (=|+=) Σ_k values[k]·(the n output lines starting at src + taps[k] + rowBase[line], perRow
     /// vectors each): eight vector accumulators in registers (n·perRow ≤ 8), stored straight to the contiguous output.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TileLines(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n, int perRow, float* output, bool accumulate)
     {
         // Offset of vector q: its line's base plus its place in the line; lines past n repeat line 0 (read, never stored).
@@ -269,7 +291,7 @@ public static partial class SparseConv
     }
 
     /// <summary>acc[0..Tile) = Σ_k values[k]·src[taps[k] + 0..Tile) over k in [k0, k1): eight vector accumulators in registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void TileRow(float* src, int* taps, float* values, int k0, int k1, float* acc)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -323,6 +345,8 @@ public static partial class SparseConv
             int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
             float* padded = PaddedScratch.Block(block.Floats);
             block.Fill(x, padded, b0, nb);
+            block.Prefetch(x, part + Parallelism.Threads); // the part this thread most likely takes next
+            block.Prefetch(dy, rows, block.OutH * block.OutW, part + Parallelism.Threads);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
             float* partial = partials + (long)part * nnz;
             int outW = block.OutW, lines = nb * block.OutH;
@@ -379,7 +403,7 @@ public static partial class SparseConv
     /// output[q] = Σ_{t &lt; n} block[taps[q] + t]·d[t] for q = 0..7: eight weights share each load of d and keep eight
     /// independent vector sums, so the loop is bound by the multiply-adds rather than by loads or their latency.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Dot8(float* block, int* taps, float* d, int n, float* output)
     {
         float* x0 = block + taps[0], x1 = block + taps[1], x2 = block + taps[2], x3 = block + taps[3];
@@ -415,7 +439,7 @@ public static partial class SparseConv
     /// output[q] = Σ over lines l and their vectors v of dyRows[l·perRow·16 + 16v ..]·block[taps[q] + rowBase[l] + 16v ..],
     /// for q = 0..7: <see cref="Dot8"/> over whole output rows, with dY read in place.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DotLines8(float* block, int* taps, float* dyRows, int* rowBase, int lines, int perRow, float* output)
     {
         float* x0 = block + taps[0], x1 = block + taps[1], x2 = block + taps[2], x3 = block + taps[3];
@@ -442,7 +466,7 @@ public static partial class SparseConv
     }
 
     /// <summary><see cref="DotLines8"/> for four taps (the rest of a short row), two partial sums each.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void DotLines4(float* block, int* taps, float* dyRows, int* rowBase, int lines, int perRow, float* output)
     {
         float* x0 = block + taps[0], x1 = block + taps[1], x2 = block + taps[2], x3 = block + taps[3];
@@ -477,7 +501,7 @@ public static partial class SparseConv
     }
 
     /// <summary>One tap's <see cref="DotLines8"/>, with two partial sums to halve the multiply-add chain.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe float DotLines(float* x, float* dyRows, int* rowBase, int lines, int perRow)
     {
         Vector512<float> s0 = default, s1 = default;
