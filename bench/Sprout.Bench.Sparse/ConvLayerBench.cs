@@ -22,7 +22,7 @@ internal static class ConvLayerBench
         var ci = CultureInfo.InvariantCulture;
         Parallelism.Threads = threads;
         using var process = Process.GetCurrentProcess();
-        Console.WriteLine(string.Create(ci, $"{model}, batch {batch}, {reps} rounds, median ms per step's worth of layers (one thread: CPU ms); threads {Parallelism.Threads}; load {File.ReadAllText("/proc/loadavg").Trim()}"));
+        Console.WriteLine(string.Create(ci, $"{model}, batch {batch}, {reps} rounds, median ms per step's worth of layers ({(threads == 1 ? "CPU ms of the one thread" : "wall ms")}); threads {Parallelism.Threads}; load {File.ReadAllText("/proc/loadavg").Trim()}"));
         Console.WriteLine("| density | kind | layers | nnz | fwd ms | fwd GFLOP/s | dX ms | dX GFLOP/s | dW ms | dW GFLOP/s |" + (compare ? " old fwd | old dX | old dW |" : ""));
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" + (compare ? "---:|---:|---:|" : ""));
         foreach (double density in densities)
