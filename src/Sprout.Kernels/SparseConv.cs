@@ -17,6 +17,9 @@ public static partial class SparseConv
     /// <summary>False keeps stride-2 forward on the direct rows (benchmarks compare the two in one process).</summary>
     internal static bool PanelsEnabled = true;
 
+    /// <summary>True runs stride 1 on the previous row-accumulator kernels (benchmarks compare the two in one process).</summary>
+    internal static bool LegacyStride1;
+
     [ThreadStatic] private static int[]? _usedColumns;
 
     /// <summary>The distinct columns of the weight, ascending, in the calling thread's scratch.</summary>
@@ -64,6 +67,12 @@ public static partial class SparseConv
                     geometry.Height, geometry.Width, geometry.Window, accumulate);
                 return;
             }
+            if (PaddedPath(geometry))
+            {
+                // Stride 1: zero-bordered image blocks, register tiles over every live weight of a row (SparseConvPadded.cs).
+                PaddedForward(ptr, idx, v, px, py, geometry, accumulate);
+                return;
+            }
             var job = new ForwardJob { Ptr = ptr, Idx = idx, Values = v, X = px, Y = py, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)(nnz + geometry.OutChannels) * geometry.Positions, geometry.OutChannels));
         }
@@ -101,6 +110,12 @@ public static partial class SparseConv
                     geometry.Height, geometry.Width, geometry.Window, accumulate);
                 return;
             }
+            if (PaddedPath(geometry))
+            {
+                // Stride 1: the forward kernel on dY padded by k − 1 − p, with the flipped, transposed weight.
+                PaddedInputGradient(ptr, idx, perm, v, pdy, pdx, geometry, accumulate);
+                return;
+            }
             var job = new InputGradientJob { Ptr = ptr, Idx = idx, Perm = perm, Values = v, Dy = pdy, Dx = pdx, G = geometry, Accumulate = accumulate };
             Csr.Workers.Run(ref job, PartsFor((long)(nnz + geometry.InChannels) * geometry.Positions, geometry.InChannels));
         }
@@ -130,6 +145,12 @@ public static partial class SparseConv
                 int* used = UsedColumns(idx, nnz, geometry.FanIn, out int usedCount);
                 ConvPanels.SparseWeightGradient(ptr, idx, nnz, used, usedCount, px, pdy, pdv, geometry.OutChannels, geometry.InChannels,
                     geometry.Batch, geometry.Height, geometry.Width, geometry.Window, accumulate);
+                return;
+            }
+            if (PaddedPath(geometry))
+            {
+                // Stride 1: dots of each live weight's shifted block with dY in padded-width coordinates.
+                PaddedWeightGradient(ptr, idx, px, pdy, pdv, geometry, accumulate);
                 return;
             }
             var job = new WeightGradientJob { Ptr = ptr, Idx = idx, X = px, Dy = pdy, DValues = pdv, G = geometry, Accumulate = accumulate };

@@ -154,7 +154,7 @@ public sealed class ConvModelTests : IDisposable
     public void BenchConvJsonHasTheAgreedShape()
     {
         var r = CliRunner.Run("bench", "conv", "--json", "--models", "resnet8,wrn-10-1", "--densities", "1,0.2",
-            "--batch-size", "2", "--steps", "2", "--warmup", "0", "--conv-reps", "1");
+            "--batch-size", "2", "--steps", "2", "--warmup", "0", "--conv-reps", "1", "--breakdown");
         Assert.True(r.ExitCode == 0, r.ToString());
         using var doc = JsonDocument.Parse(r.Output); // exactly one JSON value on stdout
         var root = doc.RootElement;
@@ -171,6 +171,15 @@ public sealed class ConvModelTests : IDisposable
         }
         Assert.Equal(results[0].GetProperty("step_ms").GetDouble(), results[0].GetProperty("dense_step_ms").GetDouble());
         Assert.True(results[1].GetProperty("nnz").GetInt64() < results[0].GetProperty("nnz").GetInt64());
+        // Extras: memory next to the dense model's, and the per-op breakdown of every variant.
+        Assert.True(results[1].GetProperty("peak_memory_mb").GetDouble() > 0);
+        Assert.Equal(results[0].GetProperty("peak_memory_mb").GetDouble(), results[1].GetProperty("dense_peak_memory_mb").GetDouble());
+        var breakdown = root.GetProperty("breakdown").EnumerateArray().ToArray();
+        Assert.Equal(4, breakdown.Length);
+        string[] sparseOps = breakdown[1].GetProperty("ops").EnumerateArray().Select(o => o.GetProperty("op").GetString()!).ToArray();
+        Assert.Contains("SparseConv2d 3x3 s1 fwd", sparseOps);
+        Assert.Contains("BatchNorm bwd", sparseOps);
+        Assert.DoesNotContain(breakdown[0].GetProperty("ops").EnumerateArray(), o => o.GetProperty("op").GetString()!.StartsWith("SparseConv2d", StringComparison.Ordinal));
 
         var bad = CliRunner.Run("bench", "conv", "--densities", "0.1,1.5");
         Assert.Equal(2, bad.ExitCode);

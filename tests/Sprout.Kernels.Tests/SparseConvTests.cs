@@ -1,7 +1,7 @@
 // Tests of the direct sparse convolution kernels: every kernel against its Scalar (Escoin-loop) reference on random
 // and odd shapes (stride 1 and 2, padding 0/1/2, 1×1, 3×3, 5×5 and non-square kernels, batch 1, empty rows, rows
-// longer than one decode chunk), the Scalar forward against im2col + a dense product, and the references against
-// each other through the adjoint identities ⟨W∗X, dY⟩ = ⟨X, dX⟩ = Σ values·dW.
+// longer than one decode chunk, stride-1 padded blocks with a partial last part), the Scalar forward against im2col +
+// a dense product, and the references against each other through the adjoint identities ⟨W∗X, dY⟩ = ⟨X, dX⟩ = Σ values·dW.
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
@@ -31,6 +31,13 @@ public class SparseConvTests
         [2, 3, 2, 7, 37, 3, 3, 2, 2, 1, 1, 0.6],     // stride 2, output width 19: 16- and 8-wide subsampling plus a tail
         [16, 32, 3, 32, 32, 3, 3, 2, 2, 1, 1, 0.1],  // ResNet-20's 16→32 downsampling at 10%: sparse panels, two rows per panel
         [7, 5, 5, 9, 11, 1, 1, 2, 2, 0, 0, 0.6],     // 1×1 stride-2 shortcut, panels spanning images
+        [64, 8, 7, 8, 8, 3, 3, 1, 1, 1, 1, 0.1],     // stride 1 padded blocks of 5 images: a full part and a partial one
+        [3, 4, 3, 12, 10, 3, 3, 1, 1, 1, 0, 0.5],    // stride 1, padding only vertical: output narrower than the input
+        [2, 5, 2, 6, 7, 3, 3, 1, 1, 0, 0, 0.6],      // stride 1, no padding: every border position is dropped
+        [3, 3, 2, 7, 9, 2, 3, 1, 1, 1, 2, 0.5],      // stride 1, even kernel height, padding = kernel − 1
+        [5, 6, 3, 11, 32, 3, 3, 1, 1, 1, 1, 0.3],    // stride 1, rows of 32: tiles of four whole rows, a partial last one
+        [4, 3, 2, 7, 16, 3, 3, 1, 1, 1, 1, 0.4],     // stride 1, rows of 16: tiles of eight rows across images
+        [2, 2, 1, 3, 64, 3, 3, 1, 1, 1, 1, 0.5],     // stride 1, rows of 64: two rows per tile, one left over
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
@@ -89,6 +96,21 @@ public class SparseConvTests
         SparseConv.DenseGradientRows(r0, r1, x, dy, dense, g);
         SparseConv.Scalar.DenseGradientRows(r0, r1, x, dy, denseRef, g);
         Approx.Equal(denseRef, dense, tol, 1e-4f, "dense rows");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RowAccumulatorKernels_StillMatchScalar_AtStride1(int cin, int cout, int batch, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, double density)
+    {
+        // Stride 1 runs on the padded blocks (SparseConvPadded.cs) where SIMD allows; the row-accumulator kernels remain
+        // the path without it, so they keep their own check here. Flipping the switch only changes which path others take.
+        if (sh != 1 || sw != 1) return;
+        SparseConv.LegacyStride1 = true;
+        try
+        {
+            EveryKernel_MatchesScalar(cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density);
+        }
+        finally { SparseConv.LegacyStride1 = false; }
     }
 
     [Theory]

@@ -26,8 +26,12 @@ public static class BenchConvCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed rounds first", HelpName = "N", DefaultValueFactory = _ => defaults.WarmupSteps };
         var batch = new Option<int>("--batch-size") { Description = "Images per step", HelpName = "B", DefaultValueFactory = _ => defaults.Batch };
         var convReps = new Option<int>("--conv-reps") { Description = "Repetitions of each 3×3 conv timing", HelpName = "N", DefaultValueFactory = _ => defaults.ConvRepetitions };
+        var breakdown = new Option<bool>("--breakdown")
+        {
+            Description = "Then profile --steps more steps of every variant and print where the time goes, per op (JSON key \"breakdown\")",
+        };
         var command = new Command("conv", "Conv nets: FMA peak, dense 3×3 conv fraction of it, ResNet-20/WRN-22-2 training steps dense vs always-sparse")
-            { json, models, densities, steps, warmup, batch, convReps };
+            { json, models, densities, steps, warmup, batch, convReps, breakdown };
         command.SetAction(parse =>
         {
             var options = defaults with
@@ -36,6 +40,7 @@ public static class BenchConvCommand
                 WarmupSteps = parse.GetValue(warmup),
                 Batch = parse.GetValue(batch),
                 ConvRepetitions = parse.GetValue(convReps),
+                Breakdown = parse.GetValue(breakdown),
             };
             if (parse.GetValue(models) is string m)
                 options = options with { Models = m.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => s.ToLowerInvariant()).ToArray() };
@@ -58,12 +63,27 @@ public static class BenchConvCommand
             context.Output.WriteLine(string.Create(ci, $"FMA peak {report.PeakGflops:0.0} GFLOP/s ({report.Threads} threads); load average {report.LoadBefore} before, {report.LoadAfter} after"));
             context.Output.WriteLine(string.Create(ci, $"dense 3×3 convs of ResNet-20, forward + backward, batch {options.Batch}: {100 * report.Dense3x3FractionOfPeak:0.0}% of peak"));
             context.Output.WriteLine($"training step (forward, backward, SGD), batch {options.Batch}, median of {options.Steps}; sparse = CSR, ERK, first layer dense");
-            context.Output.WriteLine("model        density     nnz        step ms   dense ms   speedup");
+            context.Output.WriteLine("model        density     nnz        step ms   dense ms   speedup   memory MB  dense MB");
             foreach (var r in report.Results)
-                context.Output.WriteLine(string.Create(ci, $"{r.Model,-12} {r.Density,7:0.###} {r.Nnz,11:N0} {r.StepMs,10:0.0} {r.DenseStepMs,10:0.0} {r.Speedup,8:0.00}x"));
+                context.Output.WriteLine(string.Create(ci, $"{r.Model,-12} {r.Density,7:0.###} {r.Nnz,11:N0} {r.StepMs,10:0.0} {r.DenseStepMs,10:0.0} {r.Speedup,8:0.00}x {r.MemoryMb,10:0.0} {r.DenseMemoryMb,9:0.0}"));
+            if (report.Breakdown is { } rows) PrintBreakdown(context, rows);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // One column per variant, one row per op (in first-seen order over all variants), ms per step.
+    private static void PrintBreakdown(CliContext context, IReadOnlyList<ConvStepBreakdown> rows)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var ops = rows.SelectMany(r => r.Ops.Select(o => o.Op)).Distinct().ToArray();
+        context.Output.WriteLine("per-op time of a profiled step, ms (exclusive; forward = time since the previous op recorded)");
+        context.Output.WriteLine($"{"op",-28}" + string.Concat(rows.Select(r => string.Create(ci, $" {r.Model + "@" + r.Density.ToString("0.###", ci),14}"))));
+        foreach (string op in ops)
+            context.Output.WriteLine($"{op,-28}" + string.Concat(rows.Select(r =>
+                r.Ops.FirstOrDefault(o => o.Op == op) is { } o ? string.Create(ci, $" {o.Ms,14:0.00}") : $" {"",14}")));
+        context.Output.WriteLine($"{"sum of rows",-28}" + string.Concat(rows.Select(r => string.Create(ci, $" {r.Ops.Sum(o => o.Ms),14:0.00}"))));
+        context.Output.WriteLine($"{"profiled step",-28}" + string.Concat(rows.Select(r => string.Create(ci, $" {r.StepMs,14:0.00}"))));
     }
 
     private static double[] ParseDensities(string text) =>

@@ -50,6 +50,17 @@ public sealed class Tape
             throw new ArgumentException($"Backward needs a scalar loss; got {loss}. Reduce it first (e.g. Functional.Mean).", nameof(loss));
         if (!loss.RequiresGrad) return; // nothing upstream requires a gradient
         loss.Grad[0] = 1f;
+        if (StepProfiler.Enabled)
+        {
+            StepProfiler.Mark("forward glue"); // after the last recorded op (the loss): model code, not an op
+            for (int i = _nodes.Count - 1; i >= 0; i--)
+            {
+                long t = StepProfiler.Begin();
+                _nodes[i].Backward();
+                StepProfiler.End(_nodes[i].Label, t);
+            }
+            return;
+        }
         for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
     }
 

@@ -33,6 +33,12 @@ public sealed record ConvBenchOptions
     /// <summary>Threads of the FMA peak (the kernels' thread count).</summary>
     public int Threads { get; init; } = Sprout.Kernels.Parallelism.Threads;
 
+    /// <summary>
+    /// After the timed rounds, run <see cref="Steps"/> more steps of every variant under <see cref="Sprout.Core.StepProfiler"/>
+    /// and report the per-op breakdown (the timed rounds themselves are never profiled).
+    /// </summary>
+    public bool Breakdown { get; init; }
+
     /// <summary>Seed of the weights, topologies and the synthetic batch.</summary>
     public ulong Seed { get; init; } = 1;
 

@@ -14,6 +14,7 @@ namespace Sprout.Nn.Diagnostics;
 /// <param name="LoadAfter">The same when it ended.</param>
 /// <param name="Results">One row per (model, density).</param>
 /// <param name="Layers">The per-geometry conv timings behind <paramref name="Dense3x3FractionOfPeak"/> (not serialised).</param>
+/// <param name="Breakdown">Per-op time of each variant's step when asked for (<see cref="ConvBenchOptions.Breakdown"/>), else null.</param>
 public sealed record ConvBenchReport(
     [property: JsonPropertyName("peak_gflops")] double PeakGflops,
     [property: JsonPropertyName("dense_3x3_fraction_of_peak")] double Dense3x3FractionOfPeak,
@@ -21,7 +22,8 @@ public sealed record ConvBenchReport(
     [property: JsonPropertyName("load_before")] string LoadBefore,
     [property: JsonPropertyName("load_after")] string LoadAfter,
     [property: JsonPropertyName("results")] IReadOnlyList<ConvBenchResult> Results,
-    [property: JsonIgnore] IReadOnlyList<ConvLayerTiming> Layers)
+    [property: JsonIgnore] IReadOnlyList<ConvLayerTiming> Layers,
+    [property: JsonPropertyName("breakdown"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ConvStepBreakdown>? Breakdown = null)
 {
     /// <summary>One JSON object on one line (or indented).</summary>
     public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = indented });

@@ -4,7 +4,8 @@
 // (3) Full training steps (forward, cross-entropy, backward, SGD with Nesterov momentum and weight decay, zero-grad)
 // of each model dense and always-sparse at each density, on one synthetic batch. Sparse models are ERK over all
 // weight layers with the first layer dense (DensityAllocationOptions.DenseFirstLayer); topologies stay fixed (no
-// drop/grow: a static step, which is what every dynamic method runs between updates). Every round times one step of
+// drop/grow: a static step, which is what every dynamic method runs between updates, with the conv layers' batch caches
+// held but not filled, as the training driver leaves them between updates). Every round times one step of
 // every variant in turn, dense and sparse alternating, and rows report medians, so a load change hits all alike.
 // Used by `sprout bench conv` and bench/Sprout.Bench's conv entry point. Allocates freely (setup and reports).
 using System.Diagnostics;
@@ -36,7 +37,8 @@ public static class ConvNetBenchmark
         double fraction = FractionOfPeak(layers, peak);
         log?.Invoke($"ResNet-20 3×3 convs, forward + backward at batch {options.Batch}: {fraction:0.000} of peak");
         var results = TrainingSteps(options, log);
-        return new ConvBenchReport(peak, fraction, options.Threads, loadBefore, LoadAverage(), results, layers);
+        var breakdown = options.Breakdown ? Breakdown(options) : null;
+        return new ConvBenchReport(peak, fraction, options.Threads, loadBefore, LoadAverage(), results, layers, breakdown);
     }
 
     /// <summary>Total flops over total wall time of <paramref name="layers"/> (each weighted by its count) as a fraction of <paramref name="peakGflops"/>.</summary>
@@ -78,19 +80,10 @@ public static class ConvNetBenchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var (c, h, w, classes) = options.Input;
-        var x = new Tensor(options.Batch, c * h * w);
-        new Rng(options.Seed).FillNormal(x.Data, 0, 1);
-        int[] labels = Enumerable.Range(0, options.Batch).Select(i => i % classes).ToArray();
+        var (x, labels) = SyntheticBatch(options);
 
         // Every model's dense variant first, then its sparse ones; densities of 1 reuse the dense timing.
-        var variants = new List<Variant>();
-        foreach (string name in options.Models)
-        {
-            variants.Add(new Variant(name, 1.0, Build(name, 1.0, options)));
-            foreach (double d in options.Densities.Where(d => d < 1).Distinct())
-                variants.Add(new Variant(name, d, Build(name, d, options)));
-        }
+        var variants = Variants(options, x, labels);
         for (int round = 0; round < options.WarmupSteps + options.Steps; round++)
         {
             foreach (var v in variants)
@@ -112,10 +105,75 @@ public static class ConvNetBenchmark
             {
                 var v = d >= 1 ? dense : variants.First(s => s.Model == name && s.Density == d);
                 double ms = Math.Round(Median(v.Times), 2);
-                results.Add(new ConvBenchResult(name, d, ms, denseMs, Math.Round(denseMs / ms, 3), v.Nnz)); // speedup of the printed times
+                results.Add(new ConvBenchResult(name, d, ms, denseMs, Math.Round(denseMs / ms, 3), v.Nnz, // speedup of the printed times
+                    Math.Round(v.MemoryBytes / 1e6, 1), Math.Round(dense.MemoryBytes / 1e6, 1)));
             }
         }
         return results;
+    }
+
+    /// <summary>
+    /// Per-op time of a step of every variant: <see cref="ConvBenchOptions.Steps"/> steps each under
+    /// <see cref="StepProfiler"/> after <see cref="ConvBenchOptions.WarmupSteps"/> unprofiled ones, in milliseconds per step.
+    /// </summary>
+    public static IReadOnlyList<ConvStepBreakdown> Breakdown(ConvBenchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var (x, labels) = SyntheticBatch(options);
+        var rows = new List<ConvStepBreakdown>();
+        foreach (var v in Variants(options, x, labels))
+        {
+            for (int i = 0; i < options.WarmupSteps; i++) v.Step(x, labels, options.Batch);
+            StepProfiler.Clear();
+            StepProfiler.Enabled = true;
+            long t0 = Stopwatch.GetTimestamp();
+            try
+            {
+                for (int i = 0; i < options.Steps; i++) v.Step(x, labels, options.Batch);
+            }
+            finally
+            {
+                StepProfiler.Enabled = false;
+            }
+            double stepMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / options.Steps;
+            var ops = StepProfiler.Snapshot().Select(r => new ConvOpTime(r.Label, Math.Round(r.Milliseconds / options.Steps, 3), (double)r.Calls / options.Steps)).ToArray();
+            StepProfiler.Clear();
+            rows.Add(new ConvStepBreakdown(v.Model, v.Density, Math.Round(stepMs, 2), ops));
+        }
+        return rows;
+    }
+
+    // Each model dense, then at each density below 1. Each variant runs one step as soon as it is built, and the
+    // managed memory it then holds (after a full collection, less what was held before it was built) is its memory:
+    // a step allocates nothing after the first, and the tape keeps every intermediate and gradient buffer of the step
+    // in its pool, so this is the high-water mark of its training memory (parameters, gradients, optimizer state,
+    // activations and their gradients, sparse layers' caches, and the kernels' per-thread scratch first grown by it).
+    private static List<Variant> Variants(ConvBenchOptions options, Tensor x, int[] labels)
+    {
+        var variants = new List<Variant>();
+        foreach (string name in options.Models)
+            foreach (double d in options.Densities.Where(d => d < 1).Distinct().Prepend(1.0))
+            {
+                long before = GC.GetTotalMemory(forceFullCollection: true);
+                var net = Build(name, d, options);
+                // A step between topology updates: the conv layers keep their cache buffers but skip copying into them
+                // (SparseTrainingDriver does the same; static sparse training disables the caches altogether).
+                foreach (var conv in net.Modules().OfType<SparseConv2d>()) conv.CachePaused = true;
+                var v = new Variant(name, d, net);
+                v.Step(x, labels, options.Batch);
+                v.MemoryBytes = GC.GetTotalMemory(forceFullCollection: true) - before;
+                variants.Add(v);
+            }
+        return variants;
+    }
+
+    private static (Tensor X, int[] Labels) SyntheticBatch(ConvBenchOptions options)
+    {
+        var (c, h, w, classes) = options.Input;
+        var x = new Tensor(options.Batch, c * h * w);
+        new Rng(options.Seed).FillNormal(x.Data, 0, 1);
+        return (x, Enumerable.Range(0, options.Batch).Select(i => i % classes).ToArray());
     }
 
     /// <summary>The model <paramref name="name"/> at <paramref name="density"/>: dense at 1, else always-sparse CSR layers, ERK, first layer dense.</summary>
@@ -214,9 +272,11 @@ public static class ConvNetBenchmark
         public double Density => density;
         public List<double> Times { get; } = [];
         public long Nnz { get; } = net.Modules().OfType<IDescribedLayer>().Sum(l => l.Describe().Nnz);
+        public long MemoryBytes { get; set; }
 
         public double Step(Tensor x, int[] labels, int batch)
         {
+            if (StepProfiler.Enabled) return ProfiledStep(x, labels, batch);
             long t0 = Stopwatch.GetTimestamp();
             Tensor loss;
             using (_tape.Record()) loss = Functional.CrossEntropy(net.Forward(x), labels, batch);
@@ -224,6 +284,32 @@ public static class ConvNetBenchmark
             _optimizer.Step();
             _optimizer.ZeroGrad();
             _tape.Reset();
+            return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+
+        // The same step with the input reorder, optimizer, zero-grad and tape reset as rows of their own.
+        private double ProfiledStep(Tensor x, int[] labels, int batch)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            StepProfiler.StartStep();
+            Tensor loss;
+            using (_tape.Record())
+            {
+                var convNet = (ConvNet)net;
+                var input = Ops.ToFeatureMajor(x, convNet.Channels, convNet.Height, convNet.Width);
+                StepProfiler.Mark("input reorder");
+                loss = Functional.CrossEntropy(net.Forward(input), labels, batch);
+            }
+            _tape.Backward(loss);
+            long t = StepProfiler.Begin();
+            _optimizer.Step();
+            StepProfiler.End("optimizer step", t);
+            t = StepProfiler.Begin();
+            _optimizer.ZeroGrad();
+            StepProfiler.End("zero grad", t);
+            t = StepProfiler.Begin();
+            _tape.Reset();
+            StepProfiler.End("tape reset", t);
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
     }

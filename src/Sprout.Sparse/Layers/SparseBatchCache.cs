@@ -23,6 +23,16 @@ public sealed class SparseBatchCache
         }
     } = true;
 
+    /// <summary>
+    /// When true (and enabled) the buffers are kept but this batch is not copied in: for steps whose batch no method
+    /// reads (between topology updates). <see cref="HasGradient"/> then stays false until a step that copies again.
+    /// Only layers that copy into the cache heed it (SparseConv2d; SparseLinear computes in the cache's buffers).
+    /// </summary>
+    public bool Paused { get; set; }
+
+    /// <summary>Whether this step's batch is copied in: enabled and not paused.</summary>
+    public bool Copies => Enabled && !Paused;
+
     /// <summary>Rows of the cached batch (0 until the first forward pass).</summary>
     public int Batch { get; private set; }
 

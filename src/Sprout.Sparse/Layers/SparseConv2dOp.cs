@@ -26,12 +26,19 @@ public static class SparseConv2dOp
         if (cache is not null)
         {
             cache.Prepare(g.Batch, g.InChannels * g.Height * g.Width, g.OutChannels * g.OutputHeight * g.OutputWidth);
-            if (cache.Enabled) x.Data.CopyTo(cache.InputT(g.InChannels * g.Height * g.Width));
+            if (cache.Copies)
+            {
+                long t = StepProfiler.Begin();
+                x.Data.CopyTo(cache.InputT(g.InChannels * g.Height * g.Width));
+                StepProfiler.End("SparseConv2d cache", t);
+            }
         }
         var y = Tape.NewOutput([g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth]);
         y.Layout = Layout.FeatureMajor;
         weight.CheckForKernels();
+        long t0 = StepProfiler.Begin();
         SparseConv.Forward(weight.RowPointers, weight.ColumnIndices, weight.Values, x.Data, y.Data, g, accumulate: false);
+        StepProfiler.End(ProfileLabel(g, 0), t0);
         if (bias is not null) FeatureBias.Forward(y.Data, bias.Data, g.OutChannels, g.Positions, relu: false);
 
         if (Tape.GradEnabled && (x.RequiresGrad || values.RequiresGrad || bias is { RequiresGrad: true }))
@@ -76,6 +83,18 @@ public static class SparseConv2dOp
         return Geometry(shape, cache.Batch, height, width);
     }
 
+    // StepProfiler rows: forward, dX and dW by kind of window (3×3 stride 1, 3×3 stride 2, 1×1, any other).
+    private static readonly string[] ProfileLabels = [.. from part in new[] { "fwd", "dX", "dW" }
+        from kind in new[] { "3x3 s1", "3x3 s2", "1x1", "other" } select $"SparseConv2d {kind} {part}"];
+
+    private static string ProfileLabel(in SparseConvGeometry g, int part)
+    {
+        var w = g.Window;
+        int kind = w.KernelHeight == 1 && w.KernelWidth == 1 ? 2
+            : w.KernelHeight == 3 && w.KernelWidth == 3 ? (w.StrideHeight == 1 ? 0 : w.StrideHeight == 2 ? 1 : 3) : 3;
+        return ProfileLabels[part * 4 + kind];
+    }
+
     private static SparseConvGeometry CheckArguments(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, ConvShape shape)
     {
         shape.Validate();
@@ -105,19 +124,27 @@ public static class SparseConv2dOp
             ReadOnlySpan<float> dy = Y.Grad;
             if (B is { RequiresGrad: true })
                 FeatureBias.Backward(default, dy, Y.Grad, B.Grad, G.OutChannels, G.Positions, relu: false); // dz = dy in place
-            if (Cache is { Enabled: true })
+            if (Cache is { Copies: true })
             {
+                long t = StepProfiler.Begin();
                 dy.CopyTo(Cache.OutputGradientT(G.OutChannels * G.OutputHeight * G.OutputWidth));
                 Cache.HasGradient = true;
+                StepProfiler.End("SparseConv2d cache", t);
             }
             W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
             if (X.RequiresGrad)
             {
+                long t = StepProfiler.Begin();
                 var dx = X.GradForWrite(out bool overwrite); // a gradient nothing has written yet is overwritten, not cleared first
                 SparseConv.InputGradient(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dy, dx, G, accumulate: !overwrite);
+                StepProfiler.End(ProfileLabel(G, 1), t);
             }
             if (Values.RequiresGrad)
+            {
+                long t = StepProfiler.Begin();
                 SparseConv.WeightGradient(W.RowPointers, W.ColumnIndices, X.Data, dy, Values.Grad, G, accumulate: true);
+                StepProfiler.End(ProfileLabel(G, 2), t);
+            }
         }
 
         protected override void Clear() => (X, Values, Y, B, W, Cache) = (null!, null!, null!, null, null!, null);

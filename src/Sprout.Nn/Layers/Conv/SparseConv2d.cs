@@ -80,6 +80,16 @@ public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IChec
         set => _cache.Enabled = value;
     }
 
+    /// <summary>
+    /// True skips keeping this step's batch while holding the buffers (no copy of X and dY): the training driver sets it
+    /// on steps whose batch no method reads. Has no effect while <see cref="CachesBatch"/> is false.
+    /// </summary>
+    public bool CachePaused
+    {
+        get => _cache.Paused;
+        set => _cache.Paused = value;
+    }
+
     private int OutputPositions => _height == 0 ? 0 : Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
 
     /// <inheritdoc/>

@@ -1,0 +1,314 @@
+// Stride-1 direct sparse convolution on zero-bordered copies of a few images at a time (forward, input gradient and
+// weight gradient at the live weights). The row-accumulator kernels (SparseConvLoops.cs) read the activations in
+// place and handle the borders with one accumulator per kernel column plus masked shifts, which every (row, image)
+// pays whatever its nonzeros; they measured 4–15% of one core's FMA peak on ResNet-20's layers (docs/BENCHMARKS.md).
+// Here each part copies its images of every input channel into a contiguous, zero-bordered block
+// [C, nb, H + 2p, W + 2p]. A tap (c, i, j) is then one offset into that block, the same for every output position, so
+// an output row is Σ values·(block shifted by the tap): no masks, no per-column accumulators. The forward keeps eight
+// vectors of outputs in registers across all of a row's live weights (one load per multiply-add): whole output rows
+// stored straight to the output when rows are 16·k floats wide, else a flat run over the block in padded-width
+// coordinates whose border positions are computed and dropped. The input gradient is the same convolution of dY
+// (padded by k − 1 − p) with the flipped, transposed weight. The weight gradient dots each live weight's shifted block
+// with dY, eight weights per pass (dY read in place for whole-vector rows, else laid out in padded-width coordinates
+// with zeros at the border positions). Parts are disjoint groups of images; outputs are written by one part each, and
+// weight gradients are summed part by part in part order, so results do not depend on the thread count (the parts
+// depend only on the sizes). This file is the blocks, the jobs and their scratch; the loops are in SparseConvPaddedLoops.cs.
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sprout.Kernels;
+
+public static partial class SparseConv
+{
+    // Floats of one part's padded block (128 KB: it stays in L2 next to the row's tile and dY run).
+    private const int PaddedBlockFloats = 32 * 1024;
+
+    // Floats of a register tile: eight vectors; reads may run this far past a block, which the scratch allows for.
+    private const int Tile = 128;
+
+    // Weight-gradient parts keep nnz partial sums each; their count is capped so that this many floats suffice.
+    private const int PartialsFloats = 1 << 21;
+
+    // A part holds at least one whole padded image of every channel; beyond this many floats (1 MB per thread) the
+    // row-accumulator kernels, whose scratch is a few rows, take the layer instead (very wide layers stay O(nnz + rows)).
+    private const long MaxImageBlockFloats = 8 * PaddedBlockFloats;
+
+    /// <summary>Whether the padded stride-1 kernels take this geometry: stride 1, padding below the kernel size, SIMD, and one padded image within budget.</summary>
+    private static bool PaddedPath(in SparseConvGeometry g)
+    {
+        var w = g.Window;
+        long image = (long)Math.Max(g.InChannels, g.OutChannels) * (g.Height + 2 * w.KernelHeight) * (g.Width + 2 * w.KernelWidth);
+        return !LegacyStride1 && w.StrideHeight == 1 && w.StrideWidth == 1 && w.PadHeight < w.KernelHeight && w.PadWidth < w.KernelWidth
+            && Vector256.IsHardwareAccelerated && g.Batch > 0 && image <= MaxImageBlockFloats;
+    }
+
+    /// <summary>The padded block of one convolution over source planes [channels, batch, height, width] with pads (ph, pw).</summary>
+    private readonly struct Block
+    {
+        public readonly int Channels, Batch, Height, Width, PadH, PadW, Hp, Wp, OutH, OutW, PerPart, Parts;
+
+        public Block(int channels, int batch, int height, int width, int kh, int kw, int ph, int pw, int minPerPart)
+        {
+            (Channels, Batch, Height, Width, PadH, PadW) = (channels, batch, height, width, ph, pw);
+            (Hp, Wp) = (height + 2 * ph, width + 2 * pw);
+            (OutH, OutW) = (Hp - kh + 1, Wp - kw + 1);
+            PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, channels * Hp * Wp), minPerPart), 1, batch);
+            Parts = (batch + PerPart - 1) / PerPart;
+        }
+
+        /// <summary>Floats between two channels in the block.</summary>
+        public int ChannelStride => PerPart * Hp * Wp;
+
+        /// <summary>Floats of the block plus the slack a tile may read past it.</summary>
+        public long Floats => (long)Channels * ChannelStride + Tile;
+
+        /// <summary>Output positions of a part of nb images in padded-width coordinates: up to the last real one.</summary>
+        public int Run(int nb) => (nb - 1) * Hp * Wp + (OutH - 1) * Wp + OutW;
+
+        /// <summary>
+        /// Asks for the source planes of part <paramref name="part"/> to be brought into L2 (no-op past the last part or
+        /// without SSE): the copy into a block is bound by memory reads, and starting them one part ahead lets them
+        /// overlap the multiply-adds of the current part.
+        /// </summary>
+        public unsafe void Prefetch(float* src, int part) => Prefetch(src, Channels, Height * Width, part);
+
+        /// <summary>As <see cref="Prefetch(float*, int)"/> for planes [channels, Batch, plane] of another tensor (dY in the weight gradient).</summary>
+        public unsafe void Prefetch(float* src, int channels, int plane, int part)
+        {
+            if (!Sse.IsSupported || part >= Parts) return;
+            int b0 = part * PerPart, nb = Math.Min(PerPart, Batch - b0);
+            long run = (long)nb * plane;
+            for (int c = 0; c < channels; c++)
+            {
+                float* s = src + ((long)c * Batch + b0) * plane;
+                for (long t = 0; t < run; t += 16) Sse.Prefetch1(s + t);
+            }
+        }
+
+        /// <summary>Copies images [b0, b0 + nb) of every channel of <paramref name="src"/> into <paramref name="block"/> with zero borders.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public unsafe void Fill(float* src, float* block, int b0, int nb)
+        {
+            int plane = Height * Width;
+            for (int c = 0; c < Channels; c++)
+                for (int m = 0; m < nb; m++)
+                {
+                    float* s = src + ((long)c * Batch + b0 + m) * plane, d = block + (long)c * ChannelStride + (long)m * Hp * Wp;
+                    ClearRun(d, PadH * Wp);
+                    d += PadH * Wp;
+                    for (int h = 0; h < Height; h++, d += Wp, s += Width)
+                    {
+                        for (int q = 0; q < PadW; q++) { d[q] = 0f; d[PadW + Width + q] = 0f; }
+                        CopyRun(s, d + PadW, Width);
+                    }
+                    ClearRun(d, PadH * Wp);
+                }
+        }
+    }
+
+    /// <summary>Forward on the padded path: rows = output channels, taps decoded from CSR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedForward(int* ptr, int* idx, float* values, float* x, float* y, in SparseConvGeometry g, bool accumulate)
+    {
+        var w = g.Window;
+        var block = new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth, 1);
+        int nnz = ptr[g.OutChannels];
+        var taps = PaddedScratch.Taps(nnz, out float* tapValues);
+        int kk = w.KernelHeight * w.KernelWidth;
+        for (int k = 0; k < nnz; k++)
+        {
+            int col = idx[k], c = col / kk, rem = col - c * kk, i = rem / w.KernelWidth, j = rem - i * w.KernelWidth;
+            (taps[k], tapValues[k]) = (c * block.ChannelStride + i * block.Wp + j, values[k]);
+        }
+        Parallelism.For(block.Parts, new PaddedConvJob(ptr, taps, tapValues, x, y, g.OutChannels, block, accumulate));
+    }
+
+    /// <summary>Input gradient on the padded path: rows = input channels, taps (output channel, flipped i, j) from the CSC index.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedInputGradient(int* cptr, int* ridx, int* perm, float* values, float* dy, float* dx, in SparseConvGeometry g, bool accumulate)
+    {
+        var w = g.Window;
+        int kh = w.KernelHeight, kw = w.KernelWidth, kk = kh * kw;
+        var block = new Block(g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth, kh, kw, kh - 1 - w.PadHeight, kw - 1 - w.PadWidth, 1);
+        int nnz = cptr[g.FanIn];
+        var taps = PaddedScratch.Taps(nnz, out float* tapValues);
+        int* rowPtr = PaddedScratch.RowPointers(g.InChannels + 1);
+        for (int c = 0; c <= g.InChannels; c++) rowPtr[c] = cptr[c * kk];
+        for (int f = 0; f < g.FanIn; f++)
+        {
+            int rem = f % kk, i = rem / kw, j = rem - i * kw;
+            for (int q = cptr[f]; q < cptr[f + 1]; q++)
+                (taps[q], tapValues[q]) = (ridx[q] * block.ChannelStride + (kh - 1 - i) * block.Wp + (kw - 1 - j), values[perm[q]]);
+        }
+        Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
+    }
+
+    /// <summary>Weight gradient at the live weights on the padded path (x padded as in the forward pass).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedWeightGradient(int* ptr, int* idx, float* x, float* dy, float* dValues, in SparseConvGeometry g, bool accumulate)
+    {
+        var w = g.Window;
+        int nnz = ptr[g.OutChannels];
+        int maxParts = Math.Clamp(PartialsFloats / Math.Max(1, nnz), 1, g.Batch);
+        var block = new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth,
+            (g.Batch + maxParts - 1) / maxParts);
+        int kk = w.KernelHeight * w.KernelWidth;
+        var taps = PaddedScratch.Taps(nnz, out _);
+        for (int k = 0; k < nnz; k++)
+        {
+            int col = idx[k], c = col / kk, rem = col - c * kk, i = rem / w.KernelWidth, j = rem - i * w.KernelWidth;
+            taps[k] = c * block.ChannelStride + i * block.Wp + j;
+        }
+        float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
+        Parallelism.For(block.Parts, new PaddedWeightJob(ptr, taps, x, dy, partials, g.OutChannels, nnz, block));
+        for (int k = 0; k < nnz; k++)
+        {
+            float sum = 0f;
+            for (int p = 0; p < block.Parts; p++) sum += partials[(long)p * nnz + k];
+            dValues[k] = accumulate ? dValues[k] + sum : sum;
+        }
+    }
+
+    /// <summary>out[r, images of the part] (=|+=) Σ over row r's taps of value·(padded block shifted by the tap).</summary>
+    private readonly unsafe struct PaddedConvJob(int* rowPtr, int* taps, float* tapValues, float* src, float* dst, int rows, Block block, bool accumulate)
+        : IParallelJob
+    {
+        [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
+        public void Execute(int part)
+        {
+            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
+            float* padded = PaddedScratch.Block(block.Floats);
+            block.Fill(src, padded, b0, nb);
+            block.Prefetch(src, part + Parallelism.Threads); // the part this thread most likely takes next
+            int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
+            int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
+            bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
+            // Output rows whole: a tile is 8 / perRow output rows (each perRow vectors), and out[r] for the part's
+            // images is one contiguous run of lines·outW floats, so the registers go straight to it.
+            int* rowBase = stackalloc int[byRows ? lines : 0];
+            for (int l = 0; l < (byRows ? lines : 0); l++) rowBase[l] = l / block.OutH * hpwp + l % block.OutH * block.Wp;
+            float* acc = byRows ? null : PaddedScratch.Rows(run + Tile);
+            for (int r = 0; r < rows; r++)
+            {
+                int k0 = rowPtr[r], k1 = rowPtr[r + 1];
+                float* o = dst + ((long)r * block.Batch + b0) * outPlane;
+                if (k0 == k1)
+                {
+                    if (!accumulate) new Span<float>(o, nb * outPlane).Clear();
+                    continue;
+                }
+                if (byRows)
+                {
+                    int tileLines = 8 / perRow;
+                    for (int l = 0; l < lines; l += tileLines)
+                        TileLines(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, o + (long)l * outW, accumulate);
+                    continue;
+                }
+                for (int t = 0; t < run; t += Tile) TileRow(padded + t, taps, tapValues, k0, k1, acc + t);
+                for (int m = 0; m < nb; m++)
+                    for (int h = 0; h < block.OutH; h++)
+                        CopyOrAddRun(acc + m * hpwp + h * block.Wp, o + (m * block.OutH + h) * block.OutW, block.OutW, accumulate);
+            }
+        }
+    }
+
+    /// <summary>partials[part·nnz + k] = Σ over the part's positions of dY[row of k]·(padded x shifted by tap k).</summary>
+    private readonly unsafe struct PaddedWeightJob(int* ptr, int* taps, float* x, float* dy, float* partials, int rows, int nnz, Block block) : IParallelJob
+    {
+        [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
+        public void Execute(int part)
+        {
+            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
+            float* padded = PaddedScratch.Block(block.Floats);
+            block.Fill(x, padded, b0, nb);
+            block.Prefetch(x, part + Parallelism.Threads); // the part this thread most likely takes next
+            block.Prefetch(dy, rows, block.OutH * block.OutW, part + Parallelism.Threads);
+            int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
+            float* partial = partials + (long)part * nnz;
+            int outW = block.OutW, lines = nb * block.OutH;
+            if (Vector512.IsHardwareAccelerated && outW % 16 == 0 && lines <= 4096)
+            {
+                // Output rows whole: dY's rows of the part are read where they are, against each tap's rows of the
+                // block; no copy of dY and no border positions.
+                int* rowBase = stackalloc int[lines];
+                for (int l = 0; l < lines; l++) rowBase[l] = l / block.OutH * hpwp + l % block.OutH * block.Wp;
+                for (int r = 0; r < rows; r++)
+                {
+                    int k = ptr[r], k1 = ptr[r + 1];
+                    float* g = dy + ((long)r * block.Batch + b0) * outPlane;
+                    for (; k + 8 <= k1; k += 8) DotLines8(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
+                    if (k + 4 <= k1)
+                    {
+                        DotLines4(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
+                        k += 4;
+                    }
+                    for (; k < k1; k++) partial[k] = DotLines(padded + taps[k], g, rowBase, lines, outW / 16);
+                }
+                return;
+            }
+            float* d = PaddedScratch.Rows(run + Tile);
+            new Span<float>(d, run).Clear(); // border positions stay zero: only real outputs are copied in below
+            Vector256<float>* sums = stackalloc Vector256<float>[4];
+            for (int r = 0; r < rows; r++)
+            {
+                int k = ptr[r], k1 = ptr[r + 1];
+                if (k == k1) continue;
+                float* g = dy + ((long)r * block.Batch + b0) * outPlane;
+                for (int m = 0; m < nb; m++)
+                    for (int h = 0; h < block.OutH; h++)
+                        CopyRun(g + (m * block.OutH + h) * block.OutW, d + m * hpwp + h * block.Wp, block.OutW);
+                if (Vector512.IsHardwareAccelerated)
+                    for (; k + 8 <= k1; k += 8) Dot8(padded, taps + k, d, run, partial + k);
+                for (; k + 4 <= k1; k += 4)
+                {
+                    sums[0] = sums[1] = sums[2] = sums[3] = Vector256<float>.Zero;
+                    DotInto4(padded + taps[k], padded + taps[k + 1], padded + taps[k + 2], padded + taps[k + 3], d, run, sums);
+                    for (int q = 0; q < 4; q++) partial[k + q] = Vector256.Sum(sums[q]);
+                }
+                for (; k < k1; k++)
+                {
+                    sums[0] = Vector256<float>.Zero;
+                    DotInto(padded + taps[k], d, run, sums);
+                    partial[k] = Vector256.Sum(sums[0]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Per-thread scratch of the padded kernels, grown on demand and reused (pinned, so raw pointers stay valid).</summary>
+    private static unsafe class PaddedScratch
+    {
+        [ThreadStatic] private static float[]? _block, _rows, _partials, _tapValues;
+        [ThreadStatic] private static int[]? _taps, _rowPointers;
+
+        public static float* Block(long floats) => Get(ref _block, floats);
+
+        public static float* Rows(long floats) => Get(ref _rows, floats);
+
+        public static float* Partials(long floats) => Get(ref _partials, floats);
+
+        /// <summary>Decoded taps [count] (offsets into the padded block) and their values, on the calling thread.</summary>
+        public static int* Taps(int count, out float* values)
+        {
+            values = Get(ref _tapValues, Math.Max(count, 1));
+            return GetInts(ref _taps, Math.Max(count, 1));
+        }
+
+        public static int* RowPointers(int count) => GetInts(ref _rowPointers, count);
+
+        private static float* Get(ref float[]? storage, long floats)
+        {
+            if (storage is null || storage.Length < floats)
+                storage = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(floats, (storage?.Length ?? 0) * 3L / 2)), pinned: true);
+            return (float*)Unsafe.AsPointer(ref storage[0]);
+        }
+
+        private static int* GetInts(ref int[]? storage, int count)
+        {
+            if (storage is null || storage.Length < count)
+                storage = GC.AllocateUninitializedArray<int>(Math.Max(count, (storage?.Length ?? 0) * 3 / 2), pinned: true);
+            return (int*)Unsafe.AsPointer(ref storage[0]);
+        }
+    }
+}
