@@ -8,6 +8,20 @@ namespace Sprout.Core;
 
 public static partial class Ops
 {
+    // The boundary checks shared by BatchNorm and its fused ReLU forms: returns channels and values per channel.
+    private static (int Channels, int Count) CheckBatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar, bool training)
+    {
+        if (x.Rank < 2 || x.Layout != Layout.FeatureMajor)
+            throw new ArgumentException($"BatchNorm expects a FeatureMajor [C, B, …] activation, got {x.Layout} {x}.", nameof(x));
+        int c = x.Dim(0), count = x.Size / Math.Max(c, 1);
+        RequireChannels(gamma, c);
+        RequireChannels(beta, c);
+        RequireChannels(runningMean, c);
+        RequireChannels(runningVar, c);
+        if (training && count < 2) throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got {x}.", nameof(x));
+        return (c, count);
+    }
+
     /// <summary>
     /// y = γ·(x − μ)/√(σ² + ε) + β per channel of a FeatureMajor x. With <paramref name="training"/>, μ and σ² are the
     /// batch's and the running statistics move toward them by <paramref name="momentum"/>; otherwise the running ones are used.
@@ -24,14 +38,7 @@ public static partial class Ops
     public static Tensor BatchNorm(Tensor x, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar,
         bool training, float momentum = 0.1f, float eps = 1e-5f)
     {
-        if (x.Rank < 2 || x.Layout != Layout.FeatureMajor)
-            throw new ArgumentException($"BatchNorm expects a FeatureMajor [C, B, …] activation, got {x.Layout} {x}.", nameof(x));
-        int c = x.Dim(0), count = x.Size / Math.Max(c, 1);
-        RequireChannels(gamma, c);
-        RequireChannels(beta, c);
-        RequireChannels(runningMean, c);
-        RequireChannels(runningVar, c);
-        if (training && count < 2) throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got {x}.", nameof(x));
+        var (c, count) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, training);
         var y = Tape.NewOutput(x.Shape);
         y.Layout = Layout.FeatureMajor;
         var g = gamma is null ? default : gamma.Data;

@@ -34,14 +34,7 @@ public static partial class Ops
     private static Tensor BatchNormResidualRelu(Tensor x, Tensor? residual, Tensor? gamma, Tensor? beta, Tensor runningMean, Tensor runningVar,
         bool training, float momentum, float eps)
     {
-        if (x.Rank < 2 || x.Layout != Layout.FeatureMajor)
-            throw new ArgumentException($"BatchNorm expects a FeatureMajor [C, B, …] activation, got {x.Layout} {x}.", nameof(x));
-        int c = x.Dim(0), count = x.Size / Math.Max(c, 1);
-        RequireChannels(gamma, c);
-        RequireChannels(beta, c);
-        RequireChannels(runningMean, c);
-        RequireChannels(runningVar, c);
-        if (training && count < 2) throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got {x}.", nameof(x));
+        var (c, count) = CheckBatchNorm(x, gamma, beta, runningMean, runningVar, training);
         var y = Tape.NewOutput(x.Shape);
         y.Layout = Layout.FeatureMajor;
         var g = gamma is null ? default : gamma.Data;
