@@ -3,6 +3,8 @@
 // layout: ERK, patch embedding dense, always-sparse CSR projections; topology updates not included), timed
 // alternately in one process, plus the attention products alone (Ops.SelfAttention forward + backward at the same
 // shapes, dense in both models) to say where the time goes. Prints the load average before and after (shared machine).
+// `--breakdown` then profiles a few more steps of each model by op (StepProfiler: forward and backward per op type,
+// plus the optimizer) so a kernel change can be aimed where the step's time is.
 using System.Diagnostics;
 using System.Globalization;
 using Sprout.Core;
@@ -18,7 +20,7 @@ public static class VitBench
 {
     private const int Batch = 128;
 
-    /// <summary>Runs it: <c>[--steps N] [--density D]</c>.</summary>
+    /// <summary>Runs it: <c>[--steps N] [--density D] [--breakdown]</c>.</summary>
     public static void Run(string[] args)
     {
         var ci = CultureInfo.InvariantCulture;
@@ -62,6 +64,24 @@ public static class VitBench
         Console.WriteLine(string.Create(ci, $"median step: dense {md:0} ms, sparse {ms:0} ms, speedup {md / ms:0.00}x; attention products {ma:0} ms = {100 * ma / md:0}% of the dense step, {100 * ma / ms:0}% of the sparse step"));
         Console.WriteLine(string.Create(ci, $"weights: sparse nnz {nnz:N0}; forward GMAC/image dense {(proj + attn) / 1e9:0.0000} (attention {attn / 1e9:0.0000})"));
         Console.WriteLine($"load average {ConvNetBenchmark.LoadAverage()} after");
+        if (args.Contains("--breakdown")) Breakdown(("dense", d), ("sparse", s), x, labels, steps);
+    }
+
+    /// <summary>Per-op wall time (ms per step) of each model over <paramref name="steps"/> profiled steps.</summary>
+    private static void Breakdown((string Name, Stepper Stepper) a, (string Name, Stepper Stepper) b, Tensor x, int[] labels, int steps)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        foreach (var (name, stepper) in new[] { a, b })
+        {
+            StepProfiler.Enabled = true;
+            StepProfiler.Clear();
+            double total = 0;
+            for (int i = 0; i < steps; i++) total += stepper.Step(x, labels);
+            StepProfiler.Enabled = false;
+            Console.WriteLine(string.Create(ci, $"{name}: {total / steps:0} ms per profiled step; by op (ms per step, calls per step):"));
+            foreach (var (label, ms, calls) in StepProfiler.Snapshot().OrderByDescending(r => r.Milliseconds))
+                Console.WriteLine(string.Create(ci, $"  {label,-28} {ms / steps,7:0.0} {calls / steps,4}"));
+        }
     }
 
     private static int Option(string[] args, string name, int fallback)
@@ -84,11 +104,14 @@ public static class VitBench
         public double Step(Tensor x, int[] labels)
         {
             long t0 = Stopwatch.GetTimestamp();
+            StepProfiler.StartStep();
             Tensor loss;
             using (_tape.Record()) loss = Functional.CrossEntropy(net.Forward(x), labels, Batch);
             _tape.Backward(loss);
+            long t = StepProfiler.Begin();
             _optimizer.Step();
             _optimizer.ZeroGrad();
+            StepProfiler.End("AdamW + zero grad", t);
             _tape.Reset();
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }

@@ -1,10 +1,14 @@
-// Fused multi-head self-attention over token rows, forward and backward, one task per (sample, head). A task gathers
-// its q, k and v (N×d each) straight out of the fused projection rows [B·N, 3·h·d] into per-thread scratch, runs its
-// products (serial GEMMs) and row softmaxes while everything is in cache, and writes its output columns (or its three
-// gradient column blocks) back. So there is no separate head split or merge, and the N×N scores never make a round
-// trip through memory apart from the saved softmax weights. Tasks own disjoint outputs and run in a fixed order, so
-// results do not depend on the thread count. The composed form (Ops.SelfAttentionFromPrimitives) is the oracle.
+// Fused multi-head self-attention over token rows, forward and backward, one task per (sample, head). A task reads
+// its q, k and v (N×d each) in place from the fused projection rows [B·N, 3·h·d], transposes k (forward) or v
+// (backward) into per-thread scratch, and runs its products on AttentionTiles' register tiles with the row softmaxes
+// in between, while everything is in L1; outputs (or the three gradient column blocks) are written straight into
+// their rows. So there is no head split or merge, no packing, and the N×N scores never make a round trip through
+// memory apart from the saved softmax weights. A head width that is not a whole tile panel (32 floats at 512 bits)
+// is copied into zero-padded scratch first. Tasks own disjoint outputs and run in a fixed order, so results do not
+// depend on the thread count. The composed form (Ops.SelfAttentionFromPrimitives) and Scalar are the oracles.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sprout.Kernels;
 
@@ -24,7 +28,7 @@ public static class Attention
     {
         Validate(qkv.Length, output.Length, weights.Length, batch, tokens, heads, headDim, "output");
         fixed (float* pq = qkv, po = output, pw = weights)
-            Run(new TaskJob(pq, po, pw, null, batch, tokens, heads, headDim, backward: false, accumulate: false));
+            Run(new Job(pq, po, pw, null, batch, tokens, heads, headDim, false, false));
     }
 
     /// <summary>
@@ -39,7 +43,7 @@ public static class Attention
         Validate(qkv.Length, dOutput.Length, weights.Length, batch, tokens, heads, headDim, "dOutput");
         Simd.RequireLength(qkv.Length, dQkv.Length, nameof(dQkv));
         fixed (float* pq = qkv, pd = dOutput, pw = weights, pg = dQkv)
-            Run(new TaskJob(pq, pd, pw, pg, batch, tokens, heads, headDim, backward: true, accumulate));
+            Run(new Job(pq, pd, pw, pg, batch, tokens, heads, headDim, true, accumulate));
     }
 
     private static void Validate(int qkvLength, int outLength, int weightsLength, int batch, int tokens, int heads, int headDim, string output)
@@ -52,73 +56,103 @@ public static class Attention
         Simd.RequireLength(checked(batch * heads * tokens * tokens), weightsLength, "weights");
     }
 
-    private static void Run(in TaskJob job)
+    private static void Run(in Job job)
     {
-        if (job.Macs >= ParallelMacs && Parallelism.Threads > 1) Parallelism.For(job.Tasks, job);
-        else for (int t = 0; t < job.Tasks; t++) job.Execute(t);
+        if (Vector512.IsHardwareAccelerated) Run(new TaskJob<Vector512<float>, V512>(job), job);
+        else if (Vector256.IsHardwareAccelerated) Run(new TaskJob<Vector256<float>, V256>(job), job);
+        else if (Vector128.IsHardwareAccelerated) Run(new TaskJob<Vector128<float>, V128>(job), job);
+        else Run(new TaskJob<float, V1>(job), job);
     }
 
-    /// <summary>Forward: io is the output rows. Backward: io is dOutput and grad is dQkv.</summary>
-    private readonly unsafe struct TaskJob(float* qkv, float* io, float* weights, float* grad, int batch, int tokens, int heads, int headDim,
-        bool backward, bool accumulate) : IParallelJob
+    private static void Run<TJob>(in TJob tasks, in Job job) where TJob : struct, IParallelJob
     {
-        public int Tasks => batch * heads;
-        public long Macs => (long)Tasks * tokens * tokens * headDim * (backward ? 4 : 2);
+        if (job.Macs >= ParallelMacs && Parallelism.Threads > 1) Parallelism.For(job.Tasks, tasks);
+        else for (int t = 0; t < job.Tasks; t++) tasks.Execute(t);
+    }
 
+    /// <summary>The pointers and sizes of one call. Forward: io is the output rows. Backward: io is dOutput and grad is dQkv.</summary>
+    private readonly unsafe struct Job(float* qkv, float* io, float* weights, float* grad, int batch, int tokens, int heads, int headDim,
+        bool backward, bool accumulate)
+    {
+        public readonly float* Qkv = qkv, Io = io, Weights = weights, Grad = grad;
+        public readonly int Batch = batch, Tokens = tokens, Heads = heads, HeadDim = headDim;
+        public readonly bool Backward = backward, Accumulate = accumulate;
+        public int Tasks => Batch * Heads;
+        public long Macs => (long)Tasks * Tokens * Tokens * HeadDim * (Backward ? 4 : 2);
+    }
+
+    /// <summary>One (sample, head) per index, at vector width TV.</summary>
+    private readonly unsafe struct TaskJob<TV, V>(Job job) : IParallelJob where TV : struct where V : struct, ISimd<TV>
+    {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int task)
         {
-            int n = tokens, d = headDim, inner = heads * d, width = 3 * inner, b = task / heads, j = task % heads, nd = n * d;
+            int n = job.Tokens, d = job.HeadDim, heads = job.Heads, inner = heads * d, width = 3 * inner, b = task / heads, j = task % heads;
+            int w = AttentionTiles.Panel<TV, V>(), np = Round(n, w), dp = Round(d, w);
+            bool padded = d % w != 0;   // rows of q, k, v, dO are then copied into whole panels (B operands are read panel-wide)
             float scale = 1f / MathF.Sqrt(d);
-            float* s = Scratch.For(7 * nd + 2 * n * n);   // q, k, v, o/dO, dq, dk, dv; dS and dP
-            float* q = s, k = s + nd, v = s + 2 * nd, o = s + 3 * nd, dq = s + 4 * nd, dk = s + 5 * nd, dv = s + 6 * nd, ds = s + 7 * nd;
-            float* rows = qkv + (nint)b * n * width + j * d;       // q of token 0 of this head; k at + inner, v at + 2·inner
-            float* ioRows = io + (nint)b * n * inner + j * d;
-            float* p = weights + (nint)task * n * n;
-            Gather(rows, width, q, n, d);
-            Gather(rows + inner, width, k, n, d);
-            Gather(rows + 2 * inner, width, v, n, d);
-            if (!backward)
+            // Scratch: a transposed operand [d × np], the scores or their gradient [n × np], and (padded only) three row blocks [n × dp].
+            float* s = Scratch.For(d * np + n * np + (padded ? 3 * n * dp : 0));
+            float* t = s, sc = s + d * np, rowScratch = sc + n * np;
+            float* rows = job.Qkv + (nint)b * n * width + j * d;   // q of token 0 of this head; k at + inner, v at + 2·inner
+            float* io = job.Io + (nint)b * n * inner + j * d;
+            float* p = job.Weights + (nint)task * n * n;
+            if (!job.Backward)
             {
-                Gemm.MultiplySerial(q, k, p, n, n, d, transA: false, transB: true, accumulate: false);   // S = q·kᵀ
-                for (int r = 0; r < n; r++)
-                {
-                    var row = new Span<float>(p + (nint)r * n, n);
-                    Softmax.ForwardRow(row, row, scale);
-                }
-                Gemm.MultiplySerial(p, v, o, n, d, n, transA: false, transB: false, accumulate: false);  // O = P·v
-                Scatter(o, ioRows, inner, n, d, accumulate: false);
+                TransposeInto(rows + inner, width, t, np, n, d);                                                  // kᵀ [d × np]
+                AttentionTiles.Product<TV, V>(rows, width, 1, t, np, sc, np, n, np, d, add: false);              // S = q·kᵀ
+                for (int r = 0; r < n; r++) AttentionTiles.SoftmaxRow<TV, V>(sc + (nint)r * np, p + (nint)r * n, n, scale);
+                float* v = Rows(rows + 2 * inner, width, rowScratch, padded, n, d, dp, out int ldv);
+                AttentionTiles.Product<TV, V>(p, n, 1, v, ldv, io, inner, n, d, n, add: false);                  // O = P·v
                 return;
             }
-            Gather(ioRows, inner, o, n, d);                                                              // dO
-            Gemm.MultiplySerial(o, v, ds + n * n, n, n, d, transA: false, transB: true, accumulate: false);  // dP = dO·vᵀ (after dS)
-            Gemm.MultiplySerial(p, o, dv, n, d, n, transA: true, transB: false, accumulate: false);        // dv = Pᵀ·dO
-            new Span<float>(ds, n * n).Clear();
-            for (int r = 0; r < n; r++)
-                Softmax.BackwardRow(new ReadOnlySpan<float>(p + (nint)r * n, n), new ReadOnlySpan<float>(ds + n * n + (nint)r * n, n),
-                    new Span<float>(ds + (nint)r * n, n), scale);
-            Gemm.MultiplySerial(ds, k, dq, n, d, n, transA: false, transB: false, accumulate: false);      // dq = dS·k
-            Gemm.MultiplySerial(ds, q, dk, n, d, n, transA: true, transB: false, accumulate: false);       // dk = dSᵀ·q
-            float* gradRows = grad + (nint)b * n * width + j * d;
-            Scatter(dq, gradRows, width, n, d, accumulate);
-            Scatter(dk, gradRows + inner, width, n, d, accumulate);
-            Scatter(dv, gradRows + 2 * inner, width, n, d, accumulate);
+            float* grad = job.Grad + (nint)b * n * width + j * d;
+            bool add = job.Accumulate;
+            float* q = Rows(rows, width, rowScratch, padded, n, d, dp, out int ldq);
+            float* k = Rows(rows + inner, width, rowScratch + n * dp, padded, n, d, dp, out int ldk);
+            float* dO = Rows(io, inner, rowScratch + 2 * n * dp, padded, n, d, dp, out int ldo);
+            TransposeInto(rows + 2 * inner, width, t, np, n, d);                                                  // vᵀ [d × np]
+            AttentionTiles.Product<TV, V>(dO, ldo, 1, t, np, sc, np, n, np, d, add: false);                      // dP = dO·vᵀ
+            for (int r = 0; r < n; r++) AttentionTiles.SoftmaxBackwardRow<TV, V>(p + (nint)r * n, sc + (nint)r * np, n, scale); // dS
+            AttentionTiles.Product<TV, V>(p, 1, n, dO, ldo, grad + 2 * inner, width, n, d, n, add);               // dv = Pᵀ·dO
+            AttentionTiles.Product<TV, V>(sc, np, 1, k, ldk, grad, width, n, d, n, add);                         // dq = dS·k
+            AttentionTiles.Product<TV, V>(sc, 1, np, q, ldq, grad + inner, width, n, d, n, add);                 // dk = dSᵀ·q
         }
 
-        private static void Gather(float* source, int stride, float* destination, int n, int d)
+        private static int Round(int x, int w) => (x + w - 1) / w * w;
+
+        /// <summary>destination[e·ld + c] = source[c·stride + e] for c &lt; n, e &lt; d; columns n..ld are zeroed (padding lanes).</summary>
+        private static void TransposeInto(float* source, int stride, float* destination, int ld, int n, int d)
         {
-            for (int r = 0; r < n; r++) new ReadOnlySpan<float>(source + (nint)r * stride, d).CopyTo(new Span<float>(destination + (nint)r * d, d));
+            int c = 0;
+            if (Avx2.IsSupported)
+            {
+                // Eight keys at a time: one gather per lane e reads their e-th elements (a scalar loop costs more than the products).
+                var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(stride);
+                for (; c + 8 <= n; c += 8)
+                {
+                    float* s = source + (nint)c * stride;
+                    for (int e = 0; e < d; e++) Avx2.GatherVector256(s + e, index, 4).Store(destination + (nint)e * ld + c);
+                }
+            }
+            for (; c < n; c++)
+                for (int e = 0; e < d; e++) destination[(nint)e * ld + c] = source[(nint)c * stride + e];
+            for (int e = 0; e < d; e++)
+                for (c = n; c < ld; c++) destination[(nint)e * ld + c] = 0;
         }
 
-        private static void Scatter(float* source, float* destination, int stride, int n, int d, bool accumulate)
+        /// <summary>The n rows of d floats at source (row stride <paramref name="stride"/>) as a B operand: in place, or copied zero-padded to dp.</summary>
+        private static float* Rows(float* source, int stride, float* scratch, bool padded, int n, int d, int dp, out int ld)
         {
+            ld = padded ? dp : stride;
+            if (!padded) return source;
             for (int r = 0; r < n; r++)
             {
-                var src = new ReadOnlySpan<float>(source + (nint)r * d, d);
-                var dst = new Span<float>(destination + (nint)r * stride, d);
-                if (accumulate) System.Numerics.Tensors.TensorPrimitives.Add(dst, src, dst);
-                else src.CopyTo(dst);
+                float* o = scratch + (nint)r * dp;
+                for (int e = 0; e < d; e++) o[e] = source[(nint)r * stride + e];
+                for (int e = d; e < dp; e++) o[e] = 0;
             }
+            return scratch;
         }
     }
 

@@ -100,6 +100,7 @@ public class TransformerGradientTests
     {
         // batch, sequence length, heads, head dim
         { 1, 1, 1, 3 }, { 2, 1, 4, 2 }, { 1, 5, 1, 4 }, { 2, 5, 1, 3 }, { 2, 5, 4, 2 }, { 1, 5, 6, 1 }, { 3, 2, 3, 2 },
+        { 1, 9, 2, 32 },   // whole 32-wide panels: q, k, v and dO read in place (no padded copy), 8-row tile plus a tail row
     };
 
     [Theory]

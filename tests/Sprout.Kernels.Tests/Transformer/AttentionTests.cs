@@ -1,5 +1,6 @@
 // Fused attention against its double-precision scalar reference on odd sizes (one token, one head, d = 1, sizes
-// that share tasks among threads), backward accumulation, thread-count independence and steady-state allocation.
+// that share tasks among threads, every edge of the register tiles), backward accumulation, thread-count
+// independence and steady-state allocation.
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
@@ -11,6 +12,8 @@ public sealed class AttentionTests
     {
         // batch, tokens, heads, head width
         { 1, 1, 1, 1 }, { 2, 1, 3, 4 }, { 2, 5, 1, 3 }, { 2, 5, 4, 2 }, { 3, 17, 3, 8 }, { 2, 65, 4, 32 }, { 0, 4, 2, 2 },
+        // the tiles' edges: 8-, 4- and 1-row blocks (12, 13 tokens), a whole panel plus a ragged one (d = 48), two panels (d = 64)
+        { 2, 12, 2, 48 }, { 1, 13, 3, 64 }, { 2, 64, 1, 16 },
     };
 
     [Theory]
