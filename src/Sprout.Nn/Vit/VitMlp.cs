@@ -1,4 +1,7 @@
 // Pre-norm MLP of one ViT block: LayerNorm → Linear → GELU → Linear (both with bias), as simple_vit's FeedForward.
+// When both projections are CSR layers, the hidden activations stay feature-major ([mlp × B·N], the layout the CSR
+// kernels work in; GELU is elementwise and keeps it): that saves two of the four [B·N × mlp] transposes per step and
+// block, forward and backward.
 using Sprout.Core;
 
 namespace Sprout.Nn;
@@ -15,6 +18,7 @@ public sealed class VitMlp : Module
         _norm = RegisterModule("norm", new LayerNorm(config.Dim));
         _fc1 = RegisterModule("fc1", factory.Linear($"{path}.fc1", config.Dim, config.MlpDim));
         _fc2 = RegisterModule("fc2", factory.Linear($"{path}.fc2", config.MlpDim, config.Dim));
+        if (_fc1 is SparseLinear fc1 && _fc2 is SparseLinear) fc1.Options = fc1.Options with { Output = Layout.FeatureMajor };
     }
 
     /// <inheritdoc/>

@@ -13,6 +13,9 @@ namespace Sprout.Sparse;
 /// <summary>Differentiable sparse × dense products.</summary>
 public static class SparseLinearOp
 {
+    /// <summary>StepProfiler row for the layout changes at a sample-major boundary (so a breakdown tells them from the products).</summary>
+    private const string TransposeLabel = "SparseLinear transposes";
+
     /// <summary>y = x·Wᵀ + b, sample-major in and out (see the overload with options).</summary>
     public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseBatchCache cache) =>
         Forward(x, weight, values, bias, cache, default);
@@ -43,7 +46,9 @@ public static class SparseLinearOp
         else
         {
             if (!cache.Enabled) xtScratch = Tape.NewOutput(fmIn);
+            long t = StepProfiler.Begin();
             Transpose.Matrix(x.Data, cache.Enabled ? cache.InputT(inF) : xtScratch!.Data, batch, inF);
+            StepProfiler.End(TransposeLabel, t);
         }
         var xt = inputFeatureMajor ? x.Data : cache.Enabled ? cache.InputT(inF) : xtScratch!.Data;
 
@@ -62,7 +67,9 @@ public static class SparseLinearOp
             else x.Shape.CopyTo(shape);
             shape[^1] = outF;
             y = Tape.NewOutput(shape);
+            long t = StepProfiler.Begin();
             Transpose.Matrix(z.Data, y.Data, outF, batch);
+            StepProfiler.End(TransposeLabel, t);
         }
 
         bool needX = Tape.GradEnabled && x.RequiresGrad;
@@ -119,7 +126,9 @@ public static class SparseLinearOp
             ReadOnlySpan<float> dy = Y.Grad;
             if (!Options.OutputFeatureMajor)
             {
+                long t = StepProfiler.Begin();
                 Transpose.Matrix(Y.Grad, dz, Batch, outF);
+                StepProfiler.End(TransposeLabel, t);
                 dy = dz;
             }
             FeatureBias.Backward(Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
@@ -143,6 +152,7 @@ public static class SparseLinearOp
                     Csr.SpMMTransposedTrusted(W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values, dz, dxt, outF, inF, Batch, accumulate);
                 if (!InputFeatureMajor)
                 {
+                    long t = StepProfiler.Begin();
                     // Sample-major input: transpose straight into x's gradient when nothing has written it yet.
                     var dx = X.GradForWrite(out bool fresh);
                     if (fresh) Transpose.Matrix(DxT!.Data, dx, inF, Batch);
@@ -151,6 +161,7 @@ public static class SparseLinearOp
                         Transpose.Matrix(DxT!.Data, Dx!.Data, inF, Batch);
                         TensorPrimitives.Add(dx, Dx.Data, dx);
                     }
+                    StepProfiler.End(TransposeLabel, t);
                 }
             }
             else if (Values.RequiresGrad)

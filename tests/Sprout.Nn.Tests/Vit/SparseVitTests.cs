@@ -1,6 +1,7 @@
 // A ViT whose block projections are always-sparse CSR layers (SparseLinear at 30% density, through a tests-only
 // factory): token rows [B·N, D] reach each layer as an ordinary batch of B·N rows, the model trains, only the live
-// connections are parameters, and a steady-state step allocates nothing.
+// connections are parameters, and a steady-state step allocates nothing. The MLP keeps its hidden activations
+// feature-major between two CSR projections, with the same results as the sample-major round trip.
 using Sprout.Core;
 using Sprout.Nn.Optim;
 using Sprout.Sparse;
@@ -48,5 +49,36 @@ public sealed class SparseVitTests
         for (int s = 0; s < 30; s++) Step(s);
         Assert.True(last < 0.5f * first, $"loss {first} → {last} after 30 AdamW steps");
         Assert.Equal(0, Allocations.OnceSettled(() => Step(1)));
+    }
+
+    [Fact]
+    public void SparseMlpHiddenLayerStaysFeatureMajorWithUnchangedResults()
+    {
+        var mlp = new VitMlp("blocks.0.mlp", Config, new BlockSparseFactory(new Rng(4), 0.5));
+        var fc1 = mlp.Modules().OfType<SparseLinear>().First();
+        Assert.Equal(Layout.FeatureMajor, fc1.Options.Output);
+        var x = GradCheck.RandomTensor(5, 2 * 6, Config.Dim);
+        x.RequiresGrad = true;
+        (float[] Y, float[] Dx, float[] DValues) Run()
+        {
+            x.ZeroGrad();
+            foreach (var p in mlp.Parameters()) p.ZeroGrad();
+            var tape = new Tape();
+            Tensor y, loss;
+            using (tape.Record()) loss = GradCheck.WeightedSum(y = mlp.Forward(x));
+            Assert.Equal(Layout.BatchMajor, y.Layout);
+            tape.Backward(loss);
+            var result = (y.ToArray(), x.Grad.ToArray(), fc1.Values.Grad.ToArray());
+            tape.Reset();
+            return result;
+        }
+        var featureMajor = Run();
+        Assert.Contains(featureMajor.Dx, g => g != 0);
+        Assert.Contains(featureMajor.DValues, g => g != 0);
+        fc1.Options = fc1.Options with { Output = Layout.BatchMajor };
+        var sampleMajor = Run();
+        Approx.Equal(sampleMajor.Y, featureMajor.Y, 1e-6f, 1e-5f, "output");
+        Approx.Equal(sampleMajor.Dx, featureMajor.Dx, 1e-6f, 1e-5f, "input gradient");
+        Approx.Equal(sampleMajor.DValues, featureMajor.DValues, 1e-6f, 1e-5f, "fc1 weight gradient");
     }
 }
