@@ -5,6 +5,7 @@
 // rows) by column blocks, each adding its rows in order, so results do not depend on the thread count.
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Sprout.Kernels;
 
@@ -64,92 +65,154 @@ public static class LayerNorm
         bool parallel = (long)rows * cols >= ParallelElements && Parallelism.Threads > 1;
         fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pdg = dGamma, pdb = dBeta)
         {
-            if (wantDx)
-            {
-                var job = new InputGradientJob(pdy, px, pg, pm, pr, pdx, rows, cols);
-                if (parallel) Parallelism.For(job.Parts, job);
-                else job.Range(0, rows);
-            }
-            if (wantParams)
-            {
-                var job = new ParameterGradientJob(pdy, px, pm, pr, pdg, pdb, rows, cols);
-                if (parallel) Parallelism.For(job.Parts, job);
-                else for (int part = 0; part < job.Parts; part++) job.Execute(part);
-            }
+            if (wantDx) InputGradient(pdy, px, pg, pm, pr, pdx, rows, cols, parallel);
+            if (wantParams) ParameterGradient(pdy, px, pm, pr, pdg, pdb, rows, cols, parallel);
         }
     }
 
-    /// <summary>dx by rows: Σ g and Σ g·x̂ per row, then dx += ρ·(g − mean(g) − x̂·mean(g·x̂)).</summary>
-    private readonly unsafe struct InputGradientJob(float* dy, float* x, float* gamma, float* mean, float* rstd, float* dx, int rows, int cols)
-        : IParallelJob
+    /// <summary>Runs the input-gradient job at the widest accelerated width.</summary>
+    private static unsafe void InputGradient(float* dy, float* x, float* gamma, float* mean, float* rstd, float* dx, int rows, int cols, bool parallel)
+    {
+        if (Vector512.IsHardwareAccelerated) Run(new InputGradientJob<Vector512<float>, V512>(dy, x, gamma, mean, rstd, dx, rows, cols), parallel);
+        else if (Vector256.IsHardwareAccelerated) Run(new InputGradientJob<Vector256<float>, V256>(dy, x, gamma, mean, rstd, dx, rows, cols), parallel);
+        else if (Vector128.IsHardwareAccelerated) Run(new InputGradientJob<Vector128<float>, V128>(dy, x, gamma, mean, rstd, dx, rows, cols), parallel);
+        else Run(new InputGradientJob<float, V1>(dy, x, gamma, mean, rstd, dx, rows, cols), parallel);
+    }
+
+    /// <summary>Runs the γ/β gradient job at the widest accelerated width.</summary>
+    private static unsafe void ParameterGradient(float* dy, float* x, float* mean, float* rstd, float* dGamma, float* dBeta, int rows, int cols, bool parallel)
+    {
+        if (Vector512.IsHardwareAccelerated) Run(new ParameterGradientJob<Vector512<float>, V512>(dy, x, mean, rstd, dGamma, dBeta, rows, cols), parallel);
+        else if (Vector256.IsHardwareAccelerated) Run(new ParameterGradientJob<Vector256<float>, V256>(dy, x, mean, rstd, dGamma, dBeta, rows, cols), parallel);
+        else if (Vector128.IsHardwareAccelerated) Run(new ParameterGradientJob<Vector128<float>, V128>(dy, x, mean, rstd, dGamma, dBeta, rows, cols), parallel);
+        else Run(new ParameterGradientJob<float, V1>(dy, x, mean, rstd, dGamma, dBeta, rows, cols), parallel);
+    }
+
+    private interface IPartedJob : IParallelJob
+    {
+        int Parts { get; }
+    }
+
+    private static void Run<TJob>(in TJob job, bool parallel) where TJob : struct, IPartedJob
+    {
+        if (parallel) Parallelism.For(job.Parts, job);
+        else for (int part = 0; part < job.Parts; part++) job.Execute(part);
+    }
+
+    /// <summary>
+    /// dx by rows, two sweeps of a row in vectors of width TV (then single floats for the tail): Σ g and Σ g·(x − μ)
+    /// with g = dy ⊙ γ, then dx += ρ·g − ρ·mean(g) − ρ³·(x − μ)·mean(g·(x − μ)), which is ρ·(g − mean(g) − x̂·mean(g·x̂)).
+    /// Whole rows in registers and L1, with no calls per row: at ViT widths (128) the per-call overhead of span
+    /// primitives cost more than the arithmetic.
+    /// </summary>
+    private readonly unsafe struct InputGradientJob<TV, V>(float* dy, float* x, float* gamma, float* mean, float* rstd, float* dx, int rows, int cols)
+        : IPartedJob where TV : struct where V : struct, ISimd<TV>
     {
         public int Parts => Math.Max(1, Math.Min(rows, (int)((long)rows * cols / ElementsPerPart)));
 
-        public void Execute(int part) => Range(Parallelism.ShareStart(rows, part, Parts), Parallelism.ShareStart(rows, part + 1, Parts));
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see Simd.Run: tiering may never reach this loop
-        [SkipLocalsInit]
-        public void Range(int r0, int r1)
+        public void Execute(int part)
         {
-            Span<float> xhat = stackalloc float[Chunk], g = stackalloc float[Chunk];
-            var gm = new ReadOnlySpan<float>(gamma, cols);
-            for (int r = r0; r < r1; r++)
+            int r1 = Parallelism.ShareStart(rows, part + 1, Parts), w = V.Count;
+            for (int r = Parallelism.ShareStart(rows, part, Parts); r < r1; r++)
             {
-                var xr = new ReadOnlySpan<float>(x + (nint)r * cols, cols);
-                var dyr = new ReadOnlySpan<float>(dy + (nint)r * cols, cols);
-                var dxr = new Span<float>(dx + (nint)r * cols, cols);
+                float* xr = x + (nint)r * cols, dyr = dy + (nint)r * cols, dxr = dx + (nint)r * cols;
                 float mu = mean[r], rho = rstd[r];
-                double sumG = 0, sumGx = 0;
-                for (int c = 0; c < cols; c += Chunk)
+                TV vmu = V.Splat(mu), sg = V.Splat(0), sgx = sg;
+                int c = 0;
+                for (; c + w <= cols; c += w)
                 {
-                    int len = Math.Min(Chunk, cols - c);
-                    var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
-                    var gc = g[..len];
-                    TensorPrimitives.Multiply(dyr.Slice(c, len), gm.Slice(c, len), gc);
-                    sumG += TensorPrimitives.Sum(gc);
-                    sumGx += TensorPrimitives.Dot(gc, xh);
+                    TV g = V.Mul(V.Load(ref dyr[c], 0), V.Load(ref gamma[c], 0));
+                    sg = V.Add(sg, g);
+                    sgx = V.MultiplyAdd(g, V.Sub(V.Load(ref xr[c], 0), vmu), sgx);
                 }
-                float a = (float)(sumG / cols), b = (float)(sumGx / cols);
-                for (int c = 0; c < cols; c += Chunk)
+                float sumG = V.SumAcross(sg), sumGx = V.SumAcross(sgx);
+                for (; c < cols; c++)
                 {
-                    int len = Math.Min(Chunk, cols - c);
-                    var xh = Normalized(xr.Slice(c, len), mu, rho, xhat[..len]);
-                    var gc = g[..len];
-                    TensorPrimitives.Multiply(dyr.Slice(c, len), gm.Slice(c, len), gc);
-                    TensorPrimitives.Subtract(gc, a, gc);
-                    TensorPrimitives.MultiplyAdd(xh, -b, gc, gc);
-                    var d = dxr.Slice(c, len);
-                    TensorPrimitives.MultiplyAdd(gc, rho, d, d);
+                    float g = dyr[c] * gamma[c];
+                    sumG += g;
+                    sumGx += g * (xr[c] - mu);
                 }
+                float a = rho * sumG / cols, b = rho * rho * rho * sumGx / cols;
+                TV vrho = V.Splat(rho), va = V.Splat(-a), vb = V.Splat(-b);
+                for (c = 0; c + w <= cols; c += w)
+                {
+                    TV g = V.Mul(V.Load(ref dyr[c], 0), V.Load(ref gamma[c], 0));
+                    TV t = V.MultiplyAdd(vb, V.Sub(V.Load(ref xr[c], 0), vmu), V.MultiplyAdd(vrho, g, va));
+                    V.Store(V.Add(V.Load(ref dxr[c], 0), t), ref dxr[c], 0);
+                }
+                for (; c < cols; c++) dxr[c] += rho * dyr[c] * gamma[c] - a - b * (xr[c] - mu);
             }
         }
     }
 
-    /// <summary>dγ and dβ by blocks of columns, each summing the rows in order (a block is at most one chunk wide).</summary>
-    private readonly unsafe struct ParameterGradientJob(float* dy, float* x, float* mean, float* rstd, float* dGamma, float* dBeta, int rows, int cols)
-        : IParallelJob
+    /// <summary>
+    /// dγ and dβ by blocks of columns, each summing the rows in order: a block is four vectors of width TV, whose
+    /// partial sums stay in registers over all rows (a narrower last block runs a vector, then a float, at a time).
+    /// </summary>
+    private readonly unsafe struct ParameterGradientJob<TV, V>(float* dy, float* x, float* mean, float* rstd, float* dGamma, float* dBeta, int rows, int cols)
+        : IPartedJob where TV : struct where V : struct, ISimd<TV>
     {
-        // Blocks of 64 columns give a 128-wide row four parts to share; narrower blocks would split cache lines.
-        private const int Block = 64;
+        private static int Block => 4 * V.Count;
 
         public int Parts => (cols + Block - 1) / Block;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        [SkipLocalsInit]
         public void Execute(int part)
         {
-            int c0 = part * Block, len = Math.Min(Block, cols - c0);
-            Span<float> xhat = stackalloc float[Block];
-            var xh = xhat[..len];
-            var dg = new Span<float>(dGamma + c0, len);
-            var db = new Span<float>(dBeta + c0, len);
-            for (int r = 0; r < rows; r++)
+            int c0 = part * Block, c1 = Math.Min(cols, c0 + Block), w = V.Count;
+            if (c1 - c0 == Block)
             {
-                var dyc = new ReadOnlySpan<float>(dy + (nint)r * cols + c0, len);
-                Normalized(new ReadOnlySpan<float>(x + (nint)r * cols + c0, len), mean[r], rstd[r], xh);
-                TensorPrimitives.MultiplyAdd(dyc, xh, dg, dg);
-                TensorPrimitives.Add(db, dyc, db);
+                TV g0 = V.Splat(0), g1 = g0, g2 = g0, g3 = g0, b0 = g0, b1 = g0, b2 = g0, b3 = g0;
+                for (int r = 0; r < rows; r++)
+                {
+                    float* xr = x + (nint)r * cols + c0, dyr = dy + (nint)r * cols + c0;
+                    TV mu = V.Splat(mean[r]), rho = V.Splat(rstd[r]);
+                    TV d0 = V.Load(ref dyr[0], 0), d1 = V.Load(ref dyr[w], 0), d2 = V.Load(ref dyr[2 * w], 0), d3 = V.Load(ref dyr[3 * w], 0);
+                    g0 = V.MultiplyAdd(d0, V.Mul(V.Sub(V.Load(ref xr[0], 0), mu), rho), g0);
+                    g1 = V.MultiplyAdd(d1, V.Mul(V.Sub(V.Load(ref xr[w], 0), mu), rho), g1);
+                    g2 = V.MultiplyAdd(d2, V.Mul(V.Sub(V.Load(ref xr[2 * w], 0), mu), rho), g2);
+                    g3 = V.MultiplyAdd(d3, V.Mul(V.Sub(V.Load(ref xr[3 * w], 0), mu), rho), g3);
+                    b0 = V.Add(b0, d0); b1 = V.Add(b1, d1); b2 = V.Add(b2, d2); b3 = V.Add(b3, d3);
+                }
+                AddTo(dGamma + c0, g0, g1, g2, g3);
+                AddTo(dBeta + c0, b0, b1, b2, b3);
+                return;
             }
+            int c = c0;
+            for (; c + w <= c1; c += w)
+            {
+                TV g = V.Splat(0), b = g;
+                for (int r = 0; r < rows; r++)
+                {
+                    TV d = V.Load(ref dy[(nint)r * cols + c], 0);
+                    g = V.MultiplyAdd(d, V.Mul(V.Sub(V.Load(ref x[(nint)r * cols + c], 0), V.Splat(mean[r])), V.Splat(rstd[r])), g);
+                    b = V.Add(b, d);
+                }
+                V.Store(V.Add(V.Load(ref dGamma[c], 0), g), ref dGamma[c], 0);
+                V.Store(V.Add(V.Load(ref dBeta[c], 0), b), ref dBeta[c], 0);
+            }
+            for (; c < c1; c++)
+            {
+                float g = 0, b = 0;
+                for (int r = 0; r < rows; r++)
+                {
+                    float d = dy[(nint)r * cols + c];
+                    g += d * ((x[(nint)r * cols + c] - mean[r]) * rstd[r]);
+                    b += d;
+                }
+                dGamma[c] += g;
+                dBeta[c] += b;
+            }
+        }
+
+        private static void AddTo(float* o, TV v0, TV v1, TV v2, TV v3)
+        {
+            int w = V.Count;
+            V.Store(V.Add(V.Load(ref o[0], 0), v0), ref o[0], 0);
+            V.Store(V.Add(V.Load(ref o[w], 0), v1), ref o[w], 0);
+            V.Store(V.Add(V.Load(ref o[2 * w], 0), v2), ref o[2 * w], 0);
+            V.Store(V.Add(V.Load(ref o[3 * w], 0), v3), ref o[3 * w], 0);
         }
     }
 
