@@ -48,9 +48,20 @@ public static partial class Ops
             }
             else
             {
-                if (A.RequiresGrad) Elementwise.Accumulate(dc, A.Grad);
-                if (B.RequiresGrad) Elementwise.Accumulate(dc, B.Grad);
+                if (A.RequiresGrad) CopyOrAccumulate(dc, A);
+                if (B.RequiresGrad) CopyOrAccumulate(dc, B);
             }
+        }
+
+        /// <summary>
+        /// t.grad += dc, as a copy when nothing has written t's gradient yet: a residual add is the last op of its block,
+        /// so in backward both its inputs' gradients are usually fresh, and a copy saves clearing them and reading zeros back.
+        /// </summary>
+        private static void CopyOrAccumulate(ReadOnlySpan<float> dc, Tensor t)
+        {
+            var grad = t.GradForWrite(out bool fresh);
+            if (fresh) dc.CopyTo(grad);
+            else Elementwise.Accumulate(dc, grad);
         }
 
         protected override void Clear() => (A, B, C) = (null!, null!, null!);

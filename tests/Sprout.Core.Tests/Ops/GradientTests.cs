@@ -68,6 +68,34 @@ public class GradientTests
     {
         var a = R(11, 2, 5);
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Mul(a, a)), [a]);
+        // Add copies into a fresh gradient and adds to a written one: x + x, and a residual x + f(x) whose x also feeds f.
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Add(a, a)), [a]);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Add(a, Sprout.Core.Ops.Tanh(Sprout.Core.Ops.Scale(a, 0.7f)))), [a]);
+    }
+
+    [Fact]
+    public void ResidualAddGradientIsTheSameOnARepeatedPooledStep()
+    {
+        // The second step rents the same pooled intermediate, whose stale gradient the add must overwrite, not add to.
+        var a = R(12, 4, 3);
+        a.RequiresGrad = true;
+        var tape = new Tape();
+        float[] Step()
+        {
+            a.ZeroGrad();
+            Tensor loss;
+            using (tape.Record())
+            {
+                var h = Sprout.Core.Ops.Scale(a, 1.5f);
+                loss = GradCheck.WeightedSum(Sprout.Core.Ops.Add(h, Sprout.Core.Ops.Tanh(h)));
+            }
+            tape.Backward(loss);
+            tape.Reset();
+            return a.Grad.ToArray();
+        }
+        var first = Step();
+        Assert.Contains(first, g => g != 0);
+        Assert.Equal(first, Step());
     }
 
     [Fact]
