@@ -1,6 +1,6 @@
 // Fused multi-head self-attention over token rows, forward and backward, one task per (sample, head). A task reads
 // its q, k and v (N×d each) in place from the fused projection rows [B·N, 3·h·d], transposes k (forward) or v
-// (backward) into per-thread scratch, and runs its products on AttentionTiles' register tiles with the row softmaxes
+// (backward) into per-thread scratch in 8×8 register blocks, and runs its products on AttentionTiles' register tiles with the row softmaxes
 // in between, while everything is in L1; outputs (or the three gradient column blocks) are written straight into
 // their rows. So there is no head split or merge, no packing, and the N×N scores never make a round trip through
 // memory apart from the saved softmax weights. A head width that is not a whole tile panel (32 floats at 512 bits)
@@ -8,7 +8,6 @@
 // depend on the thread count. The composed form (Ops.SelfAttentionFromPrimitives) and Scalar are the oracles.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Sprout.Kernels;
 
@@ -125,14 +124,15 @@ public static class Attention
         private static void TransposeInto(float* source, int stride, float* destination, int ld, int n, int d)
         {
             int c = 0;
-            if (Avx2.IsSupported)
+            if (Transpose.CanTranspose8x8)
             {
-                // Eight keys at a time: one gather per lane e reads their e-th elements (a scalar loop costs more than the products).
-                var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * Vector256.Create(stride);
+                // 8×8 register blocks (a scalar loop costs more than the products it feeds); the ragged edges below.
+                int dFull = d & ~7;
                 for (; c + 8 <= n; c += 8)
                 {
-                    float* s = source + (nint)c * stride;
-                    for (int e = 0; e < d; e++) Avx2.GatherVector256(s + e, index, 4).Store(destination + (nint)e * ld + c);
+                    for (int e = 0; e < dFull; e += 8) Transpose.Block8x8(source + (nint)c * stride + e, stride, destination + (nint)e * ld + c, ld);
+                    for (int e = dFull; e < d; e++)
+                        for (int i = c; i < c + 8; i++) destination[(nint)e * ld + i] = source[(nint)i * stride + e];
                 }
             }
             for (; c < n; c++)
