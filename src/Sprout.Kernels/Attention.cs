@@ -12,7 +12,7 @@ using System.Runtime.Intrinsics;
 namespace Sprout.Kernels;
 
 /// <summary>softmax(q·kᵀ/√d)·v per sample and head, from fused qkv rows to merged output rows.</summary>
-public static class Attention
+public static partial class Attention
 {
     // Below this many multiply-adds in total the fork-join costs more than it shares.
     private const long ParallelMacs = 1 << 18;
@@ -57,7 +57,8 @@ public static class Attention
 
     private static void Run(in Job job)
     {
-        if (Vector512.IsHardwareAccelerated) Run(new TaskJob<Vector512<float>, V512>(job), job);
+        if (job.FeatureMajor) RunFeatureMajor(job);
+        else if (Vector512.IsHardwareAccelerated) Run(new TaskJob<Vector512<float>, V512>(job), job);
         else if (Vector256.IsHardwareAccelerated) Run(new TaskJob<Vector256<float>, V256>(job), job);
         else if (Vector128.IsHardwareAccelerated) Run(new TaskJob<Vector128<float>, V128>(job), job);
         else Run(new TaskJob<float, V1>(job), job);
@@ -71,8 +72,9 @@ public static class Attention
 
     /// <summary>The pointers and sizes of one call. Forward: io is the output rows. Backward: io is dOutput and grad is dQkv.</summary>
     private readonly unsafe struct Job(float* qkv, float* io, float* weights, float* grad, int batch, int tokens, int heads, int headDim,
-        bool backward, bool accumulate)
+        bool backward, bool accumulate, bool featureMajor = false)
     {
+        public readonly bool FeatureMajor = featureMajor;
         public readonly float* Qkv = qkv, Io = io, Weights = weights, Grad = grad;
         public readonly int Batch = batch, Tokens = tokens, Heads = heads, HeadDim = headDim;
         public readonly bool Backward = backward, Accumulate = accumulate;
@@ -117,43 +119,43 @@ public static class Attention
             AttentionTiles.Product<TV, V>(sc, np, 1, k, ldk, grad, width, n, d, n, add);                         // dq = dS·k
             AttentionTiles.Product<TV, V>(sc, 1, np, q, ldq, grad + inner, width, n, d, n, add);                 // dk = dSᵀ·q
         }
+    }
 
-        private static int Round(int x, int w) => (x + w - 1) / w * w;
+    private static int Round(int x, int w) => (x + w - 1) / w * w;
 
-        /// <summary>destination[e·ld + c] = source[c·stride + e] for c &lt; n, e &lt; d; columns n..ld are zeroed (padding lanes).</summary>
-        private static void TransposeInto(float* source, int stride, float* destination, int ld, int n, int d)
+    /// <summary>destination[e·ld + c] = source[c·stride + e] for c &lt; n, e &lt; d; columns n..ld are zeroed (padding lanes).</summary>
+    private static unsafe void TransposeInto(float* source, int stride, float* destination, int ld, int n, int d)
+    {
+        int c = 0;
+        if (Transpose.CanTranspose8x8)
         {
-            int c = 0;
-            if (Transpose.CanTranspose8x8)
+            // 8×8 register blocks (a scalar loop costs more than the products it feeds); the ragged edges below.
+            int dFull = d & ~7;
+            for (; c + 8 <= n; c += 8)
             {
-                // 8×8 register blocks (a scalar loop costs more than the products it feeds); the ragged edges below.
-                int dFull = d & ~7;
-                for (; c + 8 <= n; c += 8)
-                {
-                    for (int e = 0; e < dFull; e += 8) Transpose.Block8x8(source + (nint)c * stride + e, stride, destination + (nint)e * ld + c, ld);
-                    for (int e = dFull; e < d; e++)
-                        for (int i = c; i < c + 8; i++) destination[(nint)e * ld + i] = source[(nint)i * stride + e];
-                }
+                for (int e = 0; e < dFull; e += 8) Transpose.Block8x8(source + (nint)c * stride + e, stride, destination + (nint)e * ld + c, ld);
+                for (int e = dFull; e < d; e++)
+                    for (int i = c; i < c + 8; i++) destination[(nint)e * ld + i] = source[(nint)i * stride + e];
             }
-            for (; c < n; c++)
-                for (int e = 0; e < d; e++) destination[(nint)e * ld + c] = source[(nint)c * stride + e];
-            for (int e = 0; e < d; e++)
-                for (c = n; c < ld; c++) destination[(nint)e * ld + c] = 0;
         }
+        for (; c < n; c++)
+            for (int e = 0; e < d; e++) destination[(nint)e * ld + c] = source[(nint)c * stride + e];
+        for (int e = 0; e < d; e++)
+            for (c = n; c < ld; c++) destination[(nint)e * ld + c] = 0;
+    }
 
-        /// <summary>The n rows of d floats at source (row stride <paramref name="stride"/>) as a B operand: in place, or copied zero-padded to dp.</summary>
-        private static float* Rows(float* source, int stride, float* scratch, bool padded, int n, int d, int dp, out int ld)
+    /// <summary>The n rows of d floats at source (row stride <paramref name="stride"/>) as a B operand: in place, or copied zero-padded to dp.</summary>
+    private static unsafe float* Rows(float* source, int stride, float* scratch, bool padded, int n, int d, int dp, out int ld)
+    {
+        ld = padded ? dp : stride;
+        if (!padded) return source;
+        for (int r = 0; r < n; r++)
         {
-            ld = padded ? dp : stride;
-            if (!padded) return source;
-            for (int r = 0; r < n; r++)
-            {
-                float* o = scratch + (nint)r * dp;
-                for (int e = 0; e < d; e++) o[e] = source[(nint)r * stride + e];
-                for (int e = d; e < dp; e++) o[e] = 0;
-            }
-            return scratch;
+            float* o = scratch + (nint)r * dp;
+            for (int e = 0; e < d; e++) o[e] = source[(nint)r * stride + e];
+            for (int e = d; e < dp; e++) o[e] = 0;
         }
+        return scratch;
     }
 
     /// <summary>Per-thread scratch, grown on demand and then reused (pinned, so tasks can hold raw pointers).</summary>

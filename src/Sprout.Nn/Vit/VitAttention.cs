@@ -1,7 +1,9 @@
 // Pre-norm multi-head self-attention of one ViT block: LayerNorm → fused qkv projection (no bias) → softmax(q·kᵀ/√d)·v
 // per head → output projection (no bias), as simple_vit. Both projections come from the layer factory by path, so
 // they can be always-sparse; the attention products themselves are dense batched GEMMs over B·heads, and are counted
-// as dense multiply-adds (ICountsMultiplyAdds, per token row).
+// as dense multiply-adds (ICountsMultiplyAdds, per token row). When both projections are CSR layers, qkv is emitted
+// feature-major and the fused attention reads and writes that layout (the CSR kernels' own), which saves the four
+// largest transposes of a sparse block (qkv's output and its gradient, the output projection's input and its gradient).
 using Sprout.Core;
 
 namespace Sprout.Nn;
@@ -21,6 +23,7 @@ public sealed class VitAttention : Module, ICountsMultiplyAdds
         _norm = RegisterModule("norm", new LayerNorm(config.Dim));
         _qkv = RegisterModule("qkv", factory.Linear($"{path}.qkv", config.Dim, 3 * config.InnerDim, bias: false));
         _out = RegisterModule("out", factory.Linear($"{path}.out", config.InnerDim, config.Dim, bias: false));
+        if (_qkv is SparseLinear qkv && _out is SparseLinear) qkv.Options = qkv.Options with { Output = Layout.FeatureMajor };
     }
 
     /// <summary>Tokens per sample N.</summary>

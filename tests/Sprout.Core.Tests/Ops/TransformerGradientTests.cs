@@ -116,6 +116,27 @@ public class TransformerGradientTests
 
     [Theory]
     [MemberData(nameof(AttentionCases))]
+    public void FeatureMajorSelfAttentionMatchesFiniteDifferencesAndTheBatchMajorOp(int batch, int tokens, int heads, int headDim)
+    {
+        int rows = batch * tokens, width = 3 * heads * headDim;
+        var qkv = R(29, rows, width);
+        for (int i = 0; i < qkv.Size; i++) qkv[i] *= 2f;
+        var fm = new Tensor(width, rows) { Layout = Layout.FeatureMajor };
+        Kernels.Transpose.Scalar.Matrix(qkv.Data, fm.Data, rows, width);
+        GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.SelfAttention(fm, tokens, heads)), [fm]);
+
+        // Same function: the feature-major output and gradient are the transposes of the batch-major ones.
+        var y = Sprout.Core.Ops.SelfAttention(qkv, tokens, heads);
+        var yFm = Sprout.Core.Ops.SelfAttention(fm, tokens, heads);
+        Assert.Equal(Layout.FeatureMajor, yFm.Layout);
+        Assert.Equal([heads * headDim, rows], yFm.Shape.ToArray());
+        var expected = new float[y.Size];
+        Kernels.Transpose.Scalar.Matrix(y.Data, expected, rows, heads * headDim);
+        Approx.Equal(expected, yFm.Data, 1e-6f, 1e-5f, "output");
+    }
+
+    [Theory]
+    [MemberData(nameof(AttentionCases))]
     public void FusedAttentionEqualsTheComposedPrimitives(int batch, int tokens, int heads, int headDim)
     {
         var qkv = R(28, batch * tokens, 3 * heads * headDim);

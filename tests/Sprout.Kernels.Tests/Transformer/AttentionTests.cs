@@ -87,3 +87,40 @@ public sealed class AttentionThreadingTests
         }
     }
 }
+
+public sealed class AttentionFeatureMajorTests
+{
+    /// <summary>dst [cols × rows] = src [rows × cols]ᵀ.</summary>
+    private static float[] T(float[] src, int rows, int cols)
+    {
+        var dst = new float[src.Length];
+        Transpose.Scalar.Matrix(src, dst, rows, cols);
+        return dst;
+    }
+
+    [Theory]
+    [MemberData(nameof(AttentionTests.Cases), MemberType = typeof(AttentionTests))]
+    public void MatchesTheScalarReferenceOnTransposedOperands(int batch, int tokens, int heads, int headDim)
+    {
+        int rows = batch * tokens, inner = heads * headDim, pSize = batch * heads * tokens * tokens;
+        var qkv = Shapes.Random(rows * 3 * inner, 11, -2f, 2f);
+        float[] oE = new float[rows * inner], pE = new float[pSize], oA = new float[rows * inner], pA = new float[pSize];
+        Attention.Scalar.Forward(qkv, oE, pE, batch, tokens, heads, headDim);
+        var qkvT = T(qkv, rows, 3 * inner);
+        Attention.ForwardFeatureMajor(qkvT, oA, pA, batch, tokens, heads, headDim);
+        Approx.Equal(pE, pA, 1e-6f, 1e-4f, "weights");
+        Approx.Equal(T(oE, rows, inner), oA, 1e-5f, 1e-4f, "output");
+
+        var dOut = Shapes.Random(rows * inner, 12);
+        var dOutT = T(dOut, rows, inner);
+        float[] gE = Shapes.Random(qkv.Length, 13), gA = T(gE, rows, 3 * inner);
+        Attention.Scalar.Backward(qkv, pE, dOut, gE, batch, tokens, heads, headDim);
+        Attention.BackwardFeatureMajor(qkvT, pE, dOutT, gA, batch, tokens, heads, headDim);
+        Approx.Equal(T(gE, rows, 3 * inner), gA, 1e-5f, 1e-4f, "dQkv");
+
+        float[] wE = new float[qkv.Length], wA = Shapes.Random(qkv.Length, 14);   // overwrite: old contents must not matter
+        Attention.Scalar.Backward(qkv, pE, dOut, wE, batch, tokens, heads, headDim, accumulate: false);
+        Attention.BackwardFeatureMajor(qkvT, pE, dOutT, wA, batch, tokens, heads, headDim, accumulate: false);
+        Approx.Equal(T(wE, rows, 3 * inner), wA, 1e-5f, 1e-4f, "dQkv overwritten");
+    }
+}

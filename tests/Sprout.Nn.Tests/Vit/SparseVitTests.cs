@@ -1,7 +1,8 @@
 // A ViT whose block projections are always-sparse CSR layers (SparseLinear at 30% density, through a tests-only
 // factory): token rows [B·N, D] reach each layer as an ordinary batch of B·N rows, the model trains, only the live
 // connections are parameters, and a steady-state step allocates nothing. The MLP keeps its hidden activations
-// feature-major between two CSR projections, with the same results as the sample-major round trip.
+// feature-major between two CSR projections, and so does attention's qkv, with the same results as the sample-major
+// round trip.
 using Sprout.Core;
 using Sprout.Nn.Optim;
 using Sprout.Sparse;
@@ -80,5 +81,36 @@ public sealed class SparseVitTests
         Approx.Equal(sampleMajor.Y, featureMajor.Y, 1e-6f, 1e-5f, "output");
         Approx.Equal(sampleMajor.Dx, featureMajor.Dx, 1e-6f, 1e-5f, "input gradient");
         Approx.Equal(sampleMajor.DValues, featureMajor.DValues, 1e-6f, 1e-5f, "fc1 weight gradient");
+    }
+
+    [Fact]
+    public void SparseAttentionReadsFeatureMajorQkvWithUnchangedResults()
+    {
+        var attention = new VitAttention("blocks.0.attn", Config, new BlockSparseFactory(new Rng(6), 0.5));
+        var qkv = attention.Modules().OfType<SparseLinear>().First();
+        Assert.Equal(Layout.FeatureMajor, qkv.Options.Output);
+        var x = GradCheck.RandomTensor(7, 2 * 6, Config.Dim);
+        x.RequiresGrad = true;
+        (float[] Y, float[] Dx, float[] DValues) Run()
+        {
+            x.ZeroGrad();
+            foreach (var p in attention.Parameters()) p.ZeroGrad();
+            var tape = new Tape();
+            Tensor y, loss;
+            using (tape.Record()) loss = GradCheck.WeightedSum(y = attention.Forward(x));
+            Assert.Equal(Layout.BatchMajor, y.Layout);
+            tape.Backward(loss);
+            var result = (y.ToArray(), x.Grad.ToArray(), qkv.Values.Grad.ToArray());
+            tape.Reset();
+            return result;
+        }
+        var featureMajor = Run();
+        Assert.Contains(featureMajor.Dx, g => g != 0);
+        Assert.Contains(featureMajor.DValues, g => g != 0);
+        qkv.Options = qkv.Options with { Output = Layout.BatchMajor };
+        var sampleMajor = Run();
+        Approx.Equal(sampleMajor.Y, featureMajor.Y, 1e-6f, 1e-5f, "output");
+        Approx.Equal(sampleMajor.Dx, featureMajor.Dx, 1e-6f, 1e-5f, "input gradient");
+        Approx.Equal(sampleMajor.DValues, featureMajor.DValues, 1e-6f, 1e-5f, "qkv weight gradient");
     }
 }
