@@ -1,5 +1,6 @@
 // AttentionBench: the fused attention kernels alone (Kernels.Attention forward and backward) at the small ViT's
-// shapes (batch 128, 64 tokens, 4 heads of 32), for tuning them without a whole training step around them. Reports
+// shapes (batch 128, 64 tokens, 4 heads of 32), batch-major or feature-major, for tuning them without a whole training
+// step around them. Reports
 // the median over repetitions and the rate in GFLOP/s (forward 2·B·h·N²·d multiply-adds, backward twice that), and
 // for comparison the dense GEMM of the qkv projection ([8192 × 128]·[128 × 384]) on the same machine in the same run.
 using System.Diagnostics;
@@ -12,13 +13,14 @@ namespace Sprout.Bench;
 /// <summary>The attention kernel benchmark (see the file header).</summary>
 public static class AttentionBench
 {
-    /// <summary>Runs it: <c>[--reps N] [--batch B] [--tokens N] [--heads H] [--dim D] [--scale S] [--threads T]</c> (S: std of the random qkv).</summary>
+    /// <summary>Runs it: <c>[--reps N] [--batch B] [--tokens N] [--heads H] [--dim D] [--scale S] [--threads T] [--feature-major]</c> (S: std of the random qkv).</summary>
     public static void Run(string[] args)
     {
         var ci = CultureInfo.InvariantCulture;
         int reps = Option(args, "--reps", 20), batch = Option(args, "--batch", 128), n = Option(args, "--tokens", 64);
         int heads = Option(args, "--heads", 4), d = Option(args, "--dim", 32);
         Parallelism.Threads = Option(args, "--threads", Parallelism.Threads);
+        bool featureMajor = args.Contains("--feature-major");
         int at = Array.IndexOf(args, "--scale");
         float scale = at >= 0 ? float.Parse(args[at + 1], ci) : 1f;
         int rows = batch * n, inner = heads * d;
@@ -39,14 +41,18 @@ public static class AttentionBench
         List<double> fwd = [], bwd = [], gemm = [];
         for (int r = 0; r < reps + 2; r++)
         {
-            double tf = Time(() => Attention.Forward(qkv, output, weights, batch, n, heads, d));
-            double tb = Time(() => Attention.Backward(qkv, weights, dOutput, dQkv, batch, n, heads, d, accumulate: false));
+            double tf = featureMajor
+                ? Time(() => Attention.ForwardFeatureMajor(qkv, output, weights, batch, n, heads, d))
+                : Time(() => Attention.Forward(qkv, output, weights, batch, n, heads, d));
+            double tb = featureMajor
+                ? Time(() => Attention.BackwardFeatureMajor(qkv, weights, dOutput, dQkv, batch, n, heads, d, accumulate: false))
+                : Time(() => Attention.Backward(qkv, weights, dOutput, dQkv, batch, n, heads, d, accumulate: false));
             double tg = Time(() => Gemm.Multiply(a, w, c, rows, 3 * inner, inner));
             if (r < 2) continue;
             fwd.Add(tf); bwd.Add(tb); gemm.Add(tg);
         }
         double mf = Median(fwd), mb = Median(bwd), mg = Median(gemm);
-        Console.WriteLine(string.Create(ci, $"attention B={batch} N={n} h={heads} d={d}, qkv std {scale}, {Parallelism.Threads} threads, {reps} reps; load average {Sprout.Nn.Diagnostics.ConvNetBenchmark.LoadAverage()}"));
+        Console.WriteLine(string.Create(ci, $"attention {(featureMajor ? "feature-major" : "batch-major")} B={batch} N={n} h={heads} d={d}, qkv std {scale}, {Parallelism.Threads} threads, {reps} reps; load average {Sprout.Nn.Diagnostics.ConvNetBenchmark.LoadAverage()}"));
         Console.WriteLine(string.Create(ci, $"  forward  {mf,8:0.00} ms  {2 * macs / mf / 1e6,6:0.0} GFLOP/s"));
         Console.WriteLine(string.Create(ci, $"  backward {mb,8:0.00} ms  {4 * macs / mb / 1e6,6:0.0} GFLOP/s"));
         Console.WriteLine(string.Create(ci, $"  GEMM [{rows}x{inner}]x[{inner}x{3 * inner}] {mg,8:0.00} ms  {2 * gemmMacs / mg / 1e6,6:0.0} GFLOP/s"));
