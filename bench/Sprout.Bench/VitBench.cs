@@ -3,6 +3,8 @@
 // layout: ERK, patch embedding dense, always-sparse CSR projections; topology updates not included), timed
 // alternately in one process, plus the attention products alone (Ops.SelfAttention forward + backward at the same
 // shapes, dense in both models) to say where the time goes. Prints the load average before and after (shared machine).
+// `--layouts` adds, in the same rounds, the sparse model with every CSR layer batch-major in and out (transposes around
+// each projection, batch-major attention), to measure what the feature-major chains save.
 // `--breakdown` then profiles a few more steps of each model by op (StepProfiler: forward and backward per op type,
 // plus the optimizer) so a kernel change can be aimed where the step's time is.
 using System.Diagnostics;
@@ -20,7 +22,7 @@ public static class VitBench
 {
     private const int Batch = 128;
 
-    /// <summary>Runs it: <c>[--steps N] [--density D] [--breakdown]</c>.</summary>
+    /// <summary>Runs it: <c>[--steps N] [--density D] [--layouts] [--breakdown]</c>.</summary>
     public static void Run(string[] args)
     {
         var ci = CultureInfo.InvariantCulture;
@@ -32,6 +34,13 @@ public static class VitBench
         var dense = Of(new DenseLayerFactory(new Rng(1)));
         var plan = RecordingLayerFactory.Plan(Of, new DensityAllocationOptions(density) { DenseFirstLayer = true });
         var sparse = Of(new SparseLayerFactory(plan, new Rng(1), SparseLayerKind.Csr));
+        Stepper? batchMajor = null;
+        if (args.Contains("--layouts"))
+        {
+            var model = Of(new SparseLayerFactory(plan, new Rng(1), SparseLayerKind.Csr));
+            foreach (var layer in model.Modules().OfType<SparseLinear>()) layer.Options = layer.Options with { Output = Layout.BatchMajor };
+            batchMajor = new Stepper(model);
+        }
         var x = new Tensor(Batch, 3 * 32 * 32);
         new Rng(3).FillNormal(x.Data, 0, 1);
         int[] labels = Enumerable.Range(0, Batch).Select(i => i % 10).ToArray();
@@ -56,18 +65,24 @@ public static class VitBench
             }
             return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
-        List<double> dt = [], st = [], at2 = [];
+        List<double> dt = [], st = [], at2 = [], bt = [];
         for (int round = 0; round < steps + 2; round++)
         {
-            double a = d.Step(x, labels), b = s.Step(x, labels), c = Attention();
+            double a = d.Step(x, labels), b = s.Step(x, labels), c = Attention(), e = batchMajor?.Step(x, labels) ?? 0;
             if (round < 2) continue; // JIT, pools
-            (dt, st, at2) = ([.. dt, a], [.. st, b], [.. at2, c]);
-            Console.WriteLine(string.Create(ci, $"round {round - 1}/{steps}: dense {a:0} ms, sparse {b:0} ms, attention (all {config.Depth} blocks) {c:0} ms"));
+            (dt, st, at2, bt) = ([.. dt, a], [.. st, b], [.. at2, c], [.. bt, e]);
+            string extra = batchMajor is null ? "" : string.Create(ci, $", sparse all batch-major {e:0} ms");
+            Console.WriteLine(string.Create(ci, $"round {round - 1}/{steps}: dense {a:0} ms, sparse {b:0} ms, attention (all {config.Depth} blocks) {c:0} ms{extra}"));
         }
         double md = Median(dt), ms = Median(st), ma = Median(at2);
         long nnz = sparse.Modules().OfType<IDescribedLayer>().Sum(l => l.Describe().Nnz);
         var (proj, attn) = config.ForwardMacsPerImage();
         Console.WriteLine(string.Create(ci, $"median step: dense {md:0} ms, sparse {ms:0} ms, speedup {md / ms:0.00}x; attention products {ma:0} ms = {100 * ma / md:0}% of the dense step, {100 * ma / ms:0}% of the sparse step"));
+        if (batchMajor is not null)
+        {
+            var ratios = bt.Zip(st, (x1, x2) => x1 / x2).ToList();
+            Console.WriteLine(string.Create(ci, $"sparse all batch-major: median {Median(bt):0} ms; per-round ratio batch-major / feature-major chains: median {Median(ratios):0.00} (range {ratios.Min():0.00}–{ratios.Max():0.00})"));
+        }
         Console.WriteLine(string.Create(ci, $"weights: sparse nnz {nnz:N0}; forward GMAC/image dense {(proj + attn) / 1e9:0.0000} (attention {attn / 1e9:0.0000})"));
         Console.WriteLine($"load average {ConvNetBenchmark.LoadAverage()} after");
         if (args.Contains("--breakdown")) Breakdown(("dense", d), ("sparse", s), x, labels, steps);
