@@ -85,14 +85,15 @@ public static class VitBench
         }
         Console.WriteLine(string.Create(ci, $"weights: sparse nnz {nnz:N0}; forward GMAC/image dense {(proj + attn) / 1e9:0.0000} (attention {attn / 1e9:0.0000})"));
         Console.WriteLine($"load average {ConvNetBenchmark.LoadAverage()} after");
-        if (args.Contains("--breakdown")) Breakdown(("dense", d), ("sparse", s), x, labels, steps);
+        if (args.Contains("--breakdown"))
+            Breakdown([("dense", d), ("sparse", s), .. batchMajor is null ? [] : new[] { ("sparse all batch-major", batchMajor) }], x, labels, steps);
     }
 
     /// <summary>Per-op wall time (ms per step) of each model over <paramref name="steps"/> profiled steps.</summary>
-    private static void Breakdown((string Name, Stepper Stepper) a, (string Name, Stepper Stepper) b, Tensor x, int[] labels, int steps)
+    private static void Breakdown((string Name, Stepper Stepper)[] models, Tensor x, int[] labels, int steps)
     {
         var ci = CultureInfo.InvariantCulture;
-        foreach (var (name, stepper) in new[] { a, b })
+        foreach (var (name, stepper) in models)
         {
             StepProfiler.Enabled = true;
             StepProfiler.Clear();
