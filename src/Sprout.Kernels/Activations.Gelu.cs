@@ -18,15 +18,18 @@ public static partial class Activations
     public static unsafe void Gelu(ReadOnlySpan<float> x, Span<float> y)
     {
         Simd.RequireLength(x.Length, y.Length, nameof(y));
-        fixed (float* px = x, py = y) RunGelu(new GeluJob(px, py, null, x.Length, backward: false));
+        fixed (float* px = x, py = y) RunGelu(new GeluJob(px, py, null, x.Length, backward: false, accumulate: false));
     }
 
-    /// <summary>dx += (Φ(x) + x·φ(x))·dy with φ the standard normal density (x is the forward input).</summary>
+    /// <summary>
+    /// dx += (Φ(x) + x·φ(x))·dy with φ the standard normal density (x is the forward input); with
+    /// <paramref name="accumulate"/> false dx is overwritten instead (for a gradient nothing has written yet).
+    /// </summary>
     /// <exception cref="ArgumentException">dy or dx is shorter than x.</exception>
-    public static unsafe void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    public static unsafe void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate = true)
     {
         Check(x.Length, dy.Length, dx.Length);
-        fixed (float* px = x, pdy = dy, pdx = dx) RunGelu(new GeluJob(px, pdx, pdy, x.Length, backward: true));
+        fixed (float* px = x, pdy = dy, pdx = dx) RunGelu(new GeluJob(px, pdx, pdy, x.Length, backward: true, accumulate));
     }
 
     // GELU costs an exp and a division per element: from 64K elements the chunks are shared among the kernel threads.
@@ -39,7 +42,7 @@ public static partial class Activations
         else for (int p = 0; p < job.Parts; p++) job.Execute(p);
     }
 
-    private readonly unsafe struct GeluJob(float* x, float* output, float* dy, int length, bool backward) : IParallelJob
+    private readonly unsafe struct GeluJob(float* x, float* output, float* dy, int length, bool backward, bool accumulate) : IParallelJob
     {
         public int Parts => (length + GeluChunk - 1) / GeluChunk;
 
@@ -47,16 +50,16 @@ public static partial class Activations
         {
             int start = part * GeluChunk, len = Math.Min(GeluChunk, length - start);
             var g = backward ? new ReadOnlySpan<float>(dy + start, len) : default;
-            Simd.Run(len, new GeluOp(new ReadOnlySpan<float>(x + start, len), new Span<float>(output + start, len), g, backward));
+            Simd.Run(len, new GeluOp(new ReadOnlySpan<float>(x + start, len), new Span<float>(output + start, len), g, backward, accumulate));
         }
     }
 
-    /// <summary>Forward: output = x·Φ. Backward: output += (Φ + x·φ)·dy.</summary>
-    private readonly ref struct GeluOp(ReadOnlySpan<float> x, Span<float> output, ReadOnlySpan<float> dy, bool backward) : IElementwise
+    /// <summary>Forward: output = x·Φ. Backward: output (=|+=) (Φ + x·φ)·dy.</summary>
+    private readonly ref struct GeluOp(ReadOnlySpan<float> x, Span<float> output, ReadOnlySpan<float> dy, bool backward, bool accumulate) : IElementwise
     {
         private readonly ReadOnlySpan<float> _x = x, _dy = dy;
         private readonly Span<float> _out = output;
-        private readonly bool _backward = backward;
+        private readonly bool _backward = backward, _accumulate = accumulate;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>
@@ -78,7 +81,8 @@ public static partial class Activations
                 return;
             }
             var d = V.Add(cdf, V.Mul(x, V.Mul(V.Splat(InvSqrt2Pi), gauss)));
-            V.Store(V.Add(V.Load(ref Simd.At(_out), i), V.Mul(d, V.Load(ref Simd.At(_dy), i))), ref Simd.At(_out), i);
+            var g = V.Mul(d, V.Load(ref Simd.At(_dy), i));
+            V.Store(_accumulate ? V.Add(V.Load(ref Simd.At(_out), i), g) : g, ref Simd.At(_out), i);
         }
     }
 
@@ -96,10 +100,13 @@ public static partial class Activations
         public static void Gelu(ReadOnlySpan<float> x, Span<float> y) { for (int i = 0; i < x.Length; i++) y[i] = (float)(x[i] * Cdf(x[i])); }
 
         /// <inheritdoc cref="Activations.GeluBackward"/>
-        public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+        public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, bool accumulate = true)
         {
             for (int i = 0; i < x.Length; i++)
-                dx[i] += (float)((Cdf(x[i]) + x[i] * InvSqrt2Pi * Math.Exp(-0.5 * x[i] * x[i])) * dy[i]);
+            {
+                float g = (float)((Cdf(x[i]) + x[i] * InvSqrt2Pi * Math.Exp(-0.5 * x[i] * x[i])) * dy[i]);
+                dx[i] = accumulate ? dx[i] + g : g;
+            }
         }
     }
 }

@@ -24,7 +24,12 @@ public static partial class Ops
     {
         public Tensor X = null!, Y = null!;
 
-        public override void Backward() => Activations.GeluBackward(X.Data, Y.Grad, X.Grad);
+        public override void Backward()
+        {
+            // Overwrite a gradient nothing has written yet (the usual case), which saves clearing it and reading zeros back.
+            var dx = X.GradForWrite(out bool fresh);
+            Activations.GeluBackward(X.Data, Y.Grad, dx, accumulate: !fresh);
+        }
 
         protected override void Clear() => (X, Y) = (null!, null!);
     }

@@ -73,10 +73,12 @@ public class GradientTests
         GradCheck.Check(() => GradCheck.WeightedSum(Sprout.Core.Ops.Add(a, Sprout.Core.Ops.Tanh(Sprout.Core.Ops.Scale(a, 0.7f)))), [a]);
     }
 
-    [Fact]
-    public void ResidualAddGradientIsTheSameOnARepeatedPooledStep()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OverwritingBackwardsGiveTheSameGradientOnARepeatedPooledStep(bool gelu)
     {
-        // The second step rents the same pooled intermediate, whose stale gradient the add must overwrite, not add to.
+        // The second step rents the same pooled intermediate, whose stale gradient the add (or GELU) must overwrite, not add to.
         var a = R(12, 4, 3);
         a.RequiresGrad = true;
         var tape = new Tape();
@@ -87,7 +89,7 @@ public class GradientTests
             using (tape.Record())
             {
                 var h = Sprout.Core.Ops.Scale(a, 1.5f);
-                loss = GradCheck.WeightedSum(Sprout.Core.Ops.Add(h, Sprout.Core.Ops.Tanh(h)));
+                loss = GradCheck.WeightedSum(gelu ? Sprout.Core.Ops.Gelu(h) : Sprout.Core.Ops.Add(h, Sprout.Core.Ops.Tanh(h)));
             }
             tape.Backward(loss);
             tape.Reset();

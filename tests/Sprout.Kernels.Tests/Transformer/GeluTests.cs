@@ -22,6 +22,10 @@ public sealed class GeluTests
             Activations.Scalar.GeluBackward(x, dy, dxE);
             Activations.GeluBackward(x, dy, dxA);
             Approx.Equal(dxE, dxA, 1e-6f, 1e-5f, $"backward n={n}");
+            float[] wE = new float[n], wA = Shapes.Random(n, 8);   // overwrite: old contents must not matter
+            Activations.Scalar.GeluBackward(x, dy, wE);
+            Activations.GeluBackward(x, dy, wA, accumulate: false);
+            Approx.Equal(wE, wA, 1e-6f, 1e-5f, $"backward overwritten n={n}");
         }
     }
 
