@@ -1,8 +1,8 @@
 // The fused attention on feature-major activations: qkv is [3·h·d × B·N] (one row per feature, one column per token
 // row b·N + t), as always-sparse projections produce it, and the output [h·d × B·N] goes straight into the next one.
 // So the ViT's sparse qkv and output projections need no transposes around attention. Per (sample, head) the blocks
-// qᵀ, kᵀ, vᵀ (d × N) are copied into contiguous blocks; the products are arranged so that every A operand is read
-// through strides and every B operand row by row: S = q·kᵀ (B = kᵀ), Oᵀ = vᵀ·Pᵀ (B = Pᵀ, one N×N register transpose per task), and in the
+// qᵀ, kᵀ, vᵀ (d × N) are read in place or copied into contiguous blocks (see Execute); the products are arranged so
+// that every A operand is read through strides and every B operand row by row: S = q·kᵀ (B = kᵀ), Oᵀ = vᵀ·Pᵀ (B = Pᵀ, one N×N register transpose per task), and in the
 // backward dP = dO·vᵀ, dvᵀ = dOᵀ·P, dkᵀ = qᵀ·dS, dqᵀ = kᵀ·dSᵀ (one transpose of dS). The saved weights are P, as in
 // the sample-major form, so both share Scalar as their reference (on transposed operands).
 using System.Runtime.CompilerServices;
@@ -58,31 +58,32 @@ public static partial class Attention
             nint ld = (nint)job.Batch * n;   // row stride of every feature-major operand
             int w = AttentionTiles.Panel<TV, V>(), np = Round(n, w);
             float scale = 1f / MathF.Sqrt(d);
-            // The head's d rows of q, k, v (and dO) are copied into contiguous, zero-padded [d × np] blocks first: read in
-            // place, their rows lie B·N floats apart, a multiple of 4 KB at the ViT's sizes, so they all fall into the same
-            // few L1 sets and evict each other (the products ran ~1.4× slower). Outputs go through a block the same way.
-            // Scratch: scores or their gradient [n × np], a transposed N×N block [n × np], then four [d × np] blocks.
-            float* s = Scratch.For((2 * n + 4 * d) * np);
-            float* sc = s, tr = sc + n * np, qs = tr + n * np, ks = qs + d * np, vs = ks + d * np, os = vs + d * np;
+            // The head's rows lie B·N floats apart, a multiple of 4 KB at the ViT's sizes, so they all fall into the same
+            // few L1 sets. An operand walked along those rows (A with its depth step across rows, or B row by row) would
+            // touch d rows per tile and evict itself: it is copied into a contiguous, zero-padded [d × np] block first
+            // (q and k forward, dO and v backward). Operands read as A with their rows as the tile's 8 rows (v forward, q
+            // and k backward), and the outputs, touch 8 rows at a time and stay in place.
+            // Scratch: scores or their gradient [n × np], a transposed N×N block [n × np], two [d × np] blocks.
+            float* s = Scratch.For((2 * n + 2 * d) * np);
+            float* sc = s, tr = sc + n * np, xs = tr + n * np, ys = xs + d * np;
             float* qT = job.Qkv + j * d * ld + b * n, kT = qT + inner * ld, vT = kT + inner * ld;   // qᵀ[e, t] at qT + e·ld + t
             float* ioT = job.Io + j * d * ld + b * n;
             float* p = job.Weights + ((nint)b * heads + j) * n * n;
-            In(qT, ld, qs, np, d, n);
-            In(kT, ld, ks, np, d, n);
-            In(vT, ld, vs, np, d, n);
             if (!job.Backward)
             {
-                AttentionTiles.Product<TV, V>(qs, 1, np, ks, np, sc, np, n, np, d, add: false);                  // S = q·kᵀ
+                In(qT, ld, xs, np, d, n);
+                In(kT, ld, ys, np, d, n);
+                AttentionTiles.Product<TV, V>(xs, 1, np, ys, np, sc, np, n, np, d, add: false);                  // S = q·kᵀ
                 for (int r = 0; r < n; r++) AttentionTiles.SoftmaxRow<TV, V>(sc + (nint)r * np, p + (nint)r * n, n, scale);
                 TransposeInto(p, n, tr, np, n, n);                                                                // Pᵀ [n × np]
-                AttentionTiles.Product<TV, V>(vs, np, 1, tr, np, os, np, d, np, n, add: false);                  // Oᵀ = vᵀ·Pᵀ
-                Out(os, np, ioT, ld, d, n, add: false);
+                AttentionTiles.Product<TV, V>(vT, ld, 1, tr, np, ioT, ld, d, n, n, add: false);                  // Oᵀ = vᵀ·Pᵀ
                 return;
             }
             float* gT = job.Grad + j * d * ld + b * n;
             bool add = job.Accumulate;
-            In(ioT, ld, os, np, d, n);                                                                            // dOᵀ
-            AttentionTiles.Product<TV, V>(os, 1, np, vs, np, sc, np, n, np, d, add: false);                      // dP = dO·vᵀ
+            In(ioT, ld, xs, np, d, n);                                                                            // dOᵀ
+            In(vT, ld, ys, np, d, n);                                                                             // vᵀ
+            AttentionTiles.Product<TV, V>(xs, 1, np, ys, np, sc, np, n, np, d, add: false);                      // dP = dO·vᵀ
             for (int r = 0; r < n; r++) AttentionTiles.SoftmaxBackwardRow<TV, V>(p + (nint)r * n, sc + (nint)r * np, n, scale); // dS
             float* pB = p;
             int ldp = n;
@@ -92,13 +93,10 @@ public static partial class Attention
                 pB = tr;
                 ldp = np;
             }
-            AttentionTiles.Product<TV, V>(os, np, 1, pB, ldp, vs, np, d, np, n, add: false);                     // dvᵀ = dOᵀ·P (v no longer needed)
-            Out(vs, np, gT + 2 * inner * ld, ld, d, n, add);
-            AttentionTiles.Product<TV, V>(qs, np, 1, sc, np, os, np, d, np, n, add: false);                      // dkᵀ = qᵀ·dS (dO no longer needed)
-            Out(os, np, gT + inner * ld, ld, d, n, add);
+            AttentionTiles.Product<TV, V>(xs, np, 1, pB, ldp, gT + 2 * inner * ld, ld, d, n, n, add);            // dvᵀ = dOᵀ·P
+            AttentionTiles.Product<TV, V>(qT, ld, 1, sc, np, gT + inner * ld, ld, d, n, n, add);                 // dkᵀ = qᵀ·dS
             TransposeInto(sc, np, tr, np, n, n);                                                                  // dSᵀ [n × np]
-            AttentionTiles.Product<TV, V>(ks, np, 1, tr, np, qs, np, d, np, n, add: false);                      // dqᵀ = kᵀ·dSᵀ (q no longer needed)
-            Out(qs, np, gT, ld, d, n, add);
+            AttentionTiles.Product<TV, V>(kT, ld, 1, tr, np, gT, ld, d, n, n, add);                              // dqᵀ = kᵀ·dSᵀ
         }
 
         /// <summary>dst[e·np + t] = src[e·ld + t] for t &lt; n and 0 up to np, for e &lt; rows.</summary>
@@ -111,26 +109,6 @@ public static partial class Attention
                 for (; t + w <= n; t += w) V.Store(V.Load(ref src[t], 0), ref dst[t], 0);
                 for (; t < n; t++) dst[t] = src[t];
                 for (; t < np; t++) dst[t] = 0;
-            }
-        }
-
-        /// <summary>dst[e·ld + t] (=|+=) src[e·np + t] for t &lt; n, e &lt; rows.</summary>
-        private static void Out(float* src, int np, float* dst, nint ld, int rows, int n, bool add)
-        {
-            int w = V.Count;
-            for (int e = 0; e < rows; e++, src += np, dst += ld)
-            {
-                int t = 0;
-                if (add)
-                {
-                    for (; t + w <= n; t += w) V.Store(V.Add(V.Load(ref dst[t], 0), V.Load(ref src[t], 0)), ref dst[t], 0);
-                    for (; t < n; t++) dst[t] += src[t];
-                }
-                else
-                {
-                    for (; t + w <= n; t += w) V.Store(V.Load(ref src[t], 0), ref dst[t], 0);
-                    for (; t < n; t++) dst[t] = src[t];
-                }
             }
         }
     }
