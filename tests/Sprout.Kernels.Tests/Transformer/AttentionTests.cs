@@ -52,8 +52,10 @@ public sealed class AttentionTests
 [Collection(ThreadsCollection.Name)]
 public sealed class AttentionThreadingTests
 {
-    [Fact]
-    public void BitIdenticalForAnyThreadCountAndAllocationFreeOnceWarm()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BitIdenticalForAnyThreadCountAndAllocationFreeOnceWarm(bool featureMajor)
     {
         const int batch = 6, tokens = 33, heads = 3, headDim = 16;
         int rows = batch * tokens, inner = heads * headDim;
@@ -61,6 +63,19 @@ public sealed class AttentionThreadingTests
         var dOut = Shapes.Random(rows * inner, 2);
         float[] o = new float[rows * inner], p = new float[batch * heads * tokens * tokens], g = new float[qkv.Length];
         float[]? reference = null;
+        void Run()
+        {
+            if (featureMajor)
+            {
+                Attention.ForwardFeatureMajor(qkv, o, p, batch, tokens, heads, headDim);
+                Attention.BackwardFeatureMajor(qkv, p, dOut, g, batch, tokens, heads, headDim);
+            }
+            else
+            {
+                Attention.Forward(qkv, o, p, batch, tokens, heads, headDim);
+                Attention.Backward(qkv, p, dOut, g, batch, tokens, heads, headDim);
+            }
+        }
         int saved = Parallelism.Threads;
         try
         {
@@ -68,18 +83,13 @@ public sealed class AttentionThreadingTests
             {
                 Parallelism.Threads = threads;
                 Array.Clear(g);
-                Attention.Forward(qkv, o, p, batch, tokens, heads, headDim);
-                Attention.Backward(qkv, p, dOut, g, batch, tokens, heads, headDim);
+                Run();
                 float[] all = [.. o, .. p, .. g];
                 if (reference is null) reference = all;
                 else Assert.Equal(reference, all);
             }
             Parallelism.Threads = 2;
-            Assert.Equal(0, Allocations.OnceSettled(() =>
-            {
-                Attention.Forward(qkv, o, p, batch, tokens, heads, headDim);
-                Attention.Backward(qkv, p, dOut, g, batch, tokens, heads, headDim);
-            }));
+            Assert.Equal(0, Allocations.OnceSettled(Run));
         }
         finally
         {
