@@ -85,6 +85,17 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
         set => _cache.Enabled = value;
     }
 
+    /// <summary>
+    /// True skips keeping this step's batch where that costs a copy (a feature-major input; a batch-major one is transposed
+    /// into the cache anyway): the training driver sets it on steps whose batch no method reads. No effect while
+    /// <see cref="CachesBatch"/> is false.
+    /// </summary>
+    public bool CachePaused
+    {
+        get => _cache.Paused;
+        set => _cache.Paused = value;
+    }
+
     /// <inheritdoc/>
     public LayerDescription Describe() => new("csr", LayerGeometry.Linear(OutFeatures, InFeatures), Topology.Nnz, DenseMacsPerSample, ExecutedMacsPerSample);
 

@@ -41,7 +41,7 @@ public static class SparseLinearOp
         Tensor? xtScratch = null;
         if (inputFeatureMajor)
         {
-            if (cache.Enabled) x.Data.CopyTo(cache.InputT(inF));
+            if (cache.Copies) x.Data.CopyTo(cache.InputT(inF));
         }
         else
         {
@@ -132,7 +132,8 @@ public static class SparseLinearOp
                 dy = dz;
             }
             FeatureBias.Backward(Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
-            Cache.HasGradient = Cache.Enabled;
+            // A paused cache skipped the copy of a feature-major input, so it holds this batch only for a batch-major one.
+            Cache.HasGradient = Cache.Enabled && (!InputFeatureMajor || !Cache.Paused);
 
             var xt = InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
             bool needX = X.RequiresGrad;
