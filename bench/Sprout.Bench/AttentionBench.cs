@@ -13,7 +13,8 @@ namespace Sprout.Bench;
 /// <summary>The attention kernel benchmark (see the file header).</summary>
 public static class AttentionBench
 {
-    /// <summary>Runs it: <c>[--reps N] [--batch B] [--tokens N] [--heads H] [--dim D] [--scale S] [--threads T] [--feature-major]</c> (S: std of the random qkv).</summary>
+    /// <summary>Runs it: <c>[--reps N] [--batch B] [--tokens N] [--heads H] [--dim D] [--scale S] [--threads T] [--feature-major] [--layernorm]</c>
+    /// (S: std of the random qkv; --layernorm times the blocks' LayerNorm at [B·N × h·d] instead).</summary>
     public static void Run(string[] args)
     {
         var ci = CultureInfo.InvariantCulture;
@@ -21,6 +22,11 @@ public static class AttentionBench
         int heads = Option(args, "--heads", 4), d = Option(args, "--dim", 32);
         Parallelism.Threads = Option(args, "--threads", Parallelism.Threads);
         bool featureMajor = args.Contains("--feature-major");
+        if (args.Contains("--layernorm"))
+        {
+            LayerNormTimes(reps, batch * n, heads * d);
+            return;
+        }
         int at = Array.IndexOf(args, "--scale");
         float scale = at >= 0 ? float.Parse(args[at + 1], ci) : 1f;
         int rows = batch * n, inner = heads * d;
@@ -56,6 +62,26 @@ public static class AttentionBench
         Console.WriteLine(string.Create(ci, $"  forward  {mf,8:0.00} ms  {2 * macs / mf / 1e6,6:0.0} GFLOP/s"));
         Console.WriteLine(string.Create(ci, $"  backward {mb,8:0.00} ms  {4 * macs / mb / 1e6,6:0.0} GFLOP/s"));
         Console.WriteLine(string.Create(ci, $"  GEMM [{rows}x{inner}]x[{inner}x{3 * inner}] {mg,8:0.00} ms  {2 * gemmMacs / mg / 1e6,6:0.0} GFLOP/s"));
+    }
+
+    /// <summary>LayerNorm forward and backward (dx, dγ, dβ) at [rows × cols], medians over reps.</summary>
+    private static void LayerNormTimes(int reps, int rows, int cols)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        float[] x = new float[rows * cols], y = new float[rows * cols], dy = new float[rows * cols], dx = new float[rows * cols];
+        float[] gamma = new float[cols], beta = new float[cols], dg = new float[cols], db = new float[cols], mean = new float[rows], rstd = new float[rows];
+        new Rng(1).FillNormal(x, 0, 1);
+        new Rng(2).FillNormal(dy, 0, 1);
+        new Rng(3).FillNormal(gamma, 1, 0.1f);
+        List<double> f = [], b = [];
+        for (int r = 0; r < reps + 2; r++)
+        {
+            double tf = Time(() => LayerNorm.Forward(x, gamma, beta, y, mean, rstd, rows, cols));
+            double tb = Time(() => LayerNorm.Backward(dy, x, gamma, mean, rstd, dx, dg, db, rows, cols));
+            if (r < 2) continue;
+            f.Add(tf); b.Add(tb);
+        }
+        Console.WriteLine(string.Create(ci, $"LayerNorm [{rows}x{cols}], {Parallelism.Threads} threads, {reps} reps: forward {Median(f):0.000} ms, backward {Median(b):0.000} ms"));
     }
 
     private static double Time(Action action)
