@@ -86,9 +86,9 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     }
 
     /// <summary>
-    /// True skips keeping this step's batch where that costs a copy (a feature-major input; a batch-major one is transposed
-    /// into the cache anyway): the training driver sets it on steps whose batch no method reads. No effect while
-    /// <see cref="CachesBatch"/> is false.
+    /// True skips keeping this step's batch where that costs a copy (a feature-major input, and the output gradient of a
+    /// feature-major output; batch-major ones are transposed into the cache anyway): the training driver sets it on steps
+    /// whose batch no method reads. No effect while <see cref="CachesBatch"/> is false.
     /// </summary>
     public bool CachePaused
     {

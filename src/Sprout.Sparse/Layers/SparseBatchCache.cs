@@ -26,8 +26,8 @@ public sealed class SparseBatchCache
     /// <summary>
     /// When true (and enabled) the buffers are kept but this batch is not copied in: for steps whose batch no method
     /// reads (between topology updates). <see cref="HasGradient"/> then stays false until a step that copies again.
-    /// Only copies into the cache heed it: SparseConv2d's, and SparseLinear's of a feature-major input (a batch-major
-    /// input is transposed into the cache's buffers, where SparseLinear computes anyway).
+    /// Only copies into the cache heed it: SparseConv2d's, and SparseLinear's of a feature-major input or output gradient
+    /// (batch-major ones are transposed into the cache's buffers, where SparseLinear computes anyway).
     /// </summary>
     public bool Paused { get; set; }
 

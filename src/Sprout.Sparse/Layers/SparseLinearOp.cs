@@ -122,7 +122,10 @@ public static class SparseLinearOp
             int inF = W.Cols, outF = W.Rows;
             // dZ, the pre-activation gradient [out × batch]: into the cache when it is kept, else into y's own gradient
             // (feature-major output) or Z's unused gradient buffer (Z is the feature-major scratch of a sample-major y).
-            var dz = Cache.Enabled ? Cache.OutputGradientT(outF) : Options.OutputFeatureMajor ? Y.Grad : Z.GradForWrite(out _); // scratch: fully written below, so no clearing pass
+            // A paused cache keeps neither this batch's feature-major input nor, with a feature-major output, dZ: the
+            // gradient is then turned into dZ in place, as without a cache (no copy of it either).
+            bool cachesGradient = Cache.Enabled && (!Options.OutputFeatureMajor || !Cache.Paused);
+            var dz = cachesGradient ? Cache.OutputGradientT(outF) : Options.OutputFeatureMajor ? Y.Grad : Z.GradForWrite(out _); // scratch: fully written below, so no clearing pass
             ReadOnlySpan<float> dy = Y.Grad;
             if (!Options.OutputFeatureMajor)
             {
@@ -132,8 +135,7 @@ public static class SparseLinearOp
                 dy = dz;
             }
             FeatureBias.Backward(Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
-            // A paused cache skipped the copy of a feature-major input, so it holds this batch only for a batch-major one.
-            Cache.HasGradient = Cache.Enabled && (!InputFeatureMajor || !Cache.Paused);
+            Cache.HasGradient = cachesGradient && (!InputFeatureMajor || !Cache.Paused);
 
             var xt = InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
             bool needX = X.RequiresGrad;
