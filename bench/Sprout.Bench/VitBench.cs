@@ -3,6 +3,9 @@
 // layout: ERK, patch embedding dense, always-sparse CSR projections; topology updates not included), timed
 // alternately in one process, plus the attention products alone (Ops.SelfAttention forward + backward at the same
 // shapes, dense in both models) to say where the time goes. Prints the load average before and after (shared machine).
+// The sparse models run as between topology updates: their layers keep their batch-cache buffers but skip the copies
+// into them (SparseTrainingDriver pauses them so on the steps before which no update falls); `--keep-batches` keeps
+// every batch instead, as on the step before an update.
 // `--layouts` adds, in the same rounds, the sparse model with every CSR layer batch-major in and out (transposes around
 // each projection, batch-major attention), to measure what the feature-major chains save.
 // `--breakdown` then profiles a few more steps of each model by op (StepProfiler: forward and backward per op type,
@@ -22,7 +25,7 @@ public static class VitBench
 {
     private const int Batch = 128;
 
-    /// <summary>Runs it: <c>[--steps N] [--density D] [--layouts] [--breakdown]</c>.</summary>
+    /// <summary>Runs it: <c>[--steps N] [--density D] [--layouts] [--keep-batches] [--breakdown]</c>.</summary>
     public static void Run(string[] args)
     {
         var ci = CultureInfo.InvariantCulture;
@@ -33,12 +36,18 @@ public static class VitBench
         Module Of(ILayerFactory f) => new SimpleVit(config, f, new Rng(2));
         var dense = Of(new DenseLayerFactory(new Rng(1)));
         var plan = RecordingLayerFactory.Plan(Of, new DensityAllocationOptions(density) { DenseFirstLayer = true });
+        bool keepBatches = args.Contains("--keep-batches");
         var sparse = Of(new SparseLayerFactory(plan, new Rng(1), SparseLayerKind.Csr));
+        foreach (var layer in sparse.Modules().OfType<SparseLinear>()) layer.CachePaused = !keepBatches;
         Stepper? batchMajor = null;
         if (args.Contains("--layouts"))
         {
             var model = Of(new SparseLayerFactory(plan, new Rng(1), SparseLayerKind.Csr));
-            foreach (var layer in model.Modules().OfType<SparseLinear>()) layer.Options = layer.Options with { Output = Layout.BatchMajor };
+            foreach (var layer in model.Modules().OfType<SparseLinear>())
+            {
+                layer.Options = layer.Options with { Output = Layout.BatchMajor };
+                layer.CachePaused = !keepBatches;
+            }
             batchMajor = new Stepper(model);
         }
         var x = new Tensor(Batch, 3 * 32 * 32);
@@ -47,7 +56,7 @@ public static class VitBench
         var qkv = new Tensor(Batch * config.Tokens, 3 * config.InnerDim) { RequiresGrad = true };
         new Rng(4).FillNormal(qkv.Data, 0, 1);
 
-        Console.WriteLine(string.Create(ci, $"ViT {config.Patches} tokens, batch {Batch}, sparse density {density} (ERK, embed dense), {Environment.ProcessorCount} threads; load average {ConvNetBenchmark.LoadAverage()} before"));
+        Console.WriteLine(string.Create(ci, $"ViT {config.Patches} tokens, batch {Batch}, sparse density {density} (ERK, embed dense), batch caches {(keepBatches ? "kept" : "paused")}, {Environment.ProcessorCount} threads; load average {ConvNetBenchmark.LoadAverage()} before"));
         var d = new Stepper(dense);
         var s = new Stepper(sparse);
         var attentionTape = new Tape();
