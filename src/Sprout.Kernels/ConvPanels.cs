@@ -74,14 +74,12 @@ internal static unsafe partial class ConvPanels
                 int runCount = taps ? Runs(cols, segments, segLane, segBase, padded, runs) : 0;
                 if (runCount == 2)
                 {
-                    for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
-                        TapKernel(fanIn, w + (long)ip * mr * fanIn, runs[0], runs[1], offsets, yc + o * total, (nint)total, accumulate);
+                    TapProducts(new TwoRuns(runs[0], runs[1], offsets), fanIn, w, outChannels, yc, (nint)total, accumulate);
                     continue;
                 }
                 if (runCount == 4 && TapsOf8Enabled)
                 {
-                    for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
-                        TapKernel8(fanIn, w + (long)ip * mr * fanIn, runs[0], runs[1], runs[2], runs[3], offsets, yc + o * total, (nint)total, accumulate);
+                    TapProducts(new FourRuns(runs[0], runs[1], runs[2], runs[3], offsets), fanIn, w, outChannels, yc, (nint)total, accumulate);
                     continue;
                 }
                 FillPanel(panel, padded, offsets, fanIn, nr, cols, win.StrideWidth, segments, segLane, segBase);
