@@ -91,11 +91,7 @@ public sealed class TostCallbackTests : IDisposable
     public void ACheckpointFromTheGhostPhaseResumesWithItsGhosts()
     {
         var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
-        var first = Make(1, data.Classes, data.BatchesPerEpoch);
-        first.Callbacks.Add(Recipe(first, switchStep: 2 * data.BatchesPerEpoch));
-        first.RunEpoch(data, data);
-        string path = _dir.PathOf("ghost-phase.safetensors");
-        Checkpoint.Save(path, first);
+        var (first, path) = GhostPhaseCheckpoint(data);
         Assert.Contains(SafetensorsFile.Read(path).Entries, e => e.Name == "layer1.0.ghost.conv_b.weight");
 
         var resumed = Make(7, data.Classes, data.BatchesPerEpoch);
@@ -149,11 +145,8 @@ public sealed class TostCallbackTests : IDisposable
     public void AnOlderGhostPhaseCheckpointWithoutGhostOptimizerStateStillResumes()
     {
         var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
-        var first = Make(1, data.Classes, data.BatchesPerEpoch);
-        first.Callbacks.Add(Recipe(first, switchStep: 2 * data.BatchesPerEpoch));
-        first.RunEpoch(data, data);
-        string path = _dir.PathOf("ghost-phase.safetensors"), older = _dir.PathOf("older.safetensors");
-        Checkpoint.Save(path, first);
+        var (_, path) = GhostPhaseCheckpoint(data);
+        string older = _dir.PathOf("older.safetensors");
         var file = SafetensorsFile.Read(path);
         var kept = file.Entries.Where(e => !e.Name.StartsWith("tost.", StringComparison.Ordinal)).ToList();
         Assert.True(kept.Count < file.Entries.Count);
@@ -173,6 +166,17 @@ public sealed class TostCallbackTests : IDisposable
         var neuronsOnly = new TostCallback(mlp, new TostSchedule(3), true, false, 0f, null);
         Assert.Equal(1f, ((Relu)mlp.Layers[1]).GhostBeta);
         Assert.False(neuronsOnly.HasGhostPaths);
+    }
+
+    // One epoch of a run whose ghosts last two epochs, saved in the middle of the ghost phase.
+    private (Trainer Trainer, string Path) GhostPhaseCheckpoint(Blobs data)
+    {
+        var trainer = Make(1, data.Classes, data.BatchesPerEpoch);
+        trainer.Callbacks.Add(Recipe(trainer, switchStep: 2 * data.BatchesPerEpoch));
+        trainer.RunEpoch(data, data);
+        string path = _dir.PathOf("ghost-phase.safetensors");
+        Checkpoint.Save(path, trainer);
+        return (trainer, path);
     }
 
     private static void AssertSameStructure(IReadOnlyList<(string Name, Tensor Tensor)> expected, IReadOnlyList<(string Name, Tensor Tensor)> actual)
