@@ -1,7 +1,9 @@
 // GEMM micro-kernels: C[MR×NR] (=|+=) Apanel·Bpanel over kc, with the whole C tile held in registers.
 // Apanel is kc×MR and Bpanel kc×NR (see Gemm.Packing.cs). Per k step the kernel loads NR/W vectors of B,
 // broadcasts MR values of A and issues MR·NR/W independent FMAs, enough to cover FMA latency.
-// Not here: edges (the driver runs full tiles on zero-padded panels into a scratch tile) and blocking.
+// The AVX-512 8×32 loop itself is Gemm.Tile8x32.cs, shared with the conv tap kernels; the 6×2·W kernel below serves
+// narrower vectors, whose 16 registers cannot hold an 8-row tile. Not here: edges (the driver runs full tiles on
+// zero-padded panels into a scratch tile) and blocking.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
