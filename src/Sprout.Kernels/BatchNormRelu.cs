@@ -98,7 +98,7 @@ public static unsafe class BatchNormRelu
             long at = (long)c * count;
             var xc = new ReadOnlySpan<float>(x + at, count);
             // g = dy where y > 0: the gradient reaching the normalization (and the residual), kept in L2 for the sums and dx.
-            var g = new Span<float>(Scratch.Masked(count), count);
+            var g = new Span<float>(PinnedScratch.Floats(ref _masked, count), count);
             Simd.Run(count, new MaskOp(new ReadOnlySpan<float>(y + at, count), new ReadOnlySpan<float>(dy + at, count), g));
             if (dResidual is not null)
             {
@@ -150,17 +150,8 @@ public static unsafe class BatchNormRelu
             V.Store(V.WherePositive(V.Load(ref Simd.At(_y), i), V.Load(ref Simd.At(_dy), i)), ref Simd.At(_g), i);
     }
 
-    /// <summary>Per-thread scratch for one channel's masked gradient, grown on demand and then reused (pinned).</summary>
-    private static class Scratch
-    {
-        [ThreadStatic] private static float[]? _masked;
-
-        public static float* Masked(int floats)
-        {
-            if (_masked is null || _masked.Length < floats) _masked = GC.AllocateUninitializedArray<float>(Math.Max(floats, 1), pinned: true);
-            return (float*)Unsafe.AsPointer(ref _masked[0]);
-        }
-    }
+    // Per-thread scratch for one channel's masked gradient (PinnedScratch).
+    [ThreadStatic] private static float[]? _masked;
 
     /// <summary>Reference: BatchNorm's double-precision reference, then the add and ReLU one element at a time.</summary>
     public static class Scalar
