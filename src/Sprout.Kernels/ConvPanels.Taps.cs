@@ -54,7 +54,7 @@ internal static unsafe partial class ConvPanels
         where TRows : struct, IRows32
     {
         for (int o = 0; o < outChannels; o += 8, w += 8 * fanIn)
-            Gemm.Tile8x32(fanIn, w, rows, y + o * ldc, ldc, accumulate);
+            Gemm.Tile8x32(fanIn, w, 8, rows, y + o * ldc, ldc, accumulate);
     }
 
     /// <summary>Two 16-lane runs: B row p is lo[offsets[p] .. +16] ++ hi[offsets[p] .. +16].</summary>

@@ -16,7 +16,7 @@ public static partial class Gemm
     private static unsafe void Kernel512(int kc, float* a, float* b, float* c, nint ldc, bool add)
     {
         PrefetchTile(c, ldc, 8);
-        Tile8x32(kc, a, new PackedRows(b), c, ldc, add);
+        Tile8x32(kc, a, 8, new StridedRows(b, 32), c, ldc, add);
     }
 
     /// <summary>

@@ -1,7 +1,8 @@
 // The one AVX-512 8×32 micro-kernel: C[8×32] (=|+=) A (k × 8, p-major) · B (k × 32), whole depth in registers. Where the
-// B rows come from is a struct type argument (a packed panel here, taps of a padded image in ConvPanels.Taps.cs), so
-// the JIT compiles one specialized loop per source with the row load inlined, and every caller gets the same sums in
-// the same order. Not here: edges, blocking, the 6×2 kernels for narrower vectors (Gemm.MicroKernel.cs).
+// B rows come from is a struct type argument (a packed or strided panel here, taps of a padded image in
+// ConvPanels.Taps.cs), so the JIT compiles one specialized loop per source with the row load inlined, and every caller
+// (blocked GEMM, conv taps, the skinny weight gradient) gets the same sums in the same order. Not here: edges,
+// blocking, the 6×2 kernels for narrower vectors (Gemm.MicroKernel.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -17,11 +18,11 @@ internal unsafe interface IRows32
 public static partial class Gemm
 {
     /// <summary>
-    /// c[8 × 32] (= or +=) a (k × 8, p-major) · B, B row p from <paramref name="rows"/>: 16 accumulators + 2 B vectors +
-    /// 1 broadcast of the 32 zmm registers.
+    /// c[8 × 32] (= or +=) A · B, where step p of A is the 8 values a[p·lda .. p·lda + 8) (lda = 8 for a packed panel)
+    /// and B row p comes from <paramref name="rows"/>: 16 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Tile8x32<TRows>(int k, float* a, TRows rows, float* c, nint ldc, bool add) where TRows : struct, IRows32
+    internal static unsafe void Tile8x32<TRows>(int k, float* a, nint lda, TRows rows, float* c, nint ldc, bool add) where TRows : struct, IRows32
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
                          c20 = default, c21 = default, c30 = default, c31 = default,
@@ -46,7 +47,7 @@ public static partial class Gemm
             c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += 8;
+            a += lda;
         }
         Store512(c, c00, c01, add); c += ldc;
         Store512(c, c10, c11, add); c += ldc;
@@ -70,13 +71,13 @@ public static partial class Gemm
         Vector512.Store(v1, c + 16);
     }
 
-    /// <summary>B rows from a packed 32-wide panel (Gemm.Packing.cs): row p is b[32p .. 32p + 32].</summary>
-    private readonly unsafe struct PackedRows(float* b) : IRows32
+    /// <summary>B rows <paramref name="ldb"/> floats apart: row p is b[p·ldb .. p·ldb + 32) (ldb = 32 for a packed panel).</summary>
+    private readonly unsafe struct StridedRows(float* b, nint ldb) : IRows32
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Load(int p, out Vector512<float> low, out Vector512<float> high)
         {
-            float* row = b + 32 * (nint)p;
+            float* row = b + ldb * p;
             low = Vector512.Load(row);
             high = Vector512.Load(row + 16);
         }
