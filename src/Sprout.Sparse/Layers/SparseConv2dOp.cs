@@ -76,8 +76,8 @@ public static class SparseConv2dOp
         return Geometry(shape, cache.Batch, height, width);
     }
 
-    // StepProfiler rows: forward, dX and dW by kind of window (3×3 stride 1, 3×3 stride 2, 1×1, any other).
-    private static readonly string[] ProfileLabels = [.. from part in new[] { "fwd", "dX", "dW" }
+    // StepProfiler rows: forward, dX, dW and both by kind of window (3×3 stride 1, 3×3 stride 2, 1×1, any other).
+    private static readonly string[] ProfileLabels = [.. from part in new[] { "fwd", "dX", "dW", "dX+dW" }
         from kind in new[] { "3x3 s1", "3x3 s2", "1x1", "other" } select $"SparseConv2d {kind} {part}"];
 
     private static string ProfileLabel(in SparseConvGeometry g, int part)
@@ -119,6 +119,16 @@ public static class SparseConv2dOp
                 FeatureBias.Backward(default, dy, Y.Grad, B.Grad, G.OutChannels, G.Positions, relu: false); // dz = dy in place
             Cache?.Finish(dy);
             W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
+            if (X.RequiresGrad && Values.RequiresGrad)
+            {
+                // Both from one pass where the kernels can share dY's padded block (stride 1).
+                long t = StepProfiler.Begin();
+                var dx = X.GradForWrite(out bool overwrite);
+                SparseConv.Backward(W.RowPointers, W.ColumnIndices, W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values,
+                    X.Data, dy, dx, Values.Grad, G, accumulateInput: !overwrite, accumulateWeight: true);
+                StepProfiler.End(ProfileLabel(G, 3), t);
+                return;
+            }
             if (X.RequiresGrad)
             {
                 long t = StepProfiler.Begin();

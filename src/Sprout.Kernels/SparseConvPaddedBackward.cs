@@ -1,0 +1,149 @@
+// Stride-1 sparse convolution backward with dX and dW from one padded block of dY. The input gradient convolves dY,
+// padded by k − 1 − p, with the flipped, transposed weight: dX[c, line] = Σ_q value_q·dYpad[tap_q + line], over the live
+// weights q = (co, c, i, j) of input channel c (CSC order), tap_q = co·(channel stride) + (k_h − 1 − i)·Wp + (k_w − 1 − j).
+// The weight gradient of the same q is Σ_lines X[c, line]·dYpad[tap_q + line]: the same taps into the same block,
+// dotted with X's rows read in place. So each part fills one block (dY) instead of two (dY for dX, X for dW), and
+// every block vector a tile loads feeds both dX's multiply-add and dW's, with the tile of X held in registers (the
+// separate kernels spend one load per multiply-add). dW's sums are one vector per tap for the part, reduced at its
+// end. Taken when whole input rows fit the register tiles (width 16·k, AVX-512); otherwise dX and dW run as their
+// own kernels (SparseConvPadded.cs).
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Sprout.Kernels;
+
+public static partial class SparseConv
+{
+    /// <summary>Whether <see cref="PaddedBackward"/> takes this geometry.</summary>
+    private static bool FusedBackwardPath(in SparseConvGeometry g) => PaddedPath(g) && InputGradientBlock(g, 1).ByLines;
+
+    // The block of dY for the input gradient: dX's lines are its output lines (OutH = H, OutW = W at stride 1).
+    private static Block InputGradientBlock(in SparseConvGeometry g, int minPerPart)
+    {
+        var w = g.Window;
+        return new Block(g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth, w.KernelHeight, w.KernelWidth,
+            w.KernelHeight - 1 - w.PadHeight, w.KernelWidth - 1 - w.PadWidth, minPerPart);
+    }
+
+    /// <summary>dX (=|+=) and dValues (=|+=) together on the padded path; dValues in CSR order through the CSC permutation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void PaddedBackward(int* ptr, int* idx, int* cptr, int* ridx, int* perm, float* values, float* x, float* dy,
+        float* dx, float* dValues, in SparseConvGeometry g, bool accumulateInput, bool accumulateWeight)
+    {
+        int nnz = cptr[g.FanIn];
+        int maxParts = Math.Clamp(PartialsFloats / Math.Max(1, nnz), 1, g.Batch);
+        var block = InputGradientBlock(g, (g.Batch + maxParts - 1) / maxParts);
+        if (!block.ByLines)
+        {
+            // More images per part than the tiles allow (very many weights): the two kernels on their own.
+            PaddedInputGradient(cptr, ridx, perm, values, dy, dx, g, accumulateInput);
+            PaddedWeightGradient(ptr, idx, x, dy, dValues, g, accumulateWeight);
+            return;
+        }
+        int* rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out int* taps, out float* tapValues);
+        float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
+        Parallelism.For(block.Parts, new PaddedBackwardJob(rowPtr, taps, tapValues, dy, x, dx, partials, g.InChannels, nnz, block, accumulateInput));
+        SumPartials(partials, block.Parts, nnz, perm, dValues, accumulateWeight);
+    }
+
+    /// <summary>dValues[perm[q]] (=|+=) Σ over parts of partials[part·nnz + q], parts in order (the same sum for any thread count).</summary>
+    private static unsafe void SumPartials(float* partials, int parts, int nnz, int* perm, float* dValues, bool accumulate)
+    {
+        for (int q = 0; q < nnz; q++)
+        {
+            float sum = 0f;
+            for (int p = 0; p < parts; p++) sum += partials[(long)p * nnz + q];
+            int k = perm is null ? q : perm[q];
+            dValues[k] = accumulate ? dValues[k] + sum : sum;
+        }
+    }
+
+    /// <summary>Per input channel of a part: dX's lines as register tiles over the channel's taps, then dW of those taps against X's lines.</summary>
+    private readonly unsafe struct PaddedBackwardJob(int* rowPtr, int* taps, float* tapValues, float* dy, float* x, float* dx, float* partials,
+        int rows, int nnz, Block block, bool accumulate) : IParallelJob
+    {
+        [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
+        public void Execute(int part)
+        {
+            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
+            float* padded = PaddedScratch.Block(block.Floats);
+            block.Fill(dy, padded, b0, nb);
+            block.Prefetch(dy, part + Parallelism.Threads); // the part this thread most likely takes next
+            block.Prefetch(x, rows, block.OutH * block.OutW, part + Parallelism.Threads);
+            int outPlane = block.OutH * block.OutW, perRow = block.OutW / 16, lines = nb * block.OutH;
+            int* rowBase = stackalloc int[lines];
+            block.LineBases(rowBase, lines);
+            // One vector sum per tap for the whole part, reduced to partials[part] at the end.
+            var sums = (Vector512<float>*)PaddedScratch.Rows(16L * nnz + 16);
+            new Span<float>(sums, 16 * nnz).Clear();
+            int tileLines = 8 / perRow;
+            for (int r = 0; r < rows; r++)
+            {
+                int k0 = rowPtr[r], k1 = rowPtr[r + 1];
+                long at = ((long)r * block.Batch + b0) * outPlane; // channel r's lines of the part, in dX and in X
+                if (k0 == k1)
+                {
+                    if (!accumulate) new Span<float>(dx + at, nb * outPlane).Clear();
+                    continue;
+                }
+                for (int l = 0; l < lines; l += tileLines)
+                {
+                    long o = at + (long)l * perRow * 16;
+                    TileBoth(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, x + o, dx + o, sums, accumulate);
+                }
+            }
+            float* partial = partials + (long)part * nnz;
+            for (int k = 0; k < nnz; k++) partial[k] = Vector512.Sum(sums[k]);
+        }
+    }
+
+    /// <summary>
+    /// One tile of eight vectors (n lines of perRow vectors) of input channel c, over its taps k in [k0, k1): dx (=|+=)
+    /// Σ_k values[k]·b_k and sums[k] += Σ_vectors b_k·x, where b_k is the tile read at src + taps[k]. Each block vector
+    /// loaded feeds two multiply-adds (dX's and dW's), with the tile of X in registers; vectors past the tile's lines
+    /// read line 0 and meet a zero X, and are not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileBoth(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n, int perRow,
+        float* x, float* dx, Vector512<float>* sums, bool accumulate)
+    {
+        int stored = n * perRow;
+        int o0 = TileOffset(rowBase, n, perRow, 0), o1 = TileOffset(rowBase, n, perRow, 1), o2 = TileOffset(rowBase, n, perRow, 2);
+        int o3 = TileOffset(rowBase, n, perRow, 3), o4 = TileOffset(rowBase, n, perRow, 4), o5 = TileOffset(rowBase, n, perRow, 5);
+        int o6 = TileOffset(rowBase, n, perRow, 6), o7 = TileOffset(rowBase, n, perRow, 7);
+        Vector512<float> x0 = X(0), x1 = X(1), x2 = X(2), x3 = X(3), x4 = X(4), x5 = X(5), x6 = X(6), x7 = X(7);
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int k = k0; k < k1; k++)
+        {
+            var v = Vector512.Create(values[k]);
+            float* p = src + taps[k];
+            var b0 = Vector512.Load(p + o0);
+            var b1 = Vector512.Load(p + o1);
+            var b2 = Vector512.Load(p + o2);
+            var b3 = Vector512.Load(p + o3);
+            var b4 = Vector512.Load(p + o4);
+            var b5 = Vector512.Load(p + o5);
+            var b6 = Vector512.Load(p + o6);
+            var b7 = Vector512.Load(p + o7);
+            a0 = Vector512.FusedMultiplyAdd(v, b0, a0);
+            a1 = Vector512.FusedMultiplyAdd(v, b1, a1);
+            a2 = Vector512.FusedMultiplyAdd(v, b2, a2);
+            a3 = Vector512.FusedMultiplyAdd(v, b3, a3);
+            a4 = Vector512.FusedMultiplyAdd(v, b4, a4);
+            a5 = Vector512.FusedMultiplyAdd(v, b5, a5);
+            a6 = Vector512.FusedMultiplyAdd(v, b6, a6);
+            a7 = Vector512.FusedMultiplyAdd(v, b7, a7);
+            // Two chains of four: the next tap's chains overlap these, so latency does not bind.
+            var s = Vector512.FusedMultiplyAdd(b1, x1, b0 * x0);
+            var t = Vector512.FusedMultiplyAdd(b5, x5, b4 * x4);
+            s = Vector512.FusedMultiplyAdd(b2, x2, s);
+            t = Vector512.FusedMultiplyAdd(b6, x6, t);
+            s = Vector512.FusedMultiplyAdd(b3, x3, s);
+            t = Vector512.FusedMultiplyAdd(b7, x7, t);
+            sums[k] += s + t;
+        }
+        StoreTile(a0, a1, a2, a3, a4, a5, a6, a7, dx, stored, accumulate);
+
+        Vector512<float> X(int q) => q < stored ? Vector512.Load(x + 16 * q) : Vector512<float>.Zero;
+    }
+}
