@@ -95,6 +95,20 @@ public static partial class SparseConv
             }
         }
 
+        /// <summary>
+        /// Fills the calling thread's block with part <paramref name="part"/> of <paramref name="src"/> (images [b0, b0 + nb))
+        /// and prefetches the part this thread most likely takes next.
+        /// </summary>
+        public unsafe float* Begin(float* src, int part, out int b0, out int nb)
+        {
+            b0 = part * PerPart;
+            nb = Math.Min(PerPart, Batch - b0);
+            float* block = PaddedScratch.Block(Floats);
+            Fill(src, block, b0, nb);
+            Prefetch(src, part + Parallelism.Threads);
+            return block;
+        }
+
         /// <summary>Copies images [b0, b0 + nb) of every channel of <paramref name="src"/> into <paramref name="block"/> with zero borders.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Fill(float* src, float* block, int b0, int nb)
@@ -191,10 +205,7 @@ public static partial class SparseConv
         [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
         public void Execute(int part)
         {
-            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
-            float* padded = PaddedScratch.Block(block.Floats);
-            block.Fill(src, padded, b0, nb);
-            block.Prefetch(src, part + Parallelism.Threads); // the part this thread most likely takes next
+            float* padded = block.Begin(src, part, out int b0, out int nb);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
             int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
             bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
@@ -231,10 +242,7 @@ public static partial class SparseConv
         [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
         public void Execute(int part)
         {
-            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
-            float* padded = PaddedScratch.Block(block.Floats);
-            block.Fill(x, padded, b0, nb);
-            block.Prefetch(x, part + Parallelism.Threads); // the part this thread most likely takes next
+            float* padded = block.Begin(x, part, out int b0, out int nb);
             block.Prefetch(dy, rows, block.OutH * block.OutW, part + Parallelism.Threads);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
             float* partial = partials + (long)part * nnz;

@@ -65,10 +65,7 @@ public static partial class SparseConv
         [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
         public void Execute(int part)
         {
-            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
-            float* padded = PaddedScratch.Block(block.Floats);
-            block.Fill(dy, padded, b0, nb);
-            block.Prefetch(dy, part + Parallelism.Threads); // the part this thread most likely takes next
+            float* padded = block.Begin(dy, part, out int b0, out int nb);
             block.Prefetch(x, rows, block.OutH * block.OutW, part + Parallelism.Threads);
             int outPlane = block.OutH * block.OutW, perRow = block.OutW / 16, lines = nb * block.OutH;
             int* rowBase = stackalloc int[lines];
