@@ -185,7 +185,7 @@ public static partial class SparseConv
         Csr.CheckTransposed(columnPointers, rowIndices, permutation, geometry.OutChannels, geometry.FanIn);
         if (columnPointers[geometry.FanIn] != nnz)
             throw new ArgumentException($"The CSC index holds {columnPointers[geometry.FanIn]} weights, the CSR structure {nnz}.", nameof(columnPointers));
-        if (geometry.Batch == 0 || !FusedBackwardPath(geometry))
+        if (geometry.Batch == 0 || nnz == 0 || !FusedBackwardPath(geometry))
         {
             InputGradient(columnPointers, rowIndices, permutation, values, dy, dx, geometry, accumulateInput);
             WeightGradient(rowPointers, columnIndices, x, dy, dValues, geometry, accumulateWeight);

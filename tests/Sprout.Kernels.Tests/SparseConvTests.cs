@@ -2,6 +2,8 @@
 // and odd shapes (stride 1 and 2, padding 0/1/2, 1×1, 3×3, 5×5 and non-square kernels, batch 1, empty rows, rows
 // longer than one decode chunk, stride-1 padded blocks with a partial last part), the Scalar forward against im2col +
 // a dense product, and the references against each other through the adjoint identities ⟨W∗X, dY⟩ = ⟨X, dX⟩ = Σ values·dW.
+// Backward (dX and dW in one call) is checked against the same references on every case (one shared block of dY at
+// widths 16·k, the two kernels otherwise).
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
