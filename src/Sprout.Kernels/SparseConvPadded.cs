@@ -66,6 +66,9 @@ public static partial class SparseConv
         /// <summary>Whether whole output lines fit the register tiles (16·k floats, at most 8 vectors) and a part's lines the stack.</summary>
         public bool ByLines => Vector512.IsHardwareAccelerated && OutW % 16 == 0 && OutW / 16 <= 8 && PerPart * OutH <= 4096;
 
+        /// <summary>Whether output lines are exactly one 8-float vector (8 px images) and a part's lines fit the stack.</summary>
+        public bool ByLines8 => Vector512.IsHardwareAccelerated && OutW == 8 && PerPart * OutH <= 4096;
+
         /// <summary>Floats between two channels in the block.</summary>
         public int ChannelStride => PerPart * Hp * Wp;
 

@@ -5,8 +5,8 @@
 // dotted with X's rows read in place. So each part fills one block (dY) instead of two (dY for dX, X for dW), and
 // every block vector a tile loads feeds both dX's multiply-add and dW's, with the tile of X held in registers (the
 // separate kernels spend one load per multiply-add). dW's sums are one vector per tap for the part, reduced at its
-// end. Taken when whole input rows fit the register tiles (width 16·k, AVX-512); otherwise dX and dW run as their
-// own kernels (SparseConvPadded.cs).
+// end. Taken when whole input rows fit the register tiles (width 16·k with 512-bit vectors, width 8 with 256-bit ones,
+// on AVX-512 hardware for its 32 vector registers); otherwise dX and dW run as their own kernels (SparseConvPadded.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -15,7 +15,7 @@ namespace Sprout.Kernels;
 public static partial class SparseConv
 {
     /// <summary>Whether <see cref="PaddedBackward"/> takes this geometry.</summary>
-    private static bool FusedBackwardPath(in SparseConvGeometry g) => PaddedPath(g) && InputGradientBlock(g, 1).ByLines;
+    private static bool FusedBackwardPath(in SparseConvGeometry g) => PaddedPath(g) && InputGradientBlock(g, 1) is { } b && (b.ByLines || b.ByLines8);
 
     // The block of dY for the input gradient: dX's lines are its output lines (OutH = H, OutW = W at stride 1).
     private static Block InputGradientBlock(in SparseConvGeometry g, int minPerPart)
@@ -33,7 +33,7 @@ public static partial class SparseConv
         int nnz = cptr[g.FanIn];
         int maxParts = Math.Clamp(PartialsFloats / Math.Max(1, nnz), 1, g.Batch);
         var block = InputGradientBlock(g, (g.Batch + maxParts - 1) / maxParts);
-        if (!block.ByLines)
+        if (!block.ByLines && !block.ByLines8)
         {
             // More images per part than the tiles allow (very many weights): the two kernels on their own.
             PaddedInputGradient(cptr, ridx, perm, values, dy, dx, g, accumulateInput);
@@ -70,6 +70,11 @@ public static partial class SparseConv
             int outPlane = block.OutH * block.OutW, perRow = block.OutW / 16, lines = nb * block.OutH;
             int* rowBase = stackalloc int[lines];
             block.LineBases(rowBase, lines);
+            if (perRow == 0)
+            {
+                Lines8(padded, rowBase, b0, nb, lines, partials + (long)part * nnz);
+                return;
+            }
             // One vector sum per tap for the whole part, reduced to partials[part] at the end.
             var sums = (Vector512<float>*)PaddedScratch.Rows(16L * nnz + 16);
             new Span<float>(sums, 16 * nnz).Clear();
@@ -91,6 +96,75 @@ public static partial class SparseConv
             }
             float* partial = partials + (long)part * nnz;
             for (int k = 0; k < nnz; k++) partial[k] = Vector512.Sum(sums[k]);
+        }
+
+        // Lines of one 8-float vector (8 px images): tiles of eight lines with 256-bit vectors.
+        private void Lines8(float* padded, int* rowBase, int b0, int nb, int lines, float* partial)
+        {
+            int outPlane = block.OutH * block.OutW;
+            var sums = (Vector256<float>*)PaddedScratch.Rows(8L * nnz + 8);
+            new Span<float>(sums, 8 * nnz).Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                int k0 = rowPtr[r], k1 = rowPtr[r + 1];
+                long at = ((long)r * block.Batch + b0) * outPlane;
+                if (k0 == k1)
+                {
+                    if (!accumulate) new Span<float>(dx + at, nb * outPlane).Clear();
+                    continue;
+                }
+                for (int l = 0; l < lines; l += 8)
+                    TileBoth8(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(8, lines - l), x + at + l * 8, dx + at + l * 8, sums, accumulate);
+            }
+            for (int k = 0; k < nnz; k++) partial[k] = Vector256.Sum(sums[k]);
+        }
+    }
+
+    /// <summary><see cref="TileBoth"/> for lines of one 8-float vector: n ≤ 8 lines, line q at src + taps[k] + rowBase[q].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileBoth8(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n,
+        float* x, float* dx, Vector256<float>* sums, bool accumulate)
+    {
+        int o0 = O(0), o1 = O(1), o2 = O(2), o3 = O(3), o4 = O(4), o5 = O(5), o6 = O(6), o7 = O(7);
+        Vector256<float> x0 = X(0), x1 = X(1), x2 = X(2), x3 = X(3), x4 = X(4), x5 = X(5), x6 = X(6), x7 = X(7);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        for (int k = k0; k < k1; k++)
+        {
+            var v = Vector256.Create(values[k]);
+            float* p = src + taps[k];
+            var b0 = Vector256.Load(p + o0);
+            var b1 = Vector256.Load(p + o1);
+            var b2 = Vector256.Load(p + o2);
+            var b3 = Vector256.Load(p + o3);
+            var b4 = Vector256.Load(p + o4);
+            var b5 = Vector256.Load(p + o5);
+            var b6 = Vector256.Load(p + o6);
+            var b7 = Vector256.Load(p + o7);
+            a0 = Vector256.FusedMultiplyAdd(v, b0, a0);
+            a1 = Vector256.FusedMultiplyAdd(v, b1, a1);
+            a2 = Vector256.FusedMultiplyAdd(v, b2, a2);
+            a3 = Vector256.FusedMultiplyAdd(v, b3, a3);
+            a4 = Vector256.FusedMultiplyAdd(v, b4, a4);
+            a5 = Vector256.FusedMultiplyAdd(v, b5, a5);
+            a6 = Vector256.FusedMultiplyAdd(v, b6, a6);
+            a7 = Vector256.FusedMultiplyAdd(v, b7, a7);
+            var s = Vector256.FusedMultiplyAdd(b1, x1, b0 * x0);
+            var t = Vector256.FusedMultiplyAdd(b5, x5, b4 * x4);
+            s = Vector256.FusedMultiplyAdd(b2, x2, s);
+            t = Vector256.FusedMultiplyAdd(b6, x6, t);
+            s = Vector256.FusedMultiplyAdd(b3, x3, s);
+            t = Vector256.FusedMultiplyAdd(b7, x7, t);
+            sums[k] += s + t;
+        }
+        Put(a0, 0); Put(a1, 1); Put(a2, 2); Put(a3, 3); Put(a4, 4); Put(a5, 5); Put(a6, 6); Put(a7, 7);
+
+        int O(int q) => q < n ? rowBase[q] : rowBase[0];
+        Vector256<float> X(int q) => q < n ? Vector256.Load(x + 8 * q) : Vector256<float>.Zero;
+        void Put(Vector256<float> a, int q)
+        {
+            if (q >= n) return;
+            float* d = dx + 8 * q;
+            (accumulate ? a + Vector256.Load(d) : a).Store(d);
         }
     }
 

@@ -43,6 +43,8 @@ public class SparseConvTests
         [16, 16, 5, 32, 32, 3, 3, 1, 1, 1, 1, 0.1],  // ResNet-20's first stage at 10%: dX and dW from one block of dY per image
         [9, 13, 3, 16, 16, 3, 3, 1, 1, 1, 1, 0.05],  // rows of 16, odd channels, some with no live weight (fused backward)
         [5, 3, 2, 6, 48, 5, 5, 1, 1, 2, 2, 0.3],     // 5×5 with rows of 48: three vectors per row, fused backward
+        [5, 7, 3, 9, 8, 3, 3, 1, 1, 1, 1, 0.4],      // rows of 8 (256-bit fused backward), 27 lines: a partial last tile
+        [3, 4, 2, 8, 8, 5, 5, 1, 1, 2, 2, 0.3],      // 5×5 on 8 px planes
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
