@@ -67,18 +67,22 @@ public static partial class SparseConv
         {
             float* padded = block.Begin(dy, part, out int b0, out int nb);
             block.Prefetch(x, rows, block.OutH * block.OutW, part + Parallelism.Threads);
-            int outPlane = block.OutH * block.OutW, perRow = block.OutW / 16, lines = nb * block.OutH;
+            int perRow = block.OutW / 16, lines = nb * block.OutH;
             int* rowBase = stackalloc int[lines];
             block.LineBases(rowBase, lines);
-            if (perRow == 0)
-            {
-                Lines8(padded, rowBase, b0, nb, lines, partials + (long)part * nnz);
-                return;
-            }
-            // One vector sum per tap for the whole part, reduced to partials[part] at the end.
-            var sums = (Vector512<float>*)PaddedScratch.Rows(16L * nnz + 16);
-            new Span<float>(sums, 16 * nnz).Clear();
-            int tileLines = 8 / perRow;
+            float* partial = partials + (long)part * nnz;
+            if (perRow == 0) Tiles<Vector256<float>, V256>(padded, rowBase, b0, nb, lines, 1, partial); // 8 px lines: one 256-bit vector each
+            else Tiles<Vector512<float>, V512>(padded, rowBase, b0, nb, lines, perRow, partial);
+        }
+
+        // Every input channel's lines in tiles of eight vectors; one vector sum per tap for the part, reduced into partial.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Tiles<TV, V>(float* padded, int* rowBase, int b0, int nb, int lines, int perRow, float* partial)
+            where TV : struct where V : ISimd<TV>
+        {
+            int outPlane = block.OutH * block.OutW, tileLines = 8 / perRow, width = V.Count;
+            float* sums = PaddedScratch.Rows((long)width * nnz + width);
+            new Span<float>(sums, width * nnz).Clear();
             for (int r = 0; r < rows; r++)
             {
                 int k0 = rowPtr[r], k1 = rowPtr[r + 1];
@@ -90,131 +94,74 @@ public static partial class SparseConv
                 }
                 for (int l = 0; l < lines; l += tileLines)
                 {
-                    long o = at + (long)l * perRow * 16;
-                    TileBoth(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, x + o, dx + o, sums, accumulate);
+                    long o = at + (long)l * perRow * width;
+                    TileBoth<TV, V>(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, x + o, dx + o, sums, accumulate);
                 }
             }
-            float* partial = partials + (long)part * nnz;
-            for (int k = 0; k < nnz; k++) partial[k] = Vector512.Sum(sums[k]);
-        }
-
-        // Lines of one 8-float vector (8 px images): tiles of eight lines with 256-bit vectors.
-        private void Lines8(float* padded, int* rowBase, int b0, int nb, int lines, float* partial)
-        {
-            int outPlane = block.OutH * block.OutW;
-            var sums = (Vector256<float>*)PaddedScratch.Rows(8L * nnz + 8);
-            new Span<float>(sums, 8 * nnz).Clear();
-            for (int r = 0; r < rows; r++)
-            {
-                int k0 = rowPtr[r], k1 = rowPtr[r + 1];
-                long at = ((long)r * block.Batch + b0) * outPlane;
-                if (k0 == k1)
-                {
-                    if (!accumulate) new Span<float>(dx + at, nb * outPlane).Clear();
-                    continue;
-                }
-                for (int l = 0; l < lines; l += 8)
-                    TileBoth8(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(8, lines - l), x + at + l * 8, dx + at + l * 8, sums, accumulate);
-            }
-            for (int k = 0; k < nnz; k++) partial[k] = Vector256.Sum(sums[k]);
-        }
-    }
-
-    /// <summary><see cref="TileBoth"/> for lines of one 8-float vector: n ≤ 8 lines, line q at src + taps[k] + rowBase[q].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileBoth8(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n,
-        float* x, float* dx, Vector256<float>* sums, bool accumulate)
-    {
-        int o0 = O(0), o1 = O(1), o2 = O(2), o3 = O(3), o4 = O(4), o5 = O(5), o6 = O(6), o7 = O(7);
-        Vector256<float> x0 = X(0), x1 = X(1), x2 = X(2), x3 = X(3), x4 = X(4), x5 = X(5), x6 = X(6), x7 = X(7);
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-        for (int k = k0; k < k1; k++)
-        {
-            var v = Vector256.Create(values[k]);
-            float* p = src + taps[k];
-            var b0 = Vector256.Load(p + o0);
-            var b1 = Vector256.Load(p + o1);
-            var b2 = Vector256.Load(p + o2);
-            var b3 = Vector256.Load(p + o3);
-            var b4 = Vector256.Load(p + o4);
-            var b5 = Vector256.Load(p + o5);
-            var b6 = Vector256.Load(p + o6);
-            var b7 = Vector256.Load(p + o7);
-            a0 = Vector256.FusedMultiplyAdd(v, b0, a0);
-            a1 = Vector256.FusedMultiplyAdd(v, b1, a1);
-            a2 = Vector256.FusedMultiplyAdd(v, b2, a2);
-            a3 = Vector256.FusedMultiplyAdd(v, b3, a3);
-            a4 = Vector256.FusedMultiplyAdd(v, b4, a4);
-            a5 = Vector256.FusedMultiplyAdd(v, b5, a5);
-            a6 = Vector256.FusedMultiplyAdd(v, b6, a6);
-            a7 = Vector256.FusedMultiplyAdd(v, b7, a7);
-            var s = Vector256.FusedMultiplyAdd(b1, x1, b0 * x0);
-            var t = Vector256.FusedMultiplyAdd(b5, x5, b4 * x4);
-            s = Vector256.FusedMultiplyAdd(b2, x2, s);
-            t = Vector256.FusedMultiplyAdd(b6, x6, t);
-            s = Vector256.FusedMultiplyAdd(b3, x3, s);
-            t = Vector256.FusedMultiplyAdd(b7, x7, t);
-            sums[k] += s + t;
-        }
-        Put(a0, 0); Put(a1, 1); Put(a2, 2); Put(a3, 3); Put(a4, 4); Put(a5, 5); Put(a6, 6); Put(a7, 7);
-
-        int O(int q) => q < n ? rowBase[q] : rowBase[0];
-        Vector256<float> X(int q) => q < n ? Vector256.Load(x + 8 * q) : Vector256<float>.Zero;
-        void Put(Vector256<float> a, int q)
-        {
-            if (q >= n) return;
-            float* d = dx + 8 * q;
-            (accumulate ? a + Vector256.Load(d) : a).Store(d);
+            for (int k = 0; k < nnz; k++) partial[k] = V.Sum(V.Load(ref sums[k * width], 0));
         }
     }
 
     /// <summary>
-    /// One tile of eight vectors (n lines of perRow vectors) of input channel c, over its taps k in [k0, k1): dx (=|+=)
-    /// Σ_k values[k]·b_k and sums[k] += Σ_vectors b_k·x, where b_k is the tile read at src + taps[k]. Each block vector
-    /// loaded feeds two multiply-adds (dX's and dW's), with the tile of X in registers; vectors past the tile's lines
-    /// read line 0 and meet a zero X, and are not stored.
+    /// One tile of eight vectors (n lines of perRow vectors of V.Count floats) of an input channel, over its taps k in
+    /// [k0, k1): dx (=|+=) Σ_k values[k]·b_k and sums[k] += Σ_vectors b_k·x, where b_k is the tile read at src + taps[k].
+    /// Each block vector loaded feeds two multiply-adds (dX's and dW's), with the tile of X in registers; vectors past
+    /// the tile's lines read line 0 and meet a zero X, and are not stored.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileBoth(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n, int perRow,
-        float* x, float* dx, Vector512<float>* sums, bool accumulate)
+    private static unsafe void TileBoth<TV, V>(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int n, int perRow,
+        float* x, float* dx, float* sums, bool accumulate) where TV : struct where V : ISimd<TV>
     {
-        int stored = n * perRow;
-        int o0 = TileOffset(rowBase, n, perRow, 0), o1 = TileOffset(rowBase, n, perRow, 1), o2 = TileOffset(rowBase, n, perRow, 2);
-        int o3 = TileOffset(rowBase, n, perRow, 3), o4 = TileOffset(rowBase, n, perRow, 4), o5 = TileOffset(rowBase, n, perRow, 5);
-        int o6 = TileOffset(rowBase, n, perRow, 6), o7 = TileOffset(rowBase, n, perRow, 7);
-        Vector512<float> x0 = X(0), x1 = X(1), x2 = X(2), x3 = X(3), x4 = X(4), x5 = X(5), x6 = X(6), x7 = X(7);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        int stored = n * perRow, width = V.Count;
+        int o0 = O(0), o1 = O(1), o2 = O(2), o3 = O(3), o4 = O(4), o5 = O(5), o6 = O(6), o7 = O(7);
+        TV x0 = X(0), x1 = X(1), x2 = X(2), x3 = X(3), x4 = X(4), x5 = X(5), x6 = X(6), x7 = X(7);
+        TV zero = V.Splat(0f);
+        TV a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
         for (int k = k0; k < k1; k++)
         {
-            var v = Vector512.Create(values[k]);
+            var v = V.Splat(values[k]);
             float* p = src + taps[k];
-            var b0 = Vector512.Load(p + o0);
-            var b1 = Vector512.Load(p + o1);
-            var b2 = Vector512.Load(p + o2);
-            var b3 = Vector512.Load(p + o3);
-            var b4 = Vector512.Load(p + o4);
-            var b5 = Vector512.Load(p + o5);
-            var b6 = Vector512.Load(p + o6);
-            var b7 = Vector512.Load(p + o7);
-            a0 = Vector512.FusedMultiplyAdd(v, b0, a0);
-            a1 = Vector512.FusedMultiplyAdd(v, b1, a1);
-            a2 = Vector512.FusedMultiplyAdd(v, b2, a2);
-            a3 = Vector512.FusedMultiplyAdd(v, b3, a3);
-            a4 = Vector512.FusedMultiplyAdd(v, b4, a4);
-            a5 = Vector512.FusedMultiplyAdd(v, b5, a5);
-            a6 = Vector512.FusedMultiplyAdd(v, b6, a6);
-            a7 = Vector512.FusedMultiplyAdd(v, b7, a7);
+            var b0 = V.Load(ref p[o0], 0);
+            var b1 = V.Load(ref p[o1], 0);
+            var b2 = V.Load(ref p[o2], 0);
+            var b3 = V.Load(ref p[o3], 0);
+            var b4 = V.Load(ref p[o4], 0);
+            var b5 = V.Load(ref p[o5], 0);
+            var b6 = V.Load(ref p[o6], 0);
+            var b7 = V.Load(ref p[o7], 0);
+            a0 = V.MultiplyAdd(v, b0, a0);
+            a1 = V.MultiplyAdd(v, b1, a1);
+            a2 = V.MultiplyAdd(v, b2, a2);
+            a3 = V.MultiplyAdd(v, b3, a3);
+            a4 = V.MultiplyAdd(v, b4, a4);
+            a5 = V.MultiplyAdd(v, b5, a5);
+            a6 = V.MultiplyAdd(v, b6, a6);
+            a7 = V.MultiplyAdd(v, b7, a7);
             // Two chains of four: the next tap's chains overlap these, so latency does not bind.
-            var s = Vector512.FusedMultiplyAdd(b1, x1, b0 * x0);
-            var t = Vector512.FusedMultiplyAdd(b5, x5, b4 * x4);
-            s = Vector512.FusedMultiplyAdd(b2, x2, s);
-            t = Vector512.FusedMultiplyAdd(b6, x6, t);
-            s = Vector512.FusedMultiplyAdd(b3, x3, s);
-            t = Vector512.FusedMultiplyAdd(b7, x7, t);
-            sums[k] += s + t;
+            var s = V.MultiplyAdd(b1, x1, V.Mul(b0, x0));
+            var t = V.MultiplyAdd(b5, x5, V.Mul(b4, x4));
+            s = V.MultiplyAdd(b2, x2, s);
+            t = V.MultiplyAdd(b6, x6, t);
+            s = V.MultiplyAdd(b3, x3, s);
+            t = V.MultiplyAdd(b7, x7, t);
+            ref float sum = ref sums[k * width];
+            V.Store(V.Add(V.Load(ref sum, 0), V.Add(s, t)), ref sum, 0);
         }
-        StoreTile(a0, a1, a2, a3, a4, a5, a6, a7, dx, stored, accumulate);
+        Put(a0, 0); Put(a1, 1); Put(a2, 2); Put(a3, 3); Put(a4, 4); Put(a5, 5); Put(a6, 6); Put(a7, 7);
 
-        Vector512<float> X(int q) => q < stored ? Vector512.Load(x + 16 * q) : Vector512<float>.Zero;
+        int O(int q)
+        {
+            int line = q / perRow;
+            return (line < n ? rowBase[line] : rowBase[0]) + (q - line * perRow) * width;
+        }
+
+        TV X(int q) => q < stored ? V.Load(ref x[width * q], 0) : V.Splat(0f);
+
+        void Put(TV a, int q)
+        {
+            if (q >= stored) return;
+            ref float d = ref dx[width * q];
+            V.Store(accumulate ? V.Add(a, V.Load(ref d, 0)) : a, ref d, 0);
+        }
     }
 }
