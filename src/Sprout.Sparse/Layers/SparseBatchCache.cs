@@ -2,7 +2,8 @@
 // kept by a sparse layer across Tape.Reset so that growth criteria can compute gradients at arbitrary positions
 // by SDDMM at update steps. O(batch·(in + out)) memory: never a dense weight-shaped buffer. When no method reads
 // it (static sparse training, the scale benchmark), disabling it saves both buffers; the layer then works in
-// buffers of the tape that are freed at Tape.Reset.
+// buffers of the tape that are freed at Tape.Reset. (SparseLinear computes in these buffers, so they cost no copy;
+// conv layers keep the tape's own X and dY instead: ConvBatchCache.)
 namespace Sprout.Sparse;
 
 /// <summary>Persistent per-layer buffers: Xᵀ [in × batch] and dYᵀ [out × batch] of the last batch.</summary>
@@ -22,16 +23,6 @@ public sealed class SparseBatchCache
             (_xt, _dyt, HasGradient) = ([], [], false);
         }
     } = true;
-
-    /// <summary>
-    /// When true (and enabled) the buffers are kept but this batch is not copied in: for steps whose batch no method
-    /// reads (between topology updates). <see cref="HasGradient"/> then stays false until a step that copies again.
-    /// Only layers that copy into the cache heed it (SparseConv2d; SparseLinear computes in the cache's buffers).
-    /// </summary>
-    public bool Paused { get; set; }
-
-    /// <summary>Whether this step's batch is copied in: enabled and not paused.</summary>
-    public bool Copies => Enabled && !Paused;
 
     /// <summary>Rows of the cached batch (0 until the first forward pass).</summary>
     public int Batch { get; private set; }
