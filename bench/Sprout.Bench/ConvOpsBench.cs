@@ -7,6 +7,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Sprout.Core;
+using static Sprout.Bench.ConvBenchShared;
 
 namespace Sprout.Bench;
 
@@ -119,11 +120,5 @@ public static class ConvOpsBench
         var t = new Tensor(c, batch, size, size) { Layout = Layout.FeatureMajor, RequiresGrad = true };
         new Rng((ulong)seed).FillNormal(t.Data, 0, 1);
         return t;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) && v > 0 ? v : fallback;
     }
 }

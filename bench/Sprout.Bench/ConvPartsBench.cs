@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sprout.Kernels;
 using Sprout.Kernels.Diagnostics;
+using static Sprout.Bench.ConvBenchShared;
 
 namespace Sprout.Bench;
 
@@ -23,9 +24,7 @@ public static class ConvPartsBench
         try
         {
             Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}; batch {batch}; one kernel thread");
-            // ResNet-20's 3×3 convs: (in, out, stride, input size, how many in the net).
-            (int In, int Out, int Stride, int Size, int Count)[] layers =
-                [(3, 16, 1, 32, 1), (16, 16, 1, 32, 6), (16, 32, 2, 32, 1), (32, 32, 1, 16, 5), (32, 64, 2, 16, 1), (64, 64, 1, 8, 5)];
+            var layers = ConvBenchShared.ResNet20Layers;
             double peak = 0, convCpu = 0;
             foreach (var (cin, cout, stride, size, count) in layers)
             {
@@ -113,19 +112,5 @@ public static class ConvPartsBench
         action();
         process.Refresh();
         return (process.TotalProcessorTime - t0).TotalSeconds;
-    }
-
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new System.Random(seed);
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
-        return a;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) && v > 0 ? v : fallback;
     }
 }

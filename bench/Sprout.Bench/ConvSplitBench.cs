@@ -8,6 +8,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sprout.Kernels;
 using Sprout.Kernels.Diagnostics;
+using static Sprout.Bench.ConvBenchShared;
 
 namespace Sprout.Bench;
 
@@ -21,8 +22,7 @@ public static class ConvSplitBench
         int reps = Option(args, "--reps", 5), batch = Option(args, "--batch", 128);
         int threads = Parallelism.Threads;
         Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()}; batch {batch}; threads 1 vs {threads}");
-        (int In, int Out, int Stride, int Size, int Count)[] layers =
-            [(3, 16, 1, 32, 1), (16, 16, 1, 32, 6), (16, 32, 2, 32, 1), (32, 32, 1, 16, 5), (32, 64, 2, 16, 1), (64, 64, 1, 8, 5)];
+        var layers = ConvBenchShared.ResNet20Layers;
         double peak1 = GemmBenchmark.MeasureFmaPeakGflops(1, TimeSpan.FromMilliseconds(300));
         double peakN = GemmBenchmark.MeasureFmaPeakGflops(threads, TimeSpan.FromMilliseconds(300));
         Console.WriteLine(string.Create(ci, $"FMA peak: 1 thread {peak1:0.0}, {threads} threads {peakN:0.0} GFLOP/s"));
@@ -98,19 +98,5 @@ public static class ConvSplitBench
         long t0 = Stopwatch.GetTimestamp();
         action();
         return Stopwatch.GetElapsedTime(t0).TotalSeconds;
-    }
-
-    private static float[] Random(int n, int seed)
-    {
-        var rng = new System.Random(seed);
-        var a = new float[n];
-        for (int i = 0; i < n; i++) a[i] = (float)(rng.NextDouble() * 2 - 1);
-        return a;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out int v) && v > 0 ? v : fallback;
     }
 }

@@ -173,7 +173,7 @@ internal static unsafe class AttentionTiles
             sum = V.Add(sum, e);
         }
         for (; c < n; c++) tail += x[c] = MathF.Exp(float.MultiplyAddEstimate(x[c], s, -s * max));
-        float inv = 1f / (V.SumAcross(sum) + tail);
+        float inv = 1f / (V.Sum(sum) + tail);
         TV vinv = V.Splat(inv);
         for (c = 0; c + w <= n; c += w) V.Store(V.Mul(V.Load(ref *x, (nuint)c), vinv), ref *p, (nuint)c);
         for (; c < n; c++) p[c] = x[c] * inv;
@@ -186,7 +186,7 @@ internal static unsafe class AttentionTiles
         int w = V.Count, c;
         TV acc = V.Splat(0);
         for (c = 0; c + w <= n; c += w) acc = V.MultiplyAdd(V.Load(ref *p, (nuint)c), V.Load(ref *g, (nuint)c), acc);
-        float dot = V.SumAcross(acc);
+        float dot = V.Sum(acc);
         for (; c < n; c++) dot += p[c] * g[c];
         TV vdot = V.Splat(dot), scale = V.Splat(s);
         for (c = 0; c + w <= n; c += w)

@@ -1,9 +1,9 @@
 // Batch normalization over channels of a FeatureMajor tensor [C, B, H, W]: channel c is one contiguous run of
-// count = B·H·W elements, so every statistic is a plain span reduction. Training mode normalizes with the batch's
-// mean and biased variance (and returns them, for the running statistics and the backward); inference mode uses
-// given running statistics. Channels are shared among the kernel threads; each writes only its own channel.
+// count = B·H·W elements, so every statistic is a plain span reduction (BatchNormChannel.cs, shared with the fused
+// BatchNormRelu). Training mode normalizes with the batch's mean and biased variance (and returns them, for the
+// running statistics and the backward); inference mode uses given running statistics. Channels are shared among the
+// kernel threads; each writes only its own channel.
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace Sprout.Kernels;
 
@@ -11,8 +11,6 @@ namespace Sprout.Kernels;
 /// <remarks>γ and β may be empty spans (no affine transform: γ = 1, β = 0). Gradient outputs may be empty (not wanted).</remarks>
 public static unsafe class BatchNorm
 {
-    private const long ParallelElements = 1 << 15;
-
     /// <summary>
     /// Normalizes each channel of x [channels × count] with its own mean and biased variance, written to
     /// <paramref name="mean"/> and <paramref name="variance"/> [channels]; y (overwritten) may alias x.
@@ -21,11 +19,11 @@ public static unsafe class BatchNorm
     public static void ForwardTraining(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> mean, Span<float> variance, int channels, int count, float eps)
     {
-        Validate(x.Length, y.Length, gamma.Length, beta.Length, channels, count, eps);
+        BatchNormChannel.Validate(x.Length, y.Length, gamma.Length, beta.Length, channels, count, eps);
         Simd.RequireLength(channels, mean.Length, nameof(mean));
         Simd.RequireLength(channels, variance.Length, nameof(variance));
         fixed (float* px = x, py = y, pg = gamma, pb = beta, pm = mean, pv = variance)
-            Run(channels, count, new Job(Mode.ForwardTraining, px, py, null, pg, pb, pm, pv, null, null, count, eps));
+            BatchNormChannel.Run(channels, count, new Job(Mode.ForwardTraining, px, py, null, pg, pb, pm, pv, null, null, count, eps));
     }
 
     /// <summary>y = γ·(x − runningMean)/√(runningVar + ε) + β per channel of x [channels × count]; y may alias x.</summary>
@@ -33,11 +31,11 @@ public static unsafe class BatchNorm
     public static void ForwardInference(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, int channels, int count, float eps)
     {
-        Validate(x.Length, y.Length, gamma.Length, beta.Length, channels, count, eps);
+        BatchNormChannel.Validate(x.Length, y.Length, gamma.Length, beta.Length, channels, count, eps);
         Simd.RequireLength(channels, runningMean.Length, nameof(runningMean));
         Simd.RequireLength(channels, runningVar.Length, nameof(runningVar));
         fixed (float* px = x, py = y, pg = gamma, pb = beta, pm = runningMean, pv = runningVar)
-            Run(channels, count, new Job(Mode.ForwardInference, px, py, null, pg, pb, pm, pv, null, null, count, eps));
+            BatchNormChannel.Run(channels, count, new Job(Mode.ForwardInference, px, py, null, pg, pb, pm, pv, null, null, count, eps));
     }
 
     /// <summary>
@@ -50,32 +48,15 @@ public static unsafe class BatchNorm
         ReadOnlySpan<float> variance, Span<float> dx, Span<float> dGamma, Span<float> dBeta, int channels, int count, float eps,
         bool batchStatistics = true)
     {
-        Validate(x.Length, dy.Length, gamma.Length, 0, channels, count, eps);
+        BatchNormChannel.Validate(x.Length, dy.Length, gamma.Length, 0, channels, count, eps);
         Simd.RequireLength(channels, mean.Length, nameof(mean));
         Simd.RequireLength(channels, variance.Length, nameof(variance));
         if (!dx.IsEmpty) Simd.RequireLength(channels * count, dx.Length, nameof(dx));
         if (!dGamma.IsEmpty) Simd.RequireLength(channels, dGamma.Length, nameof(dGamma));
         if (!dBeta.IsEmpty) Simd.RequireLength(channels, dBeta.Length, nameof(dBeta));
         fixed (float* px = x, pdy = dy, pg = gamma, pm = mean, pv = variance, pdx = dx, pdg = dGamma, pdb = dBeta)
-            Run(channels, count, new Job(batchStatistics ? Mode.BackwardTraining : Mode.BackwardInference,
+            BatchNormChannel.Run(channels, count, new Job(batchStatistics ? Mode.BackwardTraining : Mode.BackwardInference,
                 px, pdx, pdy, pg, null, pm, pv, pdg, pdb, count, eps));
-    }
-
-    private static void Validate(int xLength, int yLength, int gammaLength, int betaLength, int channels, int count, float eps)
-    {
-        if (channels < 0 || count < 0) throw new ArgumentException($"Channels and count must be non-negative (got {channels}, {count}).");
-        if (!(eps > 0)) throw new ArgumentException($"BatchNorm ε must be positive (got {eps}).", nameof(eps));
-        int size = checked(channels * count);
-        Simd.RequireLength(size, xLength, "x");
-        Simd.RequireLength(size, yLength, "y");
-        if (gammaLength != 0) Simd.RequireLength(channels, gammaLength, "gamma");
-        if (betaLength != 0) Simd.RequireLength(channels, betaLength, "beta");
-    }
-
-    private static void Run(int channels, int count, in Job job)
-    {
-        if ((long)channels * count < ParallelElements) for (int c = 0; c < channels; c++) job.Execute(c);
-        else Parallelism.For(channels, job);
     }
 
     private enum Mode { ForwardTraining, ForwardInference, BackwardTraining, BackwardInference }
@@ -92,8 +73,7 @@ public static unsafe class BatchNorm
             {
                 case Mode.ForwardTraining:
                 {
-                    float mu = count == 0 ? 0f : TensorPrimitives.Sum(xc) / count;
-                    float v = count == 0 ? 0f : SumSquaredDeviation(xc, mu) / count;
+                    var (mu, v) = BatchNormChannel.Statistics(x + (long)c * count, count);
                     mean[c] = mu;
                     variance[c] = v;
                     Normalize(xc, new Span<float>(y + (long)c * count, count), mu, v, g, beta is null ? 0f : beta[c], eps);
@@ -103,22 +83,11 @@ public static unsafe class BatchNorm
                     Normalize(xc, new Span<float>(y + (long)c * count, count), mean[c], variance[c], g, beta is null ? 0f : beta[c], eps);
                     break;
                 default:
-                {
-                    var dyc = new ReadOnlySpan<float>(dy + (long)c * count, count);
-                    float mu = mean[c], invStd = 1f / MathF.Sqrt(variance[c] + eps);
-                    float sumDy = TensorPrimitives.Sum(dyc);
-                    float sumDyXc = SumProductDeviation(dyc, xc, mu);
-                    if (dGamma is not null) dGamma[c] += sumDyXc * invStd;
-                    if (dBeta is not null) dBeta[c] += sumDy;
-                    if (y is null) break;
-                    var dxc = new Span<float>(y + (long)c * count, count);
-                    float k1 = g * invStd;
-                    if (mode == Mode.BackwardInference || count == 0) { TensorPrimitives.MultiplyAdd(dyc, k1, dxc, dxc); break; }
-                    // dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)) = k1·dy + k2·(x − μ) + k3.
-                    float k2 = -g * invStd * invStd * invStd * sumDyXc / count, k3 = -k1 * sumDy / count;
-                    AddAffine(dyc, xc, dxc, k1, k2, k3 - k2 * mu);
+                    BatchNormChannel.Backward(new ReadOnlySpan<float>(dy + (long)c * count, count), xc,
+                        y is null ? default : new Span<float>(y + (long)c * count, count), mean[c], variance[c], g, eps,
+                        batchStatistics: mode == Mode.BackwardTraining, overwriteDx: false,
+                        dGamma is null ? null : dGamma + c, dBeta is null ? null : dBeta + c);
                     break;
-                }
             }
         }
     }
@@ -131,40 +100,6 @@ public static unsafe class BatchNorm
         int i = 0, n = Vector<float>.Count;
         for (; i + n <= x.Length; i += n) (new Vector<float>(x[i..]) * vs + vt).CopyTo(y[i..]);
         for (; i < x.Length; i++) y[i] = x[i] * scale + shift;
-    }
-
-    private static float SumSquaredDeviation(ReadOnlySpan<float> x, float mu)
-    {
-        var acc = Vector<float>.Zero;
-        var m = new Vector<float>(mu);
-        int i = 0, n = Vector<float>.Count;
-        for (; i + n <= x.Length; i += n) { var d = new Vector<float>(x[i..]) - m; acc += d * d; }
-        float s = Vector.Sum(acc);
-        for (; i < x.Length; i++) { float d = x[i] - mu; s += d * d; }
-        return s;
-    }
-
-    private static float SumProductDeviation(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mu)
-    {
-        var acc = Vector<float>.Zero;
-        var m = new Vector<float>(mu);
-        int i = 0, n = Vector<float>.Count;
-        for (; i + n <= x.Length; i += n) acc += new Vector<float>(dy[i..]) * (new Vector<float>(x[i..]) - m);
-        float s = Vector.Sum(acc);
-        for (; i < x.Length; i++) s += dy[i] * (x[i] - mu);
-        return s;
-    }
-
-    // dx += a·dy + b·x + k
-    private static void AddAffine(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, Span<float> dx, float a, float b, float k)
-    {
-        var va = new Vector<float>(a);
-        var vb = new Vector<float>(b);
-        var vk = new Vector<float>(k);
-        int i = 0, n = Vector<float>.Count;
-        for (; i + n <= x.Length; i += n)
-            (new Vector<float>(dx[i..]) + va * new Vector<float>(dy[i..]) + vb * new Vector<float>(x[i..]) + vk).CopyTo(dx[i..]);
-        for (; i < x.Length; i++) dx[i] += a * dy[i] + b * x[i] + k;
     }
 
     /// <summary>Reference loops in double, straight from the definitions.</summary>

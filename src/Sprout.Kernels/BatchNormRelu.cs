@@ -8,7 +8,6 @@
 // scratch (L2) and writes dx (and the residual's gradient) once. Channel c is one contiguous run of B·H·W values;
 // channels are shared among the kernel threads and each writes only its own. Not a general epilogue mechanism: it
 // is the one fusion a conv net needs on every block, beside its unfused parts (BatchNorm, Activations, Elementwise).
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
@@ -21,11 +20,6 @@ namespace Sprout.Kernels;
 /// </remarks>
 public static unsafe class BatchNormRelu
 {
-    private const long ParallelElements = 1 << 15;
-
-    // Values per statistics chunk: 16 KB, read twice from L1 (sum, then squared deviations from the chunk's mean).
-    private const int Chunk = 4096;
-
     /// <summary>
     /// Normalizes each channel of x with its batch mean and biased variance (written to <paramref name="mean"/> and
     /// <paramref name="variance"/>), adds the residual if given, and applies ReLU into y (overwritten).
@@ -36,7 +30,7 @@ public static unsafe class BatchNormRelu
     {
         Validate(x.Length, y.Length, residual.Length, gamma.Length, beta.Length, mean.Length, variance.Length, channels, count, eps);
         fixed (float* px = x, pr = residual, py = y, pg = gamma, pb = beta, pm = mean, pv = variance)
-            Run(channels, count, new ForwardJob(px, pr, py, pg, pb, pm, pv, count, eps, training: true));
+            BatchNormChannel.Run(channels, count, new ForwardJob(px, pr, py, pg, pb, pm, pv, count, eps, training: true));
     }
 
     /// <summary>As <see cref="ForwardTraining"/> with fixed (running) statistics, which are only read.</summary>
@@ -46,7 +40,7 @@ public static unsafe class BatchNormRelu
     {
         Validate(x.Length, y.Length, residual.Length, gamma.Length, beta.Length, runningMean.Length, runningVar.Length, channels, count, eps);
         fixed (float* px = x, pr = residual, py = y, pg = gamma, pb = beta, pm = runningMean, pv = runningVar)
-            Run(channels, count, new ForwardJob(px, pr, py, pg, pb, pm, pv, count, eps, training: false));
+            BatchNormChannel.Run(channels, count, new ForwardJob(px, pr, py, pg, pb, pm, pv, count, eps, training: false));
     }
 
     /// <summary>
@@ -67,28 +61,16 @@ public static unsafe class BatchNormRelu
         if (!dGamma.IsEmpty) Simd.RequireLength(channels, dGamma.Length, nameof(dGamma));
         if (!dBeta.IsEmpty) Simd.RequireLength(channels, dBeta.Length, nameof(dBeta));
         fixed (float* px = x, py = y, pdy = dy, pg = gamma, pm = mean, pv = variance, pdx = dx, pdr = dResidual, pdg = dGamma, pdb = dBeta)
-            Run(channels, count, new BackwardJob(px, py, pdy, pg, pm, pv, pdx, pdr, pdg, pdb, count, eps, batchStatistics, overwriteDx, overwriteResidual));
+            BatchNormChannel.Run(channels, count, new BackwardJob(px, py, pdy, pg, pm, pv, pdx, pdr, pdg, pdb, count, eps, batchStatistics, overwriteDx, overwriteResidual));
     }
 
     private static void Validate(int xLength, int yLength, int residualLength, int gammaLength, int betaLength, int meanLength, int varLength,
         int channels, int count, float eps)
     {
-        if (channels < 0 || count < 0) throw new ArgumentException($"Channels and count must be non-negative (got {channels}, {count}).");
-        if (!(eps > 0)) throw new ArgumentException($"BatchNorm ε must be positive (got {eps}).", nameof(eps));
-        int size = checked(channels * count);
-        Simd.RequireLength(size, xLength, "x");
-        Simd.RequireLength(size, yLength, "y");
-        if (residualLength != 0) Simd.RequireLength(size, residualLength, "residual");
-        if (gammaLength != 0) Simd.RequireLength(channels, gammaLength, "gamma");
-        if (betaLength != 0) Simd.RequireLength(channels, betaLength, "beta");
+        BatchNormChannel.Validate(xLength, yLength, gammaLength, betaLength, channels, count, eps);
+        if (residualLength != 0) Simd.RequireLength(channels * count, residualLength, "residual");
         Simd.RequireLength(channels, meanLength, "mean");
         Simd.RequireLength(channels, varLength, "variance");
-    }
-
-    private static void Run<TJob>(int channels, int count, in TJob job) where TJob : struct, IParallelJob
-    {
-        if ((long)channels * count < ParallelElements) for (int c = 0; c < channels; c++) job.Execute(c);
-        else Parallelism.For(channels, job);
     }
 
     // Null pointers mean "absent" (empty spans pin to null).
@@ -98,7 +80,7 @@ public static unsafe class BatchNormRelu
         public void Execute(int c)
         {
             long at = (long)c * count;
-            if (training) (mean[c], variance[c]) = Statistics(x + at, count);
+            if (training) (mean[c], variance[c]) = BatchNormChannel.Statistics(x + at, count);
             float scale = (gamma is null ? 1f : gamma[c]) / MathF.Sqrt(variance[c] + eps);
             float shift = (beta is null ? 0f : beta[c]) - mean[c] * scale;
             var xc = new ReadOnlySpan<float>(x + at, count);
@@ -106,35 +88,6 @@ public static unsafe class BatchNormRelu
             if (residual is null) Simd.Run(count, new NormalizeReluOp(xc, yc, scale, shift));
             else Simd.Run(count, new NormalizeAddReluOp(xc, new ReadOnlySpan<float>(residual + at, count), yc, scale, shift));
         }
-    }
-
-    /// <summary>Mean and biased variance of x[0..count): per chunk a sum and squared deviations from the chunk's own mean
-    /// (both over L1), merged in double by Chan et al.'s pairwise rule, so x is read from memory once.</summary>
-    private static (float Mean, float Variance) Statistics(float* x, int count)
-    {
-        if (count == 0) return (0f, 0f);
-        double n = 0, mu = 0, m2 = 0;
-        for (int i = 0; i < count; i += Chunk)
-        {
-            var part = new ReadOnlySpan<float>(x + i, Math.Min(Chunk, count - i));
-            float partMean = TensorPrimitives.Sum(part) / part.Length;
-            double partM2 = SumSquaredDeviation(part, partMean), nb = part.Length, delta = partMean - mu, total = n + nb;
-            mu += delta * nb / total;
-            m2 += partM2 + delta * delta * n * nb / total;
-            n = total;
-        }
-        return ((float)mu, (float)(m2 / n));
-    }
-
-    private static float SumSquaredDeviation(ReadOnlySpan<float> x, float mu)
-    {
-        var acc = Vector<float>.Zero;
-        var m = new Vector<float>(mu);
-        int i = 0, n = Vector<float>.Count;
-        for (; i + n <= x.Length; i += n) { var d = new Vector<float>(x[i..]) - m; acc += d * d; }
-        float s = Vector.Sum(acc);
-        for (; i < x.Length; i++) { float d = x[i] - mu; s += d * d; }
-        return s;
     }
 
     private readonly struct BackwardJob(float* x, float* y, float* dy, float* gamma, float* mean, float* variance, float* dx, float* dResidual,
@@ -145,7 +98,7 @@ public static unsafe class BatchNormRelu
             long at = (long)c * count;
             var xc = new ReadOnlySpan<float>(x + at, count);
             // g = dy where y > 0: the gradient reaching the normalization (and the residual), kept in L2 for the sums and dx.
-            var g = new Span<float>(Scratch.Masked(count), count);
+            var g = new Span<float>(PinnedScratch.Floats(ref _masked, count), count);
             Simd.Run(count, new MaskOp(new ReadOnlySpan<float>(y + at, count), new ReadOnlySpan<float>(dy + at, count), g));
             if (dResidual is not null)
             {
@@ -153,34 +106,9 @@ public static unsafe class BatchNormRelu
                 if (overwriteResidual) g.CopyTo(dr);
                 else TensorPrimitives.Add(dr, g, dr);
             }
-            if (dGamma is null && dBeta is null && dx is null) return;
-            float mu = mean[c], invStd = 1f / MathF.Sqrt(variance[c] + eps), gm = gamma is null ? 1f : gamma[c];
-            float sumG = count == 0 ? 0f : TensorPrimitives.Sum(g);
-            float sumGXc = SumProductDeviation(g, xc, mu);
-            if (dGamma is not null) dGamma[c] += sumGXc * invStd;
-            if (dBeta is not null) dBeta[c] += sumG;
-            if (dx is null) return;
-            var dxc = new Span<float>(dx + at, count);
-            float k1 = gm * invStd, k2 = 0f, k3 = 0f;
-            if (batchStatistics && count > 0)
-            {
-                // dx = γ·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) = k1·g + k2·(x − μ) + k3.
-                k2 = -gm * invStd * invStd * invStd * sumGXc / count;
-                k3 = -k1 * sumG / count;
-            }
-            Simd.Run(count, new AffineOp(g, xc, dxc, k1, k2, k3 - k2 * mu, overwriteDx));
+            BatchNormChannel.Backward(g, xc, dx is null ? default : new Span<float>(dx + at, count), mean[c], variance[c],
+                gamma is null ? 1f : gamma[c], eps, batchStatistics, overwriteDx, dGamma is null ? null : dGamma + c, dBeta is null ? null : dBeta + c);
         }
-    }
-
-    private static float SumProductDeviation(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float mu)
-    {
-        var acc = Vector<float>.Zero;
-        var m = new Vector<float>(mu);
-        int i = 0, n = Vector<float>.Count;
-        for (; i + n <= x.Length; i += n) acc += new Vector<float>(g[i..]) * (new Vector<float>(x[i..]) - m);
-        float s = Vector.Sum(acc);
-        for (; i < x.Length; i++) s += g[i] * (x[i] - mu);
-        return s;
     }
 
     // y = max(x·scale + shift, 0), NaN passed through as ReLU does.
@@ -222,32 +150,8 @@ public static unsafe class BatchNormRelu
             V.Store(V.WherePositive(V.Load(ref Simd.At(_y), i), V.Load(ref Simd.At(_dy), i)), ref Simd.At(_g), i);
     }
 
-    // dx (= or +=) a·g + b·x + k.
-    private readonly ref struct AffineOp(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> dx, float a, float b, float k, bool overwrite) : IElementwise
-    {
-        private readonly ReadOnlySpan<float> _g = g, _x = x;
-        private readonly Span<float> _dx = dx;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV>
-        {
-            var v = V.Add(V.Add(V.Mul(V.Splat(a), V.Load(ref Simd.At(_g), i)), V.Mul(V.Splat(b), V.Load(ref Simd.At(_x), i))), V.Splat(k));
-            if (!overwrite) v = V.Add(V.Load(ref Simd.At(_dx), i), v);
-            V.Store(v, ref Simd.At(_dx), i);
-        }
-    }
-
-    /// <summary>Per-thread scratch for one channel's masked gradient, grown on demand and then reused (pinned).</summary>
-    private static class Scratch
-    {
-        [ThreadStatic] private static float[]? _masked;
-
-        public static float* Masked(int floats)
-        {
-            if (_masked is null || _masked.Length < floats) _masked = GC.AllocateUninitializedArray<float>(Math.Max(floats, 1), pinned: true);
-            return (float*)Unsafe.AsPointer(ref _masked[0]);
-        }
-    }
+    // Per-thread scratch for one channel's masked gradient (PinnedScratch).
+    [ThreadStatic] private static float[]? _masked;
 
     /// <summary>Reference: BatchNorm's double-precision reference, then the add and ReLU one element at a time.</summary>
     public static class Scalar

@@ -192,22 +192,15 @@ public static unsafe class ConvGemm
     {
         [ThreadStatic] private static float[]? _columns, _rows, _partials, _packed, _flipped;
 
-        public static float* Packed(long floats) => Get(ref _packed, floats);
+        public static float* Packed(long floats) => PinnedScratch.Floats(ref _packed, floats);
 
-        public static float* Flipped(long floats) => Get(ref _flipped, floats);
+        public static float* Flipped(long floats) => PinnedScratch.Floats(ref _flipped, floats);
 
-        public static float* Columns(long floats) => Get(ref _columns, floats);
+        public static float* Columns(long floats) => PinnedScratch.Floats(ref _columns, floats);
 
-        public static float* Rows(long floats) => Get(ref _rows, floats);
+        public static float* Rows(long floats) => PinnedScratch.Floats(ref _rows, floats);
 
-        public static float* Partials(long floats) => Get(ref _partials, floats);
-
-        private static float* Get(ref float[]? storage, long floats)
-        {
-            if (storage is null || storage.Length < floats)
-                storage = GC.AllocateUninitializedArray<float>((int)Math.Max(floats, (storage?.Length ?? 0) * 3L / 2), pinned: true);
-            return (float*)Unsafe.AsPointer(ref storage[0]);
-        }
+        public static float* Partials(long floats) => PinnedScratch.Floats(ref _partials, floats);
     }
 
     /// <summary>Reference: whole-batch im2col and plain GEMM loops.</summary>

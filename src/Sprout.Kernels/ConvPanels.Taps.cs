@@ -1,9 +1,9 @@
 // ConvPanels, stride-1 groups whose 32 positions are two 16-lane runs within output rows (32-px and 16-px planes, the
-// first two stages of ResNet/WRN) or four 8-lane runs (8-px planes): the micro-kernel reads its B rows straight from
-// the zero-bordered scratch, tap f's lanes being 16 floats at lo + offsets[f] and 16 at hi + offsets[f] (or four
-// 8-float pieces), instead of from a panel filled first. At 16
-// output channels (two A panels) the fill's 2 loads and 2 stores per tap cost about an eighth of the multiply-adds;
-// here the only extra work per tap is one offset load. Same 8×32 tile, same sums in the same order as the panel path.
+// first two stages of ResNet/WRN) or four 8-lane runs (8-px planes): the shared 8×32 micro-kernel (Gemm.Tile8x32.cs)
+// reads its B rows straight from the zero-bordered scratch, tap f's lanes being 16 floats at lo + offsets[f] and 16 at
+// hi + offsets[f] (or four 8-float pieces), instead of from a panel filled first. At 16 output channels (two A panels)
+// the fill's 2 loads and 2 stores per tap cost about an eighth of the multiply-adds; here the only extra work per tap
+// is one offset load. Same kernel, same sums in the same order as the panel path.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -46,97 +46,38 @@ internal static unsafe partial class ConvPanels
         return 4;
     }
 
-    /// <summary>c[8 × 32] (= or +=) a (k × 8, p-major) · B, where B row p is lo[offsets[p] .. +16] ++ hi[offsets[p] .. +16].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TapKernel(int k, float* a, float* lo, float* hi, int* offsets, float* c, nint ldc, bool add)
+    /// <summary>
+    /// y[outChannels rows of ldc, 32 lanes] (= or +=) W · B for every 8-row panel of the packed weight, B row p taken
+    /// from the padded scratch by <paramref name="rows"/>.
+    /// </summary>
+    private static void TapProducts<TRows>(TRows rows, int fanIn, float* w, int outChannels, float* y, nint ldc, bool accumulate)
+        where TRows : struct, IRows32
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
-                         c20 = default, c21 = default, c30 = default, c31 = default,
-                         c40 = default, c41 = default, c50 = default, c51 = default,
-                         c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < k; p++)
-        {
-            int off = offsets[p];
-            var b0 = Vector512.Load(lo + off);
-            var b1 = Vector512.Load(hi + off);
-            var x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += 8;
-        }
-        StoreRow(c, c00, c01, add); c += ldc;
-        StoreRow(c, c10, c11, add); c += ldc;
-        StoreRow(c, c20, c21, add); c += ldc;
-        StoreRow(c, c30, c31, add); c += ldc;
-        StoreRow(c, c40, c41, add); c += ldc;
-        StoreRow(c, c50, c51, add); c += ldc;
-        StoreRow(c, c60, c61, add); c += ldc;
-        StoreRow(c, c70, c71, add);
+        for (int o = 0; o < outChannels; o += 8, w += 8 * fanIn)
+            Gemm.Tile8x32(fanIn, w, 8, rows, y + o * ldc, ldc, accumulate);
     }
 
-    /// <summary>As <see cref="TapKernel"/> with B row p made of four 8-lane pieces r0..r3[offsets[p] .. +8] (8-px planes).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TapKernel8(int k, float* a, float* r0, float* r1, float* r2, float* r3, int* offsets, float* c, nint ldc, bool add)
+    /// <summary>Two 16-lane runs: B row p is lo[offsets[p] .. +16] ++ hi[offsets[p] .. +16].</summary>
+    private readonly struct TwoRuns(float* lo, float* hi, int* offsets) : IRows32
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
-                         c20 = default, c21 = default, c30 = default, c31 = default,
-                         c40 = default, c41 = default, c50 = default, c51 = default,
-                         c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < k; p++)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int p, out Vector512<float> low, out Vector512<float> high)
         {
             int off = offsets[p];
-            var b0 = Vector512.Create(Vector256.Load(r0 + off), Vector256.Load(r1 + off));
-            var b1 = Vector512.Create(Vector256.Load(r2 + off), Vector256.Load(r3 + off));
-            var x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += 8;
+            low = Vector512.Load(lo + off);
+            high = Vector512.Load(hi + off);
         }
-        StoreRow(c, c00, c01, add); c += ldc;
-        StoreRow(c, c10, c11, add); c += ldc;
-        StoreRow(c, c20, c21, add); c += ldc;
-        StoreRow(c, c30, c31, add); c += ldc;
-        StoreRow(c, c40, c41, add); c += ldc;
-        StoreRow(c, c50, c51, add); c += ldc;
-        StoreRow(c, c60, c61, add); c += ldc;
-        StoreRow(c, c70, c71, add);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* c, Vector512<float> v0, Vector512<float> v1, bool add)
+    /// <summary>Four 8-lane runs (8-px planes): B row p is r0..r3[offsets[p] .. +8] in turn.</summary>
+    private readonly struct FourRuns(float* r0, float* r1, float* r2, float* r3, int* offsets) : IRows32
     {
-        if (add)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(int p, out Vector512<float> low, out Vector512<float> high)
         {
-            v0 += Vector512.Load(c);
-            v1 += Vector512.Load(c + 16);
+            int off = offsets[p];
+            low = Vector512.Create(Vector256.Load(r0 + off), Vector256.Load(r1 + off));
+            high = Vector512.Create(Vector256.Load(r2 + off), Vector256.Load(r3 + off));
         }
-        Vector512.Store(v0, c);
-        Vector512.Store(v1, c + 16);
     }
 }

@@ -74,14 +74,12 @@ internal static unsafe partial class ConvPanels
                 int runCount = taps ? Runs(cols, segments, segLane, segBase, padded, runs) : 0;
                 if (runCount == 2)
                 {
-                    for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
-                        TapKernel(fanIn, w + (long)ip * mr * fanIn, runs[0], runs[1], offsets, yc + o * total, (nint)total, accumulate);
+                    TapProducts(new TwoRuns(runs[0], runs[1], offsets), fanIn, w, outChannels, yc, (nint)total, accumulate);
                     continue;
                 }
                 if (runCount == 4 && TapsOf8Enabled)
                 {
-                    for (int o = 0, ip = 0; o < outChannels; o += mr, ip++)
-                        TapKernel8(fanIn, w + (long)ip * mr * fanIn, runs[0], runs[1], runs[2], runs[3], offsets, yc + o * total, (nint)total, accumulate);
+                    TapProducts(new FourRuns(runs[0], runs[1], runs[2], runs[3], offsets), fanIn, w, outChannels, yc, (nint)total, accumulate);
                     continue;
                 }
                 FillPanel(panel, padded, offsets, fanIn, nr, cols, win.StrideWidth, segments, segLane, segBase);
@@ -194,27 +192,16 @@ internal static unsafe partial class ConvPanels
         [ThreadStatic] private static float[]? _padded, _panel, _rows, _lanes, _partials;
         [ThreadStatic] private static int[]? _offsets;
 
-        public static float* Padded(long floats) => Get(ref _padded, floats);
+        public static float* Padded(long floats) => PinnedScratch.Floats(ref _padded, floats);
 
-        public static float* Panel(long floats) => Get(ref _panel, floats);
+        public static float* Panel(long floats) => PinnedScratch.Floats(ref _panel, floats);
 
-        public static float* Rows(long floats) => Get(ref _rows, floats);
+        public static float* Rows(long floats) => PinnedScratch.Floats(ref _rows, floats);
 
-        public static float* Lanes(long floats) => Get(ref _lanes, floats);
+        public static float* Lanes(long floats) => PinnedScratch.Floats(ref _lanes, floats);
 
-        public static float* Partials(long floats) => Get(ref _partials, floats);
+        public static float* Partials(long floats) => PinnedScratch.Floats(ref _partials, floats);
 
-        public static int* Offsets(int count)
-        {
-            if (_offsets is null || _offsets.Length < count) _offsets = GC.AllocateUninitializedArray<int>(count, pinned: true);
-            return (int*)Unsafe.AsPointer(ref _offsets[0]);
-        }
-
-        private static float* Get(ref float[]? storage, long floats)
-        {
-            if (storage is null || storage.Length < floats)
-                storage = GC.AllocateUninitializedArray<float>((int)Math.Max(floats, (storage?.Length ?? 0) * 3L / 2), pinned: true);
-            return (float*)Unsafe.AsPointer(ref storage[0]);
-        }
+        public static int* Offsets(int count) => PinnedScratch.Ints(ref _offsets, count);
     }
 }

@@ -1,7 +1,9 @@
 // GEMM micro-kernels: C[MR×NR] (=|+=) Apanel·Bpanel over kc, with the whole C tile held in registers.
 // Apanel is kc×MR and Bpanel kc×NR (see Gemm.Packing.cs). Per k step the kernel loads NR/W vectors of B,
 // broadcasts MR values of A and issues MR·NR/W independent FMAs, enough to cover FMA latency.
-// Not here: edges (the driver runs full tiles on zero-padded panels into a scratch tile) and blocking.
+// The AVX-512 8×32 loop itself is Gemm.Tile8x32.cs, shared with the conv tap kernels; the 6×2·W kernel below serves
+// narrower vectors, whose 16 registers cannot hold an 8-row tile. Not here: edges (the driver runs full tiles on
+// zero-padded panels into a scratch tile) and blocking.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -9,46 +11,12 @@ namespace Sprout.Kernels;
 
 public static partial class Gemm
 {
-    /// <summary>8×32 tile with Vector512: 16 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers.</summary>
+    /// <summary>8×32 tile with Vector512 on a packed B panel (<see cref="Tile8x32{TRows}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel512(int kc, float* a, float* b, float* c, nint ldc, bool add)
     {
         PrefetchTile(c, ldc, 8);
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default,
-                         c20 = default, c21 = default, c30 = default, c31 = default,
-                         c40 = default, c41 = default, c50 = default, c51 = default,
-                         c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            a += 8;
-            b += 32;
-        }
-        Store512(c, c00, c01, add); c += ldc;
-        Store512(c, c10, c11, add); c += ldc;
-        Store512(c, c20, c21, add); c += ldc;
-        Store512(c, c30, c31, add); c += ldc;
-        Store512(c, c40, c41, add); c += ldc;
-        Store512(c, c50, c51, add); c += ldc;
-        Store512(c, c60, c61, add); c += ldc;
-        Store512(c, c70, c71, add);
+        Tile8x32(kc, a, 8, new StridedRows(b, 32), c, ldc, add);
     }
 
     /// <summary>
@@ -106,18 +74,6 @@ public static partial class Gemm
             System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 16);
             System.Runtime.Intrinsics.X86.Sse.Prefetch0(c + 31);
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool add)
-    {
-        if (add)
-        {
-            v0 += Vector512.Load(c);
-            v1 += Vector512.Load(c + 16);
-        }
-        Vector512.Store(v0, c);
-        Vector512.Store(v1, c + 16);
     }
 
     /// <summary>6×(2·W) tile for Vector256 (6×16, 12 of 16 ymm accumulators) or Vector128 (6×8).</summary>

@@ -3,7 +3,7 @@
 // - forward, C[m×n] = A·Bᵀ with B stored n×k and n ≤ 16: every C element is a dot product of two contiguous rows;
 //   two rows of A against four of B per pass ([128 × 4096]·[10 × 4096]ᵀ: 554 → 86 µs on this machine);
 // - weight gradient, C[m×n] = Aᵀ·B with A stored k×m and m ≤ 16: each C row is a sum of B's rows scaled by A's
-//   column; eight C rows × 32 columns stay in registers while B streams past once.
+//   column; eight C rows × 32 columns stay in registers (the shared Tile8x32 kernel) while B streams past once.
 // Each C element is summed by one thread in a fixed order, so the result does not depend on the thread count.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -41,73 +41,51 @@ public static partial class Gemm
 
     private static bool SkinnyParallel(int m, int n, int k) => Parallelism.Threads > 1 && (long)m * n * k >= ParallelThreshold;
 
-    /// <summary>C = Aᵀ·B for A stored k×m (m ≤ 16) and B k×n: eight C rows × 32 columns per register tile.</summary>
+    /// <summary>C = Aᵀ·B for A stored k×m (m ≤ 16) and B k×n: eight C rows × 32 columns per register tile (Tile8x32).</summary>
     private readonly unsafe struct SkinnyRowsJob(float* a, float* b, float* c, int m, int n, int k, bool accumulate) : IParallelJob
     {
+        [ThreadStatic] private static float[]? _paddedA;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SkipLocalsInit]
         public void Execute(int part)
         {
             int j0 = part * SkinnyColumnsPerPart, j1 = Math.Min(n, j0 + SkinnyColumnsPerPart);
+            float* tile = stackalloc float[8 * 32];
             for (int i = 0; i < m; i += 8)
             {
                 int rows = Math.Min(8, m - i);
+                // Eight rows read A's columns in place (step p at a + p·m + i); fewer read them zero-padded to eight,
+                // so the kernel never reads past A, and write their tile through the scratch.
+                float* ai = rows == 8 ? a + i : PadColumns(i, rows);
+                nint lda = rows == 8 ? m : 8;
                 int j = j0;
-                for (; j + 32 <= j1; j += 32) Tile(i, rows, j);
+                for (; j + 32 <= j1; j += 32)
+                {
+                    float* ci = c + (nint)i * n + j;
+                    var bRows = new StridedRows(b + j, n);
+                    if (rows == 8)
+                    {
+                        Tile8x32(k, ai, lda, bRows, ci, n, accumulate);
+                        continue;
+                    }
+                    Tile8x32(k, ai, lda, bRows, tile, 32, add: false);
+                    for (int r = 0; r < rows; r++) Store512(ci + (nint)r * n, Vector512.Load(tile + 32 * r), Vector512.Load(tile + 32 * r + 16), accumulate);
+                }
                 for (; j < j1; j++) Column(i, rows, j);
             }
         }
 
-        /// <summary>C[i..i+rows, j..j+32) over all k; rows ≤ 8 (unused accumulators stay zero and are not stored).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Tile(int i, int rows, int j)
+        /// <summary>A's columns [i, i + rows) as k steps of eight floats, the missing rows zero.</summary>
+        private float* PadColumns(int i, int rows)
         {
-            Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-            Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-            float* ai = a + i;
-            for (int p = 0; p < k; p++, ai += m)
+            float* padded = PinnedScratch.Floats(ref _paddedA, 8L * k);
+            for (int p = 0; p < k; p++)
             {
-                float* bp = b + (nint)p * n + j;
-                var b0 = Vector512.Load(bp);
-                var b1 = Vector512.Load(bp + 16);
-                // Rows past `rows` multiply zero: their A entries are read as 0 below, so no branch per row.
-                var a0 = Vector512.Create(ai[0]);
-                c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-                var a1 = Vector512.Create(rows > 1 ? ai[1] : 0f);
-                c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-                var a2 = Vector512.Create(rows > 2 ? ai[2] : 0f);
-                c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-                var a3 = Vector512.Create(rows > 3 ? ai[3] : 0f);
-                c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-                var a4 = Vector512.Create(rows > 4 ? ai[4] : 0f);
-                c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
-                var a5 = Vector512.Create(rows > 5 ? ai[5] : 0f);
-                c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
-                var a6 = Vector512.Create(rows > 6 ? ai[6] : 0f);
-                c60 = Vector512.FusedMultiplyAdd(a6, b0, c60); c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
-                var a7 = Vector512.Create(rows > 7 ? ai[7] : 0f);
-                c70 = Vector512.FusedMultiplyAdd(a7, b0, c70); c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+                float* src = a + (nint)p * m + i, dst = padded + 8 * (nint)p;
+                for (int r = 0; r < 8; r++) dst[r] = r < rows ? src[r] : 0f;
             }
-            float* ci = c + (nint)i * n + j;
-            Put(ci, c00, c01);
-            if (rows > 1) Put(ci + n, c10, c11);
-            if (rows > 2) Put(ci + 2 * n, c20, c21);
-            if (rows > 3) Put(ci + 3 * n, c30, c31);
-            if (rows > 4) Put(ci + 4 * n, c40, c41);
-            if (rows > 5) Put(ci + 5 * n, c50, c51);
-            if (rows > 6) Put(ci + 6 * n, c60, c61);
-            if (rows > 7) Put(ci + 7 * n, c70, c71);
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Put(float* o, Vector512<float> v0, Vector512<float> v1)
-        {
-            if (accumulate)
-            {
-                v0 += Vector512.Load(o);
-                v1 += Vector512.Load(o + 16);
-            }
-            Vector512.Store(v0, o);
-            Vector512.Store(v1, o + 16);
+            return padded;
         }
 
         /// <summary>One column of C for rows [i, i + rows): the ragged right edge.</summary>

@@ -128,7 +128,7 @@ public static class LayerNorm
                     sg = V.Add(sg, g);
                     sgx = V.MultiplyAdd(g, V.Sub(V.Load(ref xr[c], 0), vmu), sgx);
                 }
-                float sumG = V.SumAcross(sg), sumGx = V.SumAcross(sgx);
+                float sumG = V.Sum(sg), sumGx = V.Sum(sgx);
                 for (; c < cols; c++)
                 {
                     float g = dyr[c] * gamma[c];
@@ -249,7 +249,7 @@ public static class LayerNorm
                 TV acc = V.Splat(0);
                 int c = 0;
                 for (; c + w <= cols; c += w) acc = V.Add(acc, V.Load(ref xr[c], 0));
-                float sum = V.SumAcross(acc);
+                float sum = V.Sum(acc);
                 for (; c < cols; c++) sum += xr[c];
                 float mu = sum / cols;
                 TV vmu = V.Splat(mu);
@@ -259,7 +259,7 @@ public static class LayerNorm
                     TV d = V.Sub(V.Load(ref xr[c], 0), vmu);
                     acc = V.MultiplyAdd(d, d, acc);
                 }
-                float squares = V.SumAcross(acc);
+                float squares = V.Sum(acc);
                 for (; c < cols; c++) squares += (xr[c] - mu) * (xr[c] - mu);
                 float rho = 1f / MathF.Sqrt(squares / cols + epsilon);
                 mean[r] = mu;

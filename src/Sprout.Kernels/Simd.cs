@@ -23,12 +23,14 @@ internal interface ISimd<TV> where TV : struct
     static abstract TV Sqrt(TV a);
     static abstract TV Exp(TV a);
 
-    /// <summary>a·b + c, fused where the hardware has FMA (so the last bit may differ between machines, not between runs).</summary>
+    /// <summary>a·b + c rounded once (fused multiply-add).</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
-    static abstract TV Max(TV a, TV b);
 
-    /// <summary>Sum of the lanes.</summary>
-    static abstract float SumAcross(TV a);
+    /// <summary>The sum of the lanes.</summary>
+    static abstract float Sum(TV a);
+
+    /// <summary>Lane-wise maximum.</summary>
+    static abstract TV Max(TV a, TV b);
 
     /// <summary>Largest lane.</summary>
     static abstract float MaxAcross(TV a);
@@ -91,9 +93,9 @@ internal readonly struct V512 : ISimd<Vector512<float>>
     public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
     public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
     public static Vector512<float> Exp(Vector512<float> a) => FastExp.Of(a);
-    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
+    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    public static float Sum(Vector512<float> a) => Vector512.Sum(a);
     public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
-    public static float SumAcross(Vector512<float> a) => Vector512.Sum(a);
     public static float MaxAcross(Vector512<float> a) => V256.MaxAcross(Vector256.Max(a.GetLower(), a.GetUpper()));
     public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> v) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), v, Vector512<float>.Zero);
@@ -113,9 +115,9 @@ internal readonly struct V256 : ISimd<Vector256<float>>
     public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
     public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
     public static Vector256<float> Exp(Vector256<float> a) => FastExp.Of(a);
-    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
+    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    public static float Sum(Vector256<float> a) => Vector256.Sum(a);
     public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
-    public static float SumAcross(Vector256<float> a) => Vector256.Sum(a);
     public static float MaxAcross(Vector256<float> a) => V128.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
     public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> v) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), v, Vector256<float>.Zero);
@@ -135,9 +137,9 @@ internal readonly struct V128 : ISimd<Vector128<float>>
     public static Vector128<float> Div(Vector128<float> a, Vector128<float> b) => a / b;
     public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
     public static Vector128<float> Exp(Vector128<float> a) => FastExp.Of(a);
-    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    public static float Sum(Vector128<float> a) => Vector128.Sum(a);
     public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
-    public static float SumAcross(Vector128<float> a) => Vector128.Sum(a);
     public static float MaxAcross(Vector128<float> a) => MathF.Max(MathF.Max(a.GetElement(0), a.GetElement(1)), MathF.Max(a.GetElement(2), a.GetElement(3)));
     public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> v) =>
         Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), v, Vector128<float>.Zero);
@@ -158,9 +160,9 @@ internal readonly struct V1 : ISimd<float>
     public static float Div(float a, float b) => a / b;
     public static float Sqrt(float a) => MathF.Sqrt(a);
     public static float Exp(float a) => MathF.Exp(a);
-    public static float MultiplyAdd(float a, float b, float c) => float.MultiplyAddEstimate(a, b, c);
+    public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+    public static float Sum(float a) => a;
     public static float Max(float a, float b) => MathF.Max(a, b);
-    public static float SumAcross(float a) => a;
     public static float MaxAcross(float a) => a;
     public static float WherePositive(float x, float v) => x > 0 ? v : 0;
     public static float ZeroWhereNotPositive(float x) => x <= 0 ? 0 : x;

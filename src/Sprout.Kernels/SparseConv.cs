@@ -159,6 +159,48 @@ public static partial class SparseConv
     }
 
     /// <summary>
+    /// <see cref="InputGradient"/> and <see cref="WeightGradient"/> in one call, for a backward pass that needs both. On
+    /// the stride-1 padded path with whole vector rows, one zero-bordered block of dY per part serves both
+    /// (SparseConvPaddedBackward.cs); otherwise the two kernels run in turn. The same results up to rounding.
+    /// </summary>
+    /// <param name="rowPointers">[Cout + 1] CSR row pointers.</param>
+    /// <param name="columnIndices">[nnz] CSR columns.</param>
+    /// <param name="columnPointers">[Cin·KH·KW + 1] CSC column pointers of the same weight.</param>
+    /// <param name="rowIndices">[nnz] output channel of each CSC position.</param>
+    /// <param name="permutation">[nnz] CSR value index of each CSC position.</param>
+    /// <param name="values">[nnz] the weights in CSR order.</param>
+    /// <param name="x">The forward input [Cin, B, H, W].</param>
+    /// <param name="dy">Output gradient [Cout, B, OH, OW].</param>
+    /// <param name="dx">Input gradient [Cin, B, H, W]; must not overlap x or dy.</param>
+    /// <param name="dValues">[nnz] gradient of the values, CSR order.</param>
+    /// <param name="geometry">Channels, batch, plane and window.</param>
+    /// <param name="accumulateInput">When true dX is added to, otherwise overwritten.</param>
+    /// <param name="accumulateWeight">When true dValues is added to, otherwise overwritten.</param>
+    /// <exception cref="ArgumentException">Malformed CSR or CSC structure, invalid geometry, or a span too short.</exception>
+    public static unsafe void Backward(ReadOnlySpan<int> rowPointers, ReadOnlySpan<int> columnIndices, ReadOnlySpan<int> columnPointers,
+        ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> permutation, ReadOnlySpan<float> values, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        Span<float> dx, Span<float> dValues, SparseConvGeometry geometry, bool accumulateInput, bool accumulateWeight)
+    {
+        int nnz = CheckWeight(rowPointers, columnIndices, geometry);
+        Csr.CheckTransposed(columnPointers, rowIndices, permutation, geometry.OutChannels, geometry.FanIn);
+        if (columnPointers[geometry.FanIn] != nnz)
+            throw new ArgumentException($"The CSC index holds {columnPointers[geometry.FanIn]} weights, the CSR structure {nnz}.", nameof(columnPointers));
+        if (geometry.Batch == 0 || nnz == 0 || !FusedBackwardPath(geometry))
+        {
+            InputGradient(columnPointers, rowIndices, permutation, values, dy, dx, geometry, accumulateInput);
+            WeightGradient(rowPointers, columnIndices, x, dy, dValues, geometry, accumulateWeight);
+            return;
+        }
+        Csr.CheckLength(values.Length, nnz, nameof(values), "nnz");
+        Csr.CheckLength(dValues.Length, nnz, nameof(dValues), "nnz");
+        CheckActivations(x.Length, dy.Length, geometry, nameof(x), nameof(dy));
+        CheckActivations(dx.Length, dy.Length, geometry, nameof(dx), nameof(dy));
+        fixed (int* ptr = rowPointers, idx = columnIndices, cptr = columnPointers, ridx = rowIndices, perm = permutation)
+        fixed (float* v = values, px = x, pdy = dy, pdx = dx, pdv = dValues)
+            PaddedBackward(ptr, idx, cptr, ridx, perm, v, px, pdy, pdx, pdv, geometry, accumulateInput, accumulateWeight);
+    }
+
+    /// <summary>
     /// Gradients at arbitrary weight positions: output[k] (=|+=) ∂L/∂W[rows[k], cols[k]], whether or not the weight is live.
     /// Positions of one row placed next to each other share their reads of dY (sort by row for speed; any order is correct).
     /// </summary>

@@ -57,6 +57,18 @@ public static partial class SparseConv
             Parts = (batch + PerPart - 1) / PerPart;
         }
 
+        /// <summary>rowBase[l] = offset in a channel of the block of output line l (image l / OutH, row l % OutH).</summary>
+        public unsafe void LineBases(int* rowBase, int lines)
+        {
+            for (int l = 0; l < lines; l++) rowBase[l] = l / OutH * Hp * Wp + l % OutH * Wp;
+        }
+
+        /// <summary>Whether whole output lines fit the register tiles (16·k floats, at most 8 vectors) and a part's lines the stack.</summary>
+        public bool ByLines => Vector512.IsHardwareAccelerated && OutW % 16 == 0 && OutW / 16 <= 8 && PerPart * OutH <= 4096;
+
+        /// <summary>Whether output lines are exactly one 8-float vector (8 px images) and a part's lines fit the stack.</summary>
+        public bool ByLines8 => Vector512.IsHardwareAccelerated && OutW == 8 && PerPart * OutH <= 4096;
+
         /// <summary>Floats between two channels in the block.</summary>
         public int ChannelStride => PerPart * Hp * Wp;
 
@@ -84,6 +96,20 @@ public static partial class SparseConv
                 float* s = src + ((long)c * Batch + b0) * plane;
                 for (long t = 0; t < run; t += 16) Sse.Prefetch1(s + t);
             }
+        }
+
+        /// <summary>
+        /// Fills the calling thread's block with part <paramref name="part"/> of <paramref name="src"/> (images [b0, b0 + nb))
+        /// and prefetches the part this thread most likely takes next.
+        /// </summary>
+        public unsafe float* Begin(float* src, int part, out int b0, out int nb)
+        {
+            b0 = part * PerPart;
+            nb = Math.Min(PerPart, Batch - b0);
+            float* block = PaddedScratch.Block(Floats);
+            Fill(src, block, b0, nb);
+            Prefetch(src, part + Parallelism.Threads);
+            return block;
         }
 
         /// <summary>Copies images [b0, b0 + nb) of every channel of <paramref name="src"/> into <paramref name="block"/> with zero borders.</summary>
@@ -128,11 +154,21 @@ public static partial class SparseConv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedInputGradient(int* cptr, int* ridx, int* perm, float* values, float* dy, float* dx, in SparseConvGeometry g, bool accumulate)
     {
-        var w = g.Window;
-        int kh = w.KernelHeight, kw = w.KernelWidth, kk = kh * kw;
-        var block = new Block(g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth, kh, kw, kh - 1 - w.PadHeight, kw - 1 - w.PadWidth, 1);
+        var block = InputGradientBlock(g, 1);
+        int* rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out int* taps, out float* tapValues);
+        Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
+    }
+
+    /// <summary>
+    /// The input gradient's taps in CSC order into a block of dY: rows = input channels (pointers returned), each live weight
+    /// (co, c, i, j) at co·(channel stride) + (k_h − 1 − i)·Wp + (k_w − 1 − j), with its value.
+    /// </summary>
+    private static unsafe int* TransposedTaps(int* cptr, int* ridx, int* perm, float* values, in SparseConvGeometry g, in Block block,
+        out int* taps, out float* tapValues)
+    {
+        int kh = g.Window.KernelHeight, kw = g.Window.KernelWidth, kk = kh * kw;
         int nnz = cptr[g.FanIn];
-        var taps = PaddedScratch.Taps(nnz, out float* tapValues);
+        taps = PaddedScratch.Taps(nnz, out tapValues);
         int* rowPtr = PaddedScratch.RowPointers(g.InChannels + 1);
         for (int c = 0; c <= g.InChannels; c++) rowPtr[c] = cptr[c * kk];
         for (int f = 0; f < g.FanIn; f++)
@@ -141,7 +177,7 @@ public static partial class SparseConv
             for (int q = cptr[f]; q < cptr[f + 1]; q++)
                 (taps[q], tapValues[q]) = (ridx[q] * block.ChannelStride + (kh - 1 - i) * block.Wp + (kw - 1 - j), values[perm[q]]);
         }
-        Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
+        return rowPtr;
     }
 
     /// <summary>Weight gradient at the live weights on the padded path (x padded as in the forward pass).</summary>
@@ -162,12 +198,7 @@ public static partial class SparseConv
         }
         float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
         Parallelism.For(block.Parts, new PaddedWeightJob(ptr, taps, x, dy, partials, g.OutChannels, nnz, block));
-        for (int k = 0; k < nnz; k++)
-        {
-            float sum = 0f;
-            for (int p = 0; p < block.Parts; p++) sum += partials[(long)p * nnz + k];
-            dValues[k] = accumulate ? dValues[k] + sum : sum;
-        }
+        SumPartials(partials, block.Parts, nnz, null, dValues, accumulate);
     }
 
     /// <summary>out[r, images of the part] (=|+=) Σ over row r's taps of value·(padded block shifted by the tap).</summary>
@@ -177,17 +208,14 @@ public static partial class SparseConv
         [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
         public void Execute(int part)
         {
-            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
-            float* padded = PaddedScratch.Block(block.Floats);
-            block.Fill(src, padded, b0, nb);
-            block.Prefetch(src, part + Parallelism.Threads); // the part this thread most likely takes next
+            float* padded = block.Begin(src, part, out int b0, out int nb);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
             int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
             bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
             // Output rows whole: a tile is 8 / perRow output rows (each perRow vectors), and out[r] for the part's
             // images is one contiguous run of lines·outW floats, so the registers go straight to it.
             int* rowBase = stackalloc int[byRows ? lines : 0];
-            for (int l = 0; l < (byRows ? lines : 0); l++) rowBase[l] = l / block.OutH * hpwp + l % block.OutH * block.Wp;
+            if (byRows) block.LineBases(rowBase, lines);
             float* acc = byRows ? null : PaddedScratch.Rows(run + Tile);
             for (int r = 0; r < rows; r++)
             {
@@ -200,9 +228,7 @@ public static partial class SparseConv
                 }
                 if (byRows)
                 {
-                    int tileLines = 8 / perRow;
-                    for (int l = 0; l < lines; l += tileLines)
-                        TileLines(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, o + (long)l * outW, accumulate);
+                    TileAllLines(padded, taps, tapValues, k0, k1, rowBase, lines, perRow, o, accumulate);
                     continue;
                 }
                 for (int t = 0; t < run; t += Tile) TileRow(padded + t, taps, tapValues, k0, k1, acc + t);
@@ -219,10 +245,7 @@ public static partial class SparseConv
         [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
         public void Execute(int part)
         {
-            int b0 = part * block.PerPart, nb = Math.Min(block.PerPart, block.Batch - b0);
-            float* padded = PaddedScratch.Block(block.Floats);
-            block.Fill(x, padded, b0, nb);
-            block.Prefetch(x, part + Parallelism.Threads); // the part this thread most likely takes next
+            float* padded = block.Begin(x, part, out int b0, out int nb);
             block.Prefetch(dy, rows, block.OutH * block.OutW, part + Parallelism.Threads);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
             float* partial = partials + (long)part * nnz;
@@ -232,19 +255,9 @@ public static partial class SparseConv
                 // Output rows whole: dY's rows of the part are read where they are, against each tap's rows of the
                 // block; no copy of dY and no border positions.
                 int* rowBase = stackalloc int[lines];
-                for (int l = 0; l < lines; l++) rowBase[l] = l / block.OutH * hpwp + l % block.OutH * block.Wp;
+                block.LineBases(rowBase, lines);
                 for (int r = 0; r < rows; r++)
-                {
-                    int k = ptr[r], k1 = ptr[r + 1];
-                    float* g = dy + ((long)r * block.Batch + b0) * outPlane;
-                    for (; k + 8 <= k1; k += 8) DotLines8(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
-                    if (k + 4 <= k1)
-                    {
-                        DotLines4(padded, taps + k, g, rowBase, lines, outW / 16, partial + k);
-                        k += 4;
-                    }
-                    for (; k < k1; k++) partial[k] = DotLines(padded + taps[k], g, rowBase, lines, outW / 16);
-                }
+                    DotAllLines(padded, taps, ptr[r], ptr[r + 1], dy + ((long)r * block.Batch + b0) * outPlane, rowBase, lines, outW / 16, partial);
                 return;
             }
             float* d = PaddedScratch.Rows(run + Tile);

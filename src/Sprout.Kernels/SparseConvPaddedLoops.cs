@@ -34,6 +34,32 @@ public static partial class SparseConv
         else CopyRun(src, dst, n);
     }
 
+    /// <summary>out[lines·perRow·16] (=|+=) Σ_k values[k]·(the lines at src + taps[k] + rowBase[·]): <see cref="TileLines"/> tile by tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileAllLines(float* src, int* taps, float* values, int k0, int k1, int* rowBase, int lines, int perRow, float* output, bool accumulate)
+    {
+        int tileLines = 8 / perRow;
+        for (int l = 0; l < lines; l += tileLines)
+            TileLines(src, taps, values, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, output + (long)l * perRow * 16, accumulate);
+    }
+
+    /// <summary>
+    /// output[k] = Σ over the lines of rows[line]·block[taps[k] + rowBase[line] ..] for k in [k0, k1): eight taps at a
+    /// time (<see cref="DotLines8"/>), then four, then one; <paramref name="rows"/> holds lines·perRow·16 floats read in place.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DotAllLines(float* block, int* taps, int k0, int k1, float* rows, int* rowBase, int lines, int perRow, float* output)
+    {
+        int k = k0;
+        for (; k + 8 <= k1; k += 8) DotLines8(block, taps + k, rows, rowBase, lines, perRow, output + k);
+        if (k + 4 <= k1)
+        {
+            DotLines4(block, taps + k, rows, rowBase, lines, perRow, output + k);
+            k += 4;
+        }
+        for (; k < k1; k++) output[k] = DotLines(block + taps[k], rows, rowBase, lines, perRow);
+    }
+
     /// <summary>
     /// out[0..n·perRow·16) (=|+=) Σ_k values[k]·(the n output lines starting at src + taps[k] + rowBase[line], perRow
     /// vectors each): eight vector accumulators in registers (n·perRow ≤ 8), stored straight to the contiguous output.
@@ -57,7 +83,24 @@ public static partial class SparseConv
             a6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o6), a6);
             a7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(p + o7), a7);
         }
-        int stored = n * perRow;
+        StoreTile(a0, a1, a2, a3, a4, a5, a6, a7, output, n * perRow, accumulate);
+
+        int Offset(int q) => TileOffset(rowBase, n, perRow, q);
+    }
+
+    /// <summary>Offset of vector q of a tile of n lines (perRow vectors each): its line's base plus its place in the line; lines past n repeat line 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int TileOffset(int* rowBase, int n, int perRow, int q)
+    {
+        int line = q / perRow;
+        return (line < n ? rowBase[line] : rowBase[0]) + (q - line * perRow) * 16;
+    }
+
+    /// <summary>output[0..16·stored) (=|+=) the first <paramref name="stored"/> of the eight tile vectors (the output holds no more).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreTile(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
+        Vector512<float> a4, Vector512<float> a5, Vector512<float> a6, Vector512<float> a7, float* output, int stored, bool accumulate)
+    {
         if (stored == 8)
         {
             if (accumulate)
@@ -69,7 +112,6 @@ public static partial class SparseConv
             a4.Store(output + 64); a5.Store(output + 80); a6.Store(output + 96); a7.Store(output + 112);
             return;
         }
-        // A last, partial tile: the first `stored` vectors only (the output holds no more).
         Put(a0, 0); Put(a1, 1); Put(a2, 2); Put(a3, 3); Put(a4, 4); Put(a5, 5); Put(a6, 6);
 
         void Put(Vector512<float> a, int q)
@@ -77,12 +119,6 @@ public static partial class SparseConv
             if (q >= stored) return;
             float* d = output + q * 16;
             (accumulate ? a + Vector512.Load(d) : a).Store(d);
-        }
-
-        int Offset(int q)
-        {
-            int line = q / perRow;
-            return (line < n ? rowBase[line] : rowBase[0]) + (q - line * perRow) * 16;
         }
     }
 

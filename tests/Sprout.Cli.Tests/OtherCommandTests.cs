@@ -71,6 +71,18 @@ public sealed class OtherCommandTests : IDisposable
         Assert.Contains("--densities", bad.ErrorLine);
     }
 
+    [Theory]
+    [InlineData("10,0", "'0'")]        // not positive
+    [InlineData("10, x ", "'x'")]      // items are trimmed before they are judged
+    [InlineData("10,-5", "'-5'")]
+    public void BenchScaleRejectsBadWidthsNamingTheItem(string widths, string item)
+    {
+        var bad = CliRunner.Run("bench", "scale", "--widths", widths);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--widths", bad.ErrorLine);
+        Assert.Contains(item, bad.ErrorLine);
+    }
+
     [Fact]
     public void VersionAndHelp()
     {

@@ -1,7 +1,8 @@
 // Resume tests for every method whose state changes while it trains: 3 epochs straight must equal 1 epoch
 // (--stop-after 1, same planned --epochs so every schedule is the same) + --resume to 3, bit for bit, in every
 // tensor of the final checkpoint (weights, sparse structures, optimizer and method state) and in metrics.jsonl.
-// Updates are made frequent so that several happen before and after the split on the embedded digits.
+// Updates are made frequent so that several happen before and after the split on the embedded digits. The same holds
+// for a ResNet stopped while ToST's ghost skip paths are still attached.
 using Sprout.Training.Checkpoints;
 
 namespace Sprout.Cli.Tests;
@@ -34,6 +35,29 @@ public sealed class ResumeTests : IDisposable
         foreach (var e in a.Entries) Assert.True(Same(a.ToTypedArray(e.Name), b.ToTypedArray(e.Name)), $"{method}: tensor '{e.Name}' differs after resuming");
         Assert.Equal(TrainCommandTests.WithoutTiming(_cli.PathOf("straight", "metrics.jsonl")), TrainCommandTests.WithoutTiming(_cli.PathOf("split", "metrics.jsonl")));
         Assert.Equal(3, File.ReadAllLines(_cli.PathOf("split", "metrics.jsonl")).Length);
+    }
+
+    [Fact]
+    public void AStopInsideTheGhostPhaseResumesBitExactly()
+    {
+        // ToST's ghost skip paths live until epoch 2 of 3, so the split at epoch 1 falls inside the ghost phase: the
+        // resumed run must continue with the ghosts' weights, BatchNorm statistics and optimizer momentum as saved.
+        string[] common = ["--model", "resnet8", "--batch-size", "64", "--epochs", "3", "--ghost-skips", "--tost-switch", "0.67"];
+        var straight = _cli.Train("straight", common);
+        Assert.True(straight.ExitCode == 0, straight.ToString());
+        var first = _cli.Train("split", [.. common, "--stop-after", "1"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var middle = SafetensorsFile.Read(_cli.PathOf("split", "last.safetensors"));
+        Assert.Contains(middle.Entries, e => e.Name.StartsWith("tost.ghost_optimizer.", StringComparison.Ordinal));
+        var resumed = CliRunner.Run("train", "--resume", _cli.PathOf("split", "last.safetensors"));
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+
+        var a = SafetensorsFile.Read(_cli.PathOf("straight", "last.safetensors"));
+        var b = SafetensorsFile.Read(_cli.PathOf("split", "last.safetensors"));
+        Assert.Equal(a.Entries.Select(e => e.Name), b.Entries.Select(e => e.Name));
+        Assert.DoesNotContain(a.Entries, e => e.Name.Contains("ghost", StringComparison.Ordinal));   // removed at the switch
+        foreach (var e in a.Entries) Assert.True(Same(a.ToTypedArray(e.Name), b.ToTypedArray(e.Name)), $"tensor '{e.Name}' differs after resuming");
+        Assert.Equal(TrainCommandTests.WithoutTiming(_cli.PathOf("straight", "metrics.jsonl")), TrainCommandTests.WithoutTiming(_cli.PathOf("split", "metrics.jsonl")));
     }
 
     [Fact]

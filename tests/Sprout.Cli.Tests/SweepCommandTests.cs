@@ -65,9 +65,39 @@ public class SweepCommandTests
             Assert.True(summary.RootElement.GetProperty("peak_memory_mb").GetDouble() > 1, "the run records its peak memory");
         Assert.DoesNotContain("| — |", reuse.Output); // so the table shows it
 
+        // A setting that did not exist when the run was trained (absent from its config.yaml) and is unset now is no difference.
+        string saved = Path.Combine(run, "config.yaml");
+        File.WriteAllLines(saved, File.ReadAllLines(saved).Where(l => !l.StartsWith("mask-from:") && !l.StartsWith("lrsi-step:")));
+        Assert.True(CliRunner.Run(sweep).ExitCode == 0);
+
         File.WriteAllText(config, "model: mlp:16\nepochs: 1\nlr: 0.02\n");
         var other = CliRunner.Run(sweep);
         Assert.Equal(2, other.ExitCode);
         Assert.Contains("other settings (lr:", other.ErrorLine);
+    }
+
+    [Fact]
+    public void TableOnlyTabulatesFinishedRunsTrainsNothingAndListsTheRest()
+    {
+        using var cli = new CliRunner();
+        Directory.CreateDirectory(cli.PathOf("configs"));
+        string dense = cli.PathOf("configs", "dense.yaml"), set = cli.PathOf("configs", "set.yaml");
+        File.WriteAllText(dense, "model: mlp:16\nepochs: 1\n");
+        File.WriteAllText(set, "model: mlp:16\nepochs: 1\nmethod: set\ndensity: 0.1\n");
+        var byHand = CliRunner.Run(["train", "--config", dense, "--seed", "0", "--name", "sweep-configs-dense-s0",
+            "--out", cli.PathOf("runs", "sweep-configs-dense-s0"), "--plain", "true"]);
+        Assert.True(byHand.ExitCode == 0, byHand.ToString());
+
+        string[] table = ["sweep", "--config", dense, "--config", set, "--seeds", "0,1", "--runs", cli.PathOf("runs"), "--table-only"];
+        var result = CliRunner.Run(table);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("| dense | 1 |", result.Output);
+        Assert.Contains("| set | 0 | not run yet |", result.Output);
+        Assert.Contains("Not finished yet (seeds): dense 1; set 0, 1.", result.Output);
+        Assert.Equal(["sweep-configs-dense-s0"], Directory.GetDirectories(cli.PathOf("runs")).Select(Path.GetFileName));
+
+        var both = CliRunner.Run([.. table, "--overwrite"]);
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("--table-only", both.ErrorLine);
     }
 }

@@ -61,6 +61,19 @@ public sealed class TostRecipeTests : IDisposable
             JsonDocument.Parse(File.ReadAllText(_cli.PathOf("plain", "summary.json"))).RootElement.GetProperty("params_total").GetInt64());
     }
 
+    [Fact]
+    public void RecipeComposesWithADynamicMethodOnASparseResNet()
+    {
+        // RigL rewires the CSR convs while the ghosts are attached: growth must see the block's own layers only.
+        var r = _cli.Train("rigl", "--model", "resnet8", "--epochs", "2", "--batch-size", "64", "--method", "rigl", "--density", "0.3",
+            "--update-every", "5", "--recipe", "tost", "--lrsi-iterations", "2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("rigl", "summary.json")));
+        Assert.True(doc.RootElement.GetProperty("sparsity").GetProperty("topology_updates").GetInt32() > 0);
+        Assert.True(doc.RootElement.GetProperty("recipe").GetProperty("callback").GetProperty("ghosts_removed").GetBoolean());
+        Assert.True(double.IsFinite(doc.RootElement.GetProperty("test_accuracy").GetDouble()));
+    }
+
     private static List<string> Structure(string checkpoint) =>
         Sprout.Training.Checkpoints.SafetensorsFile.Read(checkpoint).Entries.Select(e => e.Name + ":" + string.Join('x', e.Shape)).Order().ToList();
 

@@ -96,6 +96,28 @@ public sealed class ConvGemmTests
         Assert.Equal(one.Dw, two.Dw);
     }
 
+    [Theory]
+    [InlineData(16, 16)]   // two 16-lane runs
+    [InlineData(8, 8)]     // four 8-lane runs
+    [InlineData(16, 24)]   // tap groups mixed with filled panels
+    public void TapPathGivesThePanelPathsBits(int h, int w)
+    {
+        // Both paths run the one 8×32 micro-kernel with the same B rows in the same order, so they agree exactly.
+        const int cin = 8, cout = 16, batch = 3;
+        var win = new Window2d(3, 3, 1, 1, 1, 1);
+        var x = Shapes.Random(cin * batch * h * w, 11);
+        var weight = Shapes.Random(cout * cin * 9, 12);
+        float[] Run(bool taps)
+        {
+            var y = Shapes.Random(cout * batch * h * w, 13);
+            (ConvPanels.TapsEnabled, ConvPanels.TapsOf8Enabled) = (taps, taps);
+            try { ConvGemm.Forward(x, weight, y, cout, cin, batch, h, w, win); }
+            finally { (ConvPanels.TapsEnabled, ConvPanels.TapsOf8Enabled) = (true, true); }
+            return y;
+        }
+        Assert.Equal(Run(false), Run(true));
+    }
+
     [Fact]
     public void EmptyBatchDoesNothing()
     {

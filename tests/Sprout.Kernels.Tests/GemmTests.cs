@@ -70,6 +70,27 @@ public sealed class GemmTests
             }
     }
 
+    [Theory]
+    [InlineData(10)]   // one full 8-row tile and a 2-row remainder
+    [InlineData(13)]   // and a 5-row remainder
+    public void SkinnyWeightGradientRowsDoNotDependOnTheRowCount(int m)
+    {
+        // Aᵀ·B on the skinny path: row r of C is one sum over k in a fixed order whether it falls in a full 8-row tile
+        // or in the zero-padded remainder, so C's rows equal those of the products over A's first 8 and last m − 8 columns.
+        const int n = 2083, k = 127;
+        var (a, b, _) = Inputs(m, n, k, 31);
+        var c = new float[m * n];
+        Gemm.Multiply(a, b, c, m, n, k, transA: true);
+        foreach (var (first, rows) in new[] { (0, 8), (8, m - 8) })
+        {
+            var part = new float[k * rows];
+            for (int p = 0; p < k; p++) Array.Copy(a, p * m + first, part, p * rows, rows);
+            var expected = new float[rows * n];
+            Gemm.Multiply(part, b, expected, rows, n, k, transA: true);
+            Assert.Equal(expected, c.AsSpan(first * n, rows * n).ToArray());
+        }
+    }
+
     private static void CheckDefault(int m, int n, int k, bool transA, bool transB, bool accumulate, ulong seed)
     {
         var (a, b, c0) = Inputs(m, n, k, seed);

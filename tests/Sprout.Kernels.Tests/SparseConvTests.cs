@@ -2,6 +2,8 @@
 // and odd shapes (stride 1 and 2, padding 0/1/2, 1×1, 3×3, 5×5 and non-square kernels, batch 1, empty rows, rows
 // longer than one decode chunk, stride-1 padded blocks with a partial last part), the Scalar forward against im2col +
 // a dense product, and the references against each other through the adjoint identities ⟨W∗X, dY⟩ = ⟨X, dX⟩ = Σ values·dW.
+// Backward (dX and dW in one call) is checked against the same references on every case (one shared block of dY at
+// widths 16·k, the two kernels otherwise).
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
@@ -38,6 +40,11 @@ public class SparseConvTests
         [5, 6, 3, 11, 32, 3, 3, 1, 1, 1, 1, 0.3],    // stride 1, rows of 32: tiles of four whole rows, a partial last one
         [4, 3, 2, 7, 16, 3, 3, 1, 1, 1, 1, 0.4],     // stride 1, rows of 16: tiles of eight rows across images
         [2, 2, 1, 3, 64, 3, 3, 1, 1, 1, 1, 0.5],     // stride 1, rows of 64: two rows per tile, one left over
+        [16, 16, 5, 32, 32, 3, 3, 1, 1, 1, 1, 0.1],  // ResNet-20's first stage at 10%: dX and dW from one block of dY per image
+        [9, 13, 3, 16, 16, 3, 3, 1, 1, 1, 1, 0.05],  // rows of 16, odd channels, some with no live weight (fused backward)
+        [5, 3, 2, 6, 48, 5, 5, 1, 1, 2, 2, 0.3],     // 5×5 with rows of 48: three vectors per row, fused backward
+        [5, 7, 3, 9, 8, 3, 3, 1, 1, 1, 1, 0.4],      // rows of 8 (256-bit fused backward), 27 lines: a partial last tile
+        [3, 4, 2, 8, 8, 5, 5, 1, 1, 2, 2, 0.3],      // 5×5 on 8 px planes
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
@@ -77,6 +84,16 @@ public class SparseConvTests
             SparseConv.WeightGradient(m.RowPointers, m.ColumnIndices, x, dy, fast, g, accumulate);
             SparseConv.Scalar.WeightGradient(m.RowPointers, m.ColumnIndices, x, dy, reference, g, accumulate);
             Approx.Equal(reference, fast, tol, 1e-4f, $"dW acc={accumulate}");
+
+            // Both gradients in one call (one padded block of dY on the fused stride-1 path), against the same references.
+            float[] dxStart = Shapes.Random((int)g.InputLength, 6), dwStart = Shapes.Random(m.Nnz, 7);
+            float[] dxRef = (float[])dxStart.Clone(), dwRef = (float[])dwStart.Clone(), dxBoth = (float[])dxStart.Clone(), dwBoth = (float[])dwStart.Clone();
+            SparseConv.Backward(m.RowPointers, m.ColumnIndices, m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, x, dy, dxBoth, dwBoth, g,
+                accumulateInput: accumulate, accumulateWeight: !accumulate);
+            SparseConv.Scalar.InputGradient(m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, dy, dxRef, g, accumulate);
+            SparseConv.Scalar.WeightGradient(m.RowPointers, m.ColumnIndices, x, dy, dwRef, g, !accumulate);
+            Approx.Equal(dxRef, dxBoth, tol, 1e-4f, $"backward dX acc={accumulate}");
+            Approx.Equal(dwRef, dwBoth, tol, 1e-4f, $"backward dW acc={!accumulate}");
 
             // Arbitrary positions: unsorted, repeated, runs of one row, live and dead alike.
             var rng = new Sprout.Core.Rng(3);
@@ -190,14 +207,18 @@ public sealed class SparseConvThreadingTests
                 SparseConv.InputGradient(m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, dy, dx, g, false);
                 SparseConv.WeightGradient(m.RowPointers, m.ColumnIndices, x, dy, dw, g, false);
                 SparseConv.DenseGradientRows(3, 8, x, dy, rows, g);
-                if (first is null) first = [(float[])y.Clone(), (float[])dx.Clone(), (float[])dw.Clone(), (float[])rows.Clone()];
+                float[] dxBoth = new float[g.InputLength], dwBoth = new float[m.Nnz];
+                SparseConv.Backward(m.RowPointers, m.ColumnIndices, m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, x, dy, dxBoth, dwBoth, g, false, false);
+                float[][] now = [y, dx, dw, rows, dxBoth, dwBoth];
+                if (first is null) first = [.. now.Select(a => (float[])a.Clone())];
                 else
-                    for (int i = 0; i < 4; i++) Assert.Equal(first[i], new[] { y, dx, dw, rows }[i]);
+                    for (int i = 0; i < now.Length; i++) Assert.Equal(first[i], now[i]);
                 long bytes = Allocations.OnceSettled(() =>
                 {
                     SparseConv.Forward(m.RowPointers, m.ColumnIndices, m.Values, x, y, g, false);
                     SparseConv.InputGradient(m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, dy, dx, g, true);
                     SparseConv.WeightGradient(m.RowPointers, m.ColumnIndices, x, dy, dw, g, true);
+                    SparseConv.Backward(m.RowPointers, m.ColumnIndices, m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, x, dy, dx, dw, g, true, true);
                     SparseConv.GradientsAt(m.RowIndices, m.RowIndices, x, dy, dw, g, false);
                 });
                 Assert.Equal(0, bytes);

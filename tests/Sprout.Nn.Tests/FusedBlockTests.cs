@@ -25,6 +25,30 @@ public sealed class FusedBlockTests
     }
 
     [Fact]
+    public void ChainsRunBatchNormThenPlainReluAsOneFusedOp()
+    {
+        // The stem of a ResNet, the last norm of a WRN and VGG's features are such chains (ConvNet and Sequential).
+        var chain = new Sequential(new BatchNorm2d(3), new Relu());
+        var x = GradCheck.RandomTensor(7, 3, 2, 4, 4);
+        x.Layout = Layout.FeatureMajor;
+        x.RequiresGrad = true;
+        int Nodes(bool fusion)
+        {
+            bool saved = BatchNorm2d.FusionEnabled;
+            BatchNorm2d.FusionEnabled = fusion;
+            try
+            {
+                var tape = new Tape();
+                using (tape.Record()) chain.Forward(x);
+                return tape.Count;
+            }
+            finally { BatchNorm2d.FusionEnabled = saved; }
+        }
+        Assert.Equal(1, Nodes(fusion: true));
+        Assert.Equal(2, Nodes(fusion: false));
+    }
+
+    [Fact]
     public void DenseResNetStepAllocatesNothingOnceWarm()
     {
         const int batch = 4;

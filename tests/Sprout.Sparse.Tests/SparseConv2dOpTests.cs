@@ -41,7 +41,7 @@ public class SparseConv2dOpTests
     {
         var shape = new ConvShape(cin, cout, k, k, stride, pad);
         var (m, values, bias, x) = Make(shape, batch, h, w, density, 9);
-        var cache = new SparseBatchCache();
+        var cache = new ConvBatchCache();
         var tape = new Tape();
         Tensor y, loss;
         foreach (var t in new[] { x, values, bias }) t.RequiresGrad = true;
@@ -87,7 +87,7 @@ public class SparseConv2dOpTests
         Assert.Throws<ArgumentException>(() => SparseConv2dOp.Forward(x, m, values, null, shape));
         x.Layout = Layout.FeatureMajor;
         Assert.Throws<ArgumentException>(() => SparseConv2dOp.Forward(x, m, values, null, shape with { KernelWidth = 1 }));
-        Assert.Throws<InvalidOperationException>(() => SparseConv2dOp.GradientsAt(new SparseBatchCache(), shape, 5, 5, [0], [0], new float[1]));
+        Assert.Throws<InvalidOperationException>(() => SparseConv2dOp.GradientsAt(new ConvBatchCache(), shape, 5, 5, [0], [0], new float[1]));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public class SparseConv2dOpTests
         var shape = new ConvShape(16, 32, 3, 3, 2, 1);
         var (m, values, bias, x) = Make(shape, 4, 16, 16, 0.1, 3);
         foreach (var t in new[] { x, values, bias }) t.RequiresGrad = true;
-        var cache = new SparseBatchCache();
+        var cache = new ConvBatchCache();
         var tape = new Tape();
         int[] rows = [0, 5, 5, 31], cols = [0, 7, 100, 143];
         float[] scores = new float[4], block = new float[2 * shape.FanIn];

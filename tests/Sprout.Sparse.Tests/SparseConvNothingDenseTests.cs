@@ -25,7 +25,7 @@ public class SparseConvNothingDenseTests
         var x = GradCheck.RandomTensor(6, shape.InChannels, batch, h, w);
         x.Layout = Layout.FeatureMajor;
         x.RequiresGrad = true;
-        var cache = new SparseBatchCache();
+        var cache = new ConvBatchCache();
         var tape = new Tape();
         using (tape.Record())
         {

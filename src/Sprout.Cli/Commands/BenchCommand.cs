@@ -32,7 +32,7 @@ public static class BenchCommand
         sparse.SetAction(parse =>
         {
             var options = new SparseBenchOptions();
-            if (parse.GetValue(densities) is string text) options = options with { Densities = ParseDensities(text) };
+            if (parse.GetValue(densities) is string text) options = options with { Densities = CommaList.Densities(text, "--densities", "0.05,0.01") };
             bool asJson = parse.GetValue(json);
             var report = SparseKernelBenchmark.Run(options, asJson ? null : line => context.Error.WriteLine(line));
             if (asJson)
@@ -60,7 +60,7 @@ public static class BenchCommand
         {
             int t = parse.GetValue(threads);
             if (t is < 1 or > 256) throw new UsageException($"--threads must be between 1 and 256, got {t}.");
-            int[]? n = parse.GetValue(sizes) is string text ? ParseSizes(text) : null;
+            int[]? n = parse.GetValue(sizes) is string text ? CommaList.PositiveInts(text, "--sizes", "512,1024", max: 16384) : null;
             var report = GemmBenchmark.Run(t, n);
             if (parse.GetValue(json))
             {
@@ -77,17 +77,4 @@ public static class BenchCommand
         });
         return gemm;
     }
-
-    private static int[] ParseSizes(string text) => ParseList(text, part =>
-        int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 16384
-            ? n
-            : throw new UsageException($"--sizes must be positive integers up to 16384, e.g. 512,1024; got '{part}'."));
-
-    private static double[] ParseDensities(string text) => ParseList(text, part =>
-        double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) && d is > 0 and <= 1
-            ? d
-            : throw new UsageException($"--densities must be numbers in (0, 1], e.g. 0.05,0.01; got '{part}'."));
-
-    private static T[] ParseList<T>(string text, Converter<string, T> parse) =>
-        Array.ConvertAll(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), parse);
 }

@@ -20,9 +20,7 @@ public static class BenchMpiCommand
         var mpi = new Command("mpi", "Under mpirun: check every MPI collective, then time all-reduces per buffer size") { floats, rounds, busy, deterministic };
         mpi.SetAction(parse =>
         {
-            int[] sizes = Array.ConvertAll(parse.GetValue(floats)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), p =>
-                int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
-                    : throw new UsageException($"--floats must be positive integers, e.g. 1024,65536; got '{p}'."));
+            int[] sizes = CommaList.PositiveInts(parse.GetValue(floats)!, "--floats", "1024,65536");
             int r = parse.GetValue(rounds);
             double us = parse.GetValue(busy);
             if (r < 1) throw new UsageException($"--rounds must be ≥ 1, got {r}.");

@@ -22,9 +22,7 @@ public static class BenchScaleCommand
         var scale = new Command("scale", "Time per step and peak memory of a fixed-fan-in MNIST MLP as its width grows") { widths, steps, batch, fanIn, outDir, dataDir };
         scale.SetAction(parse =>
         {
-            int[] w = Array.ConvertAll(parse.GetValue(widths)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), p =>
-                int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
-                    : throw new UsageException($"--widths must be positive integers, e.g. 1000,10000; got '{p}'."));
+            int[] w = CommaList.PositiveInts(parse.GetValue(widths)!, "--widths", "1000,10000");
             int s = parse.GetValue(steps), b = parse.GetValue(batch), k = parse.GetValue(fanIn);
             if (s < 1) throw new UsageException($"--steps must be ≥ 1, got {s}.");
             if (b < 1) throw new UsageException($"--batch-size must be ≥ 1, got {b}.");

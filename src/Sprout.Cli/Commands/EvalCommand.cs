@@ -4,7 +4,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Sprout.Cli.Config;
 using Sprout.Cli.Methods;
 using Sprout.Core;
 using Sprout.Data;
@@ -16,8 +15,6 @@ namespace Sprout.Cli.Commands;
 /// <summary>Builds the `eval` command.</summary>
 public static class EvalCommand
 {
-    private static readonly string[] OverridableKeys = ["data", "data-dir", "model", "method", "normalize"];
-
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
@@ -26,7 +23,7 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         command.Add(checkpoint);
         command.Add(json);
-        var options = SettingOptions.Add(command, SettingsTable.All.Where(s => OverridableKeys.Contains(s.Key)));
+        var options = SavedModel.AddOverrides(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!;

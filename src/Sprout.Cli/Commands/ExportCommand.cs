@@ -5,7 +5,6 @@
 // only with --overwrite; on any error nothing is written.
 using System.CommandLine;
 using System.Globalization;
-using Sprout.Cli.Config;
 using Sprout.Cli.Methods;
 using Sprout.Core;
 using Sprout.Data;
@@ -17,8 +16,6 @@ namespace Sprout.Cli.Commands;
 /// <summary>Builds the `export` command.</summary>
 public static class ExportCommand
 {
-    private static readonly string[] OverridableKeys = ["data", "data-dir", "model", "method", "normalize"];
-
     /// <summary>Creates the command.</summary>
     public static Command Create(CliContext context)
     {
@@ -39,7 +36,7 @@ public static class ExportCommand
         command.Add(output);
         command.Add(sparse);
         command.Add(overwrite);
-        var options = SettingOptions.Add(command, SettingsTable.All.Where(s => OverridableKeys.Contains(s.Key)));
+        var options = SavedModel.AddOverrides(command);
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!;

@@ -13,6 +13,13 @@ namespace Sprout.Cli.Commands;
 /// <summary>A checkpoint's model with the settings and data it was trained with.</summary>
 internal static class SavedModel
 {
+    // Settings a user may override when the saved ones do not fit (e.g. a checkpoint from another tool or data folder).
+    private static readonly string[] OverridableKeys = ["data", "data-dir", "model", "method", "normalize"];
+
+    /// <summary>Adds the overridable settings' options to <paramref name="command"/>; pass the result to <see cref="Load"/>.</summary>
+    public static IReadOnlyList<(Setting Setting, Option<string[]> Option)> AddOverrides(Command command) =>
+        SettingOptions.Add(command, SettingsTable.All.Where(s => OverridableKeys.Contains(s.Key)));
+
     /// <summary>The checkpoint's header, settings (saved, then overridden by given flags), the dataset's splits, and the model with the checkpoint's weights.</summary>
     /// <exception cref="UsageException">Unknown dataset or model, or a checkpoint that does not fit the model.</exception>
     public static (CheckpointInfo Info, TrainSettings Settings, DatasetSplits Splits, Module Model) Load(string path, ParseResult parse,

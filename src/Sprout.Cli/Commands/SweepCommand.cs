@@ -4,7 +4,8 @@
 // written to --out (e.g. docs/RESULTS.md). Training FLOPs relative to dense come from the run's own FLOP counter
 // (summary.json: sparsity.train_flops_relative_to_dense; 1 for a dense run). Like `train`, an existing run is
 // never overwritten silently: --reuse reads finished runs back (to resume a sweep or rebuild its table),
-// --overwrite retrains them.
+// --overwrite retrains them, and --table-only trains nothing: it tabulates the runs finished so far (long sweeps are
+// trained across sessions) and lists the missing ones.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -27,10 +28,12 @@ public static class SweepCommand
         var output = new Option<string?>("--out") { Description = "Markdown file to write (default: print only)", HelpName = "FILE" };
         var reuse = new Option<bool>("--reuse") { Description = "Read back runs that already completed instead of training them again" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Retrain runs whose directories already exist" };
+        var tableOnly = new Option<bool>("--table-only") { Description = "Train nothing: build the table from the runs that have finished and list the missing ones" };
         var runsRoot = new Option<string>("--runs") { Description = "Folder for the sweep's run directories", HelpName = "DIR", DefaultValueFactory = _ => "runs" };
         command.Add(reuse);
         command.Add(runsRoot);
         command.Add(overwrite);
+        command.Add(tableOnly);
         command.Add(configs);
         command.Add(seeds);
         command.Add(epochs);
@@ -43,7 +46,10 @@ public static class SweepCommand
             string? path = parse.GetValue(output);
             if (path is not null && Directory.Exists(path))
                 throw new UsageException($"--out {path} is a folder; give the markdown file to write, e.g. {Path.Combine(path, "RESULTS.md")}.");
-            var mode = parse.GetValue(reuse) ? ExistingRun.Reuse : parse.GetValue(overwrite) ? ExistingRun.Overwrite : ExistingRun.Refuse;
+            if (parse.GetValue(tableOnly) && parse.GetValue(overwrite))
+                throw new UsageException("--table-only trains nothing, so it cannot --overwrite: drop one of the two.");
+            var mode = parse.GetValue(tableOnly) ? ExistingRun.TableOnly : parse.GetValue(reuse) ? ExistingRun.Reuse
+                : parse.GetValue(overwrite) ? ExistingRun.Overwrite : ExistingRun.Refuse;
             string root = parse.GetValue(runsRoot) ?? "runs";
             Sweep<string> sweep;
             try
@@ -67,7 +73,7 @@ public static class SweepCommand
         return command;
     }
 
-    private enum ExistingRun { Refuse, Reuse, Overwrite }
+    private enum ExistingRun { Refuse, Reuse, Overwrite, TableOnly }
 
     /// <summary>The run directory name: the config's folder is part of it, so equal file names in different folders do not collide.</summary>
     internal static string RunName(string file, ulong seed)
@@ -76,12 +82,13 @@ public static class SweepCommand
         return $"sweep-{folder}-{Path.GetFileNameWithoutExtension(file)}-s{seed}";
     }
 
-    private static RunResult RunOne(CliContext context, string file, ulong seed, int? epochs, ExistingRun mode, string root, CancellationToken cancellation)
+    private static RunResult? RunOne(CliContext context, string file, ulong seed, int? epochs, ExistingRun mode, string root, CancellationToken cancellation)
     {
         var s = Settings(file, seed, epochs, root);
         string summary = Path.Combine(s.Out!, RunDirectory.SummaryFile);
         bool completed = File.Exists(summary) && ReadSummary(summary).Status == "completed";
-        if (completed && mode == ExistingRun.Reuse)
+        if (!completed && mode == ExistingRun.TableOnly) return null;
+        if (completed && mode is ExistingRun.Reuse or ExistingRun.TableOnly)
         {
             // Reuse is keyed on the resolved settings: a run trained with other settings is not this row's result.
             TrainRunner.Validate(s); // resolves the optimizer-dependent defaults that config.yaml records
@@ -119,18 +126,26 @@ public static class SweepCommand
     /// <summary>The first setting whose line differs between two config.yaml texts ("epochs: 2 → 5"), or null; compute-only settings are not compared.</summary>
     private static string? FirstDifference(string before, string after)
     {
-        static Dictionary<string, string> Lines(string yaml) => yaml.Split('\n')
-            .Where(l => l.Length > 0 && l[0] != '#' && l.Contains(':'))
-            .ToDictionary(l => l[..l.IndexOf(':')], l => l[(l.IndexOf(':') + 1)..].Trim());
         var (a, b) = (Lines(before), Lines(after));
         foreach (var key in a.Keys.Union(b.Keys))
         {
             if (ComputeOnly.Contains(key)) continue;
             string x = a.GetValueOrDefault(key, "(absent)"), y = b.GetValueOrDefault(key, "(absent)");
-            if (x != y) return $"{key}: {x} then, {y} now";
+            if (x != y && !(x == "(absent)" && IsDefault(key, y))) return $"{key}: {x} then, {y} now";
         }
         return null;
     }
+
+    // A setting added to Sprout after a run was trained is absent from that run's config.yaml; if it is now at its
+    // default (what the older code did), the run is the same.
+    private static readonly Lazy<Dictionary<string, string>> Defaults = new(() => Lines(ConfigFile.ToYaml(new TrainSettings())));
+
+    private static bool IsDefault(string key, string value) =>
+        value is "null" or "~" or "" || Defaults.Value.TryGetValue(key, out var d) && d == value;
+
+    private static Dictionary<string, string> Lines(string yaml) => yaml.Split('\n')
+        .Where(l => l.Length > 0 && l[0] != '#' && l.Contains(':'))
+        .ToDictionary(l => l[..l.IndexOf(':')], l => l[(l.IndexOf(':') + 1)..].Trim());
 
     private static (string? Status, RunResult Result) ReadSummary(string path)
     {

@@ -64,13 +64,26 @@ public sealed class Tape
         for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
     }
 
-    /// <summary>Forgets the recorded nodes and hands every intermediate buffer back to the pool.</summary>
+    /// <summary>Forgets the recorded nodes and hands every intermediate buffer back to the pool (except those kept by <see cref="Keep"/>).</summary>
     public void Reset()
     {
         foreach (var node in _nodes) node.Return();
         _nodes.Clear();
         _pool.ReturnAll();
     }
+
+    /// <summary>
+    /// Keeps <paramref name="tensor"/>, an intermediate of this tape, valid past <see cref="Reset"/> (its data and gradient
+    /// are neither handed back nor rented again) until a matching <see cref="Release"/>: for state read after the step,
+    /// e.g. a sparse layer's batch at a topology update. Keeps are counted, so several readers may keep one tensor.
+    /// Release before the next step's forward pass, or the pool grows by what is still kept.
+    /// </summary>
+    /// <returns>False (and nothing kept) when the tensor is not from this tape's pool.</returns>
+    public bool Keep(Tensor tensor) => _pool.Keep(tensor);
+
+    /// <summary>Undoes one <see cref="Keep"/> of <paramref name="tensor"/>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not kept by this tape.</exception>
+    public void Release(Tensor tensor) => _pool.Release(tensor);
 
     /// <summary>Floats held by the intermediate-buffer pool (diagnostics).</summary>
     public long PooledFloats => _pool.HeldFloats();

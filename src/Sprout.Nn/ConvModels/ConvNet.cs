@@ -45,8 +45,7 @@ public sealed class ConvNet : Module
     public override Tensor Forward(Tensor input)
     {
         var x = input.Layout == Layout.FeatureMajor ? input : Ops.ToFeatureMajor(input, Channels, Height, Width);
-        for (int i = 0; i < _layers.Count; i++) x = _layers[i].Forward(x);
-        return x;
+        return LayerChain.Forward(_layers, x);
     }
 
     /// <inheritdoc/>

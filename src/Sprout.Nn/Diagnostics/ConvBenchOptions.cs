@@ -21,8 +21,11 @@ public sealed record ConvBenchOptions
     /// <summary>Timed rounds; each round times one step of every model variant, dense and sparse alternating.</summary>
     public int Steps { get; init; } = 5;
 
-    /// <summary>Untimed rounds first (JIT, tape pools, first-touch of buffers).</summary>
-    public int WarmupSteps { get; init; } = 1;
+    /// <summary>
+    /// Untimed rounds first (JIT, tape pools, first-touch of buffers). Five: with one, rounds 2–4 ran up to 2× slower
+    /// than later ones while the JIT compiled the tier-1 code on one of the two cores (docs/BENCHMARKS.md, session 6).
+    /// </summary>
+    public int WarmupSteps { get; init; } = 5;
 
     /// <summary>Repetitions of each 3×3 conv timing (the best counts).</summary>
     public int ConvRepetitions { get; init; } = 3;

@@ -4,9 +4,10 @@
 // (3) Full training steps (forward, cross-entropy, backward, SGD with Nesterov momentum and weight decay, zero-grad)
 // of each model dense and always-sparse at each density, on one synthetic batch. Sparse models are ERK over all
 // weight layers with the first layer dense (DensityAllocationOptions.DenseFirstLayer); topologies stay fixed (no
-// drop/grow: a static step, which is what every dynamic method runs between updates, with the conv layers' batch caches
-// held but not filled, as the training driver leaves them between updates). Every round times one step of
-// every variant in turn, dense and sparse alternating, and rows report medians, so a load change hits all alike.
+// drop/grow: a static step, which is what every dynamic method runs between updates, with the conv layers keeping no
+// batch, as the training driver leaves them between updates; memory is measured at a step that keeps it). Every
+// round times one step of every variant in turn, dense and sparse alternating, and rows report medians, so a load
+// change hits all alike.
 // Used by `sprout bench conv` and bench/Sprout.Bench's conv entry point. Allocates freely (setup and reports).
 using System.Diagnostics;
 using Sprout.Core;
@@ -157,12 +158,19 @@ public static class ConvNetBenchmark
             {
                 long before = GC.GetTotalMemory(forceFullCollection: true);
                 var net = Build(name, d, options);
-                // A step between topology updates: the conv layers keep their cache buffers but skip copying into them
-                // (SparseTrainingDriver does the same; static sparse training disables the caches altogether).
-                foreach (var conv in net.Modules().OfType<SparseConv2d>()) conv.CachePaused = true;
+                var convs = net.Modules().OfType<SparseConv2d>().ToArray();
+                // The first step is the one before a topology update, whose batch the conv layers keep (in the tape's
+                // buffers) for the growth criteria: the memory is measured while they hold it. The timed steps are
+                // between updates (SparseTrainingDriver releases and pauses the same way; static sparse training
+                // disables the caches altogether).
                 var v = new Variant(name, d, net);
                 v.Step(x, labels, options.Batch);
                 v.MemoryBytes = GC.GetTotalMemory(forceFullCollection: true) - before;
+                foreach (var conv in convs)
+                {
+                    conv.ReleaseBatch();
+                    conv.CachePaused = true;
+                }
                 variants.Add(v);
             }
         return variants;

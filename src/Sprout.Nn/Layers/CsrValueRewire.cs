@@ -1,6 +1,6 @@
 // CsrValueRewire: the topology-update and checkpoint plumbing every always-sparse layer whose parameter is its CSR
-// value array shares (SparseConv2d; SparseLinear has its own copy of the same steps): change the topology, let the
-// parameter tensor follow the matrix's count and array, remap its gradient and the optimizer's per-entry state.
+// value array shares (SparseLinear, SparseConv2d): change the topology, let the parameter tensor follow the matrix's
+// count and array, remap its gradient and the optimizer's per-entry state.
 using Sprout.Core;
 using Sprout.Sparse;
 
@@ -23,7 +23,8 @@ internal sealed class CsrValueRewire : IElementRemap
         }
         else
         {
-            // The tensor follows the matrix's new count (and array); the gradient is remapped at the larger length.
+            // Budget moved between layers: the tensor follows the matrix's new count (and its array, if reallocated);
+            // the gradient is remapped at the larger of the two lengths, which the storage always holds.
             Span<int> shape = [change.RemapLength];
             values.Rebind(topology.Values, shape);
             if (values.HasGrad) change.Remap(values.Grad);
@@ -34,7 +35,11 @@ internal sealed class CsrValueRewire : IElementRemap
         return change;
     }
 
-    /// <summary>Restores a saved structure ("weight.*"; none: keep the seed-built one) and rebinds the parameter to its count.</summary>
+    /// <summary>
+    /// Restores a saved structure ("weight.*"; a file without one, written before Sprout stored them, keeps the
+    /// seed-built topology) and rebinds the parameter to the file's count, before its values and the optimizer's
+    /// per-entry state are read.
+    /// </summary>
     public static void Load(CsrMatrix topology, Tensor values, StateDict state)
     {
         if (!state.Contains("weight.indptr")) return;

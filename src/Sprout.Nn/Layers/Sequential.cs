@@ -1,4 +1,5 @@
-// Sequential: applies its children in order; children are named "0", "1", … as in PyTorch.
+// Sequential: applies its children in order (a BatchNorm2d followed by a plain Relu as one fused op, LayerChain);
+// children are named "0", "1", … as in PyTorch.
 using Sprout.Core;
 
 namespace Sprout.Nn;
@@ -26,10 +27,6 @@ public sealed class Sequential : Module
     }
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
-    {
-        var x = input;
-        foreach (var layer in _layers) x = layer.Forward(x);
-        return x;
-    }
+    /// <remarks>A BatchNorm2d followed by a plain Relu runs as one fused op (LayerChain).</remarks>
+    public override Tensor Forward(Tensor input) => LayerChain.Forward(_layers, input);
 }

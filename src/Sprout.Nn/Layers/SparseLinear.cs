@@ -12,7 +12,7 @@ namespace Sprout.Nn;
 public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly SparseBatchCache _cache = new();
-    private readonly ChangeRemap _remap = new();
+    private readonly CsrValueRewire _rewire = new();
 
     /// <summary>A layer with a uniformly random topology of the given density (nnz = round(density·in·out)).</summary>
     public SparseLinear(int inFeatures, int outFeatures, double density, Rng rng, bool bias = true, SparseInitMode init = SparseInitMode.FanInAware)
@@ -143,27 +143,8 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     /// <inheritdoc/>
     /// <remarks>Always-sparse: newly grown entries had no state, so they start at zero whatever <paramref name="resetGrownState"/> says.</remarks>
     public TopologyChange Rewire(ReadOnlySpan<int> drop, ReadOnlySpan<int> growRows, ReadOnlySpan<int> growCols,
-        IOptimizerState? optimizer, float growValue = 0f, bool resetGrownState = true)
-    {
-        var change = Topology.ChangeTopology(drop, growRows, growCols, growValue);
-        _remap.Change = change;
-        if (change.OldNnz == change.Nnz)
-        {
-            if (Values.HasGrad) change.Remap(Values.Grad);
-        }
-        else
-        {
-            // Budget moved between layers: the tensor follows the matrix's new count (and its array, if reallocated);
-            // the gradient is remapped at the larger of the two lengths, which the storage always holds.
-            Span<int> shape = [change.RemapLength];
-            Values.Rebind(Topology.Values, shape);
-            if (Values.HasGrad) change.Remap(Values.Grad);
-            shape[0] = change.Nnz;
-            Values.Reshape(shape);
-        }
-        optimizer?.RemapState(Values, _remap);
-        return change;
-    }
+        IOptimizerState? optimizer, float growValue = 0f, bool resetGrownState = true) =>
+        _rewire.Rewire(Topology, Values, drop, growRows, growCols, optimizer, growValue);
 
     /// <inheritdoc/>
     public void ApplyMask() { }
@@ -174,16 +155,7 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
 
     /// <inheritdoc/>
     /// <remarks>A file without a structure (written before Sprout stored them) keeps the topology rebuilt from the seed.</remarks>
-    public void LoadState(StateDict state)
-    {
-        if (!state.Contains("weight.indptr")) return;
-        var (indptr, indices) = CsrMatrix.ReadStructure(state, "weight", OutFeatures, InFeatures);
-        Topology.RestoreStructure(indptr, indices);
-        // The file's count may differ from the seed-built one (budget moved between layers); the parameter follows it
-        // before its values (and the optimizer's per-entry state) are read.
-        Span<int> shape = [Topology.Nnz];
-        Values.Rebind(Topology.Values, shape);
-    }
+    public void LoadState(StateDict state) => CsrValueRewire.Load(Topology, Values, state);
 
     /// <inheritdoc/>
     public override string ToString() => $"SparseLinear({InFeatures} → {OutFeatures}, density {Topology.Density:0.####}{(Options.Relu ? ", ReLU" : "")})";
@@ -198,15 +170,4 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
 
     private static double CheckDensity(double density) =>
         density is > 0 and <= 1 ? density : throw new ArgumentOutOfRangeException(nameof(density), density, "Density (the kept fraction) must be in (0, 1].");
-
-    /// <summary>Adapts a TopologyChange to Core's remap interface without allocating per change.</summary>
-    private sealed class ChangeRemap : IElementRemap
-    {
-        public TopologyChange? Change;
-
-        public void Remap(Span<float> state) => Change!.Remap(state);
-
-        public int NewLength(int oldLength) =>
-            oldLength == Change!.OldNnz ? Change.Nnz : throw new InvalidOperationException($"Optimizer state of {oldLength} elements does not match the layer's previous Nnz = {Change.OldNnz}.");
-    }
 }

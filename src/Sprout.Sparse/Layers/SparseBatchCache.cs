@@ -2,7 +2,9 @@
 // kept by a sparse layer across Tape.Reset so that growth criteria can compute gradients at arbitrary positions
 // by SDDMM at update steps. O(batch·(in + out)) memory: never a dense weight-shaped buffer. When no method reads
 // it (static sparse training, the scale benchmark), disabling it saves both buffers; the layer then works in
-// buffers of the tape that are freed at Tape.Reset.
+// buffers of the tape that are freed at Tape.Reset. (SparseLinear computes in these buffers for batch-major
+// activations, so they cost no copy, and copies feature-major ones unless paused; conv layers keep the tape's own X
+// and dY instead: ConvBatchCache.)
 namespace Sprout.Sparse;
 
 /// <summary>Persistent per-layer buffers: Xᵀ [in × batch] and dYᵀ [out × batch] of the last batch.</summary>
@@ -26,8 +28,8 @@ public sealed class SparseBatchCache
     /// <summary>
     /// When true (and enabled) the buffers are kept but this batch is not copied in: for steps whose batch no method
     /// reads (between topology updates). <see cref="HasGradient"/> then stays false until a step that copies again.
-    /// Only copies into the cache heed it: SparseConv2d's, and SparseLinear's of a feature-major input or output gradient
-    /// (batch-major ones are transposed into the cache's buffers, where SparseLinear computes anyway).
+    /// Only SparseLinear's copies heed it, of a feature-major input or output gradient (batch-major ones are transposed
+    /// into the cache's buffers, where the layer computes anyway).
     /// </summary>
     public bool Paused { get; set; }
 

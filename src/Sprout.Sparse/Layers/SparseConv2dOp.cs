@@ -2,8 +2,9 @@
 // feature-major [C, B, H, W], registered on the tape with its own backward (dX and dW at the live weights).
 // It runs the direct sparse kernels (Sprout.Kernels.SparseConv), chosen over im2col + SpMM by measurement
 // (docs/BENCHMARKS.md, "Sparse convolution: direct vs im2col + SpMM"): no buffer proportional to Cin·KH·KW·B·OH·OW,
-// and nothing anywhere of size Cout·Cin·KH·KW. The optional cache keeps the batch's X and dY past Tape.Reset so that
-// growth criteria can ask for gradients at arbitrary positions (GradientsAt, DenseGradientRows) at update steps.
+// and nothing anywhere of size Cout·Cin·KH·KW. The optional cache keeps the batch's X and dY (the tape's own tensors,
+// not copies) past Tape.Reset so that growth criteria can ask for gradients at arbitrary positions (GradientsAt,
+// DenseGradientRows) at update steps.
 using Sprout.Core;
 using Sprout.Kernels;
 
@@ -15,26 +16,18 @@ public static class SparseConv2dOp
     /// <summary>
     /// y[co, b, oh, ow] = Σ W[co, (c·KH + i)·KW + j]·x[c, b, oh·s − p + i, ow·s − p + j] + bias[co]: x is
     /// [Cin, B, H, W] feature-major, y is [Cout, B, OH, OW] feature-major. <paramref name="values"/> wraps
-    /// <paramref name="weight"/>.Values (the optimizer's parameter). When <paramref name="cache"/> is enabled it keeps
-    /// x (here) and dY (in backward), as [Cin·H·W-per-image × B] and [Cout·OH·OW-per-image × B] storage in the same
-    /// feature-major order (see <see cref="Geometry"/> for reading it back).
+    /// <paramref name="weight"/>.Values (the optimizer's parameter). When <paramref name="cache"/> keeps batches, x and
+    /// y (whose gradient is dY) stay readable through it past Tape.Reset until it is released (see <see cref="Geometry"/>
+    /// for reading them back).
     /// </summary>
     /// <exception cref="ArgumentException">x, values, bias or the shape do not fit the weight.</exception>
-    public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, ConvShape shape, SparseBatchCache? cache = null)
+    public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, ConvShape shape, ConvBatchCache? cache = null)
     {
         var g = CheckArguments(x, weight, values, bias, shape);
-        if (cache is not null)
-        {
-            cache.Prepare(g.Batch, g.InChannels * g.Height * g.Width, g.OutChannels * g.OutputHeight * g.OutputWidth);
-            if (cache.Copies)
-            {
-                long t = StepProfiler.Begin();
-                x.Data.CopyTo(cache.InputT(g.InChannels * g.Height * g.Width));
-                StepProfiler.End("SparseConv2d cache", t);
-            }
-        }
+        cache?.Release(); // before renting y, so that y can be the previous batch's output slot again
         var y = Tape.NewOutput([g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth]);
         y.Layout = Layout.FeatureMajor;
+        cache?.Begin(x, y, g.Batch);
         weight.CheckForKernels();
         long t0 = StepProfiler.Begin();
         SparseConv.Forward(weight.RowPointers, weight.ColumnIndices, weight.Values, x.Data, y.Data, g, accumulate: false);
@@ -59,32 +52,32 @@ public static class SparseConv2dOp
     /// only: O(k·B·OH·OW) time, no dense weight or gradient.
     /// </summary>
     /// <exception cref="InvalidOperationException">The cache holds no gradient (no backward since the last forward).</exception>
-    public static void GradientsAt(SparseBatchCache cache, ConvShape shape, int height, int width,
+    public static void GradientsAt(ConvBatchCache cache, ConvShape shape, int height, int width,
         ReadOnlySpan<int> rows, ReadOnlySpan<int> cols, Span<float> output)
     {
         var g = CachedGeometry(cache, shape, height, width);
-        SparseConv.GradientsAt(rows, cols, cache.InputT(g.InChannels * height * width), cache.OutputGradientT(g.OutChannels * g.OutputHeight * g.OutputWidth),
+        SparseConv.GradientsAt(rows, cols, cache.Input((int)g.InputLength), cache.OutputGradient((int)g.OutputLength),
             output, g, accumulate: false);
     }
 
     /// <summary>Dense gradient rows [r0, r1) × Cin·KH·KW of the batch kept in <paramref name="cache"/> (RigL's streaming gradient).</summary>
     /// <exception cref="InvalidOperationException">The cache holds no gradient (no backward since the last forward).</exception>
-    public static void DenseGradientRows(SparseBatchCache cache, ConvShape shape, int height, int width, int r0, int r1, Span<float> output)
+    public static void DenseGradientRows(ConvBatchCache cache, ConvShape shape, int height, int width, int r0, int r1, Span<float> output)
     {
         var g = CachedGeometry(cache, shape, height, width);
-        SparseConv.DenseGradientRows(r0, r1, cache.InputT(g.InChannels * height * width), cache.OutputGradientT(g.OutChannels * g.OutputHeight * g.OutputWidth),
+        SparseConv.DenseGradientRows(r0, r1, cache.Input((int)g.InputLength), cache.OutputGradient((int)g.OutputLength),
             output, g);
     }
 
-    private static SparseConvGeometry CachedGeometry(SparseBatchCache cache, ConvShape shape, int height, int width)
+    private static SparseConvGeometry CachedGeometry(ConvBatchCache cache, ConvShape shape, int height, int width)
     {
         if (!cache.HasGradient)
             throw new InvalidOperationException("The conv layer's cache holds no gradient: run forward and backward with the cache enabled first.");
         return Geometry(shape, cache.Batch, height, width);
     }
 
-    // StepProfiler rows: forward, dX and dW by kind of window (3×3 stride 1, 3×3 stride 2, 1×1, any other).
-    private static readonly string[] ProfileLabels = [.. from part in new[] { "fwd", "dX", "dW" }
+    // StepProfiler rows: forward, dX, dW and both by kind of window (3×3 stride 1, 3×3 stride 2, 1×1, any other).
+    private static readonly string[] ProfileLabels = [.. from part in new[] { "fwd", "dX", "dW", "dX+dW" }
         from kind in new[] { "3x3 s1", "3x3 s2", "1x1", "other" } select $"SparseConv2d {kind} {part}"];
 
     private static string ProfileLabel(in SparseConvGeometry g, int part)
@@ -116,7 +109,7 @@ public static class SparseConv2dOp
         public Tensor X = null!, Values = null!, Y = null!;
         public Tensor? B;
         public CsrMatrix W = null!;
-        public SparseBatchCache? Cache;
+        public ConvBatchCache? Cache;
         public SparseConvGeometry G;
 
         public override void Backward()
@@ -124,14 +117,18 @@ public static class SparseConv2dOp
             ReadOnlySpan<float> dy = Y.Grad;
             if (B is { RequiresGrad: true })
                 FeatureBias.Backward(default, dy, Y.Grad, B.Grad, G.OutChannels, G.Positions, relu: false); // dz = dy in place
-            if (Cache is { Copies: true })
-            {
-                long t = StepProfiler.Begin();
-                dy.CopyTo(Cache.OutputGradientT(G.OutChannels * G.OutputHeight * G.OutputWidth));
-                Cache.HasGradient = true;
-                StepProfiler.End("SparseConv2d cache", t);
-            }
+            Cache?.Finish(dy);
             W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
+            if (X.RequiresGrad && Values.RequiresGrad)
+            {
+                // Both from one pass where the kernels can share dY's padded block (stride 1).
+                long t = StepProfiler.Begin();
+                var dx = X.GradForWrite(out bool overwrite);
+                SparseConv.Backward(W.RowPointers, W.ColumnIndices, W.ColumnPointers, W.RowIndices, W.TransposePermutation, W.Values,
+                    X.Data, dy, dx, Values.Grad, G, accumulateInput: !overwrite, accumulateWeight: true);
+                StepProfiler.End(ProfileLabel(G, 3), t);
+                return;
+            }
             if (X.RequiresGrad)
             {
                 long t = StepProfiler.Begin();

@@ -47,6 +47,7 @@ public static class Checkpoint
         "optimizer.<parameter>.<slot>: optimizer state shaped like its parameter (per nonzero for CSR layers). " +
         "gmp.<i>.mask: gradual magnitude pruning's 0/1 mask (F32) of the i-th Linear layer, counting from 0 in module order (the weight is already masked). " +
         "topology.*, topkast.*, spartan.*, snfs.*, sparsity.*: method state for resuming (counters and random streams as I64). " +
+        "tost.ghost_optimizer.*: the optimizer state of ToST's ghost skip paths (<module>.ghost.*), present only while they exist. " +
         "<module>.running_mean/.running_var: BatchNorm buffers (F32); other <module>.* entries are module state. " +
         "sprout.normalization: inputs were standardized per channel as (x - mean) / std before the first layer.";
 

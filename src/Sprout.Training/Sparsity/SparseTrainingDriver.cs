@@ -73,8 +73,9 @@ public sealed class SparseTrainingDriver
             return false;
         }
         bool changed = Scheduler.Step(step, optimizer);
-        // Conv layers copy X and dY into their caches, linear layers a feature-major X; only the step before an update
-        // (or every step, for methods that observe each one) needs them, so the others skip the copies.
+        // Conv layers keep X and dY in the tape's buffers past its reset, linear layers copy a feature-major X or dY into
+        // their caches; only the step before an update (or every step, for methods that observe each one) needs them,
+        // so the others keep nothing and copy nothing.
         bool nextNeedsBatch = Scheduler.Updater is IStepObserver || Scheduler.Schedule.IsUpdateStep(step + 1);
         for (int i = 0; i < _layers.Count; i++)
         {
@@ -84,6 +85,9 @@ public sealed class SparseTrainingDriver
         // Work the method did beyond the layers' own products (RigL's dense gradient, sampled-candidate SDDMMs):
         // each method reports its own, counted after the update with the new topology.
         for (int i = 0; i < _layers.Count; i++) Flops.AddExtra(Scheduler.Updater.ExtraMultiplyAdds(_layers[i], changed));
+        // Read: hand the kept buffers back before the next forward pass rents them again (else the tape's pool grows).
+        for (int i = 0; i < _layers.Count; i++)
+            if (_layers[i] is SparseConv2d conv) conv.ReleaseBatch();
         return changed;
     }
 

@@ -29,19 +29,27 @@ public sealed class Sweep<TConfig>
     }
 
     /// <summary>Runs every (config, seed) in order and aggregates per config. <paramref name="progress"/> sees each run as it ends.</summary>
-    public IReadOnlyList<SweepRow> Run(Func<TConfig, ulong, RunResult> runner, Action<string, ulong, RunResult>? progress = null)
+    public IReadOnlyList<SweepRow> Run(Func<TConfig, ulong, RunResult> runner, Action<string, ulong, RunResult>? progress = null) =>
+        Run((c, s) => (RunResult?)runner(c, s), progress);
+
+    /// <summary>
+    /// As <see cref="Run(Func{TConfig, ulong, RunResult}, Action{string, ulong, RunResult}?)"/>, but the runner may return null for a
+    /// run it has no result for (a table built from the runs finished so far): the row aggregates the others and lists the missing seeds.
+    /// </summary>
+    public IReadOnlyList<SweepRow> Run(Func<TConfig, ulong, RunResult?> runner, Action<string, ulong, RunResult>? progress = null)
     {
         var rows = new List<SweepRow>(_configs.Count);
         foreach (var config in _configs)
         {
             var runs = new List<RunResult>(_seeds.Count);
+            var missing = new List<ulong>();
             foreach (ulong seed in _seeds)
             {
-                var r = runner(config, seed);
+                if (runner(config, seed) is not RunResult r) { missing.Add(seed); continue; }
                 runs.Add(r);
                 progress?.Invoke(_name(config), seed, r);
             }
-            rows.Add(SweepRow.From(_name(config), runs));
+            rows.Add(runs.Count == 0 ? SweepRow.NotRun(_name(config), missing) : SweepRow.From(_name(config), runs) with { MissingSeeds = missing });
         }
         return rows;
     }
@@ -58,9 +66,16 @@ public sealed class Sweep<TConfig>
         sb.AppendLine("| Config | Seeds | Test error % | s / epoch | Peak memory MiB | Training FLOPs vs dense |");
         sb.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
+        {
+            if (r.Seeds == 0) { sb.AppendLine($"| {r.Config} | 0 | not run yet | — | — | — |"); continue; }
             sb.AppendLine(string.Format(inv, "| {0} | {1} | {2:0.00} ± {3:0.00} | {4:0.0} ± {5:0.0} | {6} | {7:0.000} |",
                 r.Config, r.Seeds, 100 * r.ErrorMean, 100 * r.ErrorStd, r.EpochSecondsMean, r.EpochSecondsStd,
                 double.IsFinite(r.PeakMemoryMb) ? r.PeakMemoryMb.ToString("0", inv) : "—", r.RelativeFlopsMean));
+        }
+        var incomplete = rows.Where(r => r.MissingSeeds.Count > 0).ToArray();
+        if (incomplete.Length > 0)
+            sb.AppendLine().Append("Not finished yet (seeds): ")
+              .AppendLine(string.Join("; ", incomplete.Select(r => $"{r.Config} {string.Join(", ", r.MissingSeeds)}")) + ".");
         return sb.ToString();
     }
 }

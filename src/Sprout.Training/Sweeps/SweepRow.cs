@@ -2,10 +2,18 @@
 namespace Sprout.Training.Sweeps;
 
 /// <summary>Mean and sample standard deviation over seeds of one config's runs.</summary>
-/// <remarks>PeakMemoryMb is the largest peak over the seeds (NaN when no run recorded one).</remarks>
+/// <remarks>PeakMemoryMb is the largest peak over the seeds (NaN when no run recorded one). MissingSeeds are the sweep's seeds
+/// without a finished run (a table built from the runs finished so far); Seeds counts the others.</remarks>
 public sealed record SweepRow(string Config, int Seeds, double ErrorMean, double ErrorStd, double EpochSecondsMean, double EpochSecondsStd, double RelativeFlopsMean,
     double PeakMemoryMb = double.NaN)
 {
+    /// <summary>Seeds of the sweep that have no finished run in this row.</summary>
+    public IReadOnlyList<ulong> MissingSeeds { get; init; } = [];
+
+    /// <summary>A row none of whose seeds has finished.</summary>
+    public static SweepRow NotRun(string config, IReadOnlyList<ulong> missing) =>
+        new(config, 0, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN) { MissingSeeds = missing };
+
     /// <summary>Aggregates <paramref name="runs"/> of config <paramref name="config"/>.</summary>
     /// <exception cref="ArgumentException">No runs.</exception>
     public static SweepRow From(string config, IReadOnlyList<RunResult> runs)

@@ -1,5 +1,5 @@
-// The tape's contract: pooled buffers are reused across steps, evaluation records nothing, and a steady-state
-// step allocates nothing.
+// The tape's contract: pooled buffers are reused across steps, kept buffers outlive a reset until released,
+// evaluation records nothing, and a steady-state step allocates nothing.
 using Sprout.Core;
 
 namespace Sprout.Core.Tests.Autograd;
@@ -48,6 +48,55 @@ public class TapeTests
         }
         tape.Reset();
         using (tape.Record()) Assert.Same(large, Tape.NewOutput([8]));
+    }
+
+    [Fact]
+    public void KeptBuffersSurviveResetsUntilEveryKeepIsReleased()
+    {
+        var tape = new Tape();
+        Tensor kept, other;
+        using (tape.Record()) (kept, other) = (Tape.NewOutput([4]), Tape.NewOutput([4]));
+        kept.Data.Fill(7f);
+        Assert.True(tape.Keep(kept));
+        Assert.True(tape.Keep(kept)); // two readers
+        long pooled = tape.PooledFloats;
+        for (int release = 0; release < 2; release++)
+        {
+            tape.Reset();
+            using (tape.Record())
+            {
+                Assert.Same(other, Tape.NewOutput([4]));
+                Assert.NotSame(kept, Tape.NewOutput([4])); // still kept: a new buffer
+            }
+            Assert.All(kept.Data.ToArray(), v => Assert.Equal(7f, v));
+            tape.Release(kept);
+        }
+        long grown = tape.PooledFloats;
+        Assert.Equal(pooled + 4, grown);
+        tape.Reset();
+        using (tape.Record())
+        {
+            var rented = new[] { Tape.NewOutput([4]), Tape.NewOutput([4]), Tape.NewOutput([4]) };
+            Assert.Contains(kept, rented); // free again
+        }
+        Assert.Equal(grown, tape.PooledFloats);
+    }
+
+    [Fact]
+    public void ReleaseWithinTheStepLeavesTheBufferRented_AndForeignTensorsAreNotKept()
+    {
+        var tape = new Tape();
+        using (tape.Record())
+        {
+            var t = Tape.NewOutput([3]);
+            Assert.True(tape.Keep(t));
+            tape.Release(t);
+            Assert.NotSame(t, Tape.NewOutput([3])); // still this step's
+            Assert.Throws<InvalidOperationException>(() => tape.Release(t));
+        }
+        var foreign = new Tensor(3);
+        Assert.False(tape.Keep(foreign));
+        Assert.Throws<InvalidOperationException>(() => tape.Release(foreign));
     }
 
     [Fact]

@@ -198,4 +198,34 @@ public class TopKastTests
     [Fact]
     public void RejectsBackwardSetLargerThanLayer() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new TopKastLinear(4, 4, 0.6, 0.6, new Rng(1)));
+
+    [Theory]
+    [InlineData(0.0, 0.1, 1e-4f, 10, "forwardDensity")]
+    [InlineData(1.5, 0.0, 1e-4f, 10, "forwardDensity")]
+    [InlineData(0.5, -0.1, 1e-4f, 10, "backwardExtra")]
+    [InlineData(0.5, 0.6, 1e-4f, 10, "backwardExtra")]
+    [InlineData(0.5, 0.1, -1f, 10, "regularization")]
+    [InlineData(0.5, 0.1, 1e-4f, 0, "refreshEvery")]
+    public void LinearAndMaskedConvRejectTheSameSettings(double d, double m, float lambda, int every, string parameter)
+    {
+        var linear = Assert.Throws<ArgumentOutOfRangeException>(() => new TopKastLinear(18, 4, d, m, new Rng(1), lambda, every));
+        var conv = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new MaskedTopKastConv2d(new Sprout.Sparse.ConvShape(2, 4, 3, 3, 1, 1), d, m, new Rng(1), lambda, every));
+        Assert.Equal(parameter, linear.ParamName);
+        Assert.Equal(parameter, conv.ParamName);
+    }
+
+    [Theory]
+    [InlineData(0.01, 0.0)]   // |A| rounds to 0 and is kept at 1
+    [InlineData(0.1, 0.05)]
+    [InlineData(0.3, 0.7)]    // B is the whole layer
+    public void LinearAndMaskedConvSizeTheirSetsAlike(double d, double m)
+    {
+        // 4 outputs × 18 inputs and a 2 → 4 channel 3×3 conv both hold 72 weights.
+        var linear = new TopKastLinear(18, 4, d, m, new Rng(1));
+        var conv = new MaskedTopKastConv2d(new Sprout.Sparse.ConvShape(2, 4, 3, 3, 1, 1), d, m, new Rng(1));
+        Assert.Equal((linear.ForwardCount, linear.BackwardCount), (conv.ForwardCount, conv.BackwardCount));
+        Assert.InRange(linear.ForwardCount, 1, linear.BackwardCount);
+        Assert.InRange(linear.BackwardCount, 1, 72);
+    }
 }

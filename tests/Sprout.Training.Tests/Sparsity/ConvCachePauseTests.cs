@@ -1,6 +1,6 @@
-// The driver lets sparse conv layers skip copying X and dY into their caches on steps whose batch no method reads:
-// the cache is filled exactly before update steps (every step for methods that observe each one), and the training
-// it produces is the same, bit for bit, as with the caches filled on every step.
+// The driver lets sparse conv layers skip keeping X and dY on steps whose batch no method reads: the batch is kept
+// exactly before update steps (every step for methods that observe each one), and the training it produces is the
+// same, bit for bit, as with the batch kept on every step.
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;

@@ -37,4 +37,18 @@ public class SweepTests
     [Fact]
     public void RejectsDuplicateNames() =>
         Assert.Contains("unique", Assert.Throws<ArgumentException>(() => new Sweep<string>(["a", "a"], c => c, [1])).Message);
+
+    [Fact]
+    public void ARunnerWithoutAResultLeavesTheSeedOutAndTheTableNamesIt()
+    {
+        var sweep = new Sweep<string>(["rigl", "set"], c => c, [0, 1]);
+        var rows = sweep.Run((c, s) => c == "rigl" && s == 0 ? new RunResult(0.1, 2, 1, 4) : (RunResult?)null);
+        Assert.Equal(1, rows[0].Seeds);
+        Assert.Equal([1UL], rows[0].MissingSeeds);
+        Assert.Equal(0, rows[1].Seeds);
+        var md = Sweep<string>.ToMarkdown(rows, "c");
+        Assert.Contains("| rigl | 1 | 10.00 ± 0.00 | 2.0 ± 0.0 | — | 0.250 |", md);
+        Assert.Contains("| set | 0 | not run yet | — | — | — |", md);
+        Assert.Contains("Not finished yet (seeds): rigl 1; set 0, 1.", md);
+    }
 }

@@ -1,7 +1,8 @@
 // SparseConv2d: the always-sparse drop-in for Conv2d. The weight [OutChannels × InChannels·KH·KW] is CSR and only
 // its Nnz live values exist (the optimizer's parameter is the value array [Nnz]); forward, input gradient and weight
 // gradient run the direct sparse conv kernels (SparseConv2dOp), and gradients at other positions (RigL, GSE, DST-EE
-// growth) come from the cached batch X and dY, never from a dense weight-shaped buffer. Topology updates, checkpoint
+// growth) come from the batch's X and dY, kept in the tape's buffers until ReleaseBatch (no copy), never from a dense
+// weight-shaped buffer. Topology updates, checkpoint
 // and optimizer-state remapping work as in SparseLinear; the layer's "batch" for the methods is B·OH·OW positions.
 using Sprout.Core;
 using Sprout.Kernels;
@@ -12,7 +13,7 @@ namespace Sprout.Nn;
 /// <summary>y = W ⊛ x (+ b) with W in CSR over [Cout × Cin·KH·KW], FeatureMajor [C, B, H, W] activations.</summary>
 public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
-    private readonly SparseBatchCache _cache = new();
+    private readonly ConvBatchCache _cache = new();
     private readonly CsrValueRewire _rewire = new();
     private int _height, _width; // of the last input, to read the cache back
 
@@ -81,14 +82,24 @@ public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IChec
     }
 
     /// <summary>
-    /// True skips keeping this step's batch while holding the buffers (no copy of X and dY): the training driver sets it
-    /// on steps whose batch no method reads. Has no effect while <see cref="CachesBatch"/> is false.
+    /// True skips keeping this step's batch: the training driver sets it on steps whose batch no method reads. Has no
+    /// effect while <see cref="CachesBatch"/> is false.
     /// </summary>
     public bool CachePaused
     {
         get => _cache.Paused;
         set => _cache.Paused = value;
     }
+
+    /// <summary>
+    /// The batch is kept in the tape's own buffers (X and dY, no copy) from the forward pass until this call, which
+    /// hands them back so that the next step reuses them; call it once the step's topology update (if any) is done.
+    /// The training driver does so after every step. Gradients at inactive positions are unavailable afterwards.
+    /// </summary>
+    public void ReleaseBatch() => _cache.Release();
+
+    /// <summary>Floats the layer holds of its own for its batch: 0 unless its input is not a tape intermediate (then a copy of it).</summary>
+    public long CachedCopyFloats => _cache.CopiedFloats;
 
     private int OutputPositions => _height == 0 ? 0 : Shape.Window.OutputHeight(_height) * Shape.Window.OutputWidth(_width);
 
@@ -147,8 +158,7 @@ public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IChec
     {
         RequireCachedGradient();
         var g = SparseConv2dOp.Geometry(Shape, _cache.Batch, _height, _width);
-        ConvBatchStatistics.Compute(_cache.InputT(Shape.InChannels * _height * _width), _cache.OutputGradientT(Shape.OutChannels * OutputPositions),
-            g, signs, inputStat, outputStat);
+        ConvBatchStatistics.Compute(_cache.Input((int)g.InputLength), _cache.OutputGradient((int)g.OutputLength), g, signs, inputStat, outputStat);
     }
 
     /// <inheritdoc/>

@@ -38,16 +38,10 @@ public sealed class MaskedTopKastConv2d : Module, ITopKastLayer, ICountsMultiply
         int refreshEvery = 100, bool squaredPenalty = true, bool bias = false, ConvInit init = ConvInit.HeNormal)
     {
         shape.Validate();
-        if (!(forwardDensity is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(forwardDensity), forwardDensity, "The forward density D must be in (0, 1].");
-        if (!(backwardExtra >= 0) || forwardDensity + backwardExtra > 1 + 1e-12)
-            throw new ArgumentOutOfRangeException(nameof(backwardExtra), backwardExtra, $"The backward extra M must be ≥ 0 with D + M ≤ 1 (D = {forwardDensity}).");
-        if (!(regularization >= 0)) throw new ArgumentOutOfRangeException(nameof(regularization), regularization, "λ must be ≥ 0.");
-        if (refreshEvery <= 0) throw new ArgumentOutOfRangeException(nameof(refreshEvery), refreshEvery, "The refresh interval N must be a positive number of steps.");
+        int n = shape.OutChannels * shape.FanIn;
+        (ForwardCount, BackwardCount) = TopKastSetSizes.Of(n, forwardDensity, backwardExtra, regularization, refreshEvery);
         (Shape, ForwardDensity, BackwardExtra, Regularization, RefreshEvery, SquaredPenalty) =
             (shape, forwardDensity, backwardExtra, regularization, refreshEvery, squaredPenalty);
-        int n = shape.OutChannels * shape.FanIn;
-        ForwardCount = (int)Math.Max(1, Math.Round(forwardDensity * n));
-        BackwardCount = (int)Math.Min(n, Math.Max(ForwardCount, Math.Round((forwardDensity + backwardExtra) * n)));
         Weight = RegisterParameter("weight", new Tensor(shape.OutChannels, shape.FanIn));
         init.Fill(Weight, rng);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));

@@ -59,17 +59,11 @@ public sealed partial class TopKastLinear : Module, ITopKastLayer, ICountsMultip
     internal TopKastLinear(int inFeatures, int outFeatures, double forwardDensity, double backwardExtra, Rng rng,
         float regularization, int refreshEvery, bool squaredPenalty, bool bias, TopKastReservoirKind reservoir, float initBound)
     {
-        if (!(forwardDensity is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(forwardDensity), forwardDensity, "The forward density D must be in (0, 1].");
-        if (!(backwardExtra >= 0) || forwardDensity + backwardExtra > 1 + 1e-12)
-            throw new ArgumentOutOfRangeException(nameof(backwardExtra), backwardExtra, $"The backward extra M must be ≥ 0 with D + M ≤ 1 (D = {forwardDensity}).");
-        if (!(regularization >= 0)) throw new ArgumentOutOfRangeException(nameof(regularization), regularization, "λ must be ≥ 0.");
-        if (refreshEvery <= 0) throw new ArgumentOutOfRangeException(nameof(refreshEvery), refreshEvery, "The refresh interval N must be a positive number of steps.");
+        long n = (long)inFeatures * outFeatures;
+        (ForwardCount, BackwardCount) = TopKastSetSizes.Of(n, forwardDensity, backwardExtra, regularization, refreshEvery);
         (InFeatures, OutFeatures, ForwardDensity, BackwardExtra) = (inFeatures, outFeatures, forwardDensity, backwardExtra);
         (Regularization, RefreshEvery, SquaredPenalty, ReservoirKind) = (regularization, refreshEvery, squaredPenalty, reservoir);
-        long n = (long)inFeatures * outFeatures;
         float bound = initBound;
-        ForwardCount = (int)Math.Max(1, Math.Round(forwardDensity * n));
-        BackwardCount = (int)Math.Min(n, Math.Max(ForwardCount, Math.Round((forwardDensity + backwardExtra) * n)));
         _reservoir = TopKastReservoir.Create(reservoir, n, BackwardCount, rng.NextUInt64(), bound);
         int k = BackwardCount;
         (_bPositions, _nextPositions, _nextValues) = (new long[k], new long[k], new float[k]);

@@ -4,6 +4,8 @@
 // The ghost paths are trained by their own optimizer (same kind and hyperparameters as the run's, following its
 // learning rate), which is dropped at the switch: the run's optimizer, its checkpointed state and the data-parallel
 // gradient slab never contain them, so after the switch nothing distinguishes the run from one without ghosts.
+// Before the switch a checkpoint holds that optimizer's state and step count under "tost.ghost_optimizer." (the
+// ghost parameters and BatchNorm buffers are the model's own), so a run resumed in the ghost phase is bit-exact.
 // Their cost is counted here (dense multiply-adds per step) and reported by Summary().
 using System.Text.Json.Nodes;
 using Sprout.Core;
@@ -13,11 +15,13 @@ using Sprout.Nn.Optim;
 namespace Sprout.Training.Recipes.Tost;
 
 /// <summary>Anneals and removes ToST's ghost neurons, ghost skip connections and label smoothing.</summary>
-public sealed class TostCallback : ITrainingCallback
+public sealed class TostCallback : ITrainingCallback, ICheckpointable
 {
     private readonly Module _model;
     private readonly IReadOnlyList<Relu> _relus;
     private readonly Func<IEnumerable<(string Name, Tensor Tensor)>, Optimizer>? _ghostOptimizerFactory;
+    private const string StateScope = "tost.ghost_optimizer";
+
     private IReadOnlyList<GhostSkipPaths> _paths = [];
     private Optimizer? _ghostOptimizer;
 
@@ -116,6 +120,37 @@ public sealed class TostCallback : ITrainingCallback
         ["ghost_macs"] = GhostMacs,
         ["ghosts_removed"] = !HasGhostPaths,
     };
+
+    /// <summary>Saves the ghost optimizer's state tensors and step count while ghost paths exist (nothing after the switch).</summary>
+    public void SaveState(StateDict state)
+    {
+        if (_ghostOptimizer is null) return;
+        var scope = state.Scope(StateScope);
+        scope.AddScalar("steps", _ghostOptimizer.StepCount);
+        foreach (var (name, t) in _ghostOptimizer.StateTensors()) scope.Add(name, t.Data, t.Shape.ToArray());
+    }
+
+    /// <summary>
+    /// Restores what <see cref="SaveState"/> wrote into the ghost optimizer built for the resumed step. A checkpoint
+    /// from before ghost state was saved has none of it: the ghost optimizer then starts from zero state, as it used to.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Part of the ghost state is missing or has another shape.</exception>
+    public void LoadState(StateDict state)
+    {
+        if (_ghostOptimizer is null) return;
+        var scope = state.Scope(StateScope);
+        if (!scope.Contains("steps")) return;
+        long steps = scope.Scalar("steps");
+        if (steps is < 0 or > int.MaxValue) throw new InvalidDataException($"State '{StateScope}.steps' is {steps}, not a step count.");
+        foreach (var (name, t) in _ghostOptimizer.StateTensors())
+        {
+            var values = scope.Floats(name);
+            if (!scope.ShapeOf(name).SequenceEqual(t.Shape.ToArray()))
+                throw new InvalidDataException($"State '{StateScope}.{name}' is [{string.Join(", ", scope.ShapeOf(name))}], the ghost path needs [{string.Join(", ", t.Shape.ToArray())}].");
+            values.CopyTo(t.Data);
+        }
+        _ghostOptimizer.StepCount = (int)steps;
+    }
 
     // Puts the model in the state the schedule prescribes after `step` steps (construction and resume).
     private void Apply(int step)

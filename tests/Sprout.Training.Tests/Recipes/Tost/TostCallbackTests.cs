@@ -2,6 +2,7 @@
 // own optimizer, never by the run's) and soft neurons; from the switch on it is structurally a plain ResNet-20 —
 // the same parameter and buffer names and shapes, the same module tree, the same checkpoint tensors — with exact ReLUs
 // and no label smoothing.
+using System.Collections;
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
@@ -90,11 +91,7 @@ public sealed class TostCallbackTests : IDisposable
     public void ACheckpointFromTheGhostPhaseResumesWithItsGhosts()
     {
         var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
-        var first = Make(1, data.Classes, data.BatchesPerEpoch);
-        first.Callbacks.Add(Recipe(first, switchStep: 2 * data.BatchesPerEpoch));
-        first.RunEpoch(data, data);
-        string path = _dir.PathOf("ghost-phase.safetensors");
-        Checkpoint.Save(path, first);
+        var (first, path) = GhostPhaseCheckpoint(data);
         Assert.Contains(SafetensorsFile.Read(path).Entries, e => e.Name == "layer1.0.ghost.conv_b.weight");
 
         var resumed = Make(7, data.Classes, data.BatchesPerEpoch);
@@ -107,6 +104,60 @@ public sealed class TostCallbackTests : IDisposable
         Assert.False(recipe.HasGhostPaths);
     }
 
+    [Theory]
+    [InlineData("sgd")]    // momentum
+    [InlineData("adam")]   // two moments and a bias correction that depends on the ghost optimizer's step count
+    public void AResumeInTheGhostPhaseIsBitExact(string ghostOptimizer)
+    {
+        var (train, test) = (new Blobs(samples: 64, features: 32, seed: 5, batchSize: 16), new Blobs(samples: 32, features: 32, seed: 5, shuffle: false));
+        int switchStep = 3 * train.BatchesPerEpoch;   // ghosts stay alive through both epochs
+        Trainer Run(ulong seed, int startStep)
+        {
+            var trainer = Make(seed, train.Classes, train.BatchesPerEpoch);
+            trainer.Callbacks.Add(new TostCallback(trainer.Model, new TostSchedule(switchStep), ghostNeurons: true, ghostSkips: true,
+                smoothingStart: 0.1f, p => ghostOptimizer == "adam" ? new Adam(p, 1e-3f) : new Sgd(p, 0.05f, momentum: 0.9f), startStep));
+            return trainer;
+        }
+        var straight = Run(1, 0);
+        straight.Fit(train, test, 2);
+
+        var first = Run(1, 0);
+        first.Fit(train, test, 1);
+        string path = _dir.PathOf("ghost-phase.safetensors");
+        Checkpoint.Save(path, first);
+        Assert.Contains(SafetensorsFile.Read(path).Entries, e => e.Name.StartsWith("tost.ghost_optimizer.ghost0.conv_a.weight.", StringComparison.Ordinal));
+        var resumed = Run(77, Checkpoint.ReadInfo(path).Step);   // another init: the restore must overwrite it all
+        Checkpoint.Restore(path, resumed);
+        resumed.Fit(train, test, 2);
+
+        // Everything a checkpoint holds (parameters with the ghost paths, buffers, both optimizers' state) is the same.
+        string a = _dir.PathOf("straight.safetensors"), b = _dir.PathOf("resumed.safetensors");
+        Checkpoint.Save(a, straight);
+        Checkpoint.Save(b, resumed);
+        var (fa, fb) = (SafetensorsFile.Read(a), SafetensorsFile.Read(b));
+        Assert.Equal(fa.Entries.Select(e => e.Name), fb.Entries.Select(e => e.Name));
+        Assert.Contains(fa.Entries, e => e.Name.Contains("ghost", StringComparison.Ordinal));
+        foreach (var e in fa.Entries)
+            Assert.True(StructuralComparisons.StructuralEqualityComparer.Equals(fa.ToTypedArray(e.Name), fb.ToTypedArray(e.Name)), $"{e.Name} differs");
+    }
+
+    [Fact]
+    public void AnOlderGhostPhaseCheckpointWithoutGhostOptimizerStateStillResumes()
+    {
+        var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
+        var (_, path) = GhostPhaseCheckpoint(data);
+        string older = _dir.PathOf("older.safetensors");
+        var file = SafetensorsFile.Read(path);
+        var kept = file.Entries.Where(e => !e.Name.StartsWith("tost.", StringComparison.Ordinal)).ToList();
+        Assert.True(kept.Count < file.Entries.Count);
+        SafetensorsWriter.Write(older, kept.Select(e => new StateEntry(e.Name, file.ToTypedArray(e.Name), e.Shape.ToArray())).ToList(), file.Metadata);
+
+        var resumed = Make(7, data.Classes, data.BatchesPerEpoch);
+        resumed.Callbacks.Add(Recipe(resumed, switchStep: 2 * data.BatchesPerEpoch, startStep: Checkpoint.ReadInfo(older).Step));
+        Checkpoint.Restore(older, resumed);
+        Assert.True(double.IsFinite(resumed.RunEpoch(data, data).TrainLoss));
+    }
+
     [Fact]
     public void GhostSkipsNeedResidualBlocks()
     {
@@ -115,6 +166,17 @@ public sealed class TostCallbackTests : IDisposable
         var neuronsOnly = new TostCallback(mlp, new TostSchedule(3), true, false, 0f, null);
         Assert.Equal(1f, ((Relu)mlp.Layers[1]).GhostBeta);
         Assert.False(neuronsOnly.HasGhostPaths);
+    }
+
+    // One epoch of a run whose ghosts last two epochs, saved in the middle of the ghost phase.
+    private (Trainer Trainer, string Path) GhostPhaseCheckpoint(Blobs data)
+    {
+        var trainer = Make(1, data.Classes, data.BatchesPerEpoch);
+        trainer.Callbacks.Add(Recipe(trainer, switchStep: 2 * data.BatchesPerEpoch));
+        trainer.RunEpoch(data, data);
+        string path = _dir.PathOf("ghost-phase.safetensors");
+        Checkpoint.Save(path, trainer);
+        return (trainer, path);
     }
 
     private static void AssertSameStructure(IReadOnlyList<(string Name, Tensor Tensor)> expected, IReadOnlyList<(string Name, Tensor Tensor)> actual)
