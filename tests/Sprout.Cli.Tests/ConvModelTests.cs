@@ -159,7 +159,10 @@ public sealed class ConvModelTests : IDisposable
         using var doc = JsonDocument.Parse(r.Output); // exactly one JSON value on stdout
         var root = doc.RootElement;
         Assert.True(root.GetProperty("peak_gflops").GetDouble() > 0);
-        Assert.InRange(root.GetProperty("dense_3x3_fraction_of_peak").GetDouble(), 1e-6, 2);
+        // A ratio of two timings taken at different moments: under load it can land anywhere above 0 (6.45 was seen
+        // when the peak was timed during a build), so only its presence and sign are this test's business.
+        double fraction = root.GetProperty("dense_3x3_fraction_of_peak").GetDouble();
+        Assert.True(double.IsFinite(fraction) && fraction > 0, $"dense_3x3_fraction_of_peak {fraction}");
         var results = root.GetProperty("results").EnumerateArray().ToArray();
         Assert.Equal(["resnet8@1", "resnet8@0.2", "wrn-10-1@1", "wrn-10-1@0.2"],
             results.Select(e => $"{e.GetProperty("model").GetString()}@{e.GetProperty("density").GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
