@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Sprout.Core;
 using Sprout.Kernels;
+using static Sprout.Bench.BenchCommon;
 
 namespace Sprout.Bench;
 
@@ -82,24 +83,5 @@ public static class AttentionBench
             f.Add(tf); b.Add(tb);
         }
         Console.WriteLine(string.Create(ci, $"LayerNorm [{rows}x{cols}], {Parallelism.Threads} threads, {reps} reps: forward {Median(f):0.000} ms, backward {Median(b):0.000} ms"));
-    }
-
-    private static double Time(Action action)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static double Median(List<double> t)
-    {
-        var s = t.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }

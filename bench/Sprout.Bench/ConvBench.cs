@@ -11,6 +11,7 @@ using Sprout.Core;
 using Sprout.Data;
 using Sprout.Kernels;
 using Sprout.Nn.Diagnostics;
+using static Sprout.Bench.BenchCommon;
 
 namespace Sprout.Bench;
 
@@ -94,11 +95,5 @@ public static class ConvBench
         }
         int batches = (train.Count + Batch - 1) / Batch;
         return (source, Time(null), Time(Augmentation.Cifar), batches);
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }

@@ -8,6 +8,7 @@ using System.Globalization;
 using Sprout.Core;
 using Sprout.Kernels;
 using Sprout.Sparse;
+using static Sprout.Bench.BenchCommon;
 
 namespace Sprout.Bench;
 
@@ -49,24 +50,5 @@ public static class ProjectionBench
             Console.WriteLine(string.Create(ci,
                 $"  {name} [{outF}x{inF}] nnz {w.Nnz}: SpMM {mf:0.00} ms {2 * macs / mf / 1e6:0.0} GFLOP/s; backward {mb:0.00} ms {4 * macs / mb / 1e6:0.0} GFLOP/s; dense GEMM {mg:0.00} ms {2 * dense / mg / 1e6:0.0} GFLOP/s; SpMM/GEMM time {mf / mg:0.00}; dense dX {mx:0.00} ms {2 * dense / mx / 1e6:0.0} GFLOP/s, dW {mw:0.00} ms {2 * dense / mw / 1e6:0.0} GFLOP/s"));
         }
-    }
-
-    private static double Time(Action action)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static double Median(List<double> t)
-    {
-        var s = t.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }

@@ -17,6 +17,7 @@ using Sprout.Nn;
 using Sprout.Nn.Diagnostics;
 using Sprout.Nn.Optim;
 using Sprout.Sparse.Allocation;
+using static Sprout.Bench.BenchCommon;
 
 namespace Sprout.Bench;
 
@@ -113,18 +114,6 @@ public static class VitBench
             foreach (var (label, ms, calls) in StepProfiler.Snapshot().OrderByDescending(r => r.Milliseconds))
                 Console.WriteLine(string.Create(ci, $"  {label,-28} {ms / steps,7:0.0} {calls / steps,4}"));
         }
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static double Median(List<double> t)
-    {
-        var a = t.Order().ToArray();
-        return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2;
     }
 
     private sealed class Stepper(Module net)
