@@ -83,8 +83,8 @@ public static unsafe class BatchNorm
                     Normalize(xc, new Span<float>(y + (long)c * count, count), mean[c], variance[c], g, beta is null ? 0f : beta[c], eps);
                     break;
                 default:
-                    BatchNormChannel.Backward(new ReadOnlySpan<float>(dy + (long)c * count, count), xc,
-                        y is null ? default : new Span<float>(y + (long)c * count, count), mean[c], variance[c], g, eps,
+                    BatchNormChannel.Backward(null, dy + (long)c * count, x + (long)c * count, null, null, false,
+                        y is null ? null : y + (long)c * count, count, mean[c], variance[c], g, eps,
                         batchStatistics: mode == Mode.BackwardTraining, overwriteDx: false,
                         dGamma is null ? null : dGamma + c, dBeta is null ? null : dBeta + c);
                     break;

@@ -4,11 +4,10 @@
 // normalized tensor, reads it back for the ReLU (and the add), and its backward clears, reads and writes three
 // gradient tensors; at ResNet-20's first stage each is 8 MB, far beyond L2. Here the forward reads x once from
 // memory (statistics in L1-sized chunks, combined by Chan's rule, then the normalize + add + ReLU pass) and writes
-// only y; the backward reads y (the ReLU mask), dy and x, keeps the masked gradient of one channel in a per-thread
-// scratch (L2) and writes dx (and the residual's gradient) once. Channel c is one contiguous run of B·H·W values;
-// channels are shared among the kernel threads and each writes only its own. Not a general epilogue mechanism: it
+// only y; the backward reads y (the ReLU mask), dy and x once for the mask, the residual's gradient and both sums,
+// keeps the masked gradient of one channel in a per-thread scratch (L2), then writes dx from it and x. Channel c is
+// one contiguous run of B·H·W values; channels are shared among the kernel threads and each writes only its own. Not a general epilogue mechanism: it
 // is the one fusion a conv net needs on every block, beside its unfused parts (BatchNorm, Activations, Elementwise).
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Sprout.Kernels;
@@ -96,18 +95,11 @@ public static unsafe class BatchNormRelu
         public void Execute(int c)
         {
             long at = (long)c * count;
-            var xc = new ReadOnlySpan<float>(x + at, count);
-            // g = dy where y > 0: the gradient reaching the normalization (and the residual), kept in L2 for the sums and dx.
-            var g = new Span<float>(PinnedScratch.Floats(ref _masked, count), count);
-            Simd.Run(count, new MaskOp(new ReadOnlySpan<float>(y + at, count), new ReadOnlySpan<float>(dy + at, count), g));
-            if (dResidual is not null)
-            {
-                var dr = new Span<float>(dResidual + at, count);
-                if (overwriteResidual) g.CopyTo(dr);
-                else TensorPrimitives.Add(dr, g, dr);
-            }
-            BatchNormChannel.Backward(g, xc, dx is null ? default : new Span<float>(dx + at, count), mean[c], variance[c],
-                gamma is null ? 1f : gamma[c], eps, batchStatistics, overwriteDx, dGamma is null ? null : dGamma + c, dBeta is null ? null : dBeta + c);
+            // The masked gradient g of one channel is kept in a per-thread scratch (L2) between the two passes.
+            float* g = dx is null ? null : PinnedScratch.Floats(ref _masked, count);
+            BatchNormChannel.Backward(y + at, dy + at, x + at, g, dResidual is null ? null : dResidual + at, overwriteResidual,
+                dx is null ? null : dx + at, count, mean[c], variance[c], gamma is null ? 1f : gamma[c], eps, batchStatistics, overwriteDx,
+                dGamma is null ? null : dGamma + c, dBeta is null ? null : dBeta + c);
         }
     }
 
@@ -137,17 +129,6 @@ public static unsafe class BatchNormRelu
             var v = V.Add(V.Add(V.Mul(V.Load(ref Simd.At(_x), i), V.Splat(scale)), V.Splat(shift)), V.Load(ref Simd.At(_r), i));
             V.Store(V.ZeroWhereNotPositive(v), ref Simd.At(_y), i);
         }
-    }
-
-    // g = dy where y > 0, else 0 (ReLU's backward, as Activations.ReluBackward).
-    private readonly ref struct MaskOp(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> g) : IElementwise
-    {
-        private readonly ReadOnlySpan<float> _y = y, _dy = dy;
-        private readonly Span<float> _g = g;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Step<TV, V>(nuint i) where TV : struct where V : ISimd<TV> =>
-            V.Store(V.WherePositive(V.Load(ref Simd.At(_y), i), V.Load(ref Simd.At(_dy), i)), ref Simd.At(_g), i);
     }
 
     // Per-thread scratch for one channel's masked gradient (PinnedScratch).

@@ -85,6 +85,29 @@ public sealed class BatchNormReluTests
     }
 
     [Fact]
+    public void BackwardEqualsReluThenBatchNormBackward()
+    {
+        // The one-pass backward (mask, residual gradient and both sums together) against the unfused kernels' chain:
+        // the same function up to float summation order.
+        const int channels = 5, count = 9001;
+        var x = Shapes.Random(channels * count, 14, -1f, 2f);
+        var r = Shapes.Random(x.Length, 15);
+        var dy = Shapes.Random(x.Length, 16);
+        var (gamma, beta) = Affine(channels, true);
+        var (y, m, v) = (new float[x.Length], new float[channels], new float[channels]);
+        BatchNormRelu.ForwardTraining(x, r, y, gamma, beta, m, v, channels, count, 1e-5f);
+        var (dxu, dru, dgu, dbu) = (new float[x.Length], new float[x.Length], new float[channels], new float[channels]);
+        Activations.ReluBackward(y, dy, dru);
+        BatchNorm.Backward(x, dru, gamma, m, v, dxu, dgu, dbu, channels, count, 1e-5f);
+        var (dxf, drf, dgf, dbf) = (new float[x.Length], new float[x.Length], new float[channels], new float[channels]);
+        BatchNormRelu.Backward(x, y, dy, gamma, m, v, dxf, drf, dgf, dbf, channels, count, 1e-5f, overwriteDx: true, overwriteResidual: true);
+        Approx.Equal(dru, drf, 0f, 0f, "dResidual");
+        Approx.Equal(dxu, dxf, 1e-5f, 1e-4f, "dx");
+        Approx.Equal(dgu, dgf, 1e-3f, 1e-4f, "dgamma");
+        Approx.Equal(dbu, dbf, 1e-3f, 1e-4f, "dbeta");
+    }
+
+    [Fact]
     public void StatisticsStayPreciseFarFromZero()
     {
         // Values 1000 ± 0.5 over several chunks: a one-pass Σx² − (Σx)²/n in float would lose the variance entirely.
