@@ -2,8 +2,9 @@
 // timed alternately in one run: direct sparse convolution (SparseConv, no buffer) versus batch im2col + the CSR
 // SpMM kernels (forward Y = W·cols; backward the fused Wᵀ·dY + SDDMM pass, then col2im). Prints a markdown table
 // of median milliseconds and the im2col buffer bytes. Ratios only mean something within one run. A fifth and sixth run
-// time the library's forward and backward as shipped (at stride 2: ConvPanels' used-tap panels; elsewhere the direct
-// kernels again, which shows the noise); "direct" is then SparseConv with SparseConv.PanelsEnabled = false.
+// time the library's forward and backward as shipped (at stride 2: phase planes on even planes, else ConvPanels'
+// used-tap panels; elsewhere the direct kernels again, which shows the noise); "direct" is then SparseConv with
+// SparseConv.PanelsEnabled and PolyphaseEnabled false.
 using System.Diagnostics;
 using System.Globalization;
 using Sprout.Core;
@@ -46,17 +47,17 @@ internal static class ConvPathBench
 
                 void DirectForward()
                 {
-                    SparseConv.PanelsEnabled = false;
+                    (SparseConv.PanelsEnabled, SparseConv.PolyphaseEnabled) = (false, false);
                     SparseConv.Forward(ptr, idx, vals, x, y, g, accumulate: false);
-                    SparseConv.PanelsEnabled = true;
+                    (SparseConv.PanelsEnabled, SparseConv.PolyphaseEnabled) = (true, true);
                 }
-                // The library's forward: at stride 2 the used-tap panels of ConvPanels.Sparse.cs, else the same as direct.
+                // The library's forward: at stride 2 phase planes (even planes) or ConvPanels' used-tap panels, else the same as direct.
                 void LibraryForward() => SparseConv.Forward(ptr, idx, vals, x, y, g, accumulate: false);
                 void DirectBackward()
                 {
-                    SparseConv.PanelsEnabled = false;
+                    (SparseConv.PanelsEnabled, SparseConv.PolyphaseEnabled) = (false, false);
                     LibraryBackward();
-                    SparseConv.PanelsEnabled = true;
+                    (SparseConv.PanelsEnabled, SparseConv.PolyphaseEnabled) = (true, true);
                 }
                 void LibraryBackward()
                 {

@@ -59,6 +59,12 @@ public static partial class SparseConv
         fixed (int* ptr = rowPointers, idx = columnIndices)
         fixed (float* v = values, px = x, py = y)
         {
+            if (PolyphasePath(geometry))
+            {
+                // Stride 2: the padded stride-1 kernels over X's phase planes (SparseConvPolyphase.cs).
+                PaddedForward(ptr, idx, v, px, py, geometry, accumulate);
+                return;
+            }
             if (PanelsEnabled && ConvPanels.SupportsSparseForward(geometry.Window))
             {
                 // Stride 2: panels of the used taps per 32 outputs (ConvPanels.Sparse.cs) instead of full-resolution rows.
@@ -139,6 +145,12 @@ public static partial class SparseConv
         fixed (int* ptr = rowPointers, idx = columnIndices)
         fixed (float* px = x, pdy = dy, pdv = dValues)
         {
+            if (PolyphasePath(geometry))
+            {
+                // Stride 2: dots with X's phase planes (SparseConvPolyphase.cs).
+                PaddedWeightGradient(ptr, idx, px, pdy, pdv, geometry, accumulate);
+                return;
+            }
             if (PanelsEnabled && geometry.Batch > 0 && ConvPanels.SupportsSparseWeightGradient(geometry.Window, nnz))
             {
                 // Stride 2: used-tap panels per 32 outputs against dy rows (ConvPanels.Sparse.cs).
@@ -160,8 +172,8 @@ public static partial class SparseConv
 
     /// <summary>
     /// <see cref="InputGradient"/> and <see cref="WeightGradient"/> in one call, for a backward pass that needs both. On
-    /// the stride-1 padded path with whole vector rows, one zero-bordered block of dY per part serves both
-    /// (SparseConvPaddedBackward.cs); otherwise the two kernels run in turn. The same results up to rounding.
+    /// the padded path (stride 1, or stride 2 on phase planes) with whole vector rows, one zero-bordered block of dY per
+    /// part serves both (SparseConvPaddedBackward.cs); otherwise the two kernels run in turn. The same results up to rounding.
     /// </summary>
     /// <param name="rowPointers">[Cout + 1] CSR row pointers.</param>
     /// <param name="columnIndices">[nnz] CSR columns.</param>
@@ -195,9 +207,13 @@ public static partial class SparseConv
         Csr.CheckLength(dValues.Length, nnz, nameof(dValues), "nnz");
         CheckActivations(x.Length, dy.Length, geometry, nameof(x), nameof(dy));
         CheckActivations(dx.Length, dy.Length, geometry, nameof(dx), nameof(dy));
+        bool done;
         fixed (int* ptr = rowPointers, idx = columnIndices, cptr = columnPointers, ridx = rowIndices, perm = permutation)
         fixed (float* v = values, px = x, pdy = dy, pdx = dx, pdv = dValues)
-            PaddedBackward(ptr, idx, cptr, ridx, perm, v, px, pdy, pdx, pdv, geometry, accumulateInput, accumulateWeight);
+            done = PaddedBackward(ptr, idx, cptr, ridx, perm, v, px, pdy, pdx, pdv, geometry, accumulateInput, accumulateWeight);
+        if (done) return;
+        InputGradient(columnPointers, rowIndices, permutation, values, dy, dx, geometry, accumulateInput);
+        WeightGradient(rowPointers, columnIndices, x, dy, dValues, geometry, accumulateWeight);
     }
 
     /// <summary>

@@ -43,18 +43,41 @@ public static partial class SparseConv
             && Vector256.IsHardwareAccelerated && g.Batch > 0 && image <= MaxImageBlockFloats;
     }
 
-    /// <summary>The padded block of one convolution over source planes [channels, batch, height, width] with pads (ph, pw).</summary>
+    /// <summary>
+    /// The padded block of one convolution over source planes [channels, batch, height, width]: per channel a plane
+    /// bordered by (top, bottom, left, right) zeros. With <c>stride</c> s &gt; 1 (polyphase, SparseConvPolyphase.cs) each
+    /// source channel c becomes s² phase planes (c, ph, pw) = x[c, ·, s·u + ph, s·v + pw] of (height/s) × (width/s),
+    /// each bordered alike, so that a stride-s convolution is a stride-1 one over them.
+    /// </summary>
     private readonly struct Block
     {
-        public readonly int Channels, Batch, Height, Width, PadH, PadW, Hp, Wp, OutH, OutW, PerPart, Parts;
+        public readonly int Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride, Hp, Wp, OutH, OutW, PerPart, Parts;
 
         public Block(int channels, int batch, int height, int width, int kh, int kw, int ph, int pw, int minPerPart)
+            : this(channels, batch, height, width, kh, kw, ph, ph, pw, pw, 1, minPerPart) { }
+
+        public Block(int channels, int batch, int height, int width, int kh, int kw, int top, int bottom, int left, int right, int stride,
+            int minPerPart)
         {
-            (Channels, Batch, Height, Width, PadH, PadW) = (channels, batch, height, width, ph, pw);
-            (Hp, Wp) = (height + 2 * ph, width + 2 * pw);
+            (Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride) = (channels, batch, height, width, top, left, bottom, right, stride);
+            (Hp, Wp) = (height / stride + top + bottom, width / stride + left + right);
             (OutH, OutW) = (Hp - kh + 1, Wp - kw + 1);
-            PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, channels * Hp * Wp), minPerPart), 1, batch);
+            PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, Planes * Hp * Wp), minPerPart), 1, batch);
             Parts = (batch + PerPart - 1) / PerPart;
+        }
+
+        /// <summary>Planes in the block: the channels, times stride² phases.</summary>
+        public int Planes => Channels * Stride * Stride;
+
+        /// <summary>
+        /// Offset of the forward tap (c, i, j) of a convolution with this block's stride and padding (ph, pw): plane
+        /// (c, (i − ph) mod s, (j − pw) mod s), shifted by ⌊(i − ph)/s⌋ + top rows and ⌊(j − pw)/s⌋ + left columns.
+        /// </summary>
+        public int Tap(int c, int i, int j, int ph, int pw)
+        {
+            int ai = FloorDiv(i - ph, Stride), aj = FloorDiv(j - pw, Stride);
+            int plane = (c * Stride + (i - ph - ai * Stride)) * Stride + (j - pw - aj * Stride);
+            return plane * ChannelStride + (ai + PadH) * Wp + aj + PadW;
         }
 
         /// <summary>rowBase[l] = offset in a channel of the block of output line l (image l / OutH, row l % OutH).</summary>
@@ -73,7 +96,7 @@ public static partial class SparseConv
         public int ChannelStride => PerPart * Hp * Wp;
 
         /// <summary>Floats of the block plus the slack a tile may read past it.</summary>
-        public long Floats => (long)Channels * ChannelStride + Tile;
+        public long Floats => (long)Planes * ChannelStride + Tile;
 
         /// <summary>Output positions of a part of nb images in padded-width coordinates: up to the last real one.</summary>
         public int Run(int nb) => (nb - 1) * Hp * Wp + (OutH - 1) * Wp + OutW;
@@ -116,6 +139,11 @@ public static partial class SparseConv
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Fill(float* src, float* block, int b0, int nb)
         {
+            if (Stride > 1)
+            {
+                FillPhases(src, block, Channels, Batch, Height, Width, b0, nb, ChannelStride, Hp, Wp, PadH, PadW);
+                return;
+            }
             int plane = Height * Width;
             for (int c = 0; c < Channels; c++)
                 for (int m = 0; m < nb; m++)
@@ -125,27 +153,28 @@ public static partial class SparseConv
                     d += PadH * Wp;
                     for (int h = 0; h < Height; h++, d += Wp, s += Width)
                     {
-                        for (int q = 0; q < PadW; q++) { d[q] = 0f; d[PadW + Width + q] = 0f; }
+                        for (int q = 0; q < PadW; q++) d[q] = 0f;
+                        for (int q = PadW + Width; q < Wp; q++) d[q] = 0f;
                         CopyRun(s, d + PadW, Width);
                     }
-                    ClearRun(d, PadH * Wp);
+                    ClearRun(d, PadBottom * Wp);
                 }
         }
     }
 
-    /// <summary>Forward on the padded path: rows = output channels, taps decoded from CSR.</summary>
+    /// <summary>Forward on the padded path (stride 1, or 2 on phase planes): rows = output channels, taps decoded from CSR.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedForward(int* ptr, int* idx, float* values, float* x, float* y, in SparseConvGeometry g, bool accumulate)
     {
         var w = g.Window;
-        var block = new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth, 1);
+        var block = ForwardBlock(g, 1);
         int nnz = ptr[g.OutChannels];
         var taps = PaddedScratch.Taps(nnz, out float* tapValues);
         int kk = w.KernelHeight * w.KernelWidth;
         for (int k = 0; k < nnz; k++)
         {
             int col = idx[k], c = col / kk, rem = col - c * kk, i = rem / w.KernelWidth, j = rem - i * w.KernelWidth;
-            (taps[k], tapValues[k]) = (c * block.ChannelStride + i * block.Wp + j, values[k]);
+            (taps[k], tapValues[k]) = (block.Tap(c, i, j, w.PadHeight, w.PadWidth), values[k]);
         }
         Parallelism.For(block.Parts, new PaddedConvJob(ptr, taps, tapValues, x, y, g.OutChannels, block, accumulate));
     }
@@ -180,21 +209,20 @@ public static partial class SparseConv
         return rowPtr;
     }
 
-    /// <summary>Weight gradient at the live weights on the padded path (x padded as in the forward pass).</summary>
+    /// <summary>Weight gradient at the live weights on the padded path (x padded, or split into phases, as in the forward pass).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedWeightGradient(int* ptr, int* idx, float* x, float* dy, float* dValues, in SparseConvGeometry g, bool accumulate)
     {
         var w = g.Window;
         int nnz = ptr[g.OutChannels];
         int maxParts = Math.Clamp(PartialsFloats / Math.Max(1, nnz), 1, g.Batch);
-        var block = new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth,
-            (g.Batch + maxParts - 1) / maxParts);
+        var block = ForwardBlock(g, (g.Batch + maxParts - 1) / maxParts);
         int kk = w.KernelHeight * w.KernelWidth;
         var taps = PaddedScratch.Taps(nnz, out _);
         for (int k = 0; k < nnz; k++)
         {
             int col = idx[k], c = col / kk, rem = col - c * kk, i = rem / w.KernelWidth, j = rem - i * w.KernelWidth;
-            taps[k] = c * block.ChannelStride + i * block.Wp + j;
+            taps[k] = block.Tap(c, i, j, w.PadHeight, w.PadWidth);
         }
         float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
         Parallelism.For(block.Parts, new PaddedWeightJob(ptr, taps, x, dy, partials, g.OutChannels, nnz, block));
@@ -292,10 +320,17 @@ public static partial class SparseConv
     /// <summary>Per-thread scratch of the padded kernels, grown on demand and reused (pinned, so raw pointers stay valid).</summary>
     private static unsafe class PaddedScratch
     {
-        [ThreadStatic] private static float[]? _block, _rows, _partials, _tapValues;
-        [ThreadStatic] private static int[]? _taps, _rowPointers;
+        [ThreadStatic] private static float[]? _block, _rows, _partials, _tapValues, _phasesX, _phasesDx;
+        [ThreadStatic] private static int[]? _taps, _rowPointers, _tapPermutation;
 
         public static float* Block(long floats) => Get(ref _block, floats);
+
+        /// <summary>A part's phase planes of X and of dX (polyphase backward).</summary>
+        public static float* PhasesX(long floats) => Get(ref _phasesX, floats);
+
+        public static float* PhasesDx(long floats) => Get(ref _phasesDx, floats);
+
+        public static int* TapPermutation(int count) => GetInts(ref _tapPermutation, Math.Max(count, 1));
 
         public static float* Rows(long floats) => Get(ref _rows, floats);
 

@@ -7,6 +7,8 @@
 // separate kernels spend one load per multiply-add). dW's sums are one vector per tap for the part, reduced at its
 // end. Taken when whole input rows fit the register tiles (width 16·k with 512-bit vectors, width 8 with 256-bit ones,
 // on AVX-512 hardware for its 32 vector registers); otherwise dX and dW run as their own kernels (SparseConvPadded.cs).
+// Stride 2 runs the same job over phase planes (SparseConvPolyphase.cs): rows are dX's phase planes, X's part is split
+// into phases first and dX's are interleaved back at the end.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -14,8 +16,10 @@ namespace Sprout.Kernels;
 
 public static partial class SparseConv
 {
-    /// <summary>Whether <see cref="PaddedBackward"/> takes this geometry.</summary>
-    private static bool FusedBackwardPath(in SparseConvGeometry g) => PaddedPath(g) && InputGradientBlock(g, 1) is { } b && (b.ByLines || b.ByLines8);
+    /// <summary>Whether <see cref="PaddedBackward"/> takes this geometry (stride 1, or stride 2 on phase planes).</summary>
+    private static bool FusedBackwardPath(in SparseConvGeometry g) =>
+        (PaddedPath(g) && InputGradientBlock(g, 1) is { } b && (b.ByLines || b.ByLines8))
+        || (PolyphasePath(g) && PolyphaseGradientBlock(g, 1) is { } p && (p.ByLines || p.ByLines8));
 
     // The block of dY for the input gradient: dX's lines are its output lines (OutH = H, OutW = W at stride 1).
     private static Block InputGradientBlock(in SparseConvGeometry g, int minPerPart)
@@ -25,25 +29,35 @@ public static partial class SparseConv
             w.KernelHeight - 1 - w.PadHeight, w.KernelWidth - 1 - w.PadWidth, minPerPart);
     }
 
-    /// <summary>dX (=|+=) and dValues (=|+=) together on the padded path; dValues in CSR order through the CSC permutation.</summary>
+    /// <summary>
+    /// dX (=|+=) and dValues (=|+=) together on the padded path; dValues in CSR order through the CSC permutation. False
+    /// (nothing done) when a stride-2 layer's parts would hold more images than the tiles allow (very many weights).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PaddedBackward(int* ptr, int* idx, int* cptr, int* ridx, int* perm, float* values, float* x, float* dy,
+    private static unsafe bool PaddedBackward(int* ptr, int* idx, int* cptr, int* ridx, int* perm, float* values, float* x, float* dy,
         float* dx, float* dValues, in SparseConvGeometry g, bool accumulateInput, bool accumulateWeight)
     {
         int nnz = cptr[g.FanIn];
         int maxParts = Math.Clamp(PartialsFloats / Math.Max(1, nnz), 1, g.Batch);
-        var block = InputGradientBlock(g, (g.Batch + maxParts - 1) / maxParts);
+        bool phases = g.Window.StrideHeight > 1;
+        var block = phases ? PolyphaseGradientBlock(g, (g.Batch + maxParts - 1) / maxParts) : InputGradientBlock(g, (g.Batch + maxParts - 1) / maxParts);
         if (!block.ByLines && !block.ByLines8)
         {
+            if (phases) return false;
             // More images per part than the tiles allow (very many weights): the two kernels on their own.
             PaddedInputGradient(cptr, ridx, perm, values, dy, dx, g, accumulateInput);
             PaddedWeightGradient(ptr, idx, x, dy, dValues, g, accumulateWeight);
-            return;
+            return true;
         }
-        int* rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out int* taps, out float* tapValues);
+        int* rowPtr, taps, tapPerm = perm;
+        float* tapValues;
+        if (phases) rowPtr = PolyphaseTransposedTaps(cptr, ridx, perm, values, g, block, out taps, out tapValues, out tapPerm);
+        else rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out taps, out tapValues);
         float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
-        Parallelism.For(block.Parts, new PaddedBackwardJob(rowPtr, taps, tapValues, dy, x, dx, partials, g.InChannels, nnz, block, accumulateInput));
-        SumPartials(partials, block.Parts, nnz, perm, dValues, accumulateWeight);
+        Parallelism.For(block.Parts, new PaddedBackwardJob(rowPtr, taps, tapValues, dy, x, dx, partials, phases ? 4 * g.InChannels : g.InChannels,
+            nnz, block, accumulateInput, g));
+        SumPartials(partials, block.Parts, nnz, tapPerm, dValues, accumulateWeight);
+        return true;
     }
 
     /// <summary>dValues[perm[q]] (=|+=) Σ over parts of partials[part·nnz + q], parts in order (the same sum for any thread count).</summary>
@@ -58,27 +72,44 @@ public static partial class SparseConv
         }
     }
 
-    /// <summary>Per input channel of a part: dX's lines as register tiles over the channel's taps, then dW of those taps against X's lines.</summary>
+    /// <summary>
+    /// Per input channel (or, at stride 2, per phase plane of one) of a part: dX's lines as register tiles over the
+    /// channel's taps, then dW of those taps against X's lines. At stride 2 X's part is split into phase planes first
+    /// and dX's phase planes are interleaved into dX at the end.
+    /// </summary>
     private readonly unsafe struct PaddedBackwardJob(int* rowPtr, int* taps, float* tapValues, float* dy, float* x, float* dx, float* partials,
-        int rows, int nnz, Block block, bool accumulate) : IParallelJob
+        int rows, int nnz, Block block, bool accumulate, SparseConvGeometry g) : IParallelJob
     {
         [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: few calls per step
         public void Execute(int part)
         {
             float* padded = block.Begin(dy, part, out int b0, out int nb);
-            block.Prefetch(x, rows, block.OutH * block.OutW, part + Parallelism.Threads);
-            int perRow = block.OutW / 16, lines = nb * block.OutH;
+            block.Prefetch(x, g.InChannels, g.Height * g.Width, part + Parallelism.Threads);
+            int perRow = block.OutW / 16, lines = nb * block.OutH, outPlane = block.OutH * block.OutW;
             int* rowBase = stackalloc int[lines];
             block.LineBases(rowBase, lines);
             float* partial = partials + (long)part * nnz;
-            if (perRow == 0) Tiles<Vector256<float>, V256>(padded, rowBase, b0, nb, lines, 1, partial); // 8 px lines: one 256-bit vector each
-            else Tiles<Vector512<float>, V512>(padded, rowBase, b0, nb, lines, perRow, partial);
+            // Row r's lines of the part in X and dX: in place at stride 1, in the part's phase planes at stride 2.
+            float* xs = x + (long)b0 * outPlane, dxs = dx + (long)b0 * outPlane;
+            long rowStride = (long)block.Batch * outPlane;
+            bool phases = g.Window.StrideHeight > 1;
+            if (phases)
+            {
+                rowStride = (long)nb * outPlane;
+                xs = PaddedScratch.PhasesX(rows * rowStride);
+                dxs = PaddedScratch.PhasesDx(rows * rowStride);
+                FillPhases(x, xs, g.InChannels, g.Batch, g.Height, g.Width, b0, nb, rowStride, block.OutH, block.OutW, 0, 0);
+            }
+            bool overwrite = phases || !accumulate;
+            if (perRow == 0) Tiles<Vector256<float>, V256>(padded, rowBase, xs, dxs, rowStride, nb, lines, 1, partial, overwrite); // 8 px lines: one 256-bit vector each
+            else Tiles<Vector512<float>, V512>(padded, rowBase, xs, dxs, rowStride, nb, lines, perRow, partial, overwrite);
+            if (phases) InterleavePhases(dxs, dx, g.InChannels, g.Batch, g.Height, g.Width, b0, nb, accumulate);
         }
 
         // Every input channel's lines in tiles of eight vectors; one vector sum per tap for the part, reduced into partial.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Tiles<TV, V>(float* padded, int* rowBase, int b0, int nb, int lines, int perRow, float* partial)
-            where TV : struct where V : ISimd<TV>
+        private void Tiles<TV, V>(float* padded, int* rowBase, float* xs, float* dxs, long rowStride, int nb, int lines, int perRow, float* partial,
+            bool overwrite) where TV : struct where V : ISimd<TV>
         {
             int outPlane = block.OutH * block.OutW, tileLines = 8 / perRow, width = V.Count;
             float* sums = PaddedScratch.Rows((long)width * nnz + width);
@@ -86,16 +117,16 @@ public static partial class SparseConv
             for (int r = 0; r < rows; r++)
             {
                 int k0 = rowPtr[r], k1 = rowPtr[r + 1];
-                long at = ((long)r * block.Batch + b0) * outPlane; // channel r's lines of the part, in dX and in X
+                long at = r * rowStride; // row r's lines of the part, in dX and in X
                 if (k0 == k1)
                 {
-                    if (!accumulate) new Span<float>(dx + at, nb * outPlane).Clear();
+                    if (overwrite) new Span<float>(dxs + at, nb * outPlane).Clear();
                     continue;
                 }
                 for (int l = 0; l < lines; l += tileLines)
                 {
                     long o = at + (long)l * perRow * width;
-                    TileBoth<TV, V>(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, x + o, dx + o, sums, accumulate);
+                    TileBoth<TV, V>(padded, taps, tapValues, k0, k1, rowBase + l, Math.Min(tileLines, lines - l), perRow, xs + o, dxs + o, sums, !overwrite);
                 }
             }
             for (int k = 0; k < nnz; k++) partial[k] = V.Sum(V.Load(ref sums[k * width], 0));

@@ -45,6 +45,13 @@ public class SparseConvTests
         [5, 3, 2, 6, 48, 5, 5, 1, 1, 2, 2, 0.3],     // 5×5 with rows of 48: three vectors per row, fused backward
         [5, 7, 3, 9, 8, 3, 3, 1, 1, 1, 1, 0.4],      // rows of 8 (256-bit fused backward), 27 lines: a partial last tile
         [3, 4, 2, 8, 8, 5, 5, 1, 1, 2, 2, 0.3],      // 5×5 on 8 px planes
+        // Stride 2 on phase planes (SparseConvPolyphase.cs): even planes with output = input / 2.
+        [5, 7, 3, 16, 16, 3, 3, 2, 2, 1, 1, 0.3],    // output rows of 8 (256-bit fused backward), odd channels
+        [3, 5, 1, 32, 32, 3, 3, 2, 2, 1, 1, 0.4],    // batch 1, output rows of 16
+        [9, 13, 3, 32, 32, 3, 3, 2, 2, 1, 1, 0.05],  // some phase planes and output channels without live weights
+        [3, 4, 2, 12, 64, 5, 5, 2, 2, 2, 2, 0.3],    // 5×5, padding 2, output rows of 32
+        [4, 3, 2, 16, 16, 2, 2, 2, 2, 0, 0, 0.5],    // 2×2 without padding: a one-tap window per phase
+        [2, 3, 2, 10, 20, 4, 4, 2, 2, 1, 1, 0.5],    // 4×4, padding 1: borders on both sides, output rows of 10 (flat runs)
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
@@ -128,6 +135,21 @@ public class SparseConvTests
             EveryKernel_MatchesScalar(cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density);
         }
         finally { SparseConv.LegacyStride1 = false; }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PanelKernels_StillMatchScalar_AtStride2(int cin, int cout, int batch, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, double density)
+    {
+        // Stride 2 runs on phase planes (SparseConvPolyphase.cs) where the plane allows; ConvPanels remains the path for
+        // the other stride-2 layers, so it keeps its own check on every stride-2 case here.
+        if (sh != 2 || sw != 2) return;
+        SparseConv.PolyphaseEnabled = false;
+        try
+        {
+            EveryKernel_MatchesScalar(cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density);
+        }
+        finally { SparseConv.PolyphaseEnabled = true; }
     }
 
     [Theory]
