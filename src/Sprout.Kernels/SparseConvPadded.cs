@@ -46,28 +46,30 @@ public static partial class SparseConv
     /// <summary>
     /// The padded block of one convolution over source planes [channels, batch, height, width]: per channel a plane
     /// bordered by (top, bottom, left, right) zeros. With <c>stride</c> s &gt; 1 (polyphase, SparseConvPolyphase.cs) each
-    /// source channel c becomes s² phase planes (c, ph, pw) = x[c, ·, s·u + ph, s·v + pw] of (height/s) × (width/s),
-    /// each bordered alike, so that a stride-s convolution is a stride-1 one over them.
+    /// source channel c becomes P² phase planes (c, ph, pw) = x[c, ·, s·u + ph, s·v + pw] of (height/s) × (width/s),
+    /// each bordered alike, so that a stride-s convolution is a stride-1 one over them; P = s, or 1 when the window
+    /// reads only phase (0, 0) (a 1×1 kernel without padding).
     /// </summary>
     private readonly struct Block
     {
-        public readonly int Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride, Hp, Wp, OutH, OutW, PerPart, Parts;
+        public readonly int Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride, Phases, Hp, Wp, OutH, OutW, PerPart, Parts;
 
         public Block(int channels, int batch, int height, int width, int kh, int kw, int ph, int pw, int minPerPart)
-            : this(channels, batch, height, width, kh, kw, ph, ph, pw, pw, 1, minPerPart) { }
+            : this(channels, batch, height, width, kh, kw, ph, ph, pw, pw, 1, 1, minPerPart) { }
 
         public Block(int channels, int batch, int height, int width, int kh, int kw, int top, int bottom, int left, int right, int stride,
-            int minPerPart)
+            int phases, int minPerPart)
         {
-            (Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride) = (channels, batch, height, width, top, left, bottom, right, stride);
+            (Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight) = (channels, batch, height, width, top, left, bottom, right);
+            (Stride, Phases) = (stride, phases);
             (Hp, Wp) = (height / stride + top + bottom, width / stride + left + right);
             (OutH, OutW) = (Hp - kh + 1, Wp - kw + 1);
             PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, Planes * Hp * Wp), minPerPart), 1, batch);
             Parts = (batch + PerPart - 1) / PerPart;
         }
 
-        /// <summary>Planes in the block: the channels, times stride² phases.</summary>
-        public int Planes => Channels * Stride * Stride;
+        /// <summary>Planes in the block: the channels, times P² phases.</summary>
+        public int Planes => Channels * Phases * Phases;
 
         /// <summary>
         /// Offset of the forward tap (c, i, j) of a convolution with this block's stride and padding (ph, pw): plane
@@ -76,7 +78,7 @@ public static partial class SparseConv
         public int Tap(int c, int i, int j, int ph, int pw)
         {
             int ai = FloorDiv(i - ph, Stride), aj = FloorDiv(j - pw, Stride);
-            int plane = (c * Stride + (i - ph - ai * Stride)) * Stride + (j - pw - aj * Stride);
+            int plane = (c * Phases + (i - ph - ai * Stride)) * Phases + (j - pw - aj * Stride);
             return plane * ChannelStride + (ai + PadH) * Wp + aj + PadW;
         }
 
@@ -141,7 +143,7 @@ public static partial class SparseConv
         {
             if (Stride > 1)
             {
-                FillPhases(src, block, Channels, Batch, Height, Width, b0, nb, ChannelStride, Hp, Wp, PadH, PadW);
+                FillPhases(src, block, Channels, Batch, Height, Width, b0, nb, Phases, ChannelStride, Hp, Wp, PadH, PadW);
                 return;
             }
             int plane = Height * Width;

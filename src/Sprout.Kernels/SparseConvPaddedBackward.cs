@@ -54,7 +54,8 @@ public static partial class SparseConv
         if (phases) rowPtr = PolyphaseTransposedTaps(cptr, ridx, perm, values, g, block, out taps, out tapValues, out tapPerm);
         else rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out taps, out tapValues);
         float* partials = PaddedScratch.Partials((long)block.Parts * nnz);
-        Parallelism.For(block.Parts, new PaddedBackwardJob(rowPtr, taps, tapValues, dy, x, dx, partials, phases ? 4 * g.InChannels : g.InChannels,
+        int sides = phases ? PhasesPerSide(g) : 1;
+        Parallelism.For(block.Parts, new PaddedBackwardJob(rowPtr, taps, tapValues, dy, x, dx, partials, sides * sides * g.InChannels,
             nnz, block, accumulateInput, g));
         SumPartials(partials, block.Parts, nnz, tapPerm, dValues, accumulateWeight);
         return true;
@@ -98,12 +99,12 @@ public static partial class SparseConv
                 rowStride = (long)nb * outPlane;
                 xs = PaddedScratch.PhasesX(rows * rowStride);
                 dxs = PaddedScratch.PhasesDx(rows * rowStride);
-                FillPhases(x, xs, g.InChannels, g.Batch, g.Height, g.Width, b0, nb, rowStride, block.OutH, block.OutW, 0, 0);
+                FillPhases(x, xs, g.InChannels, g.Batch, g.Height, g.Width, b0, nb, PhasesPerSide(g), rowStride, block.OutH, block.OutW, 0, 0);
             }
             bool overwrite = phases || !accumulate;
             if (perRow == 0) Tiles<Vector256<float>, V256>(padded, rowBase, xs, dxs, rowStride, nb, lines, 1, partial, overwrite); // 8 px lines: one 256-bit vector each
             else Tiles<Vector512<float>, V512>(padded, rowBase, xs, dxs, rowStride, nb, lines, perRow, partial, overwrite);
-            if (phases) InterleavePhases(dxs, dx, g.InChannels, g.Batch, g.Height, g.Width, b0, nb, accumulate);
+            if (phases) InterleavePhases(dxs, dx, g.InChannels, g.Batch, g.Height, g.Width, b0, nb, PhasesPerSide(g), accumulate);
         }
 
         // Every input channel's lines in tiles of eight vectors; one vector sum per tap for the part, reduced into partial.

@@ -6,8 +6,9 @@
 // gradient is a stride-1 convolution of dY (bordered by ⌊(k − 1 − p)/2⌋ rows above, ⌈p/2⌉ below) into dX's phase
 // planes, whose taps come from the CSC index grouped by phase plane; the fused backward job computes them with dW
 // against X's phase planes (split per part into scratch) and interleaves the part's dX phases back into dX. Taken
-// for stride 2 in both directions, even planes with output = input / 2, kernels of at least 2×2 (a 1×1 stride-2
-// conv reads one phase of four: ConvPanels keeps it) and AVX-512 hardware; other stride-2 layers stay on ConvPanels.
+// for stride 2 in both directions, even planes with output = input / 2, kernels of at least 2×2 or 1×1 without
+// padding, and AVX-512 hardware; other stride-2 layers stay on ConvPanels. A 1×1 kernel reads only phase (0, 0): its
+// block holds that one phase plane per channel (P = 1 below), and its dX is zero at the other three phases.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -23,7 +24,8 @@ public static partial class SparseConv
     {
         var w = g.Window;
         return PolyphaseEnabled && Vector512.IsHardwareAccelerated && g.Batch > 0
-            && w.StrideHeight == 2 && w.StrideWidth == 2 && w.KernelHeight >= 2 && w.KernelWidth >= 2
+            && w.StrideHeight == 2 && w.StrideWidth == 2
+            && ((w.KernelHeight >= 2 && w.KernelWidth >= 2) || (w.KernelHeight == 1 && w.KernelWidth == 1 && w.PadHeight == 0 && w.PadWidth == 0))
             && w.PadHeight < w.KernelHeight && w.PadWidth < w.KernelWidth
             && g.Height % 2 == 0 && g.Width % 2 == 0 && g.OutputHeight == g.Height / 2 && g.OutputWidth == g.Width / 2
             && (long)g.InChannels * 4 * (g.OutputHeight + w.KernelHeight) * (g.OutputWidth + w.KernelWidth) <= MaxImageBlockFloats
@@ -31,6 +33,9 @@ public static partial class SparseConv
     }
 
     private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+
+    /// <summary>Phase planes per direction at stride 2: two, or one for a 1×1 kernel (it reads phase (0, 0) only).</summary>
+    private static int PhasesPerSide(in SparseConvGeometry g) => g.Window.KernelHeight == 1 ? 1 : 2;
 
     /// <summary>
     /// The block of X for the forward pass and the weight gradient: stride 1 as before, or at stride 2 the four phase
@@ -44,7 +49,8 @@ public static partial class SparseConv
             return new Block(g.InChannels, g.Batch, g.Height, g.Width, w.KernelHeight, w.KernelWidth, w.PadHeight, w.PadWidth, minPerPart);
         int top = -FloorDiv(-w.PadHeight, 2), bottom = FloorDiv(w.KernelHeight - 1 - w.PadHeight, 2);
         int left = -FloorDiv(-w.PadWidth, 2), right = FloorDiv(w.KernelWidth - 1 - w.PadWidth, 2);
-        return new Block(g.InChannels, g.Batch, g.Height, g.Width, top + bottom + 1, left + right + 1, top, bottom, left, right, 2, minPerPart);
+        return new Block(g.InChannels, g.Batch, g.Height, g.Width, top + bottom + 1, left + right + 1, top, bottom, left, right, 2,
+            PhasesPerSide(g), minPerPart);
     }
 
     /// <summary>The block of dY for the polyphase input gradient: bordered by ⌊(k − 1 − p)/2⌋ above and ⌈p/2⌉ below; output lines = dX's phase-plane lines.</summary>
@@ -53,12 +59,13 @@ public static partial class SparseConv
         var w = g.Window;
         int top = FloorDiv(w.KernelHeight - 1 - w.PadHeight, 2), bottom = -FloorDiv(-w.PadHeight, 2);
         int left = FloorDiv(w.KernelWidth - 1 - w.PadWidth, 2), right = -FloorDiv(-w.PadWidth, 2);
-        return new Block(g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth, top + bottom + 1, left + right + 1, top, bottom, left, right, 1, minPerPart);
+        return new Block(g.OutChannels, g.Batch, g.OutputHeight, g.OutputWidth, top + bottom + 1, left + right + 1, top, bottom, left, right, 1, 1,
+            minPerPart);
     }
 
     /// <summary>
-    /// The polyphase input gradient's taps into a block of dY, grouped by dX phase plane r = (c·2 + ph)·2 + pw (row
-    /// pointers returned, [4·Cin + 1]): live weight (co, c, i, j) with (i − p_h) mod 2 = ph and (j − p_w) mod 2 = pw
+    /// The polyphase input gradient's taps into a block of dY, grouped by dX phase plane r = (c·P + ph)·P + pw (row
+    /// pointers returned, [P²·Cin + 1]): live weight (co, c, i, j) with (i − p_h) mod 2 = ph and (j − p_w) mod 2 = pw
     /// reads dY at co·(channel stride) + (top − ⌊(i − p_h)/2⌋)·Wp + left − ⌊(j − p_w)/2⌋; tapPerm maps each tap to its
     /// CSR value index.
     /// </summary>
@@ -66,16 +73,16 @@ public static partial class SparseConv
         out int* taps, out float* tapValues, out int* tapPerm)
     {
         var w = g.Window;
-        int kh = w.KernelHeight, kw = w.KernelWidth, nnz = cptr[g.FanIn];
+        int kh = w.KernelHeight, kw = w.KernelWidth, nnz = cptr[g.FanIn], sides = PhasesPerSide(g);
         taps = PaddedScratch.Taps(nnz, out tapValues);
         tapPerm = PaddedScratch.TapPermutation(nnz);
-        int* rowPtr = PaddedScratch.RowPointers(4 * g.InChannels + 1);
+        int* rowPtr = PaddedScratch.RowPointers(sides * sides * g.InChannels + 1);
         int t = 0;
         for (int c = 0; c < g.InChannels; c++)
-            for (int ph = 0; ph < 2; ph++)
-                for (int pw = 0; pw < 2; pw++)
+            for (int ph = 0; ph < sides; ph++)
+                for (int pw = 0; pw < sides; pw++)
                 {
-                    rowPtr[(c * 2 + ph) * 2 + pw] = t;
+                    rowPtr[(c * sides + ph) * sides + pw] = t;
                     for (int i = 0; i < kh; i++)
                     {
                         int ai = FloorDiv(i - w.PadHeight, 2);
@@ -90,27 +97,29 @@ public static partial class SparseConv
                         }
                     }
                 }
-        rowPtr[4 * g.InChannels] = t;
+        rowPtr[sides * sides * g.InChannels] = t;
         return rowPtr;
     }
 
     /// <summary>
     /// Splits images [b0, b0 + nb) of every channel of src [channels, batch, height, width] into phase planes
-    /// (c, ph, pw) of dst: plane (c·2 + ph)·2 + pw at dst + plane·planeStride, image m at m·hp·wp, its phase rows
-    /// starting at row <paramref name="top"/> and column <paramref name="left"/>; every other position of those
-    /// planes is set to zero (the borders).
+    /// (c, ph, pw), ph and pw below <paramref name="sides"/> (2, or 1: phase (0, 0) only), of dst: plane
+    /// (c·sides + ph)·sides + pw at dst + plane·planeStride, image m at m·hp·wp, its phase rows starting at row
+    /// <paramref name="top"/> and column <paramref name="left"/>; every other position of those planes is set to zero
+    /// (the borders).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void FillPhases(float* src, float* dst, int channels, int batch, int height, int width, int b0, int nb,
+    [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void FillPhases(float* src, float* dst, int channels, int batch, int height, int width, int b0, int nb, int sides,
         long planeStride, int hp, int wp, int top, int left)
     {
-        int hs = height / 2, ws = width / 2, bottom = hp - top - hs, right = wp - left - ws;
+        int hs = height / 2, ws = width / 2, bottom = hp - top - hs, right = wp - left - ws, planes = sides * sides;
+        float* dropped = stackalloc float[sides == 1 ? ws : 0]; // the odd columns, when only phase 0 is kept
         for (int c = 0; c < channels; c++)
             for (int m = 0; m < nb; m++)
             {
                 float* s = src + ((long)c * batch + b0 + m) * height * width;
-                float* p00 = dst + (long)(c * 4) * planeStride + (long)m * hp * wp;
-                for (int q = 0; q < 4; q++)
+                float* p00 = dst + (long)(c * planes) * planeStride + (long)m * hp * wp;
+                for (int q = 0; q < planes; q++)
                 {
                     float* d = p00 + q * planeStride;
                     ClearRun(d, top * wp);
@@ -122,10 +131,10 @@ public static partial class SparseConv
                         for (int v = left + ws; v < wp; v++) row[v] = 0f;
                     }
                 }
-                for (int h = 0; h < height; h++, s += width)
+                for (int h = 0; h < height; h += 3 - sides, s += (3 - sides) * width)
                 {
                     float* even = p00 + (h & 1) * 2 * planeStride + (long)(top + (h >> 1)) * wp + left;
-                    Deinterleave(s, even, even + planeStride, width);
+                    Deinterleave(s, even, sides == 1 ? dropped : even + planeStride, width);
                 }
             }
     }
@@ -153,23 +162,32 @@ public static partial class SparseConv
     }
 
     /// <summary>
-    /// dst[c, b0 + m, 2u + ph, 2v + pw] (=|+=) phases[((c·2 + ph)·2 + pw)·nb·hs·ws + m·hs·ws + u·ws + v]: the inverse of
-    /// <see cref="FillPhases"/> without borders, for the part's dX.
+    /// dst[c, b0 + m, 2u + ph, 2v + pw] (=|+=) phases[((c·sides + ph)·sides + pw)·nb·hs·ws + m·hs·ws + u·ws + v]: the
+    /// inverse of <see cref="FillPhases"/> without borders, for the part's dX; with one side (phase 0 only) the other
+    /// phases are zero.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void InterleavePhases(float* phases, float* dst, int channels, int batch, int height, int width, int b0, int nb, bool accumulate)
+    [SkipLocalsInit, MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void InterleavePhases(float* phases, float* dst, int channels, int batch, int height, int width, int b0, int nb, int sides,
+        bool accumulate)
     {
-        int hs = height / 2, ws = width / 2;
+        int hs = height / 2, ws = width / 2, planes = sides * sides;
         long planeStride = (long)nb * hs * ws;
+        float* zeros = stackalloc float[sides == 1 ? ws : 0];
+        if (sides == 1) ClearRun(zeros, ws);
         for (int c = 0; c < channels; c++)
             for (int m = 0; m < nb; m++)
             {
                 float* d = dst + ((long)c * batch + b0 + m) * height * width;
-                float* p00 = phases + (long)(c * 4) * planeStride + (long)m * hs * ws;
+                float* p00 = phases + (long)(c * planes) * planeStride + (long)m * hs * ws;
                 for (int h = 0; h < height; h++, d += width)
                 {
+                    if (sides == 1 && (h & 1) == 1)
+                    {
+                        if (!accumulate) ClearRun(d, width);
+                        continue;
+                    }
                     float* even = p00 + (h & 1) * 2 * planeStride + (long)(h >> 1) * ws;
-                    Interleave(even, even + planeStride, d, width, accumulate);
+                    Interleave(even, sides == 1 ? zeros : even + planeStride, d, width, accumulate);
                 }
             }
     }

@@ -52,6 +52,9 @@ public class SparseConvTests
         [3, 4, 2, 12, 64, 5, 5, 2, 2, 2, 2, 0.3],    // 5×5, padding 2, output rows of 32
         [4, 3, 2, 16, 16, 2, 2, 2, 2, 0, 0, 0.5],    // 2×2 without padding: a one-tap window per phase
         [2, 3, 2, 10, 20, 4, 4, 2, 2, 1, 1, 0.5],    // 4×4, padding 1: borders on both sides, output rows of 10 (flat runs)
+        [6, 5, 3, 16, 16, 1, 1, 2, 2, 0, 0, 0.5],    // 1×1 shortcut on phase (0, 0) only: output rows of 8
+        [7, 9, 2, 32, 32, 1, 1, 2, 2, 0, 0, 0.3],    // 1×1, output rows of 16
+        [3, 4, 2, 12, 20, 1, 1, 2, 2, 0, 0, 0.6],    // 1×1, output rows of 10: dX on ConvPanels, forward and dW on the phase
     ];
 
     internal static (CsrCase W, SparseConvGeometry G, float[] X, float[] Dy) Make(object[] c, ulong seed)
