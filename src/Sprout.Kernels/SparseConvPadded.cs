@@ -13,6 +13,7 @@
 // with zeros at the border positions). Parts are disjoint groups of images; outputs are written by one part each, and
 // weight gradients are summed part by part in part order, so results do not depend on the thread count (the parts
 // depend only on the sizes). This file is the blocks, the jobs and their scratch; the loops are in SparseConvPaddedLoops.cs.
+// Stride 2 runs on the same blocks and jobs over phase planes (SparseConvPolyphase.cs).
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
