@@ -131,13 +131,8 @@ public class SparseConvTests
     {
         // Stride 1 runs on the padded blocks (SparseConvPadded.cs) where SIMD allows; the row-accumulator kernels remain
         // the path without it, so they keep their own check here. Flipping the switch only changes which path others take.
-        if (sh != 1 || sw != 1) return;
-        SparseConv.LegacyStride1 = true;
-        try
-        {
-            EveryKernel_MatchesScalar(cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density);
-        }
-        finally { SparseConv.LegacyStride1 = false; }
+        if (sh == 1 && sw == 1)
+            WithOtherPath(on => SparseConv.LegacyStride1 = on, [cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density]);
     }
 
     [Theory]
@@ -146,13 +141,20 @@ public class SparseConvTests
     {
         // Stride 2 runs on phase planes (SparseConvPolyphase.cs) where the plane allows; ConvPanels remains the path for
         // the other stride-2 layers, so it keeps its own check on every stride-2 case here.
-        if (sh != 2 || sw != 2) return;
-        SparseConv.PolyphaseEnabled = false;
+        if (sh == 2 && sw == 2)
+            WithOtherPath(on => SparseConv.PolyphaseEnabled = !on, [cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density]);
+    }
+
+    // EveryKernel_MatchesScalar with a path switch turned on for its duration.
+    private void WithOtherPath(Action<bool> turn, object[] c)
+    {
+        turn(true);
         try
         {
-            EveryKernel_MatchesScalar(cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density);
+            EveryKernel_MatchesScalar((int)c[0], (int)c[1], (int)c[2], (int)c[3], (int)c[4], (int)c[5], (int)c[6], (int)c[7], (int)c[8],
+                (int)c[9], (int)c[10], (double)c[11]);
         }
-        finally { SparseConv.PolyphaseEnabled = true; }
+        finally { turn(false); }
     }
 
     [Theory]
