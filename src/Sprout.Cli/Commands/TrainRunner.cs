@@ -61,10 +61,11 @@ public sealed class TrainRunner(CliContext context)
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
                 $"--validation {s.Validation} leaves {train.Count} training and {validation?.Count ?? 0} validation samples of {splits.Train.Count}; use a fraction such as 0.1."));
         if (splits.Test.Count == 0) throw new DataException($"{s.Data}: the test split is empty ({splits.Source}); download the dataset again.", splits.Source);
-        var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
-            s.Augment ? Augmentation.Cifar : null);
-        var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
-        var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
+        // --limit-*-batches keep a prefix of each pass; everything downstream (schedules, methods) counts the kept batches.
+        var trainBatches = LimitedBatchSource.Wrap(new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
+            s.Augment ? Augmentation.Cifar : null), s.LimitTrainBatches);
+        var testBatches = LimitedBatchSource.Wrap(new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false), s.LimitEvalBatches);
+        var validationBatches = validation is null ? null : LimitedBatchSource.Wrap(new DataLoaderSource(validation, EvalBatchSize, shuffle: false), s.LimitEvalBatches);
         IBatchSource trainSource = distributed?.DataParallel.Shard(trainBatches) ?? trainBatches;
 
         var model = method.BuildModel(s, train.ImageShape, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
@@ -243,7 +244,8 @@ public sealed class TrainRunner(CliContext context)
             ? $"sgd lr {Num(s.Lr!.Value)} momentum {Num(s.Momentum)}{(s.Nesterov && s.Momentum > 0 ? " nesterov" : "")}"
             : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
         return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
-               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}";
+               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}" +
+               (s.LimitTrainBatches is int lt ? $" | limited to {lt} train batches/epoch" : "") + (s.LimitEvalBatches is int le ? $" | limited to {le} eval batches" : "");
     }
 
     private static string? DenseTable(Module model)
