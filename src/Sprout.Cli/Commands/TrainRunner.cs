@@ -20,9 +20,6 @@ namespace Sprout.Cli.Commands;
 /// <summary>Runs one training job from resolved settings.</summary>
 public sealed class TrainRunner(CliContext context)
 {
-    /// <summary>Batch size used for evaluation passes (larger batches are faster and do not change results' meaning).</summary>
-    public const int EvalBatchSize = 1000;
-
     /// <summary>Trains (until epoch <paramref name="stopAfter"/> when given, of a run planned for s.Epochs); returns the exit code.</summary>
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
     public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null, RunOutputs? outputs = null)
@@ -62,10 +59,11 @@ public sealed class TrainRunner(CliContext context)
                 $"--validation {s.Validation} leaves {train.Count} training and {validation?.Count ?? 0} validation samples of {splits.Train.Count}; use a fraction such as 0.1."));
         if (splits.Test.Count == 0) throw new DataException($"{s.Data}: the test split is empty ({splits.Source}); download the dataset again.", splits.Source);
         // --limit-*-batches keep a prefix of each pass; everything downstream (schedules, methods) counts the kept batches.
+        // Evaluation batches have the training batch size, so the evaluation pass runs in the training step's buffers.
         var trainBatches = LimitedBatchSource.Wrap(new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
             s.Augment ? Augmentation.Cifar : null), s.LimitTrainBatches);
-        var testBatches = LimitedBatchSource.Wrap(new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false), s.LimitEvalBatches);
-        var validationBatches = validation is null ? null : LimitedBatchSource.Wrap(new DataLoaderSource(validation, EvalBatchSize, shuffle: false), s.LimitEvalBatches);
+        var testBatches = LimitedBatchSource.Wrap(new DataLoaderSource(splits.Test, s.BatchSize, shuffle: false), s.LimitEvalBatches);
+        var validationBatches = validation is null ? null : LimitedBatchSource.Wrap(new DataLoaderSource(validation, s.BatchSize, shuffle: false), s.LimitEvalBatches);
         IBatchSource trainSource = distributed?.DataParallel.Shard(trainBatches) ?? trainBatches;
 
         var model = method.BuildModel(s, train.ImageShape, train.ClassCount, Rng.Derive(s.Seed, "model.init"));

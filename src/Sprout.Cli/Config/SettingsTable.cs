@@ -98,7 +98,7 @@ public static class SettingsTable
         Setting.Int("batch-size", "Samples per step", 1, s => s.BatchSize, (s, v) => s.BatchSize = v),
         Setting.OptionalInt("limit-train-batches", "Train on only the first N batches of each epoch (a short run for smoke tests and measurements; schedules span the shortened epochs)", 1,
             s => s.LimitTrainBatches, (s, v) => s.LimitTrainBatches = v),
-        Setting.OptionalInt("limit-eval-batches", "Evaluate on only the first N batches of the test and validation splits (batches of 1000)", 1,
+        Setting.OptionalInt("limit-eval-batches", "Evaluate on only the first N batches of the test and validation splits (batches of --batch-size)", 1,
             s => s.LimitEvalBatches, (s, v) => s.LimitEvalBatches = v),
         Setting.OptionalNumber("lr", "Peak learning rate (default: 0.1 for sgd, 0.001 for adam/adamw)", 0, s => s.Lr, (s, v) => s.Lr = v,
             minExclusive: true),
