@@ -51,6 +51,7 @@ public sealed class TrainRunner(CliContext context)
         CancellationToken cancellation, DistributedRun? distributed, RunOutputs extra)
     {
         TrainingSetup.ApplyThreads(DistributedRun.ThreadsPerRank(s.Threads));
+        ProcessPeakMemory.Reset(); // summary.json's peak is this run's, also when an earlier run of a sweep used this process
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
         // Readers refuse empty files; a validation fraction can still empty a split, and NaN accuracy is not a result.
@@ -289,10 +290,10 @@ public sealed class TrainRunner(CliContext context)
         };
     }
 
-    // This process's peak resident set, or an earlier process's if this run was resumed and that one peaked higher.
+    // This run's peak resident set in this process, or an earlier process's if this run was resumed and that one peaked higher.
     private static double PeakMemoryMb(RunDirectory run)
     {
-        double peak = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        double peak = ProcessPeakMemory.MiB();
         string previous = run.PathOf(RunDirectory.SummaryFile);
         if (!File.Exists(previous)) return peak;
         try
