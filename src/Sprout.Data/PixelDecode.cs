@@ -6,6 +6,7 @@
 // scalar reference.
 // Before normalization mean = 0 and inverseStd = 1, which leave b / divisor unchanged bit for bit.
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -21,6 +22,7 @@ internal static class PixelDecode
     /// destination[i] = Value(source[i], …) for one plane; <paramref name="table"/>[b] must hold Value(b, …) (it serves
     /// the tail). Lengths of source and destination must match.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // like the kernels: a hot loop tiering may reach late or never
     public static void Plane(ReadOnlySpan<byte> source, Span<float> destination, float divisor, float mean, float inverseStd, ReadOnlySpan<float> table)
     {
         if (source.Length != destination.Length)
