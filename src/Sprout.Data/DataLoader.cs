@@ -4,8 +4,8 @@
 // Each epoch's order comes from a generator seeded by (Seed, epoch) alone, so epoch 7 is the same whether or
 // not epochs 0..6 ran; starting an epoch allocates only its generators (two small objects).
 // Not a background prefetcher: a batch is filled when MoveNext is called, split over the kernel threads when large.
-// A dataset held as bytes is decoded here (through its per-channel table) straight into the batch, or, when
-// augmenting, into one reused sample buffer that the crop and flip then read.
+// A dataset held as bytes is decoded here (Dataset.DecodeSample) straight into the batch, or, when augmenting, into
+// one reused sample buffer that the crop and flip then read.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using Sprout.Core;

@@ -1,9 +1,9 @@
 // Dataset: an in-memory labelled image set [N, C, H, W] (channel-major), int labels, class count and names.
 // 8-bit sources (MNIST, Fashion-MNIST, CIFAR) are held as their bytes, a quarter of float32 (CIFAR-10 train is 150 MB,
-// not 600 MB), and decoded while a batch is filled through a 256-entry table per channel; other sources (the digits
-// CSV, synthetic data in tests) hold float32. Either way a pixel reads as the same float: byte / divisor, then
-// (v − mean[c]) · (1 / std[c]) once normalized. Each table entry is computed by exactly the expression the float path
-// applies in place, so a batch is bit-identical whichever storage holds it. Everything stays in memory because every
+// not 600 MB), and decoded while a batch is filled (PixelDecode, vectorized; a 256-entry table per channel serves the
+// tails); other sources (the digits CSV, synthetic data in tests) hold float32. Either way a pixel reads as the same
+// float: byte / divisor, then (v − mean[c]) · (1 / std[c]) once normalized, computed step by step exactly as the float
+// path applies it in place, so a batch is bit-identical whichever storage holds it. Everything stays in memory because every
 // dataset here fits and it keeps batching a plain copy.
 using Sprout.Core;
 
