@@ -66,13 +66,14 @@ public sealed class ChannelNormalization
         int plane = shape.Height * shape.Width;
         var sum = new double[shape.Channels];
         var sumSquares = new double[shape.Channels];
-        ReadOnlySpan<float> data = dataset.Features.Data;
+        var sample = new float[shape.Size]; // one decoded sample at a time: byte datasets are never expanded whole
         for (int n = 0; n < dataset.Count; n++)
         {
+            dataset.CopySample(n, sample);
             for (int c = 0; c < shape.Channels; c++)
             {
                 // Per-plane float partial sums keep the inner loop cheap; planes are at most a few thousand values.
-                ReadOnlySpan<float> values = data.Slice((n * shape.Channels + c) * plane, plane);
+                ReadOnlySpan<float> values = sample.AsSpan(c * plane, plane);
                 float s = 0, s2 = 0;
                 foreach (float v in values)
                 {

@@ -4,6 +4,8 @@
 // Each epoch's order comes from a generator seeded by (Seed, epoch) alone, so epoch 7 is the same whether or
 // not epochs 0..6 ran; starting an epoch allocates only its generators (two small objects).
 // Not a background prefetcher: a batch is filled when MoveNext is called, split over the kernel threads when large.
+// A dataset held as bytes is decoded here (Dataset.DecodeSample) straight into the batch, or, when augmenting, into
+// one reused sample buffer that the crop and flip then read.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using Sprout.Core;
@@ -26,6 +28,7 @@ public sealed class DataLoader
     private readonly int[] _order;
     private readonly int[] _labels;
     private readonly float[] _padValues;
+    private readonly float[] _sample; // one decoded sample, for augmenting a byte dataset
     private Rng? _augmentRng;
     private int _cursor;
 
@@ -43,6 +46,7 @@ public sealed class DataLoader
         _order = new int[dataset.Count];
         _labels = new int[options.BatchSize];
         _padValues = new float[dataset.ImageShape.Channels];
+        _sample = dataset.HoldsBytes && options.Augmentation is not null ? new float[dataset.SampleSize] : [];
         ImageShape s = dataset.ImageShape;
         Inputs = options.Flatten ? new Tensor(options.BatchSize, s.Size) : new Tensor(options.BatchSize, s.Channels, s.Height, s.Width);
         StartEpoch(0);
@@ -111,26 +115,49 @@ public sealed class DataLoader
             // Serial: the augmentation draws from one generator in sample order, which keeps epochs reproducible.
             Span<float> destination = Inputs.Data;
             for (int b = 0; b < count; b++)
-                Augment(Dataset.Sample(_order[_cursor + b]), destination.Slice(b * size, size), _augmentRng);
+                Augment(SampleValues(_order[_cursor + b]), destination.Slice(b * size, size), _augmentRng);
         }
         _cursor += count;
         CurrentBatchSize = count;
         return true;
     }
 
+    /// <summary>Sample <paramref name="index"/>'s values: a view of a float dataset, or the sample decoded into the reused buffer.</summary>
+    private ReadOnlySpan<float> SampleValues(int index)
+    {
+        int size = Dataset.SampleSize;
+        if (Dataset.Floats is float[] floats) return floats.AsSpan(index * size, size);
+        Dataset.CopySample(index, _sample);
+        return _sample;
+    }
+
     /// <summary>
-    /// Copies the current batch's samples into <see cref="Inputs"/>, split over the kernel threads when the batch is large
-    /// enough. A shuffled batch reads rows scattered over the whole dataset (188 MB for MNIST as floats), so the copy is
-    /// bound by memory latency: each part also asks for the rows of its next few samples ahead of copying them. For a
-    /// batch of 128 MNIST rows on one core, 46 µs became 31 µs with four samples in flight (2 to 16 were within 10%).
+    /// Copies (or decodes) the current batch's samples into <see cref="Inputs"/>, split over the kernel threads when the
+    /// batch is large enough. A shuffled batch reads rows scattered over the whole dataset (188 MB for MNIST as floats),
+    /// so the copy is bound by memory latency: each part also asks for the rows of its next few samples ahead of copying
+    /// them. For a batch of 128 MNIST rows on one core, 46 µs became 31 µs with four samples in flight (2 to 16 were
+    /// within 10%).
     /// </summary>
     private unsafe void CopySamples(int count, int size)
     {
-        fixed (float* data = Dataset.Features.Data, destination = Inputs.Data)
+        fixed (float* destination = Inputs.Data)
         fixed (int* order = _order)
         {
-            var job = new CopyJob(data, order + _cursor, destination, size, count, CopyParts(count, size));
-            Parallelism.For(job.Parts, job);
+            int parts = CopyParts(count, size);
+            if (Dataset.Floats is float[] floats)
+            {
+                fixed (float* data = floats)
+                {
+                    var job = new CopyJob(data, order + _cursor, destination, size, count, parts);
+                    Parallelism.For(job.Parts, job);
+                }
+                return;
+            }
+            fixed (byte* data = Dataset.Bytes)
+            {
+                var job = new DecodeJob(Dataset, data, order + _cursor, destination, size, count, parts);
+                Parallelism.For(job.Parts, job);
+            }
         }
     }
 
@@ -163,6 +190,35 @@ public sealed class DataLoader
             if (!Sse.IsSupported || length == 0) return;
             for (int i = 0; i < length; i += 16) Sse.Prefetch0(p + i);
             Sse.Prefetch0(p + length - 1); // a row not starting on a line boundary ends in one more line
+        }
+    }
+
+    /// <summary>Decodes byte samples (Dataset.DecodeSample), with the same prefetching as CopyJob.</summary>
+    private readonly unsafe struct DecodeJob(Dataset dataset, byte* data, int* order, float* destination, int size, int count, int parts)
+        : IParallelJob
+    {
+        private const int PrefetchAhead = 4;
+
+        public int Parts => parts;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int part)
+        {
+            int b0 = Parallelism.ShareStart(count, part, parts), b1 = Parallelism.ShareStart(count, part + 1, parts);
+            for (int b = b0; b < Math.Min(b0 + PrefetchAhead, b1); b++) Prefetch(data + (long)order[b] * size, size);
+            for (int b = b0; b < b1; b++)
+            {
+                if (b + PrefetchAhead < b1) Prefetch(data + (long)order[b + PrefetchAhead] * size, size);
+                dataset.DecodeSample(new ReadOnlySpan<byte>(data + (long)order[b] * size, size), new Span<float>(destination + (long)b * size, size));
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Prefetch(byte* p, int length)
+        {
+            if (!Sse.IsSupported || length == 0) return;
+            for (int i = 0; i < length; i += 64) Sse.Prefetch0(p + i);
+            Sse.Prefetch0(p + length - 1);
         }
     }
 

@@ -1,14 +1,20 @@
 // Evaluator: the no-grad evaluation pass (mean loss and accuracy over a split), usable without an
 // optimizer, e.g. by `sprout eval`. It switches the model to evaluation mode for the pass and back.
+// Given the trainer's tape, the pass rents the buffers the training step already holds (a forward pass at the training
+// batch size needs a subset of them), so evaluating costs no memory of its own; with a tape of its own, its pool holds
+// one forward pass at the evaluation batch size (at batch 1000 that was 1.5 GB for ResNet-20 and 3.2 GB for the small
+// ViT on CIFAR-10, more than the training step itself).
 using Sprout.Core;
 using Sprout.Nn;
 
 namespace Sprout.Training;
 
 /// <summary>Evaluates a classifier on a split.</summary>
-public sealed class Evaluator(Module model)
+/// <param name="model">The classifier.</param>
+/// <param name="tape">The tape whose buffer pool the passes use (a trainer's, to share its buffers); null for a tape of its own.</param>
+public sealed class Evaluator(Module model, Tape? tape = null)
 {
-    private readonly Tape _tape = new();
+    private readonly Tape _tape = tape ?? new Tape();
 
     /// <summary>Mean cross-entropy and accuracy over <paramref name="data"/> (NaN for an empty split).</summary>
     public EvalResult Evaluate(IBatchSource data)

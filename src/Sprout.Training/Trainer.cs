@@ -30,7 +30,7 @@ public sealed class Trainer
         if (!(Options.ClipNorm >= 0f)) throw new ArgumentOutOfRangeException(nameof(options), Options.ClipNorm, "ClipNorm must be ≥ 0.");
         LabelSmoothing = Options.LabelSmoothing;
         _parameters = [.. model.NamedParameters().Select(p => p.Tensor)];
-        _evaluator = new Evaluator(model);
+        _evaluator = new Evaluator(model, _tape); // evaluation rents the step's buffers: no pool of its own
     }
 
     /// <summary>The model being trained.</summary>
@@ -91,6 +91,9 @@ public sealed class Trainer
         LastLoss = value;
         if (!float.IsFinite(value))
         {
+            // No backward and no step end follow, so nothing would hand back the batches sparse conv layers asked the tape
+            // to keep (their release normally comes after the topology update): release them, then reset.
+            ReleaseKeptBatches();
             _tape.Reset();
             for (int i = 0; i < Callbacks.Count; i++) Callbacks[i].OnBackwardEnd(this);
             throw new NonFiniteLossException(epoch, Optimizer.StepCount + 1, batch, value);
@@ -184,6 +187,15 @@ public sealed class Trainer
         while (CompletedEpochs < epochs) results.Add(RunEpoch(train, test, validation, epochs, cancellation));
         foreach (var callback in Callbacks) callback.OnTrainEnd(this);
         return results;
+    }
+
+    /// <summary>The tape behind training and evaluation (tests check what it still keeps).</summary>
+    internal Tape Tape => _tape;
+
+    private void ReleaseKeptBatches()
+    {
+        foreach (var module in Model.Modules())
+            if (module is SparseConv2d conv) conv.ReleaseBatch();
     }
 
     private void ThrowIfNonFiniteParameters(int epoch)

@@ -36,6 +36,8 @@ public sealed class BadInputTests : IDisposable
         { ["train", "--warmup-epochs", "5", "--epochs", "5"], "--warmup-epochs (5) must be smaller than --epochs (5)" },
         { ["train", "--schedule", "multistep", "--milestones", "5,50", "--epochs", "10"], "beyond --epochs 10" },
         { ["train", "--threads", "1000"], "--threads must be at most 256" },
+        { ["train", "--limit-train-batches", "0"], "--limit-train-batches must be a positive integer, got '0'" },
+        { ["train", "--limit-eval-batches", "some"], "--limit-eval-batches must be a positive integer, got 'some'" },
         { ["train", "--bogus"], "Unrecognized command or argument '--bogus'" },
         { ["train", "--epochs"], "--epochs" },
         { ["frobnicate"], "Unrecognized command or argument 'frobnicate'" },
@@ -79,6 +81,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("batch_size: 3\n", "did you mean 'batch-size'?")]
     [InlineData("epochs: 3\nlr: [oops\n", "invalid YAML")]
     [InlineData("epochs: 0\n", "'epochs' must be a positive integer")]
+    [InlineData("limit-train-batches: -1\n", "'limit-train-batches' must be a positive integer")]
     [InlineData("model:\n  kind: mlp\n", "'model' must be a single value")]
     [InlineData("- epochs\n", "expected 'key: value' lines")]
     public void BadConfigFilesGiveOneLineAndExit2(string yaml, string phrase)

@@ -92,11 +92,14 @@ public class DataLoaderTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void SteadyStateIterationAllocatesNothing(bool augment)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void SteadyStateIterationAllocatesNothing(bool augment, bool bytes)
     {
         Dataset data = DatasetTests.Make(300, channels: 3, classes: 10, height: 8, width: 8);
+        if (bytes) data = new Dataset("bytes", new byte[300 * data.SampleSize], data.ImageShape, data.Labels, data.ClassCount);
         var loader = new DataLoader(data, new DataLoaderOptions { BatchSize = 32, Seed = 1, Augmentation = augment ? new Augmentation(2) : null });
         for (int warm = 0; warm < 2; warm++) foreach (Batch _ in loader.GetEpoch(warm)) { }
 

@@ -35,7 +35,8 @@ public class DatasetTests
         Assert.Equal([1, 1], subset.Labels);
         Assert.Equal(4f, subset.Sample(0)[0]);
         Assert.Equal(1f, subset.Sample(1)[3]);
-        subset.Features.Data.Fill(-1);
+        subset.Normalize(new ChannelNormalization([1f], [1f])); // changes the copy only
+        Assert.Equal(3f, subset.Sample(0)[0]);
         Assert.Equal(4f, data.Sample(4)[0]);
         Assert.Throws<ArgumentOutOfRangeException>(() => data.Subset([5]));
     }

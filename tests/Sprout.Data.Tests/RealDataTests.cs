@@ -27,7 +27,7 @@ public class RealDataTests(ITestOutputHelper output, Cifar10Fixture cifar) : ICl
         Assert.Equal([7, 2, 1, 0, 4, 1, 4, 9, 5, 9], mnist.Test.Labels[..10]);
         AssertPixelsMatchFile(TestData.PathOf("mnist", "train-images-idx3-ubyte.gz"), 16, mnist.Train, [0, 1, 59_999]);
         AssertPixelsMatchFile(TestData.PathOf("mnist", "t10k-images-idx3-ubyte.gz"), 16, mnist.Test, [0, 9_999]);
-        Assert.InRange(mnist.Train.Features.Data.ToArray().Max(), 1f, 1f);
+        Assert.InRange(mnist.Train.ToArray().Max(), 1f, 1f);
     }
 
     [RequiresDataFact]
@@ -93,7 +93,7 @@ public class RealDataTests(ITestOutputHelper output, Cifar10Fixture cifar) : ICl
         Dataset disk = Sprout.Data.Formats.DigitsCsvReader.Read(TestData.PathOf("digits", "digits.csv.gz"));
         Dataset embedded = DatasetRegistry.ReadEmbeddedDigits();
         Assert.Equal(disk.Labels, embedded.Labels);
-        Assert.True(disk.Features.Data.SequenceEqual(embedded.Features.Data));
+        Assert.True(disk.ToArray().AsSpan().SequenceEqual(embedded.ToArray()));
     }
 
     private static int[] BatchHistogram(Dataset train, int batch)

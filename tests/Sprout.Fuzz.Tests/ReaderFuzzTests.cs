@@ -83,7 +83,7 @@ public sealed class ReaderFuzzTests : IDisposable
         {
             var data = DigitsCsvReader.Read(File_(gzip ? "digits.csv.gz" : "digits.csv", gzip ? Seeds.Gzip(bytes) : bytes));
             Assert.True(data.Count > 0);
-            foreach (float v in data.Features.Data) Assert.InRange(v, 0f, 1f);
+            foreach (float v in data.ToArray()) Assert.InRange(v, 0f, 1f);
         });
     }
 

@@ -4,6 +4,8 @@
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
+using Sprout.Sparse;
+using Sprout.Sparse.Allocation;
 using Sprout.Training.Runs;
 
 namespace Sprout.Training.Tests;
@@ -94,6 +96,24 @@ public class TrainerTests
         Assert.Contains("Loss became NaN at epoch 1", e.Message);
         Assert.Empty(recorder.Epochs); // no checkpoint callback ran on the bad state
         Assert.Equal(0, trainer.CompletedEpochs);
+    }
+
+    [Fact]
+    public void NonFiniteLossReleasesTheBatchesTheTapeKept()
+    {
+        // CSR convs keep X and dY in the tape's buffers past the step (for RigL-style growth); with no topology driver
+        // here nothing releases them between steps, so a finite step leaves them kept. A NaN step must not throw with
+        // its own batches still kept.
+        var model = SparseModels.Build(f => ConvModels.Build("resnet8", f, 2, 6, 6, 3), new DensityAllocationOptions(0.3), new Rng(1), SparseLayerKind.Csr);
+        var trainer = new Trainer(model, new Sgd(model.NamedParameters(), 0.05f, momentum: 0.9f));
+        var x = new Tensor(4, 2 * 6 * 6);
+        new Rng(3).FillNormal(x.Data, 0, 1);
+        int[] labels = [0, 1, 2, 0];
+        trainer.TrainStep(x, labels, 4, out _);
+        Assert.True(trainer.Tape.KeptCount > 0);
+        x[0] = float.NaN;
+        Assert.Throws<NonFiniteLossException>(() => trainer.TrainStep(x, labels, 4, out _));
+        Assert.Equal(0, trainer.Tape.KeptCount);
     }
 
     [Fact]

@@ -28,7 +28,8 @@ public static class EvalCommand
         {
             string path = parse.GetValue(checkpoint)!;
             var (info, settings, splits, model) = SavedModel.Load(path, parse, options);
-            var result = new Evaluator(model).Evaluate(new DataLoaderSource(splits.Test, TrainRunner.EvalBatchSize, shuffle: false));
+            // The run's own batch size: the numbers are those its last evaluation logged, and the pass holds one batch's buffers.
+            var result = new Evaluator(model).Evaluate(new DataLoaderSource(splits.Test, settings.BatchSize, shuffle: false));
 
             if (parse.GetValue(json))
             {

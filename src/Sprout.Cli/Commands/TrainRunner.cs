@@ -20,9 +20,6 @@ namespace Sprout.Cli.Commands;
 /// <summary>Runs one training job from resolved settings.</summary>
 public sealed class TrainRunner(CliContext context)
 {
-    /// <summary>Batch size used for evaluation passes (larger batches are faster and do not change results' meaning).</summary>
-    public const int EvalBatchSize = 1000;
-
     /// <summary>Trains (until epoch <paramref name="stopAfter"/> when given, of a run planned for s.Epochs); returns the exit code.</summary>
     /// <exception cref="UsageException">Invalid settings, existing run directory, etc.</exception>
     public int Run(TrainSettings s, string? resumePath, CancellationToken cancellation, int? stopAfter = null, RunOutputs? outputs = null)
@@ -54,6 +51,7 @@ public sealed class TrainRunner(CliContext context)
         CancellationToken cancellation, DistributedRun? distributed, RunOutputs extra)
     {
         TrainingSetup.ApplyThreads(DistributedRun.ThreadsPerRank(s.Threads));
+        ProcessPeakMemory.Reset(); // summary.json's peak is this run's, also when an earlier run of a sweep used this process
         var splits = DatasetRegistry.Load(s.Data, new DataOptions { DataDirectory = s.DataDir, Normalization = Normalization(s.Normalize) });
         var (train, validation) = s.Validation > 0 ? splits.Train.Split(s.Validation, s.Seed) : (splits.Train, (Dataset?)null);
         // Readers refuse empty files; a validation fraction can still empty a split, and NaN accuracy is not a result.
@@ -61,10 +59,12 @@ public sealed class TrainRunner(CliContext context)
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
                 $"--validation {s.Validation} leaves {train.Count} training and {validation?.Count ?? 0} validation samples of {splits.Train.Count}; use a fraction such as 0.1."));
         if (splits.Test.Count == 0) throw new DataException($"{s.Data}: the test split is empty ({splits.Source}); download the dataset again.", splits.Source);
-        var trainBatches = new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
-            s.Augment ? Augmentation.Cifar : null);
-        var testBatches = new DataLoaderSource(splits.Test, EvalBatchSize, shuffle: false);
-        var validationBatches = validation is null ? null : new DataLoaderSource(validation, EvalBatchSize, shuffle: false);
+        // --limit-*-batches keep a prefix of each pass; everything downstream (schedules, methods) counts the kept batches.
+        // Evaluation batches have the training batch size, so the evaluation pass runs in the training step's buffers.
+        var trainBatches = LimitedBatchSource.Wrap(new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "data.order").NextUInt64(),
+            s.Augment ? Augmentation.Cifar : null), s.LimitTrainBatches);
+        var testBatches = LimitedBatchSource.Wrap(new DataLoaderSource(splits.Test, s.BatchSize, shuffle: false), s.LimitEvalBatches);
+        var validationBatches = validation is null ? null : LimitedBatchSource.Wrap(new DataLoaderSource(validation, s.BatchSize, shuffle: false), s.LimitEvalBatches);
         IBatchSource trainSource = distributed?.DataParallel.Shard(trainBatches) ?? trainBatches;
 
         var model = method.BuildModel(s, train.ImageShape, train.ClassCount, Rng.Derive(s.Seed, "model.init"));
@@ -243,7 +243,8 @@ public sealed class TrainRunner(CliContext context)
             ? $"sgd lr {Num(s.Lr!.Value)} momentum {Num(s.Momentum)}{(s.Nesterov && s.Momentum > 0 ? " nesterov" : "")}"
             : $"{s.Optimizer} lr {Num(s.Lr!.Value)}";
         return $"sprout {Checkpoint.Version} | {s.Data} ({split}, {train.ImageShape}, {train.ClassCount} classes) | {s.Model} ({parameters:N0} params) | " +
-               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}";
+               $"{s.Method} | {optimizer} wd {Num(s.WeightDecay!.Value)} | {s.Schedule} | batch {s.BatchSize}{(s.Augment ? " crop+flip" : "")} | {s.Epochs} epochs | seed {s.Seed}" +
+               (s.LimitTrainBatches is int lt ? $" | limited to {lt} train batches/epoch" : "") + (s.LimitEvalBatches is int le ? $" | limited to {le} eval batches" : "");
     }
 
     private static string? DenseTable(Module model)
@@ -289,10 +290,10 @@ public sealed class TrainRunner(CliContext context)
         };
     }
 
-    // This process's peak resident set, or an earlier process's if this run was resumed and that one peaked higher.
+    // This run's peak resident set in this process, or an earlier process's if this run was resumed and that one peaked higher.
     private static double PeakMemoryMb(RunDirectory run)
     {
-        double peak = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+        double peak = ProcessPeakMemory.MiB();
         string previous = run.PathOf(RunDirectory.SummaryFile);
         if (!File.Exists(previous)) return peak;
         try

@@ -80,10 +80,10 @@ public static class SettingsSanity
             activations += widths[i + 1];
         }
         // Weights and gradients, plus optimizer slots (SGD momentum: 1, Adam: 2); activations and their gradients
-        // for a training batch and an evaluation batch, a few buffers each.
+        // for a training batch, a few buffers each (evaluation reuses them).
         int slots = s.Optimizer == "sgd" ? (s.Momentum > 0 ? 1 : 0) : 2;
         long perSample = 4 * (activations + widths[0]);
-        double bytes = 4.0 * parameters * (2 + slots) + perSample * 4.0 * ((long)s.BatchSize + Commands.TrainRunner.EvalBatchSize);
+        double bytes = 4.0 * parameters * (2 + slots) + perSample * 4.0 * s.BatchSize;
         if (bytes > MemoryFraction * availableBytes)
             throw new UsageException(string.Create(CultureInfo.InvariantCulture,
                 $"--model {s.Model} with --batch-size {s.BatchSize} needs about {Gb(bytes)} ({parameters:N0} parameters) but Sprout may use {Gb(availableBytes)} here; use smaller layers or a smaller batch."));

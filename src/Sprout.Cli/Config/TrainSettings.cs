@@ -19,6 +19,10 @@ public sealed class TrainSettings
     public int Epochs { get; set; } = 20;
     /// <summary>Samples per optimizer step.</summary>
     public int BatchSize { get; set; } = 100;
+    /// <summary>Batches per training epoch, the first N of the shuffled order; null = all (a short run, as Lightning's limit_train_batches).</summary>
+    public int? LimitTrainBatches { get; set; }
+    /// <summary>Batches per evaluation pass (test and validation), the first N; null = all.</summary>
+    public int? LimitEvalBatches { get; set; }
     /// <summary>Peak learning rate (before the schedule's factor); null = 0.1 for SGD, 0.001 for Adam/AdamW.</summary>
     public double? Lr { get; set; }
     /// <summary>sgd, adam or adamw.</summary>

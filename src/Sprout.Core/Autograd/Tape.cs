@@ -88,6 +88,9 @@ public sealed class Tape
     /// <summary>Floats held by the intermediate-buffer pool (diagnostics).</summary>
     public long PooledFloats => _pool.HeldFloats();
 
+    /// <summary>Tensors kept past <see cref="Reset"/> by <see cref="Keep"/> and not yet released (diagnostics).</summary>
+    public int KeptCount => _pool.KeptCount();
+
     /// <summary>Restores the previous tape and grad mode when disposed. A struct, so `using` does not allocate.</summary>
     public readonly struct Scope : IDisposable
     {

@@ -81,6 +81,14 @@ internal sealed class TensorPool
         return n;
     }
 
+    /// <summary>Slots kept past ReturnAll (with at least one unreleased Keep).</summary>
+    public int KeptCount()
+    {
+        int n = 0;
+        foreach (int k in _keeps) if (k > 0) n++;
+        return n;
+    }
+
     private bool IsFree(int i) => !_inUse[i] && _keeps[i] == 0;
 
     // Linear: only layers that keep their batch call it, once per layer and step before a topology update.

@@ -1,10 +1,9 @@
 // CifarReader: the "binary version" of CIFAR-10 (3073-byte records: label, 3072 pixels) and CIFAR-100
 // (3074-byte records: coarse label, fine label, 3072 pixels), raw .bin or .bin.gz. Pixels are already
 // channel-major (R plane, G plane, B plane, each 32x32 row-major), exactly the [C, H, W] layout we store,
-// so each record converts straight into its slice of one preallocated tensor. Record counts come from the
+// so each record's pixel bytes are copied as they are into their slice of one array (the dataset decodes per batch). Record counts come from the
 // file length (or the gzip trailer) and are checked against what the stream actually delivers.
 using System.Buffers;
-using Sprout.Core;
 
 namespace Sprout.Data.Formats;
 
@@ -25,13 +24,13 @@ public static class CifarReader
         ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
 
     /// <summary>
-    /// Reads CIFAR-10 batch files, in the order given, into one dataset of shape [N, 3, 32, 32] scaled to [0, 1].
+    /// Reads CIFAR-10 batch files, in the order given, into one dataset of shape [N, 3, 32, 32] scaled to [0, 1] (held as bytes).
     /// </summary>
     /// <exception cref="DataException">Missing, truncated or corrupt file, or a label outside 0..9.</exception>
     public static Dataset ReadCifar10(IReadOnlyList<string> batchPaths, IReadOnlyList<string>? classNames = null, string name = "cifar10")
     {
-        (Tensor images, int[] labels) = ReadRecords(batchPaths, labelBytes: 1, keepLabel: 0, classCount: 10, "CIFAR-10");
-        return new Dataset(name, images, labels, 10, classNames ?? Cifar10ClassNames);
+        (byte[] images, int[] labels) = ReadRecords(batchPaths, labelBytes: 1, keepLabel: 0, classCount: 10, "CIFAR-10");
+        return new Dataset(name, images, Shape, labels, 10, classNames ?? Cifar10ClassNames);
     }
 
     /// <summary>
@@ -42,8 +41,8 @@ public static class CifarReader
     public static Dataset ReadCifar100(string path, bool coarseLabels = false, IReadOnlyList<string>? classNames = null, string name = "cifar100")
     {
         int classCount = coarseLabels ? 20 : 100;
-        (Tensor images, int[] labels) = ReadRecords([path], labelBytes: 2, keepLabel: coarseLabels ? 0 : 1, classCount, "CIFAR-100");
-        return new Dataset(name, images, labels, classCount, classNames);
+        (byte[] images, int[] labels) = ReadRecords([path], labelBytes: 2, keepLabel: coarseLabels ? 0 : 1, classCount, "CIFAR-100");
+        return new Dataset(name, images, Shape, labels, classCount, classNames);
     }
 
     /// <summary>Reads a class-name file (batches.meta.txt, fine_label_names.txt): one name per line, blank lines skipped.</summary>
@@ -64,8 +63,10 @@ public static class CifarReader
         return names;
     }
 
-    /// <summary>Reads records from several files into one [N, 3, 32, 32] tensor; keeps label byte <paramref name="keepLabel"/>.</summary>
-    private static (Tensor Images, int[] Labels) ReadRecords(IReadOnlyList<string> paths, int labelBytes, int keepLabel, int classCount, string format)
+    private static readonly ImageShape Shape = new(3, 32, 32);
+
+    /// <summary>Reads records from several files into one [N, 3, 32, 32] byte array; keeps label byte <paramref name="keepLabel"/>.</summary>
+    private static (byte[] Images, int[] Labels) ReadRecords(IReadOnlyList<string> paths, int labelBytes, int keepLabel, int classCount, string format)
     {
         int recordBytes = labelBytes + ImageBytes;
         var counts = new int[paths.Count];
@@ -78,9 +79,9 @@ public static class CifarReader
         if (total * ImageBytes > Array.MaxLength)
             throw new DataException($"{paths[0]}: {total} {format} records are more than one array can hold; a file is corrupt, delete it and download it again", paths[0]);
 
-        var images = new Tensor((int)total, 3, 32, 32);
+        var images = new byte[total * ImageBytes];
         var labels = new int[total];
-        Span<float> pixels = images.Data;
+        Span<byte> pixels = images;
         int recordsPerChunk = Math.Max(1, DataFile.ChunkBytes / recordBytes);
         byte[] chunk = ArrayPool<byte>.Shared.Rent(recordsPerChunk * recordBytes);
         try
@@ -102,7 +103,7 @@ public static class CifarReader
                         if (label >= classCount)
                             throw new DataException($"{path}: label {label} of record {r + k} is out of range 0..{classCount - 1}; the file is corrupt or not a {format} file", path);
                         labels[next] = label;
-                        PixelConvert.Divide(record[labelBytes..], pixels.Slice(next * ImageBytes, ImageBytes), 255f);
+                        record[labelBytes..].CopyTo(pixels.Slice(next * ImageBytes, ImageBytes));
                     }
                 }
                 if (!DataFile.AtEnd(stream, path))

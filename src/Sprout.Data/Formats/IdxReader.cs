@@ -1,6 +1,6 @@
 // IdxReader: the IDX format of MNIST and Fashion-MNIST (unsigned-byte images idx3, labels idx1), raw or gzipped.
-// Headers are big-endian int32s; pixels stream in fixed chunks straight into the float tensor, so a read
-// allocates the result and one chunk buffer, nothing per image. It reads only the unsigned-byte variants
+// Headers are big-endian int32s; pixels are read as the bytes they are (a dataset keeps them so and decodes per
+// batch), and ReadImages converts them to a float tensor for callers that want one. It reads only the unsigned-byte variants
 // these datasets use, not the other IDX element types (int16, float, ...).
 using System.Buffers;
 using System.Buffers.Binary;
@@ -24,15 +24,25 @@ public static class IdxReader
     /// <exception cref="DataException">Missing file, wrong magic, bad dimensions, truncated data, bad gzip, or trailing bytes.</exception>
     public static Tensor ReadImages(string path, float divisor = 255f)
     {
+        byte[] pixels = ReadImageBytes(path, out int count, out int rows, out int columns);
+        var images = new Tensor(count, 1, rows, columns);
+        PixelConvert.Divide(pixels, images.Data, divisor);
+        return images;
+    }
+
+    /// <summary>Reads an idx3 image file's pixels as they are stored: count·rows·columns bytes, image after image.</summary>
+    /// <exception cref="DataException">As <see cref="ReadImages"/>.</exception>
+    internal static byte[] ReadImageBytes(string path, out int count, out int rows, out int columns)
+    {
         using Stream stream = DataFile.OpenRead(path);
         Span<byte> header = stackalloc byte[16];
         // Magic first, so a (short) labels file given as images reports the wrong magic, not a truncated header.
         DataFile.ReadExactly(stream, header[..4], path, "the IDX magic number", 0);
         CheckMagic(path, BinaryPrimitives.ReadInt32BigEndian(header), ImagesMagic, "images");
         DataFile.ReadExactly(stream, header[4..], path, "the IDX image header", 4);
-        int count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
-        int rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
-        int columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
+        count = BinaryPrimitives.ReadInt32BigEndian(header[4..]);
+        rows = BinaryPrimitives.ReadInt32BigEndian(header[8..]);
+        columns = BinaryPrimitives.ReadInt32BigEndian(header[12..]);
         // Each factor fits an int, so rows·columns fits a long; the product with count is bounded before it is formed
         // (three large header fields used to overflow a long, pass the checks as a negative total, and allocate gigabytes).
         long perImage = (long)rows * columns;
@@ -43,11 +53,11 @@ public static class IdxReader
             throw new DataException($"{path}: wrong dimensions in the IDX header: {count} images of {rows}x{columns}; the file is not a valid image file", path);
         CheckRawLength(path, 16 + total, $"{count} images of {rows}x{columns}");
 
-        var images = new Tensor(count, 1, rows, columns);
-        ReadPixels(stream, images.Data, path, "pixel data", 16, divisor);
+        var pixels = new byte[total];
+        DataFile.ReadExactly(stream, pixels, path, "pixel data", 16);
         if (!DataFile.AtEnd(stream, path))
             throw new DataException($"{path}: wrong dimensions: the header says {count} images of {rows}x{columns} but the file holds more data; the file is not a valid image file", path);
-        return images;
+        return pixels;
     }
 
     /// <summary>Reads an idx1 label file; every label must lie in [0, <paramref name="classCount"/>).</summary>
@@ -98,30 +108,11 @@ public static class IdxReader
     /// <exception cref="DataException">Any reader error, or image and label counts that differ.</exception>
     public static Dataset ReadDataset(string name, string imagesPath, string labelsPath, int classCount, IReadOnlyList<string>? classNames = null)
     {
-        Tensor images = ReadImages(imagesPath);
+        byte[] pixels = ReadImageBytes(imagesPath, out int count, out int rows, out int columns);
         int[] labels = ReadLabels(labelsPath, classCount);
-        if (labels.Length != images.Dim(0))
-            throw new DataException($"{imagesPath}: holds {images.Dim(0)} images but {labelsPath} holds {labels.Length} labels; the two files do not belong together, download them again", imagesPath);
-        return new Dataset(name, images, labels, classCount, classNames);
-    }
-
-    /// <summary>Streams bytes from <paramref name="stream"/> into <paramref name="destination"/> as floats divided by <paramref name="divisor"/>.</summary>
-    internal static void ReadPixels(Stream stream, Span<float> destination, string path, string what, long offset, float divisor)
-    {
-        byte[] chunk = ArrayPool<byte>.Shared.Rent(DataFile.ChunkBytes);
-        try
-        {
-            for (int start = 0; start < destination.Length; start += DataFile.ChunkBytes)
-            {
-                int n = Math.Min(DataFile.ChunkBytes, destination.Length - start);
-                DataFile.ReadExactly(stream, chunk.AsSpan(0, n), path, what, offset + start);
-                PixelConvert.Divide(chunk.AsSpan(0, n), destination.Slice(start, n), divisor);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
+        if (labels.Length != count)
+            throw new DataException($"{imagesPath}: holds {count} images but {labelsPath} holds {labels.Length} labels; the two files do not belong together, download them again", imagesPath);
+        return new Dataset(name, pixels, new ImageShape(1, rows, columns), labels, classCount, classNames);
     }
 
     private static void CheckMagic(string path, int magic, int expected, string kind)

@@ -1,4 +1,4 @@
-// PixelConvert: bytes to float32 divided by 255 (or 16), the one hot loop of every reader (CIFAR-10 train is 150 M bytes).
+// PixelConvert: bytes to float32 divided by 255 (or 16), for IdxReader.ReadImages (datasets keep 8-bit pixels as bytes and decode per batch).
 // Vectorized with System.Numerics.Vector widening (byte → ushort → uint → float); the scalar loop handles
 // the tail and hardware without SIMD. Not a general conversion kernel: it lives here because only Data needs it.
 using System.Numerics;

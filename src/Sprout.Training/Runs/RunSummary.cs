@@ -68,7 +68,11 @@ public sealed record RunSummary
     /// <summary>Data-parallel runs: bytes all-reduced per step, reduction time, agreement checks; null on one process.</summary>
     public JsonObject? Distributed { get; init; }
 
-    /// <summary>Peak resident memory of the training process in MiB (Linux VmHWM); a resumed run keeps the larger of its processes' peaks.</summary>
+    /// <summary>
+    /// Peak resident memory of the training process in MiB (Linux VmHWM, as `/usr/bin/time -f %M`; <see cref="ProcessPeakMemory"/>),
+    /// counted from the start of this run (a sweep's later runs do not inherit earlier runs' peaks) until summary.json is
+    /// written (report.html comes after); a resumed run keeps the larger of its processes' peaks.
+    /// </summary>
     public double? PeakMemoryMb { get; init; }
 
     /// <summary>Training recipe (ToST): components, switch step, LRsI scales, ghost parameters and multiply-adds; null without one.</summary>

@@ -6,7 +6,6 @@
 // reset, so its memory columns are its own, not the leftovers of smaller widths.
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Sprout.Core;
@@ -27,13 +26,9 @@ public static class ScaleBenchmark
         var results = new List<ScaleResult>();
         foreach (int w in widths)
         {
-            // The previous width's model and buffers are unreachable once RunWidth returns; collect them (and compact the
-            // large-object heap) so that they neither count in this width's peak nor stay mapped.
-            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            bool perWidth = ResetPeakWorkingSet();
+            // The previous width's model and buffers are unreachable once RunWidth returns; Reset collects them (and
+            // compacts the large-object heap) so that they neither count in this width's peak nor stay mapped.
+            bool perWidth = Runs.ProcessPeakMemory.Reset();
             var r = RunWidth(train, loader, w, fanIn, steps);
             results.Add(r);
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -62,24 +57,6 @@ public static class ScaleBenchmark
         GC.KeepAlive(tape);
         GC.KeepAlive(opt);
         return new ScaleResult(w, 2L * w, nnz, done, ms, ms * loader.BatchesPerEpoch / 1000, peakMb, liveMb) { CpuMsPerStep = cpuMs };
-    }
-
-    /// <summary>
-    /// Resets the process's peak working set (Linux: writing 5 to /proc/self/clear_refs resets VmHWM), so each width
-    /// reports its own peak. False where that is not possible; the peak is then the run's so far.
-    /// </summary>
-    private static bool ResetPeakWorkingSet()
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
