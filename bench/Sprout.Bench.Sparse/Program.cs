@@ -10,7 +10,7 @@
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
 //   conv [--batch 128] [--reps 7] [--densities 0.1,0.02]          sparse conv: direct kernels vs batch im2col + CSR SpMM on
 //                                                                  ResNet-20 / WRN-22-2 3×3 layers, alternating (ConvPathBench)
-//   convlayers [--model resnet20] [--batch 128] [--reps 5] [--densities 0.1,0.02] [--compare] [--threads 2]
+//   convlayers [--model resnet20] [--batch 128] [--reps 5] [--densities 0.1,0.02] [--compare] [--threads 2] [--baseline legacy|plain]
 //                                                                  sparse conv kernels on a sparse net's real ERK layers, per kind,
 //                                                                  with --compare against the previous stride-1 kernels (ConvLayerBench)
 //   vit [--batch 128] [--steps 3] [--rounds 5]                   dense training step of the small ViT and its time per kernel family
@@ -41,7 +41,7 @@ if (args.Length > 0 && args[0] == "conv") // needs no data set
 if (args.Length > 0 && args[0] == "convlayers") // needs no data set
 {
     Sprout.Bench.Sparse.ConvLayerBench.Run(Opt("--model", "resnet20"), int.Parse(Opt("--batch", "128"), ci), int.Parse(Opt("--reps", "5"), ci),
-        Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray(), args.Contains("--compare"), int.Parse(Opt("--threads", "2"), ci));
+        Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray(), args.Contains("--compare"), int.Parse(Opt("--threads", "2"), ci), Opt("--baseline", "legacy"));
     return 0;
 }
 if (args.Length > 0 && args[0] == "convmethods") // needs no data set

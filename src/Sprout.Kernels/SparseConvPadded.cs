@@ -55,6 +55,13 @@ public static partial class SparseConv
     {
         public readonly int Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride, Phases, Hp, Wp, OutH, OutW, PerPart, Parts;
 
+        /// <summary>
+        /// Column-shifted copies (1 = the plain block). With k_w copies (<see cref="ShiftedWhenTiled"/>), copy j holds
+        /// plane[row, x + j] for x in [0, OutW): the row pitch Wp is OutW, every tap is a whole-row shift of one copy,
+        /// and with OutW a multiple of the vector width every tile load is aligned (no load spans two cache lines).
+        /// </summary>
+        public readonly int Copies;
+
         public Block(int channels, int batch, int height, int width, int kh, int kw, int ph, int pw, int minPerPart)
             : this(channels, batch, height, width, kh, kw, ph, ph, pw, pw, 1, 1, minPerPart) { }
 
@@ -67,7 +74,31 @@ public static partial class SparseConv
             (OutH, OutW) = (Hp - kh + 1, Wp - kw + 1);
             PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, Planes * Hp * Wp), minPerPart), 1, batch);
             Parts = (batch + PerPart - 1) / PerPart;
+            Copies = 1;
         }
+
+        // The same parts (hence the same sums in the same order) as b, laid out as k_w column-shifted copies.
+        private Block(in Block b)
+        {
+            this = b;
+            Copies = b.Wp - b.OutW + 1;
+            Wp = b.OutW;
+        }
+
+        /// <summary>
+        /// This block as column-shifted copies for the jobs that read it by whole output lines (stride 1, lines of
+        /// 16·k floats, or of 8 with <paramref name="eightWide"/>: the fused backward's 256-bit tiles), else itself.
+        /// </summary>
+        public Block ShiftedWhenTiled(bool eightWide) =>
+            ShiftedColumnsEnabled && Stride == 1 && Copies == 1 && (ByLines || (eightWide && ByLines8)) ? new Block(this) : this;
+
+        /// <summary>Floats of one column-shifted copy (all planes).</summary>
+        public long CopyFloats => (long)Planes * ChannelStride;
+
+        /// <summary>Offset of (plane, row, column) in the block: the column selects the copy when shifted.</summary>
+        public int Offset(int plane, int row, int col) => Copies > 1
+            ? checked((int)(col * CopyFloats)) + plane * ChannelStride + row * Wp
+            : plane * ChannelStride + row * Wp + col;
 
         /// <summary>Planes in the block: the channels, times P² phases.</summary>
         public int Planes => Channels * Phases * Phases;
@@ -80,7 +111,7 @@ public static partial class SparseConv
         {
             int ai = FloorDiv(i - ph, Stride), aj = FloorDiv(j - pw, Stride);
             int plane = (c * Phases + (i - ph - ai * Stride)) * Phases + (j - pw - aj * Stride);
-            return plane * ChannelStride + (ai + PadH) * Wp + aj + PadW;
+            return Offset(plane, ai + PadH, aj + PadW);
         }
 
         /// <summary>rowBase[l] = offset in a channel of the block of output line l (image l / OutH, row l % OutH).</summary>
@@ -99,7 +130,7 @@ public static partial class SparseConv
         public int ChannelStride => PerPart * Hp * Wp;
 
         /// <summary>Floats of the block plus the slack a tile may read past it.</summary>
-        public long Floats => (long)Planes * ChannelStride + Tile;
+        public long Floats => Copies * CopyFloats + Tile;
 
         /// <summary>Output positions of a part of nb images in padded-width coordinates: up to the last real one.</summary>
         public int Run(int nb) => (nb - 1) * Hp * Wp + (OutH - 1) * Wp + OutW;
@@ -132,7 +163,9 @@ public static partial class SparseConv
         {
             b0 = part * PerPart;
             nb = Math.Min(PerPart, Batch - b0);
-            float* block = PaddedScratch.Block(Floats);
+            // Shifted copies are read with aligned loads: the block starts on a 64-byte boundary.
+            float* block = PaddedScratch.Block(Floats + 16);
+            if (Copies > 1) block = (float*)(((nint)block + 63) & ~(nint)63);
             Fill(src, block, b0, nb);
             Prefetch(src, part + Parallelism.Threads);
             return block;
@@ -148,6 +181,11 @@ public static partial class SparseConv
                 return;
             }
             int plane = Height * Width;
+            if (Copies > 1)
+            {
+                FillShifted(src, block, b0, nb);
+                return;
+            }
             for (int c = 0; c < Channels; c++)
                 for (int m = 0; m < nb; m++)
                 {
@@ -163,14 +201,44 @@ public static partial class SparseConv
                     ClearRun(d, PadBottom * Wp);
                 }
         }
+
+        // Copy j of every channel's images: row h of the block is zero outside the plane's rows, else
+        // src[h − PadH, x + j − PadW] for x in [0, OutW), zero where that column lies outside the plane.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void FillShifted(float* src, float* block, int b0, int nb)
+        {
+            int plane = Height * Width, image = Hp * Wp;
+            for (int j = 0; j < Copies; j++)
+            {
+                int shift = j - PadW, lo = Math.Clamp(-shift, 0, OutW), hi = Math.Clamp(Width - shift, lo, OutW);
+                for (int c = 0; c < Channels; c++)
+                    for (int m = 0; m < nb; m++)
+                    {
+                        float* s = src + ((long)c * Batch + b0 + m) * plane + lo + shift;
+                        float* d = block + j * CopyFloats + (long)c * ChannelStride + (long)m * image;
+                        ClearRun(d, PadH * Wp);
+                        d += PadH * Wp;
+                        for (int h = 0; h < Height; h++, d += Wp, s += Width)
+                        {
+                            for (int q = 0; q < lo; q++) d[q] = 0f;
+                            CopyRun(s, d + lo, hi - lo);
+                            for (int q = hi; q < OutW; q++) d[q] = 0f;
+                        }
+                        ClearRun(d, (Hp - PadH - Height) * Wp);
+                    }
+            }
+        }
     }
+
+    /// <summary>False keeps every stride-1 block plain (benchmarks and tests compare the two layouts in one process).</summary>
+    internal static bool ShiftedColumnsEnabled = true;
 
     /// <summary>Forward on the padded path (stride 1, or 2 on phase planes): rows = output channels, taps decoded from CSR.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedForward(int* ptr, int* idx, float* values, float* x, float* y, in SparseConvGeometry g, bool accumulate)
     {
         var w = g.Window;
-        var block = ForwardBlock(g, 1);
+        var block = ForwardBlock(g, 1).ShiftedWhenTiled(eightWide: false);
         int nnz = ptr[g.OutChannels];
         var taps = PaddedScratch.Taps(nnz, out float* tapValues);
         int kk = w.KernelHeight * w.KernelWidth;
@@ -186,7 +254,7 @@ public static partial class SparseConv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedInputGradient(int* cptr, int* ridx, int* perm, float* values, float* dy, float* dx, in SparseConvGeometry g, bool accumulate)
     {
-        var block = InputGradientBlock(g, 1);
+        var block = InputGradientBlock(g, 1).ShiftedWhenTiled(eightWide: false);
         int* rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out int* taps, out float* tapValues);
         Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
     }
@@ -207,7 +275,7 @@ public static partial class SparseConv
         {
             int rem = f % kk, i = rem / kw, j = rem - i * kw;
             for (int q = cptr[f]; q < cptr[f + 1]; q++)
-                (taps[q], tapValues[q]) = (ridx[q] * block.ChannelStride + (kh - 1 - i) * block.Wp + (kw - 1 - j), values[perm[q]]);
+                (taps[q], tapValues[q]) = (block.Offset(ridx[q], kh - 1 - i, kw - 1 - j), values[perm[q]]);
         }
         return rowPtr;
     }

@@ -145,6 +145,40 @@ public class SparseConvTests
             WithOtherPath(on => SparseConv.PolyphaseEnabled = !on, [cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density]);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PlainBlocks_StillMatchScalar_AtStride1(int cin, int cout, int batch, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, double density)
+    {
+        // The tile jobs read column-shifted copies of the block (aligned loads); the plain block stays selectable.
+        if (sh == 1 && sw == 1)
+            WithOtherPath(on => SparseConv.ShiftedColumnsEnabled = !on, [cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ShiftedBlocks_GiveTheSameBitsAsPlainBlocks(int cin, int cout, int batch, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, double density)
+    {
+        // Same parts, same taps in the same order, same loads: only where the vectors come from differs.
+        if (sh != 1 || sw != 1) return;
+        var (m, g, x, dy) = Make([cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density], 13);
+        float[][] Run()
+        {
+            float[] y = Shapes.Random((int)g.OutputLength, 5), dx = Shapes.Random((int)g.InputLength, 6), dxBoth = (float[])dx.Clone();
+            float[] dw = Shapes.Random(m.Nnz, 7);
+            SparseConv.Forward(m.RowPointers, m.ColumnIndices, m.Values, x, y, g, accumulate: true);
+            SparseConv.InputGradient(m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, dy, dx, g, accumulate: false);
+            SparseConv.Backward(m.RowPointers, m.ColumnIndices, m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, x, dy, dxBoth, dw, g,
+                accumulateInput: true, accumulateWeight: false);
+            return [y, dx, dxBoth, dw];
+        }
+        var shifted = Run();
+        SparseConv.ShiftedColumnsEnabled = false;
+        float[][] plain;
+        try { plain = Run(); }
+        finally { SparseConv.ShiftedColumnsEnabled = true; }
+        for (int q = 0; q < shifted.Length; q++) Assert.Equal(plain[q], shifted[q]);
+    }
+
     // EveryKernel_MatchesScalar with a path switch turned on for its duration.
     private void WithOtherPath(Action<bool> turn, object[] c)
     {
