@@ -74,6 +74,33 @@ internal static class ConvLayerBench
         }
     }
 
+    /// <summary>
+    /// What an output-tiled (input-stationary) stride-1 kernel could reuse on the real layers: for blocks of b output
+    /// channels, the distinct (input channel, tap) pairs with a live weight in the block (one input load each) per live
+    /// weight (one multiply-add each), and the mean live output channels per such pair.
+    /// </summary>
+    public static void Reuse(string model, double[] densities)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine("| density | kind | weight density | loads per multiply-add, blocks of 4 / 8 / 16 / all output channels | live channels per loaded (c, tap), same blocks |");
+        Console.WriteLine("|---|---|---:|---|---|");
+        foreach (double density in densities)
+            foreach (var group in Layers(model, density, 1).Where(l => l.G.Window.StrideHeight == 1 && l.G.Window.KernelHeight == 3).GroupBy(l => l.Kind))
+            {
+                int[] blocks = [4, 8, 16, int.MaxValue];
+                long nnz = group.Sum(l => (long)l.Idx.Length), dense = group.Sum(l => (long)l.G.OutChannels * l.G.FanIn);
+                var distinct = blocks.Select(b => group.Sum(l =>
+                {
+                    long count = 0;
+                    int bb = Math.Min(b, l.G.OutChannels);
+                    for (int r0 = 0; r0 < l.G.OutChannels; r0 += bb)
+                        count += Enumerable.Range(r0, Math.Min(bb, l.G.OutChannels - r0)).SelectMany(r => l.Idx[l.Ptr[r]..l.Ptr[r + 1]]).Distinct().Count();
+                    return count;
+                })).ToArray();
+                Console.WriteLine(string.Create(ci, $"| {density} | {group.Key} | {(double)nnz / dense:0.000} | {string.Join(" / ", distinct.Select(d => ((double)d / nnz).ToString("0.00", ci)))} | {string.Join(" / ", distinct.Select(d => ((double)nnz / d).ToString("0.0", ci)))} |"));
+            }
+    }
+
     // The sparse conv layers of the model at the density, with the input size each one sees (from its MAC count).
     private static List<Layer> Layers(string model, double density, int batch)
     {

@@ -208,6 +208,11 @@ public static partial class SparseConv
         private unsafe void FillShifted(float* src, float* block, int b0, int nb)
         {
             int plane = Height * Width, image = Hp * Wp;
+            if (Copies == 3 && PadW == 1 && OutW == Width && Width % 16 == 0 && Avx512F.IsSupported)
+            {
+                FillShifted3(src, block, b0, nb);
+                return;
+            }
             for (int j = 0; j < Copies; j++)
             {
                 int shift = j - PadW, lo = Math.Clamp(-shift, 0, OutW), hi = Math.Clamp(Width - shift, lo, OutW);
@@ -227,6 +232,40 @@ public static partial class SparseConv
                         ClearRun(d, (Hp - PadH - Height) * Wp);
                     }
             }
+        }
+
+        // FillShifted for 3 copies of rows of 16·k floats with one column of padding (3×3, padding 1): each source row is
+        // loaded once and its three copies are built in registers (valignd with the neighbouring vector or zero).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void FillShifted3(float* src, float* block, int b0, int nb)
+        {
+            int plane = Height * Width, image = Hp * Wp;
+            long copy = CopyFloats;
+            for (int c = 0; c < Channels; c++)
+                for (int m = 0; m < nb; m++)
+                {
+                    float* s = src + ((long)c * Batch + b0 + m) * plane;
+                    float* d = block + (long)c * ChannelStride + (long)m * image;
+                    for (int j = 0; j < 3; j++)
+                    {
+                        ClearRun(d + j * copy, PadH * Wp);
+                        ClearRun(d + j * copy + (PadH + Height) * Wp, (Hp - PadH - Height) * Wp);
+                    }
+                    d += PadH * Wp;
+                    for (int h = 0; h < Height; h++, d += Wp, s += Width)
+                    {
+                        var prev = Vector512<int>.Zero;
+                        var cur = Vector512.Load(s).AsInt32();
+                        for (int x = 0; x < Width; x += 16)
+                        {
+                            var next = x + 16 < Width ? Vector512.Load(s + x + 16).AsInt32() : Vector512<int>.Zero;
+                            Avx512F.AlignRight32(cur, prev, 15).AsSingle().Store(d + x);                // copy 0: src[x − 1]
+                            cur.AsSingle().Store(d + copy + x);                                          // copy 1: src[x]
+                            Avx512F.AlignRight32(next, cur, 1).AsSingle().Store(d + 2 * copy + x);       // copy 2: src[x + 1]
+                            (prev, cur) = (cur, next);
+                        }
+                    }
+                }
         }
     }
 

@@ -49,7 +49,7 @@ public static partial class SparseConv
             PaddedWeightGradient(ptr, idx, x, dy, dValues, g, accumulateWeight);
             return true;
         }
-        if (!phases) block = block.ShiftedWhenTiled(eightWide: true);
+        if (!phases) block = block.ShiftedWhenTiled(eightWide: false);
         int* rowPtr, taps, tapPerm = perm;
         float* tapValues;
         if (phases) rowPtr = PolyphaseTransposedTaps(cptr, ridx, perm, values, g, block, out taps, out tapValues, out tapPerm);
