@@ -86,11 +86,19 @@ public static partial class SparseConv
         }
 
         /// <summary>
-        /// This block as column-shifted copies for the jobs that read it by whole output lines (stride 1, lines of
-        /// 16·k floats, or of 8 with <paramref name="eightWide"/>: the fused backward's 256-bit tiles), else itself.
+        /// This block as column-shifted copies for the jobs that read it by whole lines (<see cref="ShiftedColumnsEnabled"/>,
+        /// AVX-512): stride 1, a 3×3 window with one column of padding on each side (the copies are built in registers,
+        /// <see cref="FillShifted3"/>), rows of 16·k floats, or of 8 with an even row count (then a line is two rows).
         /// </summary>
-        public Block ShiftedWhenTiled(bool eightWide) =>
-            ShiftedColumnsEnabled && Stride == 1 && Copies == 1 && (ByLines || (eightWide && ByLines8)) ? new Block(this) : this;
+        public Block ShiftedWhenTiled() =>
+            ShiftedColumnsEnabled && Avx512F.IsSupported && Stride == 1 && Phases == 1 && Copies == 1 && Wp - OutW == 2 && PadW == 1 && OutW == Width
+            && ((Width % 16 == 0 && ByLines) || (Width == 8 && OutH % 2 == 0 && PerPart * OutH <= 4096)) ? new Block(this) : this;
+
+        /// <summary>Floats of a line of the tile jobs: an output row, or two rows of 8 in a shifted block (pitch 8: they are adjacent).</summary>
+        public int LineFloats => Copies > 1 && OutW == 8 ? 16 : OutW;
+
+        /// <summary>Lines per image of the tile jobs.</summary>
+        public int LinesPerImage => OutH * OutW / LineFloats;
 
         /// <summary>Floats of one column-shifted copy (all planes).</summary>
         public long CopyFloats => (long)Planes * ChannelStride;
@@ -114,10 +122,11 @@ public static partial class SparseConv
             return Offset(plane, ai + PadH, aj + PadW);
         }
 
-        /// <summary>rowBase[l] = offset in a channel of the block of output line l (image l / OutH, row l % OutH).</summary>
+        /// <summary>rowBase[l] = offset in a channel of the block of line l (image l / LinesPerImage; a line is one row, or two: <see cref="LineFloats"/>).</summary>
         public unsafe void LineBases(int* rowBase, int lines)
         {
-            for (int l = 0; l < lines; l++) rowBase[l] = l / OutH * Hp * Wp + l % OutH * Wp;
+            int per = LinesPerImage, rows = LineFloats / OutW;
+            for (int l = 0; l < lines; l++) rowBase[l] = l / per * Hp * Wp + l % per * rows * Wp;
         }
 
         /// <summary>Whether whole output lines fit the register tiles (16·k floats, at most 8 vectors) and a part's lines the stack.</summary>
@@ -183,7 +192,7 @@ public static partial class SparseConv
             int plane = Height * Width;
             if (Copies > 1)
             {
-                FillShifted(src, block, b0, nb);
+                FillShifted3(src, block, b0, nb);
                 return;
             }
             for (int c = 0; c < Channels; c++)
@@ -202,43 +211,16 @@ public static partial class SparseConv
                 }
         }
 
-        // Copy j of every channel's images: row h of the block is zero outside the plane's rows, else
-        // src[h − PadH, x + j − PadW] for x in [0, OutW), zero where that column lies outside the plane.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private unsafe void FillShifted(float* src, float* block, int b0, int nb)
-        {
-            int plane = Height * Width, image = Hp * Wp;
-            if (Copies == 3 && PadW == 1 && OutW == Width && Width % 16 == 0 && Avx512F.IsSupported)
-            {
-                FillShifted3(src, block, b0, nb);
-                return;
-            }
-            for (int j = 0; j < Copies; j++)
-            {
-                int shift = j - PadW, lo = Math.Clamp(-shift, 0, OutW), hi = Math.Clamp(Width - shift, lo, OutW);
-                for (int c = 0; c < Channels; c++)
-                    for (int m = 0; m < nb; m++)
-                    {
-                        float* s = src + ((long)c * Batch + b0 + m) * plane + lo + shift;
-                        float* d = block + j * CopyFloats + (long)c * ChannelStride + (long)m * image;
-                        ClearRun(d, PadH * Wp);
-                        d += PadH * Wp;
-                        for (int h = 0; h < Height; h++, d += Wp, s += Width)
-                        {
-                            for (int q = 0; q < lo; q++) d[q] = 0f;
-                            CopyRun(s, d + lo, hi - lo);
-                            for (int q = hi; q < OutW; q++) d[q] = 0f;
-                        }
-                        ClearRun(d, (Hp - PadH - Height) * Wp);
-                    }
-            }
-        }
-
-        // FillShifted for 3 copies of rows of 16·k floats with one column of padding (3×3, padding 1): each source row is
-        // loaded once and its three copies are built in registers (valignd with the neighbouring vector or zero).
+        // The three column-shifted copies of a 3×3, padding-1 block (see ShiftedWhenTiled): copy j of plane row h is
+        // src[h − PadH, x + j − 1] for x in [0, Width), zero outside the plane. Each source vector is loaded once and its
+        // three copies are built in registers (valignd with the neighbouring vector or zero); rows of 8 go two at a time,
+        // with the lanes that would cross between the two rows zeroed.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe void FillShifted3(float* src, float* block, int b0, int nb)
         {
+            // Two rows of 8 per vector: lanes 0 and 8 (column 0) of copy 0, lanes 7 and 15 (column 7) of copy 2 are zero.
+            Vector512<int> firstColumnOff = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1);
+            Vector512<int> lastColumnOff = Vector512.Create(-1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1, 0);
             int plane = Height * Width, image = Hp * Wp;
             long copy = CopyFloats;
             for (int c = 0; c < Channels; c++)
@@ -252,6 +234,17 @@ public static partial class SparseConv
                         ClearRun(d + j * copy + (PadH + Height) * Wp, (Hp - PadH - Height) * Wp);
                     }
                     d += PadH * Wp;
+                    if (Width == 8)
+                    {
+                        for (int x = 0; x < plane; x += 16)
+                        {
+                            var cur = Vector512.Load(s + x).AsInt32();
+                            (Avx512F.AlignRight32(cur, Vector512<int>.Zero, 15) & firstColumnOff).AsSingle().Store(d + x);
+                            cur.AsSingle().Store(d + copy + x);
+                            (Avx512F.AlignRight32(Vector512<int>.Zero, cur, 1) & lastColumnOff).AsSingle().Store(d + 2 * copy + x);
+                        }
+                        continue;
+                    }
                     for (int h = 0; h < Height; h++, d += Wp, s += Width)
                     {
                         var prev = Vector512<int>.Zero;
@@ -277,7 +270,7 @@ public static partial class SparseConv
     private static unsafe void PaddedForward(int* ptr, int* idx, float* values, float* x, float* y, in SparseConvGeometry g, bool accumulate)
     {
         var w = g.Window;
-        var block = ForwardBlock(g, 1).ShiftedWhenTiled(eightWide: false);
+        var block = ForwardBlock(g, 1).ShiftedWhenTiled();
         int nnz = ptr[g.OutChannels];
         var taps = PaddedScratch.Taps(nnz, out float* tapValues);
         int kk = w.KernelHeight * w.KernelWidth;
@@ -293,7 +286,7 @@ public static partial class SparseConv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedInputGradient(int* cptr, int* ridx, int* perm, float* values, float* dy, float* dx, in SparseConvGeometry g, bool accumulate)
     {
-        var block = InputGradientBlock(g, 1).ShiftedWhenTiled(eightWide: false);
+        var block = InputGradientBlock(g, 1).ShiftedWhenTiled();
         int* rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out int* taps, out float* tapValues);
         Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
     }
@@ -348,8 +341,8 @@ public static partial class SparseConv
         {
             float* padded = block.Begin(src, part, out int b0, out int nb);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
-            int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
-            bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
+            int outW = block.OutW, perRow = block.LineFloats / 16, lines = nb * block.LinesPerImage;
+            bool byRows = block.Copies > 1 || (Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096);
             // Output rows whole: a tile is 8 / perRow output rows (each perRow vectors), and out[r] for the part's
             // images is one contiguous run of lines·outW floats, so the registers go straight to it.
             int* rowBase = stackalloc int[byRows ? lines : 0];
