@@ -13,7 +13,9 @@
 // with zeros at the border positions). Parts are disjoint groups of images; outputs are written by one part each, and
 // weight gradients are summed part by part in part order, so results do not depend on the thread count (the parts
 // depend only on the sizes). This file is the blocks, the jobs and their scratch; the loops are in SparseConvPaddedLoops.cs.
-// Stride 2 runs on the same blocks and jobs over phase planes (SparseConvPolyphase.cs).
+// Stride 2 runs on the same blocks and jobs over phase planes (SparseConvPolyphase.cs). For 3×3 windows with padding 1
+// on rows of 16·k or 8 floats, the tile jobs read the block as three column-shifted copies instead (Block.ShiftedWhenTiled):
+// every tap is a whole-row shift of one copy, so every tile load is aligned, and rows of 8 pair up into 16-float lines.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -91,7 +93,7 @@ public static partial class SparseConv
         /// <see cref="FillShifted3"/>), rows of 16·k floats, or of 8 with an even row count (then a line is two rows).
         /// </summary>
         public Block ShiftedWhenTiled() =>
-            ShiftedColumnsEnabled && Avx512F.IsSupported && Stride == 1 && Phases == 1 && Copies == 1 && Wp - OutW == 2 && PadW == 1 && OutW == Width
+            ShiftedColumnsEnabled && Avx512F.IsSupported && Vector512.IsHardwareAccelerated && Stride == 1 && Phases == 1 && Copies == 1 && Wp - OutW == 2 && PadW == 1 && OutW == Width
             && ((Width % 16 == 0 && ByLines) || (Width == 8 && OutH % 2 == 0 && PerPart * OutH <= 4096)) ? new Block(this) : this;
 
         /// <summary>Floats of a line of the tile jobs: an output row, or two rows of 8 in a shifted block (pitch 8: they are adjacent).</summary>
