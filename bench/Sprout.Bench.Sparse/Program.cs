@@ -10,9 +10,10 @@
 //   ceiling [--window W]                                          CSR kernels on bench sparse's random pattern vs with operands in L2
 //   conv [--batch 128] [--reps 7] [--densities 0.1,0.02]          sparse conv: direct kernels vs batch im2col + CSR SpMM on
 //                                                                  ResNet-20 / WRN-22-2 3×3 layers, alternating (ConvPathBench)
-//   convlayers [--model resnet20] [--batch 128] [--reps 5] [--densities 0.1,0.02] [--compare] [--threads 2]
+//   convlayers [--model resnet20] [--batch 128] [--reps 5] [--densities 0.1,0.02] [--compare] [--threads 2] [--baseline legacy|plain]
 //                                                                  sparse conv kernels on a sparse net's real ERK layers, per kind,
 //                                                                  with --compare against the previous stride-1 kernels (ConvLayerBench)
+//   convreuse [--model resnet20] [--densities 0.1,0.02]          loads per multiply-add an output-tiled stride-1 kernel would need (ConvLayerBench)
 //   vit [--batch 128] [--steps 3] [--rounds 5]                   dense training step of the small ViT and its time per kernel family
 //   vit-cifar [--steps 100]                                       smoke run of the small ViT on CIFAR-10: loss and test accuracy after N steps
 //   convmethods [--batch 64] [--reps 5] [--density 0.1]          topology update vs training step on a sparse ResNet-20,
@@ -41,7 +42,12 @@ if (args.Length > 0 && args[0] == "conv") // needs no data set
 if (args.Length > 0 && args[0] == "convlayers") // needs no data set
 {
     Sprout.Bench.Sparse.ConvLayerBench.Run(Opt("--model", "resnet20"), int.Parse(Opt("--batch", "128"), ci), int.Parse(Opt("--reps", "5"), ci),
-        Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray(), args.Contains("--compare"), int.Parse(Opt("--threads", "2"), ci));
+        Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray(), args.Contains("--compare"), int.Parse(Opt("--threads", "2"), ci), Opt("--baseline", "legacy"));
+    return 0;
+}
+if (args.Length > 0 && args[0] == "convreuse") // needs no data set
+{
+    Sprout.Bench.Sparse.ConvLayerBench.Reuse(Opt("--model", "resnet20"), Opt("--densities", "0.1,0.02").Split(',').Select(s => double.Parse(s, ci)).ToArray());
     return 0;
 }
 if (args.Length > 0 && args[0] == "convmethods") // needs no data set

@@ -13,7 +13,9 @@
 // with zeros at the border positions). Parts are disjoint groups of images; outputs are written by one part each, and
 // weight gradients are summed part by part in part order, so results do not depend on the thread count (the parts
 // depend only on the sizes). This file is the blocks, the jobs and their scratch; the loops are in SparseConvPaddedLoops.cs.
-// Stride 2 runs on the same blocks and jobs over phase planes (SparseConvPolyphase.cs).
+// Stride 2 runs on the same blocks and jobs over phase planes (SparseConvPolyphase.cs). For 3×3 windows with padding 1
+// on rows of 16·k or 8 floats, the tile jobs read the block as three column-shifted copies instead (Block.ShiftedWhenTiled):
+// every tap is a whole-row shift of one copy, so every tile load is aligned, and rows of 8 pair up into 16-float lines.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -55,6 +57,13 @@ public static partial class SparseConv
     {
         public readonly int Channels, Batch, Height, Width, PadH, PadW, PadBottom, PadRight, Stride, Phases, Hp, Wp, OutH, OutW, PerPart, Parts;
 
+        /// <summary>
+        /// Column-shifted copies (1 = the plain block). With k_w copies (<see cref="ShiftedWhenTiled"/>), copy j holds
+        /// plane[row, x + j] for x in [0, OutW): the row pitch Wp is OutW, every tap is a whole-row shift of one copy,
+        /// and with OutW a multiple of the vector width every tile load is aligned (no load spans two cache lines).
+        /// </summary>
+        public readonly int Copies;
+
         public Block(int channels, int batch, int height, int width, int kh, int kw, int ph, int pw, int minPerPart)
             : this(channels, batch, height, width, kh, kw, ph, ph, pw, pw, 1, 1, minPerPart) { }
 
@@ -67,7 +76,39 @@ public static partial class SparseConv
             (OutH, OutW) = (Hp - kh + 1, Wp - kw + 1);
             PerPart = Math.Clamp(Math.Max(PaddedBlockFloats / Math.Max(1, Planes * Hp * Wp), minPerPart), 1, batch);
             Parts = (batch + PerPart - 1) / PerPart;
+            Copies = 1;
         }
+
+        // The same parts (hence the same sums in the same order) as b, laid out as k_w column-shifted copies.
+        private Block(in Block b)
+        {
+            this = b;
+            Copies = b.Wp - b.OutW + 1;
+            Wp = b.OutW;
+        }
+
+        /// <summary>
+        /// This block as column-shifted copies for the jobs that read it by whole lines (<see cref="ShiftedColumnsEnabled"/>,
+        /// AVX-512): stride 1, a 3×3 window with one column of padding on each side (the copies are built in registers,
+        /// <see cref="FillShifted3"/>), rows of 16·k floats, or of 8 with an even row count (then a line is two rows).
+        /// </summary>
+        public Block ShiftedWhenTiled() =>
+            ShiftedColumnsEnabled && Avx512F.IsSupported && Vector512.IsHardwareAccelerated && Stride == 1 && Phases == 1 && Copies == 1 && Wp - OutW == 2 && PadW == 1 && OutW == Width
+            && ((Width % 16 == 0 && ByLines) || (Width == 8 && OutH % 2 == 0 && PerPart * OutH <= 4096)) ? new Block(this) : this;
+
+        /// <summary>Floats of a line of the tile jobs: an output row, or two rows of 8 in a shifted block (pitch 8: they are adjacent).</summary>
+        public int LineFloats => Copies > 1 && OutW == 8 ? 16 : OutW;
+
+        /// <summary>Lines per image of the tile jobs.</summary>
+        public int LinesPerImage => OutH * OutW / LineFloats;
+
+        /// <summary>Floats of one column-shifted copy (all planes).</summary>
+        public long CopyFloats => (long)Planes * ChannelStride;
+
+        /// <summary>Offset of (plane, row, column) in the block: the column selects the copy when shifted.</summary>
+        public int Offset(int plane, int row, int col) => Copies > 1
+            ? checked((int)(col * CopyFloats)) + plane * ChannelStride + row * Wp
+            : plane * ChannelStride + row * Wp + col;
 
         /// <summary>Planes in the block: the channels, times P² phases.</summary>
         public int Planes => Channels * Phases * Phases;
@@ -80,13 +121,14 @@ public static partial class SparseConv
         {
             int ai = FloorDiv(i - ph, Stride), aj = FloorDiv(j - pw, Stride);
             int plane = (c * Phases + (i - ph - ai * Stride)) * Phases + (j - pw - aj * Stride);
-            return plane * ChannelStride + (ai + PadH) * Wp + aj + PadW;
+            return Offset(plane, ai + PadH, aj + PadW);
         }
 
-        /// <summary>rowBase[l] = offset in a channel of the block of output line l (image l / OutH, row l % OutH).</summary>
+        /// <summary>rowBase[l] = offset in a channel of the block of line l (image l / LinesPerImage; a line is one row, or two: <see cref="LineFloats"/>).</summary>
         public unsafe void LineBases(int* rowBase, int lines)
         {
-            for (int l = 0; l < lines; l++) rowBase[l] = l / OutH * Hp * Wp + l % OutH * Wp;
+            int per = LinesPerImage, rows = LineFloats / OutW;
+            for (int l = 0; l < lines; l++) rowBase[l] = l / per * Hp * Wp + l % per * rows * Wp;
         }
 
         /// <summary>Whether whole output lines fit the register tiles (16·k floats, at most 8 vectors) and a part's lines the stack.</summary>
@@ -99,7 +141,7 @@ public static partial class SparseConv
         public int ChannelStride => PerPart * Hp * Wp;
 
         /// <summary>Floats of the block plus the slack a tile may read past it.</summary>
-        public long Floats => (long)Planes * ChannelStride + Tile;
+        public long Floats => Copies * CopyFloats + Tile;
 
         /// <summary>Output positions of a part of nb images in padded-width coordinates: up to the last real one.</summary>
         public int Run(int nb) => (nb - 1) * Hp * Wp + (OutH - 1) * Wp + OutW;
@@ -132,7 +174,9 @@ public static partial class SparseConv
         {
             b0 = part * PerPart;
             nb = Math.Min(PerPart, Batch - b0);
-            float* block = PaddedScratch.Block(Floats);
+            // Shifted copies are read with aligned loads: the block starts on a 64-byte boundary.
+            float* block = PaddedScratch.Block(Floats + 16);
+            if (Copies > 1) block = (float*)(((nint)block + 63) & ~(nint)63);
             Fill(src, block, b0, nb);
             Prefetch(src, part + Parallelism.Threads);
             return block;
@@ -148,6 +192,11 @@ public static partial class SparseConv
                 return;
             }
             int plane = Height * Width;
+            if (Copies > 1)
+            {
+                FillShifted3(src, block, b0, nb);
+                return;
+            }
             for (int c = 0; c < Channels; c++)
                 for (int m = 0; m < nb; m++)
                 {
@@ -163,14 +212,67 @@ public static partial class SparseConv
                     ClearRun(d, PadBottom * Wp);
                 }
         }
+
+        // The three column-shifted copies of a 3×3, padding-1 block (see ShiftedWhenTiled): copy j of plane row h is
+        // src[h − PadH, x + j − 1] for x in [0, Width), zero outside the plane. Each source vector is loaded once and its
+        // three copies are built in registers (valignd with the neighbouring vector or zero); rows of 8 go two at a time,
+        // with the lanes that would cross between the two rows zeroed.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void FillShifted3(float* src, float* block, int b0, int nb)
+        {
+            // Two rows of 8 per vector: lanes 0 and 8 (column 0) of copy 0, lanes 7 and 15 (column 7) of copy 2 are zero.
+            Vector512<int> firstColumnOff = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1);
+            Vector512<int> lastColumnOff = Vector512.Create(-1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1, 0);
+            int plane = Height * Width, image = Hp * Wp;
+            long copy = CopyFloats;
+            for (int c = 0; c < Channels; c++)
+                for (int m = 0; m < nb; m++)
+                {
+                    float* s = src + ((long)c * Batch + b0 + m) * plane;
+                    float* d = block + (long)c * ChannelStride + (long)m * image;
+                    for (int j = 0; j < 3; j++)
+                    {
+                        ClearRun(d + j * copy, PadH * Wp);
+                        ClearRun(d + j * copy + (PadH + Height) * Wp, (Hp - PadH - Height) * Wp);
+                    }
+                    d += PadH * Wp;
+                    if (Width == 8)
+                    {
+                        for (int x = 0; x < plane; x += 16)
+                        {
+                            var cur = Vector512.Load(s + x).AsInt32();
+                            (Avx512F.AlignRight32(cur, Vector512<int>.Zero, 15) & firstColumnOff).AsSingle().Store(d + x);
+                            cur.AsSingle().Store(d + copy + x);
+                            (Avx512F.AlignRight32(Vector512<int>.Zero, cur, 1) & lastColumnOff).AsSingle().Store(d + 2 * copy + x);
+                        }
+                        continue;
+                    }
+                    for (int h = 0; h < Height; h++, d += Wp, s += Width)
+                    {
+                        var prev = Vector512<int>.Zero;
+                        var cur = Vector512.Load(s).AsInt32();
+                        for (int x = 0; x < Width; x += 16)
+                        {
+                            var next = x + 16 < Width ? Vector512.Load(s + x + 16).AsInt32() : Vector512<int>.Zero;
+                            Avx512F.AlignRight32(cur, prev, 15).AsSingle().Store(d + x);                // copy 0: src[x − 1]
+                            cur.AsSingle().Store(d + copy + x);                                          // copy 1: src[x]
+                            Avx512F.AlignRight32(next, cur, 1).AsSingle().Store(d + 2 * copy + x);       // copy 2: src[x + 1]
+                            (prev, cur) = (cur, next);
+                        }
+                    }
+                }
+        }
     }
+
+    /// <summary>False keeps every stride-1 block plain (benchmarks and tests compare the two layouts in one process).</summary>
+    internal static bool ShiftedColumnsEnabled = true;
 
     /// <summary>Forward on the padded path (stride 1, or 2 on phase planes): rows = output channels, taps decoded from CSR.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedForward(int* ptr, int* idx, float* values, float* x, float* y, in SparseConvGeometry g, bool accumulate)
     {
         var w = g.Window;
-        var block = ForwardBlock(g, 1);
+        var block = ForwardBlock(g, 1).ShiftedWhenTiled();
         int nnz = ptr[g.OutChannels];
         var taps = PaddedScratch.Taps(nnz, out float* tapValues);
         int kk = w.KernelHeight * w.KernelWidth;
@@ -186,7 +288,7 @@ public static partial class SparseConv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PaddedInputGradient(int* cptr, int* ridx, int* perm, float* values, float* dy, float* dx, in SparseConvGeometry g, bool accumulate)
     {
-        var block = InputGradientBlock(g, 1);
+        var block = InputGradientBlock(g, 1).ShiftedWhenTiled();
         int* rowPtr = TransposedTaps(cptr, ridx, perm, values, g, block, out int* taps, out float* tapValues);
         Parallelism.For(block.Parts, new PaddedConvJob(rowPtr, taps, tapValues, dy, dx, g.InChannels, block, accumulate));
     }
@@ -207,7 +309,7 @@ public static partial class SparseConv
         {
             int rem = f % kk, i = rem / kw, j = rem - i * kw;
             for (int q = cptr[f]; q < cptr[f + 1]; q++)
-                (taps[q], tapValues[q]) = (ridx[q] * block.ChannelStride + (kh - 1 - i) * block.Wp + (kw - 1 - j), values[perm[q]]);
+                (taps[q], tapValues[q]) = (block.Offset(ridx[q], kh - 1 - i, kw - 1 - j), values[perm[q]]);
         }
         return rowPtr;
     }
@@ -241,8 +343,8 @@ public static partial class SparseConv
         {
             float* padded = block.Begin(src, part, out int b0, out int nb);
             int run = block.Run(nb), hpwp = block.Hp * block.Wp, outPlane = block.OutH * block.OutW;
-            int outW = block.OutW, perRow = outW / 16, lines = nb * block.OutH;
-            bool byRows = Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096;
+            int outW = block.OutW, perRow = block.LineFloats / 16, lines = nb * block.LinesPerImage;
+            bool byRows = block.Copies > 1 || (Vector512.IsHardwareAccelerated && outW % 16 == 0 && perRow <= 8 && lines <= 4096);
             // Output rows whole: a tile is 8 / perRow output rows (each perRow vectors), and out[r] for the part's
             // images is one contiguous run of lines·outW floats, so the registers go straight to it.
             int* rowBase = stackalloc int[byRows ? lines : 0];

@@ -49,6 +49,7 @@ public static partial class SparseConv
             PaddedWeightGradient(ptr, idx, x, dy, dValues, g, accumulateWeight);
             return true;
         }
+        if (!phases) block = block.ShiftedWhenTiled();
         int* rowPtr, taps, tapPerm = perm;
         float* tapValues;
         if (phases) rowPtr = PolyphaseTransposedTaps(cptr, ridx, perm, values, g, block, out taps, out tapValues, out tapPerm);
@@ -86,7 +87,7 @@ public static partial class SparseConv
         {
             float* padded = block.Begin(dy, part, out int b0, out int nb);
             block.Prefetch(x, g.InChannels, g.Height * g.Width, part + Parallelism.Threads);
-            int perRow = block.OutW / 16, lines = nb * block.OutH, outPlane = block.OutH * block.OutW;
+            int perRow = block.LineFloats / 16, lines = nb * block.LinesPerImage, outPlane = block.OutH * block.OutW;
             int* rowBase = stackalloc int[lines];
             block.LineBases(rowBase, lines);
             float* partial = partials + (long)part * nnz;

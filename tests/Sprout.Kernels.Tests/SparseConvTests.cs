@@ -45,6 +45,8 @@ public class SparseConvTests
         [5, 3, 2, 6, 48, 5, 5, 1, 1, 2, 2, 0.3],     // 5×5 with rows of 48: three vectors per row, fused backward
         [5, 7, 3, 9, 8, 3, 3, 1, 1, 1, 1, 0.4],      // rows of 8 (256-bit fused backward), 27 lines: a partial last tile
         [3, 4, 2, 8, 8, 5, 5, 1, 1, 2, 2, 0.3],      // 5×5 on 8 px planes
+        [5, 7, 1, 6, 8, 3, 3, 1, 1, 1, 1, 0.4],      // rows of 8 in shifted blocks (lines of two rows): batch 1, odd channels
+        [7, 3, 3, 2, 16, 3, 3, 1, 1, 1, 1, 0.5],     // two rows of 16 per image: three images in one tile of shifted lines
         // Stride 2 on phase planes (SparseConvPolyphase.cs): even planes with output = input / 2.
         [5, 7, 3, 16, 16, 3, 3, 2, 2, 1, 1, 0.3],    // output rows of 8 (256-bit fused backward), odd channels
         [3, 5, 1, 32, 32, 3, 3, 2, 2, 1, 1, 0.4],    // batch 1, output rows of 16
@@ -143,6 +145,43 @@ public class SparseConvTests
         // the other stride-2 layers, so it keeps its own check on every stride-2 case here.
         if (sh == 2 && sw == 2)
             WithOtherPath(on => SparseConv.PolyphaseEnabled = !on, [cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PlainBlocks_StillMatchScalar_AtStride1(int cin, int cout, int batch, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, double density)
+    {
+        // The tile jobs read column-shifted copies of the block (aligned loads); the plain block stays selectable.
+        if (sh == 1 && sw == 1)
+            WithOtherPath(on => SparseConv.ShiftedColumnsEnabled = !on, [cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ShiftedBlocks_GiveTheSameBitsAsPlainBlocks(int cin, int cout, int batch, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, double density)
+    {
+        // Same parts, same taps in the same order: only where the vectors come from differs.
+        if (sh != 1 || sw != 1) return;
+        var (m, g, x, dy) = Make([cin, cout, batch, h, w, kh, kw, sh, sw, ph, pw, density], 13);
+        float[][] Run()
+        {
+            float[] y = Shapes.Random((int)g.OutputLength, 5), dx = Shapes.Random((int)g.InputLength, 6), dxBoth = (float[])dx.Clone();
+            float[] dw = Shapes.Random(m.Nnz, 7);
+            SparseConv.Forward(m.RowPointers, m.ColumnIndices, m.Values, x, y, g, accumulate: true);
+            SparseConv.InputGradient(m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, dy, dx, g, accumulate: false);
+            SparseConv.Backward(m.RowPointers, m.ColumnIndices, m.ColumnPointers, m.RowIndices, m.Permutation, m.Values, x, dy, dxBoth, dw, g,
+                accumulateInput: true, accumulateWeight: false);
+            return [y, dx, dxBoth, dw];
+        }
+        var shifted = Run();
+        SparseConv.ShiftedColumnsEnabled = false;
+        float[][] plain;
+        try { plain = Run(); }
+        finally { SparseConv.ShiftedColumnsEnabled = true; }
+        for (int q = 0; q < 3; q++) Assert.Equal(plain[q], shifted[q]);
+        // dW likewise, except on rows of 8: its per-tap vector sums then run over 16 lanes (two rows) instead of 8.
+        if (g.OutputWidth == 8) Approx.Equal(plain[3], shifted[3], Tol(g), 1e-4f, "dW");
+        else Assert.Equal(plain[3], shifted[3]);
     }
 
     // EveryKernel_MatchesScalar with a path switch turned on for its duration.
