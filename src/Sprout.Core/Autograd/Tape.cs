@@ -39,6 +39,12 @@ public sealed class Tape
     /// <summary>Output buffer for an op: from the current tape's pool, or a fresh tensor when no tape is active.</summary>
     public static Tensor NewOutput(ReadOnlySpan<int> shape) => _current is null ? new Tensor(shape) : _current._pool.Rent(shape);
 
+    /// <summary>
+    /// A buffer from this tape's pool, valid until <see cref="Reset"/>: for a node's backward, which runs outside
+    /// <see cref="Record"/>, when it needs scratch only in rare cases (renting it in forward would cost memory every step).
+    /// </summary>
+    public Tensor Rent(ReadOnlySpan<int> shape) => _pool.Rent(shape);
+
     /// <summary>Records a node (called by <see cref="Node{TSelf}.Record"/>).</summary>
     internal void Add(Node node) => _nodes.Add(node);
 
