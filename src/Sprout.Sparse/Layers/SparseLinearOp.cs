@@ -84,8 +84,6 @@ public static class SparseLinearOp
             var node = Node.Record(tape);
             (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.DzScratch, node.Cache, node.Batch, node.Options, node.InputFeatureMajor, node.Tape) =
                 (x, weight, values, bias, y, z, xtScratch, dzScratch, cache, batch, options, inputFeatureMajor, tape);
-            // Scratch for dXᵀ, rented now because backward runs outside Record().
-            node.DxT = x.RequiresGrad && !inputFeatureMajor ? Tape.NewOutput(fmIn) : null;
             if (inputFeatureMajor) cache.KeepInput(x);
             if (outputFeatureMajor) cache.KeepOutput(y);
             y.RequiresGrad = true;
@@ -114,7 +112,7 @@ public static class SparseLinearOp
     private sealed class Node : Node<Node>
     {
         public Tensor X = null!, Values = null!, Y = null!;
-        public Tensor? B, Z, XtScratch, DzScratch, DxT;
+        public Tensor? B, Z, XtScratch, DzScratch;
         public CsrMatrix W = null!;
         public SparseBatchCache Cache = null!;
         public Tape Tape = null!;
@@ -146,8 +144,11 @@ public static class SparseLinearOp
             {
                 // Feature-major input: its gradient is feature-major too, so the kernel writes it directly: it overwrites
                 // a gradient nothing has written yet (no clearing pass, no reading zeros back), else accumulates.
+                // A batch-major one gets dXᵀ in a scratch that every node of the step shares (rented and handed back here).
                 bool overwrite = false;
-                var dxt = InputFeatureMajor ? X.GradForWrite(out overwrite) : DxT!.Data;
+                Span<int> fmIn = [inF, Batch];
+                var dxtScratch = InputFeatureMajor ? null : Tape.Rent(fmIn);
+                var dxt = InputFeatureMajor ? X.GradForWrite(out overwrite) : dxtScratch!.Data;
                 bool accumulate = InputFeatureMajor && !overwrite;
                 if (Values.RequiresGrad)
                     // Both gradients in one pass over dZ (the kernels are bound by reading it).
@@ -161,13 +162,15 @@ public static class SparseLinearOp
                     // Sample-major input: transpose straight into x's gradient when nothing has written it yet (the usual
                     // case: x feeds only this layer); else through a buffer rented only then, and added.
                     var dx = X.GradForWrite(out bool fresh);
-                    if (fresh) Transpose.Matrix(DxT!.Data, dx, inF, Batch);
+                    if (fresh) Transpose.Matrix(dxt, dx, inF, Batch);
                     else
                     {
                         var sum = Tape.Rent(X.Shape);
-                        Transpose.Matrix(DxT!.Data, sum.Data, inF, Batch);
+                        Transpose.Matrix(dxt, sum.Data, inF, Batch);
                         TensorPrimitives.Add(dx, sum.Data, dx);
+                        Tape.Return(sum);
                     }
+                    Tape.Return(dxtScratch!);
                     StepProfiler.End(TransposeLabel, t);
                 }
             }
@@ -178,6 +181,6 @@ public static class SparseLinearOp
         }
 
         protected override void Clear() =>
-            (X, Values, Y, Z, B, XtScratch, DzScratch, DxT, W, Cache, Tape) = (null!, null!, null!, null, null, null, null, null, null!, null!, null!);
+            (X, Values, Y, Z, B, XtScratch, DzScratch, W, Cache, Tape) = (null!, null!, null!, null, null, null, null, null!, null!, null!);
     }
 }
