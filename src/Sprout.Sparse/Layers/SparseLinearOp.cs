@@ -34,7 +34,9 @@ public static class SparseLinearOp
         int inF = weight.Cols, outF = weight.Rows;
         bool inputFeatureMajor = x.Layout == Layout.FeatureMajor, outputFeatureMajor = options.OutputFeatureMajor;
         int batch = CheckArguments(x, weight, values, bias, inputFeatureMajor);
-        cache.Prepare(batch, inF, outF, inputFeatureMajor, outputFeatureMajor);
+        // The layer's own dZ buffer only for a batch-major output with ReLU (z must survive to backward for the mask).
+        bool ownDz = !outputFeatureMajor && options.Relu;
+        cache.Prepare(batch, inF, outF, inputFeatureMajor, ownDz);
         Span<int> fmIn = [inF, batch], fmOut = [outF, batch];
         bool record = Tape.GradEnabled && (x.RequiresGrad || values.RequiresGrad || bias is { RequiresGrad: true });
 
@@ -49,16 +51,12 @@ public static class SparseLinearOp
         }
         var xt = inputFeatureMajor ? x.Data : cache.Enabled ? cache.OwnInputT(inF) : xtScratch!.Data;
 
-        // z [out × batch]: the output itself when feature-major. For a batch-major output it is only transposed into y,
-        // so without ReLU (whose backward reads z) it is written into the buffer that backward fills with dZ.
-        Tensor? z = null, dzScratch = null;
-        if (outputFeatureMajor || options.Relu)
-        {
-            z = Tape.NewOutput(fmOut);
-            z.Layout = Layout.FeatureMajor;
-        }
-        if (!outputFeatureMajor && !cache.Enabled && (record || !options.Relu)) dzScratch = Tape.NewOutput(fmOut);
-        var zData = z is not null ? z.Data : cache.Enabled ? cache.OwnOutputGradientT(outF) : dzScratch!.Data;
+        // z [out × batch]: the output itself when feature-major. For a batch-major output it is only transposed into y, so
+        // without ReLU (whose backward reads z) it is a scratch the tape takes back once y is written; with ReLU, backward's
+        // dZ goes into the cache's buffer or a tape buffer.
+        Tensor? z = Tape.NewOutput(fmOut), dzScratch = ownDz && !cache.Enabled && record ? Tape.NewOutput(fmOut) : null;
+        z.Layout = Layout.FeatureMajor;
+        var zData = z.Data;
         // Bias and ReLU applied as each output tile is stored, rather than in a second pass over z. The structure is
         // validated once per topology version here, so the kernels skip re-reading the index arrays on every call.
         weight.CheckForKernels();
@@ -76,6 +74,11 @@ public static class SparseLinearOp
             long t = StepProfiler.Begin();
             Transpose.Matrix(zData, y.Data, outF, batch);
             StepProfiler.End(TransposeLabel, t);
+            if (!options.Relu)
+            {
+                Tape.Current?.Return(z);
+                z = null;
+            }
         }
 
         if (record)
@@ -85,7 +88,7 @@ public static class SparseLinearOp
             (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.DzScratch, node.Cache, node.Batch, node.Options, node.InputFeatureMajor, node.Tape) =
                 (x, weight, values, bias, y, z, xtScratch, dzScratch, cache, batch, options, inputFeatureMajor, tape);
             if (inputFeatureMajor) cache.KeepInput(x);
-            if (outputFeatureMajor) cache.KeepOutput(y);
+            if (!ownDz) cache.KeepOutput(y);
             y.RequiresGrad = true;
         }
         return y;
@@ -125,8 +128,12 @@ public static class SparseLinearOp
             int inF = W.Cols, outF = W.Rows;
             bool outputFeatureMajor = Options.OutputFeatureMajor;
             // dZ, the pre-activation gradient [out × batch]: a feature-major y's own gradient, turned into dZ in place (no
-            // other op reads it afterwards; a kept y hands it to the cache so), else the buffer that held z in forward.
-            var dz = outputFeatureMajor ? Y.Grad : Cache.Enabled ? Cache.OwnOutputGradientT(outF) : DzScratch!.Data;
+            // other op reads it afterwards; a kept y hands it to the cache so); with ReLU behind a batch-major y, the cache's
+            // buffer or a tape buffer; else a scratch handed back after this backward (a kept y's gradient is dZ transposed).
+            bool ownDz = !outputFeatureMajor && Options.Relu;
+            Span<int> fmOut = [outF, Batch];
+            Tensor? dzScratch = outputFeatureMajor || ownDz ? null : Tape.Rent(fmOut);
+            var dz = outputFeatureMajor ? Y.Grad : ownDz ? Cache.Enabled ? Cache.OwnOutputGradientT(outF) : DzScratch!.Data : dzScratch!.Data;
             ReadOnlySpan<float> dy = dz;
             if (!outputFeatureMajor)
             {
@@ -135,7 +142,7 @@ public static class SparseLinearOp
                 StepProfiler.End(TransposeLabel, t);
             }
             FeatureBias.Backward(Z is null ? default : Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
-            Cache.HasGradient = Cache.HasInput(InputFeatureMajor) && Cache.HasOutputGradient(outputFeatureMajor);
+            Cache.HasGradient = Cache.HasInput(InputFeatureMajor) && Cache.HasOutputGradient(ownDz);
 
             var xt = InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.OwnInputT(inF) : XtScratch!.Data;
             bool needX = X.RequiresGrad;
@@ -178,6 +185,7 @@ public static class SparseLinearOp
             {
                 Csr.SddmmTrusted(W.RowPointers, W.ColumnIndices, dz, xt, Values.Grad, outF, inF, Batch, accumulate: true);
             }
+            if (dzScratch is not null) Tape.Return(dzScratch);
         }
 
         protected override void Clear() =>

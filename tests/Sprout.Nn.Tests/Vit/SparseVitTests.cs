@@ -68,9 +68,8 @@ public sealed class SparseVitTests
                 using (tape.Record()) loss = Functional.CrossEntropy(model.Forward(images), labels, batch);
                 tape.Backward(loss);
                 tape.Reset();
-                // Kept: qkv and fc1 keep their feature-major input (the LayerNorm's) and output (dZ is its gradient), out and fc2
-                // their input (their batch-major output's dZ is in the layer's own buffer).
-                for (int i = 0; i < sparse.Count; i++) Assert.Equal(paused ? 0 : i % 2 == 0 ? 2 : 1, sparse[i].KeptTensors);
+                // Kept: every projection keeps its input and output (whose gradient is dZ, or dZ transposed for out and fc2).
+                Assert.All(sparse, layer => Assert.Equal(paused ? 0 : 2, layer.KeptTensors));
                 if (!paused && sparse.Count > 0) Assert.Equal(batch * Config.Tokens, sparse[0].CachedBatch);
                 foreach (var layer in sparse) layer.ReleaseBatch();
                 Assert.Equal(0, tape.KeptCount);
@@ -82,8 +81,8 @@ public sealed class SparseVitTests
         var sparseTape = new Tape();
         long kept = Pooled(sparseModel, sparseTape, paused: false), paused = Pooled(sparseModel, sparseTape, paused: true);
         Assert.Equal(kept, paused); // keeping a batch adds no buffer
-        // One [B·N × dim] scratch, which every feature-major LayerNorm's backward rents and hands back, is all the sparse pool
-        // adds. (The dZ of out and fc2, batch-major outputs, is in the layers' own buffers: see BENCHMARKS.md.)
+        // One [B·N × dim] scratch, which every feature-major LayerNorm's backward and every batch-major-output projection rent
+        // and hand back, is all the sparse pool adds; the layers hold no buffers of their own.
         Assert.InRange(kept, 0, dense + (long)Config.Dim * batch * Config.Tokens);
     }
 
