@@ -196,6 +196,7 @@ public sealed class Trainer
     {
         foreach (var module in Model.Modules())
             if (module is SparseConv2d conv) conv.ReleaseBatch();
+            else if (module is SparseLinear linear) linear.ReleaseBatch();
     }
 
     private void ThrowIfNonFiniteParameters(int epoch)

@@ -39,6 +39,20 @@ public sealed class Tape
     /// <summary>Output buffer for an op: from the current tape's pool, or a fresh tensor when no tape is active.</summary>
     public static Tensor NewOutput(ReadOnlySpan<int> shape) => _current is null ? new Tensor(shape) : _current._pool.Rent(shape);
 
+    /// <summary>
+    /// Scratch from this tape's pool for a node's backward (which runs outside <see cref="Record"/>), to hand back with
+    /// <see cref="Return"/> before the backward returns: one buffer then serves every node, where a scratch rented in
+    /// forward for each node would hold them all until <see cref="Reset"/>.
+    /// </summary>
+    public Tensor Rent(ReadOnlySpan<int> shape) => _pool.Rent(shape);
+
+    /// <summary>Hands back a tensor from <see cref="Rent"/> (or an op's output) that nothing reads any more in this step.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not rented from this tape in this step.</exception>
+    public void Return(Tensor tensor)
+    {
+        if (!_pool.Return(tensor)) throw new InvalidOperationException($"{tensor} is not rented from this tape in this step.");
+    }
+
     /// <summary>Records a node (called by <see cref="Node{TSelf}.Record"/>).</summary>
     internal void Add(Node node) => _nodes.Add(node);
 

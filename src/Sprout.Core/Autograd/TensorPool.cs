@@ -2,6 +2,8 @@
 // by Tape.Reset, and the next step rents the same objects again in the same order, so a steady-state step
 // allocates nothing. Shapes may change (the last, smaller batch): storage only grows. Every slot before
 // _firstFree is taken, so the search starts there: in steady state the next rent is that very slot, O(1).
+// A scratch buffer used within one node's backward is rented and handed back at once (Return), so one slot serves
+// every node of the step instead of one per node.
 // A slot may also be kept past Reset (Keep/Release, counted): a layer reads its batch in place at a topology update
 // that runs after the reset, instead of holding a copy of its own.
 namespace Sprout.Core;
@@ -55,6 +57,16 @@ internal sealed class TensorPool
         while (_firstFree < _all.Count && !IsFree(_firstFree)) _firstFree++;
     }
 
+    /// <summary>Hands back, before <see cref="ReturnAll"/>, a tensor rented in this step whose user is done with it; false when not rented here.</summary>
+    public bool Return(Tensor t)
+    {
+        int i = LastIndexOf(t); // scratch rented in backward sits at the end of the list
+        if (i < 0 || !_inUse[i]) return false;
+        _inUse[i] = false;
+        if (IsFree(i) && i < _firstFree) _firstFree = i;
+        return true;
+    }
+
     /// <summary>Holds <paramref name="t"/> (data and gradient) past <see cref="ReturnAll"/> until as many <see cref="Release"/> calls; false when the pool does not own it.</summary>
     public bool Keep(Tensor t)
     {
@@ -92,6 +104,13 @@ internal sealed class TensorPool
     private bool IsFree(int i) => !_inUse[i] && _keeps[i] == 0;
 
     // Linear: only layers that keep their batch call it, once per layer and step before a topology update.
+    private int LastIndexOf(Tensor t)
+    {
+        for (int i = _all.Count - 1; i >= 0; i--)
+            if (ReferenceEquals(_all[i], t)) return i;
+        return -1;
+    }
+
     private int IndexOf(Tensor t)
     {
         for (int i = 0; i < _all.Count; i++)

@@ -32,8 +32,14 @@ public sealed class LayerNorm : Module
     /// <summary>Shift β [features].</summary>
     public Tensor Bias { get; }
 
+    /// <summary>
+    /// The output's layout (default batch-major, like the input). Feature-major writes the transpose [features × rows], for an
+    /// always-sparse layer after it, which then keeps no transposed copy of its input.
+    /// </summary>
+    public Layout OutputLayout { get; set; }
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Ops.LayerNorm(input, Weight, Bias, Epsilon);
+    public override Tensor Forward(Tensor input) => Ops.LayerNorm(input, Weight, Bias, Epsilon, OutputLayout);
 
     /// <inheritdoc/>
     public override string ToString() => $"LayerNorm({Features})";

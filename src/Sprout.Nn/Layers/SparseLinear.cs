@@ -77,7 +77,7 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
 
     /// <summary>
     /// Whether the last batch is kept for <see cref="GradientsAt"/>, <see cref="DenseGradientRows"/> and batch statistics
-    /// (default true). Turn it off when no topology method reads it, to save two [features × batch] buffers per layer.
+    /// (default true). Turn it off when no topology method reads it, to save up to two [features × batch] buffers per layer.
     /// </summary>
     public bool CachesBatch
     {
@@ -86,15 +86,24 @@ public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IChec
     }
 
     /// <summary>
-    /// True skips keeping this step's batch where that costs a copy (a feature-major input, and the output gradient of a
-    /// feature-major output; batch-major ones are transposed into the cache anyway): the training driver sets it on steps
-    /// whose batch no method reads. No effect while <see cref="CachesBatch"/> is false.
+    /// True skips keeping this step's feature-major input and output in the tape (batch-major ones are transposed into the
+    /// cache anyway): the training driver sets it on steps whose batch no method reads. No effect while <see cref="CachesBatch"/> is false.
     /// </summary>
     public bool CachePaused
     {
         get => _cache.Paused;
         set => _cache.Paused = value;
     }
+
+    /// <summary>
+    /// Hands back the tape's buffers that hold this layer's feature-major input and output (kept past the tape's reset
+    /// for a topology update) so that the next step reuses them; call it once the step's update (if any) is done. The
+    /// training driver does so after every step. Gradients at inactive positions are unavailable afterwards.
+    /// </summary>
+    public void ReleaseBatch() => _cache.Release();
+
+    /// <summary>Tensors of the tape this layer keeps for its batch (0 after <see cref="ReleaseBatch"/>).</summary>
+    public int KeptTensors => _cache.KeptCount;
 
     /// <inheritdoc/>
     public LayerDescription Describe() => new("csr", LayerGeometry.Linear(OutFeatures, InFeatures), Topology.Nnz, DenseMacsPerSample, ExecutedMacsPerSample);

@@ -4,6 +4,7 @@
 // as dense multiply-adds (ICountsMultiplyAdds, per token row). When both projections are CSR layers, qkv is emitted
 // feature-major and the fused attention reads and writes that layout (the CSR kernels' own), which saves the four
 // largest transposes of a sparse block (qkv's output and its gradient, the output projection's input and its gradient).
+// A CSR qkv also gets its input feature-major from the LayerNorm, so it keeps no transposed copy of it.
 using Sprout.Core;
 
 namespace Sprout.Nn;
@@ -24,6 +25,7 @@ public sealed class VitAttention : Module, ICountsMultiplyAdds
         _qkv = RegisterModule("qkv", factory.Linear($"{path}.qkv", config.Dim, 3 * config.InnerDim, bias: false));
         _out = RegisterModule("out", factory.Linear($"{path}.out", config.InnerDim, config.Dim, bias: false));
         if (_qkv is SparseLinear qkv && _out is SparseLinear) qkv.Options = qkv.Options with { Output = Layout.FeatureMajor };
+        if (_qkv is SparseLinear) _norm.OutputLayout = Layout.FeatureMajor;
     }
 
     /// <summary>Tokens per sample N.</summary>

@@ -24,43 +24,47 @@ public static class SparseLinearOp
     /// y = act(x·Wᵀ + b) with the output layout and epilogue of <paramref name="options"/>. <paramref name="values"/> is the
     /// tensor wrapping <paramref name="weight"/>.Values (the optimizer's parameter). The input's layout is its own
     /// <see cref="Tensor.Layout"/>: a batch-major x has its leading dims flattened into the batch; a feature-major x is
-    /// [in × batch]. The output carries the layout it was written in. The batch is kept in <paramref name="cache"/> when it is enabled.
-    /// With the cache disabled and a feature-major output, backward turns y's gradient into the pre-activation
-    /// gradient in place (no other op reads it afterwards), which saves one [out × batch] buffer.
+    /// [in × batch]. The output carries the layout it was written in. The batch is kept in <paramref name="cache"/> when it is enabled
+    /// (a feature-major x or y by the tape, until <see cref="SparseBatchCache.Release"/>). With a feature-major output, backward
+    /// turns y's gradient into the pre-activation gradient in place (no other op reads it afterwards).
     /// </summary>
     /// <exception cref="ArgumentException">x, values or bias do not fit the weight's shape.</exception>
     public static Tensor Forward(Tensor x, CsrMatrix weight, Tensor values, Tensor? bias, SparseBatchCache cache, SparseLinearOptions options)
     {
         int inF = weight.Cols, outF = weight.Rows;
-        bool inputFeatureMajor = x.Layout == Layout.FeatureMajor;
+        bool inputFeatureMajor = x.Layout == Layout.FeatureMajor, outputFeatureMajor = options.OutputFeatureMajor;
         int batch = CheckArguments(x, weight, values, bias, inputFeatureMajor);
-        cache.Prepare(batch, inF, outF);
+        // The layer's own dZ buffer only for a batch-major output with ReLU (z must survive to backward for the mask).
+        bool ownDz = !outputFeatureMajor && options.Relu;
+        cache.Prepare(batch, inF, outF, inputFeatureMajor, ownDz);
         Span<int> fmIn = [inF, batch], fmOut = [outF, batch];
+        bool record = Tape.GradEnabled && (x.RequiresGrad || values.RequiresGrad || bias is { RequiresGrad: true });
 
-        // Xᵀ for the kernels: x itself, the cache (which must outlive the tape), or a tape buffer.
+        // Xᵀ for the kernels: x itself, the cache's buffer (which must outlive the tape), or a tape buffer.
         Tensor? xtScratch = null;
-        if (inputFeatureMajor)
-        {
-            if (cache.Copies) x.Data.CopyTo(cache.InputT(inF));
-        }
-        else
+        if (!inputFeatureMajor)
         {
             if (!cache.Enabled) xtScratch = Tape.NewOutput(fmIn);
             long t = StepProfiler.Begin();
-            Transpose.Matrix(x.Data, cache.Enabled ? cache.InputT(inF) : xtScratch!.Data, batch, inF);
+            Transpose.Matrix(x.Data, cache.Enabled ? cache.OwnInputT(inF) : xtScratch!.Data, batch, inF);
             StepProfiler.End(TransposeLabel, t);
         }
-        var xt = inputFeatureMajor ? x.Data : cache.Enabled ? cache.InputT(inF) : xtScratch!.Data;
+        var xt = inputFeatureMajor ? x.Data : cache.Enabled ? cache.OwnInputT(inF) : xtScratch!.Data;
 
-        var z = Tape.NewOutput(fmOut);
+        // z [out × batch]: the output itself when feature-major. For a batch-major output it is only transposed into y, so
+        // without ReLU (whose backward reads z) it is a scratch the tape takes back once y is written; with ReLU, backward's
+        // dZ goes into the cache's buffer or a tape buffer.
+        Tensor? z = Tape.NewOutput(fmOut), dzScratch = ownDz && !cache.Enabled && record ? Tape.NewOutput(fmOut) : null;
+        z.Layout = Layout.FeatureMajor;
+        var zData = z.Data;
         // Bias and ReLU applied as each output tile is stored, rather than in a second pass over z. The structure is
         // validated once per topology version here, so the kernels skip re-reading the index arrays on every call.
         weight.CheckForKernels();
-        Csr.SpMMBiasTrusted(weight.RowPointers, weight.ColumnIndices, weight.Values, bias is null ? default : bias.Data, xt, z.Data,
+        Csr.SpMMBiasTrusted(weight.RowPointers, weight.ColumnIndices, weight.Values, bias is null ? default : bias.Data, xt, zData,
             outF, inF, batch, options.Relu);
-        z.Layout = Layout.FeatureMajor;
-        var y = z;
-        if (!options.OutputFeatureMajor)
+        Tensor y;
+        if (outputFeatureMajor) y = z!;
+        else
         {
             Span<int> shape = stackalloc int[inputFeatureMajor ? 2 : x.Rank];
             if (inputFeatureMajor) shape[0] = batch;
@@ -68,22 +72,23 @@ public static class SparseLinearOp
             shape[^1] = outF;
             y = Tape.NewOutput(shape);
             long t = StepProfiler.Begin();
-            Transpose.Matrix(z.Data, y.Data, outF, batch);
+            Transpose.Matrix(zData, y.Data, outF, batch);
             StepProfiler.End(TransposeLabel, t);
+            if (!options.Relu)
+            {
+                Tape.Current?.Return(z);
+                z = null;
+            }
         }
 
-        bool needX = Tape.GradEnabled && x.RequiresGrad;
-        if (Tape.GradEnabled && (needX || values.RequiresGrad || bias is { RequiresGrad: true }))
+        if (record)
         {
-            var node = Node.Record(Tape.Current!);
-            (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.Cache, node.Batch, node.Options, node.InputFeatureMajor) =
-                (x, weight, values, bias, y, z, xtScratch, cache, batch, options, inputFeatureMajor);
-            if (needX && !inputFeatureMajor)
-            {
-                // Scratch for dXᵀ and its sample-major transpose, rented now because backward runs outside Record().
-                node.DxT = Tape.NewOutput(fmIn);
-                node.Dx = Tape.NewOutput(x.Shape);
-            }
+            var tape = Tape.Current!;
+            var node = Node.Record(tape);
+            (node.X, node.W, node.Values, node.B, node.Y, node.Z, node.XtScratch, node.DzScratch, node.Cache, node.Batch, node.Options, node.InputFeatureMajor, node.Tape) =
+                (x, weight, values, bias, y, z, xtScratch, dzScratch, cache, batch, options, inputFeatureMajor, tape);
+            if (inputFeatureMajor) cache.KeepInput(x);
+            if (!ownDz) cache.KeepOutput(y);
             y.RequiresGrad = true;
         }
         return y;
@@ -109,10 +114,11 @@ public static class SparseLinearOp
 
     private sealed class Node : Node<Node>
     {
-        public Tensor X = null!, Values = null!, Y = null!, Z = null!;
-        public Tensor? B, XtScratch, DxT, Dx;
+        public Tensor X = null!, Values = null!, Y = null!;
+        public Tensor? B, Z, XtScratch, DzScratch;
         public CsrMatrix W = null!;
         public SparseBatchCache Cache = null!;
+        public Tape Tape = null!;
         public int Batch;
         public SparseLinearOptions Options;
         public bool InputFeatureMajor;
@@ -120,32 +126,36 @@ public static class SparseLinearOp
         public override void Backward()
         {
             int inF = W.Cols, outF = W.Rows;
-            // dZ, the pre-activation gradient [out × batch]: into the cache when it is kept, else into y's own gradient
-            // (feature-major output) or Z's unused gradient buffer (Z is the feature-major scratch of a sample-major y).
-            // A paused cache keeps neither this batch's feature-major input nor, with a feature-major output, dZ: the
-            // gradient is then turned into dZ in place, as without a cache (no copy of it either).
-            bool cachesGradient = Cache.Enabled && (!Options.OutputFeatureMajor || !Cache.Paused);
-            var dz = cachesGradient ? Cache.OutputGradientT(outF) : Options.OutputFeatureMajor ? Y.Grad : Z.GradForWrite(out _); // scratch: fully written below, so no clearing pass
-            ReadOnlySpan<float> dy = Y.Grad;
-            if (!Options.OutputFeatureMajor)
+            bool outputFeatureMajor = Options.OutputFeatureMajor;
+            // dZ, the pre-activation gradient [out × batch]: a feature-major y's own gradient, turned into dZ in place (no
+            // other op reads it afterwards; a kept y hands it to the cache so); with ReLU behind a batch-major y, the cache's
+            // buffer or a tape buffer; else a scratch handed back after this backward (a kept y's gradient is dZ transposed).
+            bool ownDz = !outputFeatureMajor && Options.Relu;
+            Span<int> fmOut = [outF, Batch];
+            Tensor? dzScratch = outputFeatureMajor || ownDz ? null : Tape.Rent(fmOut);
+            var dz = outputFeatureMajor ? Y.Grad : ownDz ? Cache.Enabled ? Cache.OwnOutputGradientT(outF) : DzScratch!.Data : dzScratch!.Data;
+            ReadOnlySpan<float> dy = dz;
+            if (!outputFeatureMajor)
             {
                 long t = StepProfiler.Begin();
                 Transpose.Matrix(Y.Grad, dz, Batch, outF);
                 StepProfiler.End(TransposeLabel, t);
-                dy = dz;
             }
-            FeatureBias.Backward(Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
-            Cache.HasGradient = cachesGradient && (!InputFeatureMajor || !Cache.Paused);
+            FeatureBias.Backward(Z is null ? default : Z.Data, dy, dz, B is { RequiresGrad: true } ? B.Grad : default, outF, Batch, Options.Relu);
+            Cache.HasGradient = Cache.HasInput(InputFeatureMajor) && Cache.HasOutputGradient(ownDz);
 
-            var xt = InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.InputT(inF) : XtScratch!.Data;
+            var xt = InputFeatureMajor ? X.Data : Cache.Enabled ? Cache.OwnInputT(inF) : XtScratch!.Data;
             bool needX = X.RequiresGrad;
             W.CheckForKernels(); // O(1) unless the topology changed since the forward pass
             if (needX)
             {
                 // Feature-major input: its gradient is feature-major too, so the kernel writes it directly: it overwrites
                 // a gradient nothing has written yet (no clearing pass, no reading zeros back), else accumulates.
+                // A batch-major one gets dXᵀ in a scratch that every node of the step shares (rented and handed back here).
                 bool overwrite = false;
-                var dxt = InputFeatureMajor ? X.GradForWrite(out overwrite) : DxT!.Data;
+                Span<int> fmIn = [inF, Batch];
+                var dxtScratch = InputFeatureMajor ? null : Tape.Rent(fmIn);
+                var dxt = InputFeatureMajor ? X.GradForWrite(out overwrite) : dxtScratch!.Data;
                 bool accumulate = InputFeatureMajor && !overwrite;
                 if (Values.RequiresGrad)
                     // Both gradients in one pass over dZ (the kernels are bound by reading it).
@@ -156,14 +166,18 @@ public static class SparseLinearOp
                 if (!InputFeatureMajor)
                 {
                     long t = StepProfiler.Begin();
-                    // Sample-major input: transpose straight into x's gradient when nothing has written it yet.
+                    // Sample-major input: transpose straight into x's gradient when nothing has written it yet (the usual
+                    // case: x feeds only this layer); else through a buffer rented only then, and added.
                     var dx = X.GradForWrite(out bool fresh);
-                    if (fresh) Transpose.Matrix(DxT!.Data, dx, inF, Batch);
+                    if (fresh) Transpose.Matrix(dxt, dx, inF, Batch);
                     else
                     {
-                        Transpose.Matrix(DxT!.Data, Dx!.Data, inF, Batch);
-                        TensorPrimitives.Add(dx, Dx.Data, dx);
+                        var sum = Tape.Rent(X.Shape);
+                        Transpose.Matrix(dxt, sum.Data, inF, Batch);
+                        TensorPrimitives.Add(dx, sum.Data, dx);
+                        Tape.Return(sum);
                     }
+                    Tape.Return(dxtScratch!);
                     StepProfiler.End(TransposeLabel, t);
                 }
             }
@@ -171,9 +185,10 @@ public static class SparseLinearOp
             {
                 Csr.SddmmTrusted(W.RowPointers, W.ColumnIndices, dz, xt, Values.Grad, outF, inF, Batch, accumulate: true);
             }
+            if (dzScratch is not null) Tape.Return(dzScratch);
         }
 
         protected override void Clear() =>
-            (X, Values, Y, Z, B, XtScratch, DxT, Dx, W, Cache) = (null!, null!, null!, null!, null, null, null, null, null!, null!);
+            (X, Values, Y, Z, B, XtScratch, DzScratch, W, Cache, Tape) = (null!, null!, null!, null, null, null, null, null!, null!, null!);
     }
 }

@@ -73,8 +73,8 @@ public sealed class SparseTrainingDriver
             return false;
         }
         bool changed = Scheduler.Step(step, optimizer);
-        // Conv layers keep X and dY in the tape's buffers past its reset, linear layers copy a feature-major X or dY into
-        // their caches; only the step before an update (or every step, for methods that observe each one) needs them,
+        // Sparse layers keep X and dY (conv) or a feature-major X and dZ (linear) in the tape's buffers past its reset;
+        // only the step before an update (or every step, for methods that observe each one) needs them,
         // so the others keep nothing and copy nothing.
         bool nextNeedsBatch = Scheduler.Updater is IStepObserver || Scheduler.Schedule.IsUpdateStep(step + 1);
         for (int i = 0; i < _layers.Count; i++)
@@ -88,6 +88,7 @@ public sealed class SparseTrainingDriver
         // Read: hand the kept buffers back before the next forward pass rents them again (else the tape's pool grows).
         for (int i = 0; i < _layers.Count; i++)
             if (_layers[i] is SparseConv2d conv) conv.ReleaseBatch();
+            else if (_layers[i] is SparseLinear linear) linear.ReleaseBatch();
         return changed;
     }
 

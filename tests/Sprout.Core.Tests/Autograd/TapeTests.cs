@@ -83,6 +83,22 @@ public class TapeTests
     }
 
     [Fact]
+    public void ReturnedScratchServesTheNextRentOfTheStep()
+    {
+        var tape = new Tape();
+        using (tape.Record()) Tape.NewOutput([4]);
+        var scratch = tape.Rent([6]); // as in a node's backward, outside Record()
+        tape.Return(scratch);
+        Assert.Same(scratch, tape.Rent([5]));
+        Assert.Throws<InvalidOperationException>(() => tape.Return(new Tensor(3)));
+        long pooled = tape.PooledFloats;
+        tape.Reset();
+        using (tape.Record()) Tape.NewOutput([4]);
+        tape.Return(tape.Rent([6]));
+        Assert.Equal(pooled, tape.PooledFloats);
+    }
+
+    [Fact]
     public void ReleaseWithinTheStepLeavesTheBufferRented_AndForeignTensorsAreNotKept()
     {
         var tape = new Tape();

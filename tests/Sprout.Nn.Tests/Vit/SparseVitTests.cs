@@ -53,6 +53,40 @@ public sealed class SparseVitTests
     }
 
     [Fact]
+    public void SparseStepHoldsNoMoreThanTheDenseOneButOneScratch_AndKeepsItsBatchInTheTape()
+    {
+        const int batch = 16;
+        var images = GradCheck.RandomTensor(8, batch, 3 * 8 * 12);
+        int[] labels = Enumerable.Range(0, batch).Select(i => i % 5).ToArray();
+        long Pooled(Module model, Tape tape, bool paused)
+        {
+            var sparse = model.Modules().OfType<SparseLinear>().ToList();
+            foreach (var layer in sparse) layer.CachePaused = paused;
+            for (int s = 0; s < 3; s++)
+            {
+                Tensor loss;
+                using (tape.Record()) loss = Functional.CrossEntropy(model.Forward(images), labels, batch);
+                tape.Backward(loss);
+                tape.Reset();
+                // Kept: every projection keeps its input and output (whose gradient is dZ, or dZ transposed for out and fc2).
+                Assert.All(sparse, layer => Assert.Equal(paused ? 0 : 2, layer.KeptTensors));
+                if (!paused && sparse.Count > 0) Assert.Equal(batch * Config.Tokens, sparse[0].CachedBatch);
+                foreach (var layer in sparse) layer.ReleaseBatch();
+                Assert.Equal(0, tape.KeptCount);
+            }
+            return tape.PooledFloats;
+        }
+        long dense = Pooled(new SimpleVit(Config, new DenseLayerFactory(new Rng(1)), new Rng(2)), new Tape(), paused: false);
+        var sparseModel = new SimpleVit(Config, new BlockSparseFactory(new Rng(1), 0.3), new Rng(2));
+        var sparseTape = new Tape();
+        long kept = Pooled(sparseModel, sparseTape, paused: false), paused = Pooled(sparseModel, sparseTape, paused: true);
+        Assert.Equal(kept, paused); // keeping a batch adds no buffer
+        // One [B·N × dim] scratch, which every feature-major LayerNorm's backward and every batch-major-output projection rent
+        // and hand back, is all the sparse pool adds; the layers hold no buffers of their own.
+        Assert.InRange(kept, 0, dense + (long)Config.Dim * batch * Config.Tokens);
+    }
+
+    [Fact]
     public void SparseMlpHiddenLayerStaysFeatureMajorWithUnchangedResults()
     {
         var mlp = new VitMlp("blocks.0.mlp", Config, new BlockSparseFactory(new Rng(4), 0.5));
