@@ -195,8 +195,7 @@ public sealed class Trainer
     private void ReleaseKeptBatches()
     {
         foreach (var module in Model.Modules())
-            if (module is SparseConv2d conv) conv.ReleaseBatch();
-            else if (module is SparseLinear linear) linear.ReleaseBatch();
+            if (module is IKeepsBatch keeper) keeper.ReleaseBatch();
     }
 
     private void ThrowIfNonFiniteParameters(int epoch)

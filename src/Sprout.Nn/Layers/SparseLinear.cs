@@ -9,7 +9,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = x·Wᵀ + b with W stored in CSR. Implements <see cref="ISparseLayer"/> for the topology methods.</summary>
-public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
+public sealed class SparseLinear : Module, ISparseLayer, IBatchStatistics, IKeepsBatch, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly SparseBatchCache _cache = new();
     private readonly CsrValueRewire _rewire = new();

@@ -46,8 +46,7 @@ public sealed class SparseTrainingDriver
         {
             // A fixed topology: nothing reads the layers' last batch, so they need not keep it (a copy and two
             // [features × batch] buffers per layer saved).
-            foreach (var layer in _layers.OfType<SparseLinear>()) layer.CachesBatch = false;
-            foreach (var layer in _layers.OfType<SparseConv2d>()) layer.CachesBatch = false;
+            foreach (var layer in _layers.OfType<IKeepsBatch>()) layer.CachesBatch = false;
         }
     }
 
@@ -79,16 +78,14 @@ public sealed class SparseTrainingDriver
         bool nextNeedsBatch = Scheduler.Updater is IStepObserver || Scheduler.Schedule.IsUpdateStep(step + 1);
         for (int i = 0; i < _layers.Count; i++)
         {
-            if (_layers[i] is SparseConv2d conv) conv.CachePaused = !nextNeedsBatch;
-            else if (_layers[i] is SparseLinear linear) linear.CachePaused = !nextNeedsBatch;
+            if (_layers[i] is IKeepsBatch keeper) keeper.CachePaused = !nextNeedsBatch;
         }
         // Work the method did beyond the layers' own products (RigL's dense gradient, sampled-candidate SDDMMs):
         // each method reports its own, counted after the update with the new topology.
         for (int i = 0; i < _layers.Count; i++) Flops.AddExtra(Scheduler.Updater.ExtraMultiplyAdds(_layers[i], changed));
         // Read: hand the kept buffers back before the next forward pass rents them again (else the tape's pool grows).
         for (int i = 0; i < _layers.Count; i++)
-            if (_layers[i] is SparseConv2d conv) conv.ReleaseBatch();
-            else if (_layers[i] is SparseLinear linear) linear.ReleaseBatch();
+            if (_layers[i] is IKeepsBatch keeper) keeper.ReleaseBatch();
         return changed;
     }
 

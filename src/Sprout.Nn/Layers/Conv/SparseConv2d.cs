@@ -11,7 +11,7 @@ using Sprout.Sparse;
 namespace Sprout.Nn;
 
 /// <summary>y = W ⊛ x (+ b) with W in CSR over [Cout × Cin·KH·KW], FeatureMajor [C, B, H, W] activations.</summary>
-public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
+public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IKeepsBatch, ICheckpointable, ICountsMultiplyAdds, IDescribedLayer
 {
     private readonly ConvBatchCache _cache = new();
     private readonly CsrValueRewire _rewire = new();
