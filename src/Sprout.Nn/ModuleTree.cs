@@ -21,6 +21,13 @@ public static class ModuleTree
         }
     }
 
+    /// <summary>
+    /// Paths of the weight layers that have no live weight (nnz 0): no signal passes them, so a network with one cannot
+    /// learn past it. Pruning at initialization can leave such a layer at high sparsity (layer collapse).
+    /// </summary>
+    public static IEnumerable<string> EmptyWeightLayers(this Module model) =>
+        model.NamedModules().Where(m => m.Module is IDescribedLayer d && d.Describe().Nnz == 0).Select(m => m.Path);
+
     /// <summary>The modules of type <typeparamref name="T"/> under <paramref name="model"/> with their paths, in forward (registration) order.</summary>
     public static (string Path, T Layer)[] LayersOf<T>(this Module model) where T : class =>
         model.NamedModules().Where(p => p.Module is T).Select(p => (p.Path, (T)(object)p.Module)).ToArray();

@@ -57,8 +57,14 @@ public sealed class TostRecipeTests : IDisposable
         Assert.True(callback.GetProperty("ghost_params").GetInt64() > 0);
         Assert.True(callback.GetProperty("ghost_macs").GetDouble() > 0);
         Assert.Equal(Structure(_cli.PathOf("plain", "last.safetensors")), Structure(_cli.PathOf("tost", "last.safetensors")));
-        Assert.Equal(doc.RootElement.GetProperty("params_total").GetInt64(),
-            JsonDocument.Parse(File.ReadAllText(_cli.PathOf("plain", "summary.json"))).RootElement.GetProperty("params_total").GetInt64());
+        using var plainDoc = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("plain", "summary.json")));
+        Assert.Equal(doc.RootElement.GetProperty("params_total").GetInt64(), plainDoc.RootElement.GetProperty("params_total").GetInt64());
+        // Same mask and steps: the recipe's run executed exactly its ghost paths' and LRsI's multiply-adds more.
+        double extra = callback.GetProperty("ghost_macs").GetDouble() + doc.RootElement.GetProperty("recipe").GetProperty("lrsi").GetProperty("macs").GetDouble();
+        double withRecipe = doc.RootElement.GetProperty("sparsity").GetProperty("train_macs").GetDouble();
+        double without = plainDoc.RootElement.GetProperty("sparsity").GetProperty("train_macs").GetDouble();
+        Assert.True(doc.RootElement.GetProperty("recipe").GetProperty("lrsi").GetProperty("sample_passes").GetInt64() > 0);
+        Assert.Equal(without + extra, withRecipe, withRecipe * 1e-9);
     }
 
     [Fact]
@@ -76,6 +82,25 @@ public sealed class TostRecipeTests : IDisposable
 
     private static List<string> Structure(string checkpoint) =>
         Sprout.Training.Checkpoints.SafetensorsFile.Read(checkpoint).Entries.Select(e => e.Name + ":" + string.Join('x', e.Shape)).Order().ToList();
+
+    [Fact]
+    public void AResumedRunKeepsLrsisRecordAndTheRecipesCost()
+    {
+        string[] args = ["--model", "resnet8", "--epochs", "2", "--batch-size", "64", "--method", "static", "--density", "0.3", "--recipe", "tost", "--lrsi-iterations", "2"];
+        var straight = _cli.Train("straight", args);
+        Assert.True(straight.ExitCode == 0, straight.ToString());
+        var first = _cli.Train("cut", [.. args, "--stop-after", "1"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var resumed = CliRunner.Run("train", "--resume", _cli.PathOf("cut", "last.safetensors"));
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+
+        using var a = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("straight", "summary.json")));
+        using var b = JsonDocument.Parse(File.ReadAllText(_cli.PathOf("cut", "summary.json")));
+        Assert.Equal("completed", b.RootElement.GetProperty("status").GetString());
+        Assert.Equal(a.RootElement.GetProperty("recipe").GetProperty("lrsi").ToString(), b.RootElement.GetProperty("recipe").GetProperty("lrsi").ToString());
+        Assert.Equal(a.RootElement.GetProperty("sparsity").GetProperty("train_macs").GetDouble(), b.RootElement.GetProperty("sparsity").GetProperty("train_macs").GetDouble());
+        Assert.Equal(a.RootElement.GetProperty("test_accuracy").GetDouble(), b.RootElement.GetProperty("test_accuracy").GetDouble());
+    }
 
     [Fact]
     public void ComponentsRunOnTheirOwn()

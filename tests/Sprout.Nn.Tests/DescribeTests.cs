@@ -28,4 +28,14 @@ public class DescribeTests
         Assert.Equal(3L * 50 * 32, csr.ExecutedMultiplyAdds([20, 32])); // either layout
         Assert.Equal(((ICountsMultiplyAdds)layers[3]).ExecutedMacsPerSample * 8, layers[3].Describe().ExecutedMultiplyAdds([8, 20]));
     }
+
+    [Fact]
+    public void EmptyWeightLayers_NamesEveryLayerWithoutALiveWeight()
+    {
+        var rng = new Rng(2);
+        var empty = CsrMatrix.FromEntries(10, 20, [], []);
+        var net = new Sequential(new SparseLinear(20, 20, 0.25, rng), new Relu(), new Sequential(new SparseLinear(empty, rng)), new Linear(10, 3, rng));
+        Assert.Equal(["2.0"], net.EmptyWeightLayers());
+        Assert.Empty(new Sequential(new SparseLinear(20, 10, 0.25, rng)).EmptyWeightLayers());
+    }
 }

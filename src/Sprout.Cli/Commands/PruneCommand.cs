@@ -48,7 +48,7 @@ public static class PruneCommand
             ulong s = parse.GetValue(seed);
             var build = Models.ModelRegistry.Builder(parse.GetValue(model)!, splits.Train.ImageShape, splits.Train.ClassCount, s);
             var initial = build(new DenseLayerFactory(Rng.Derive(s, "model.init")));
-            var test = new DataLoaderSource(new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = 1000, Shuffle = false, Flatten = true }));
+            var test = new DataLoaderSource(new DataLoader(splits.Test, new DataLoaderOptions { BatchSize = b, Shuffle = false, Flatten = true }));
             using var folder = ImpRunFolder.Open(parse.GetValue(output), parse.GetValue(overwrite), new Config.TrainSettings
             {
                 Data = parse.GetValue(data)!, DataDir = parse.GetValue(dataDir), Model = parse.GetValue(model)!, Seed = s, Epochs = e, BatchSize = b, Lr = rate, LayerKind = k,

@@ -72,9 +72,10 @@ public sealed class TrainRunner(CliContext context)
             TrainingSetup.Options(s));
         if (distributed is not null) trainer.Callbacks.Add(distributed.DataParallel); // first: methods read the summed gradients
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
-        var recipeNotes = new List<string>();
+        var recipeNotes = new List<string>(EmptyLayerWarnings(model));
         var recipe = Recipes.TostRecipe.Apply(s, trainer, () => new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "tost.lrsi").NextUInt64()),
-            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, recipeNotes.Add, distributed?.DataParallel.Communicator.Size ?? 1);
+            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, recipeNotes.Add, distributed?.DataParallel.Communicator.Size ?? 1,
+            resumeInfo?[Recipes.TostRecipe.LrsiMetadataKey]);
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
         if (distributed is { IsRoot: false }) return distributed.RunWorker(trainer, trainSource, testBatches, validationBatches, lastEpoch, cancellation);
@@ -98,6 +99,7 @@ public sealed class TrainRunner(CliContext context)
             ["sprout.method"] = s.Method,
             ["sprout.seed"] = s.Seed.ToString(CultureInfo.InvariantCulture),
         };
+        if (recipe?["lrsi"] is { } lrsi) metadata[Recipes.TostRecipe.LrsiMetadataKey] = lrsi.ToJsonString();
         if (splits.Normalization is { } norm)
             metadata[Checkpoint.NormalizationKey] = string.Create(CultureInfo.InvariantCulture,
                 $"mean={string.Join(",", norm.Mean.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))};std={string.Join(",", norm.Std.ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
@@ -234,6 +236,11 @@ public sealed class TrainRunner(CliContext context)
             throw new UsageException(e.Message, e);
         }
     }
+
+    // A weight layer left without a live weight cuts the network (pruning at init can collapse a layer at high
+    // sparsity): the run would train to chance and look like a result, so say so before it starts.
+    private static IEnumerable<string> EmptyLayerWarnings(Module model) =>
+        model.EmptyWeightLayers().Select(path => $"warning: layer {path} has no live weights, so no signal passes it (layer collapse at this density); the run will not learn past that layer, so use a higher --density or another method");
 
     private static string Header(TrainSettings s, DatasetSplits splits, Dataset train, Dataset? validation, Module model)
     {

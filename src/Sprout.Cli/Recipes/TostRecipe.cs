@@ -8,6 +8,7 @@ using Sprout.Cli.Config;
 using Sprout.Nn;
 using Sprout.Training;
 using Sprout.Training.Recipes.Tost;
+using Sprout.Training.Sparsity;
 
 namespace Sprout.Cli.Recipes;
 
@@ -37,19 +38,28 @@ public static class TostRecipe
     /// <summary>The switch epoch: --tost-switch × --epochs, rounded, at least 1.</summary>
     public static int SwitchEpoch(TrainSettings s) => Math.Max(1, (int)Math.Round(s.TostSwitch * s.Epochs, MidpointRounding.AwayFromZero));
 
+    /// <summary>Checkpoint metadata key of LRsI's record, so that a resumed run's summary.json still has it.</summary>
+    public const string LrsiMetadataKey = "sprout.recipe.lrsi";
+
     /// <summary>
     /// Applies the recipe to a built trainer: LRsI on a fresh run, then the annealing callback (added to the trainer).
-    /// Returns the summary.json entry, or null when no component is on.
+    /// Returns the summary.json entry, or null when no component is on. LRsI's passes and the ghost paths' multiply-adds
+    /// are added to the run's FLOP counter (the method's sparsity driver), so the FLOPs-vs-dense column pays for them.
+    /// <paramref name="resumedLrsi"/> is the LRsI record of the checkpoint a run resumes (its <see cref="LrsiMetadataKey"/>).
     /// </summary>
     /// <exception cref="UsageException">--ghost-skips on a model without residual blocks, or under mpirun.</exception>
-    public static JsonObject? Apply(TrainSettings s, Trainer trainer, Func<IBatchSource> lrsiBatches, int stepsPerEpoch, int startStep, Action<string> note, int worldSize = 1)
+    public static JsonObject? Apply(TrainSettings s, Trainer trainer, Func<IBatchSource> lrsiBatches, int stepsPerEpoch, int startStep, Action<string> note,
+        int worldSize = 1, string? resumedLrsi = null)
     {
         if (!HasAnnealedParts(s) && !s.Lrsi) return null;
         var summary = new JsonObject { ["recipe"] = s.Recipe };
+        var flops = trainer.Callbacks.OfType<SparsityCallback>().FirstOrDefault()?.Driver.Flops;
         if (s.Lrsi && startStep == 0)
         {
             var options = new LrsiOptions { Iterations = s.LrsiIterations, StepSize = (float)s.LrsiStep, FixedStepDirection = s.LrsiFixedDirection, LabelSmoothing = (float)s.LabelSmoothing };
             var result = new LayerwiseRescaledInit(trainer.Model, options).Run(lrsiBatches());
+            double lrsiMacs = flops is null ? double.NaN : (double)result.SamplePasses * flops.ExecutedMacsPerSample;
+            if (flops is not null) flops.AddExtra(lrsiMacs);
             // Both quantities on the same two batches before and after, so the numbers compare (docs/tost.md).
             note(string.Create(CultureInfo.InvariantCulture,
                 $"lrsi: {result.Iterations} iterations ({result.GradientNormIterations} on ‖g‖), step η {s.LrsiStep:G3}{(s.LrsiFixedDirection ? " (direction held fixed)" : "")}; on a fixed batch pair ‖g‖ {result.Before.GradientNorm:G4} -> {result.After.GradientNorm:G4}, loss after the step {result.Before.LossAfterStep:G4} -> {result.After.LossAfterStep:G4}; scales {result.Scales.Min(x => x.Scale):G3}..{result.Scales.Max(x => x.Scale):G3}"));
@@ -59,6 +69,8 @@ public static class TostRecipe
                 ["step"] = s.LrsiStep,
                 ["fixed_direction"] = s.LrsiFixedDirection,
                 ["gradient_norm_iterations"] = result.GradientNormIterations,
+                ["sample_passes"] = result.SamplePasses,
+                ["macs"] = double.IsNaN(lrsiMacs) ? null : lrsiMacs,
                 ["gradient_norm_before"] = result.Before.GradientNorm,
                 ["gradient_norm_after"] = result.After.GradientNorm,
                 ["loss_after_step_before"] = result.Before.LossAfterStep,
@@ -66,7 +78,11 @@ public static class TostRecipe
                 ["scales"] = new JsonObject(result.Scales.Select(x => KeyValuePair.Create(x.Name, (JsonNode?)JsonValue.Create(x.Scale)))),
             };
         }
-        else if (s.Lrsi) note("lrsi: skipped on resume (the checkpoint holds the rescaled weights)");
+        else if (s.Lrsi)
+        {
+            note("lrsi: skipped on resume (the checkpoint holds the rescaled weights)");
+            if (resumedLrsi is not null && JsonNode.Parse(resumedLrsi) is JsonObject record) summary["lrsi"] = record;
+        }
         if (!HasAnnealedParts(s)) return summary;
 
         bool residual = trainer.Model.Modules().OfType<BasicBlock>().Any();
@@ -81,7 +97,7 @@ public static class TostRecipe
             throw new UsageException("--ghost-skips (part of --recipe tost) runs on one process only: the ghost paths' gradients are not all-reduced. Run without mpirun, or use --ghost-neurons --lrsi --label-smoothing-anneal.");
         int switchEpoch = SwitchEpoch(s);
         var callback = new TostCallback(trainer.Model, new TostSchedule(switchEpoch * stepsPerEpoch), s.GhostNeurons, skips,
-            s.LabelSmoothingAnneal ? (float)s.LabelSmoothing : 0f, p => TrainingSetup.Optimizer(s, p), startStep);
+            s.LabelSmoothingAnneal ? (float)s.LabelSmoothing : 0f, p => TrainingSetup.Optimizer(s, p), startStep, flops);
         trainer.Callbacks.Add(callback);
         int fused = trainer.Model.Modules().OfType<FusedRelu>().Count();
         note($"tost: ghosts until epoch {switchEpoch} (step {callback.Schedule.SwitchStep}); " +

@@ -158,18 +158,18 @@ public static class ConvNetBenchmark
             {
                 long before = GC.GetTotalMemory(forceFullCollection: true);
                 var net = Build(name, d, options);
-                var convs = net.Modules().OfType<SparseConv2d>().ToArray();
-                // The first step is the one before a topology update, whose batch the conv layers keep (in the tape's
+                var keepers = net.Modules().OfType<IKeepsBatch>().ToArray();
+                // The first step is the one before a topology update, whose batch the sparse layers keep (in the tape's
                 // buffers) for the growth criteria: the memory is measured while they hold it. The timed steps are
                 // between updates (SparseTrainingDriver releases and pauses the same way; static sparse training
                 // disables the caches altogether).
                 var v = new Variant(name, d, net);
                 v.Step(x, labels, options.Batch);
                 v.MemoryBytes = GC.GetTotalMemory(forceFullCollection: true) - before;
-                foreach (var conv in convs)
+                foreach (var layer in keepers)
                 {
-                    conv.ReleaseBatch();
-                    conv.CachePaused = true;
+                    layer.ReleaseBatch();
+                    layer.CachePaused = true;
                 }
                 variants.Add(v);
             }

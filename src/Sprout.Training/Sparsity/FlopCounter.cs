@@ -45,6 +45,17 @@ public sealed class FlopCounter
         }
     }
 
+    /// <summary>MACs one sample costs with the current topology (forward + backward); conv layers count from their first forward pass.</summary>
+    public long ExecutedMacsPerSample
+    {
+        get
+        {
+            long macs = 0;
+            for (int i = 0; i < _layers.Length; i++) macs += _layers[i].ExecutedMacsPerSample * _rows[i];
+            return macs;
+        }
+    }
+
     /// <summary>MACs executed so far.</summary>
     public double ExecutedMacs { get; private set; }
 
@@ -57,9 +68,7 @@ public sealed class FlopCounter
     /// <summary>Adds one training step over <paramref name="batch"/> samples with the current topology. Allocation-free.</summary>
     public void AddStep(int batch)
     {
-        long macs = 0;
-        for (int i = 0; i < _layers.Length; i++) macs += _layers[i].ExecutedMacsPerSample * _rows[i];
-        ExecutedMacs += (double)macs * batch;
+        ExecutedMacs += (double)ExecutedMacsPerSample * batch;
         DenseMacs += (double)DenseMacsPerSample * batch;
     }
 

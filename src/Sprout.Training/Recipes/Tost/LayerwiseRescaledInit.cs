@@ -26,6 +26,7 @@ public sealed class LayerwiseRescaledInit
     private readonly Tensor[] _tensors;
     private readonly float[][] _initial, _vector, _hvp, _g, _v;
     private readonly Tape _tape = new();
+    private long _samplePasses;
 
     /// <summary>Prepares LRsI over every parameter of <paramref name="model"/> (their current values are θ0).</summary>
     /// <exception cref="ArgumentException">The model has no parameters.</exception>
@@ -94,7 +95,7 @@ public sealed class LayerwiseRescaledInit
         }
         var final = update.Scales.ToArray();
         var result = _parameters.Select((p, i) => (p.Name, final[i])).ToList();
-        return new LrsiResult(result, _options.Iterations, normIterations, before, after);
+        return new LrsiResult(result, _options.Iterations, normIterations, before, after, _samplePasses);
     }
 
     /// <summary>
@@ -207,6 +208,7 @@ public sealed class LayerwiseRescaledInit
     private double Gradient(LrsiBatch batch)
     {
         foreach (var t in _tensors) t.ZeroGrad();
+        _samplePasses += batch.Count;
         Tensor loss;
         using (_tape.Record())
         {

@@ -6,11 +6,13 @@
 // gradient slab never contain them, so after the switch nothing distinguishes the run from one without ghosts.
 // Before the switch a checkpoint holds that optimizer's state and step count under "tost.ghost_optimizer." (the
 // ghost parameters and BatchNorm buffers are the model's own), so a run resumed in the ghost phase is bit-exact.
-// Their cost is counted here (dense multiply-adds per step) and reported by Summary().
+// Their cost is counted here (dense multiply-adds per step), added to the run's FLOP counter when one is given (so
+// the FLOPs-vs-dense column pays for them), and reported by Summary(); before the switch a checkpoint carries the count.
 using System.Text.Json.Nodes;
 using Sprout.Core;
 using Sprout.Nn;
 using Sprout.Nn.Optim;
+using Sprout.Training.Sparsity;
 
 namespace Sprout.Training.Recipes.Tost;
 
@@ -22,8 +24,10 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
     private readonly Func<IEnumerable<(string Name, Tensor Tensor)>, Optimizer>? _ghostOptimizerFactory;
     private const string StateScope = "tost.ghost_optimizer";
 
+    private readonly FlopCounter? _flops;
     private IReadOnlyList<GhostSkipPaths> _paths = [];
     private Optimizer? _ghostOptimizer;
+    private bool _resumedAfterSwitch;
 
     /// <summary>
     /// Installs the chosen ghosts on <paramref name="model"/> for a run that has taken <paramref name="startStep"/>
@@ -36,9 +40,10 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
     /// <param name="smoothingStart">Label smoothing annealed from this value to 0 (0: leave the trainer's smoothing alone).</param>
     /// <param name="ghostOptimizer">Builds the ghost paths' optimizer; required with <paramref name="ghostSkips"/>.</param>
     /// <param name="startStep">Steps already taken.</param>
+    /// <param name="flops">The run's FLOP counter, which the ghost paths' multiply-adds are added to (null: counted here only).</param>
     /// <exception cref="ArgumentException">Ghost skips without an optimizer factory, or a model without BasicBlocks.</exception>
     public TostCallback(Module model, TostSchedule schedule, bool ghostNeurons, bool ghostSkips, float smoothingStart,
-        Func<IEnumerable<(string Name, Tensor Tensor)>, Optimizer>? ghostOptimizer, int startStep = 0)
+        Func<IEnumerable<(string Name, Tensor Tensor)>, Optimizer>? ghostOptimizer, int startStep = 0, FlopCounter? flops = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(schedule);
@@ -46,6 +51,8 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
         if (ghostSkips && ghostOptimizer is null) throw new ArgumentException("Ghost skip connections need a factory for their optimizer.", nameof(ghostOptimizer));
         (_model, Schedule, GhostNeurons, GhostSkips, SmoothingStart, _ghostOptimizerFactory) =
             (model, schedule, ghostNeurons, ghostSkips, smoothingStart, ghostOptimizer);
+        _flops = flops;
+        _resumedAfterSwitch = ghostSkips && startStep > 0 && schedule.IsSwitched(startStep);
         _relus = ghostNeurons ? Ghosts.Relus(model) : [];
         if (ghostSkips)
         {
@@ -71,7 +78,11 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
     /// <summary>Number of ghost skip parameters while they exist (dense 1×1 convs and their BatchNorms).</summary>
     public long GhostParameters { get; }
 
-    /// <summary>Multiply-adds the ghost skip paths executed so far in this process (forward and backward).</summary>
+    /// <summary>
+    /// Multiply-adds the ghost skip paths executed so far (forward and backward), restored with the ghost phase's
+    /// checkpoints. A run resumed past the switch starts from a plain model's checkpoint, so this stays 0 and
+    /// <see cref="Summary"/> reports null (the run's FLOP counter, restored from its own state, still holds them).
+    /// </summary>
     public double GhostMacs { get; private set; }
 
     /// <summary>True while ghost skip paths are part of the model.</summary>
@@ -83,6 +94,8 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
         if (Schedule.IsSwitched(step))
         {
             if (HasGhostPaths || (GhostNeurons && _relus.Count > 0 && !float.IsPositiveInfinity(_relus[0].GhostBeta))) Switch(trainer);
+            // A run resumed after the switch starts with the settings' smoothing: it is annealed to 0 by now.
+            if (SmoothingStart > 0f) trainer.LabelSmoothing = 0f;
             return;
         }
         if (GhostNeurons) Ghosts.SetBeta(_relus, Schedule.Beta(step));
@@ -100,6 +113,7 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
             long macs = 0;
             for (int i = 0; i < _paths.Count; i++) macs += _paths[i].MacsPerSample();
             GhostMacs += (double)macs * step.Count;
+            _flops?.AddExtra((double)macs * step.Count);
             _ghostOptimizer.LearningRate = trainer.Optimizer.LearningRate;
             _ghostOptimizer.Step();
         }
@@ -117,7 +131,7 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
         ["beta_start"] = Schedule.BetaStart,
         ["beta_end"] = Schedule.BetaEnd,
         ["ghost_params"] = GhostParameters,
-        ["ghost_macs"] = GhostMacs,
+        ["ghost_macs"] = _resumedAfterSwitch ? null : GhostMacs,
         ["ghosts_removed"] = !HasGhostPaths,
     };
 
@@ -127,6 +141,7 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
         if (_ghostOptimizer is null) return;
         var scope = state.Scope(StateScope);
         scope.AddScalar("steps", _ghostOptimizer.StepCount);
+        scope.Add("ghost_macs", [GhostMacs]);
         foreach (var (name, t) in _ghostOptimizer.StateTensors()) scope.Add(name, t.Data, t.Shape.ToArray());
     }
 
@@ -150,6 +165,7 @@ public sealed class TostCallback : ITrainingCallback, ICheckpointable
             values.CopyTo(t.Data);
         }
         _ghostOptimizer.StepCount = (int)steps;
+        if (scope.Contains("ghost_macs") && scope.Doubles("ghost_macs") is [double macs]) GhostMacs = macs;
     }
 
     // Puts the model in the state the schedule prescribes after `step` steps (construction and resume).

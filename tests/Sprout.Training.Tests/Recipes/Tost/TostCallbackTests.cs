@@ -9,6 +9,7 @@ using Sprout.Nn.Optim;
 using Sprout.TestSupport;
 using Sprout.Training.Checkpoints;
 using Sprout.Training.Recipes.Tost;
+using Sprout.Training.Sparsity;
 
 namespace Sprout.Training.Tests.Recipes.Tost;
 
@@ -25,9 +26,9 @@ public sealed class TostCallbackTests : IDisposable
         return new Trainer(model, opt, new CosineLr(3 * batchesPerEpoch), new TrainerOptions { LabelSmoothing = smoothing });
     }
 
-    private static TostCallback Recipe(Trainer trainer, int switchStep, int startStep = 0) =>
+    private static TostCallback Recipe(Trainer trainer, int switchStep, int startStep = 0, FlopCounter? flops = null) =>
         new(trainer.Model, new TostSchedule(switchStep), ghostNeurons: true, ghostSkips: true, smoothingStart: 0.1f,
-            p => new Sgd(p, 0.05f, momentum: 0.9f, weightDecay: 5e-4f, nesterov: true), startStep);
+            p => new Sgd(p, 0.05f, momentum: 0.9f, weightDecay: 5e-4f, nesterov: true), startStep, flops);
 
     [Fact]
     public void GhostsAreGoneAfterTheSwitchInModelAndCheckpoint()
@@ -35,7 +36,8 @@ public sealed class TostCallbackTests : IDisposable
         var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
         var trainer = Make(1, data.Classes, data.BatchesPerEpoch, smoothing: 0.1f);
         var plain = Make(2, data.Classes, data.BatchesPerEpoch);
-        var recipe = Recipe(trainer, switchStep: data.BatchesPerEpoch); // ghosts for exactly one epoch
+        var flops = new FlopCounter(trainer.Model);   // the run's counter, as the sparsity driver builds it: no ghost layers in it
+        var recipe = Recipe(trainer, switchStep: data.BatchesPerEpoch, flops: flops); // ghosts for exactly one epoch
         trainer.Callbacks.Add(recipe);
 
         Assert.True(recipe.HasGhostPaths);
@@ -49,6 +51,9 @@ public sealed class TostCallbackTests : IDisposable
         var firstEpoch = trainer.RunEpoch(data, data);   // the switch happens after this epoch's last step
         Assert.True(double.IsFinite(firstEpoch.TrainLoss));
         Assert.NotEqual(GhostSkipPaths.InitialWeight, ghostWeight[0]); // the ghost optimizer trained them
+        // The ghosts' cost went into the run's counter (nothing else adds to it in this test).
+        Assert.True(recipe.GhostMacs > 0);
+        Assert.Equal(recipe.GhostMacs, flops.ExecutedMacs);
         Assert.False(recipe.HasGhostPaths);
         Assert.All(Ghosts.Relus(trainer.Model), r => Assert.True(float.IsPositiveInfinity(r.GhostBeta)));
         Assert.Equal(0f, trainer.LabelSmoothing);
@@ -88,6 +93,21 @@ public sealed class TostCallbackTests : IDisposable
     }
 
     [Fact]
+    public void AResumePastTheSwitchTrainsWithoutLabelSmoothingFromItsFirstStep()
+    {
+        var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
+        var trainer = Make(1, data.Classes, data.BatchesPerEpoch, smoothing: 0.1f);   // the settings' ε, as a resumed run starts
+        var recipe = Recipe(trainer, switchStep: 4, startStep: 8);
+        trainer.Callbacks.Add(recipe);
+        recipe.OnForwardStart(trainer, 8);
+        Assert.Equal(0f, trainer.LabelSmoothing);
+        // Its checkpoint was a plain model's: the ghosts' multiply-adds are not known here (the run's FLOP counter has them).
+        Assert.Null(recipe.Summary()["ghost_macs"]);
+        var fresh = Recipe(Make(1, data.Classes, data.BatchesPerEpoch), switchStep: 4);
+        Assert.NotNull(fresh.Summary()["ghost_macs"]);
+    }
+
+    [Fact]
     public void ACheckpointFromTheGhostPhaseResumesWithItsGhosts()
     {
         var data = new Blobs(samples: 64, features: 32, seed: 3, batchSize: 16);
@@ -98,6 +118,8 @@ public sealed class TostCallbackTests : IDisposable
         var recipe = Recipe(resumed, switchStep: 2 * data.BatchesPerEpoch, startStep: Checkpoint.ReadInfo(path).Step);
         resumed.Callbacks.Add(recipe);
         Checkpoint.Restore(path, resumed);
+        Assert.Equal(((TostCallback)first.Callbacks.Single(c => c is TostCallback)).GhostMacs, recipe.GhostMacs);   // restored, not restarted at 0
+        Assert.True(recipe.GhostMacs > 0);
         var ghost = resumed.Model.NamedParameters().First(p => p.Name == "layer3.0.ghost.conv_a.weight").Tensor;
         Assert.Equal(first.Model.NamedParameters().First(p => p.Name == "layer3.0.ghost.conv_a.weight").Tensor.ToArray(), ghost.ToArray());
         resumed.RunEpoch(data, data);
