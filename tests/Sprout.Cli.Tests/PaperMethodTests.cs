@@ -2,6 +2,12 @@
 // sparse momentum, Top-KAST, Spartan): exit 0, and summary.json names the method and density, per-layer nnz add up
 // to the target density, and params_nonzero agrees with them. Bad method options exit 2 with one stderr line.
 using System.Text.Json;
+using Sprout.Cli.Config;
+using Sprout.Cli.Methods;
+using Sprout.Core;
+using Sprout.Data;
+using Sprout.Nn;
+using Sprout.Training;
 
 namespace Sprout.Cli.Tests;
 
@@ -56,6 +62,24 @@ public sealed class PaperMethodTests : IDisposable
         double rel = sp.GetProperty("train_flops_relative_to_dense").GetDouble();
         if (method is "snfs" or "spartan") Assert.Equal(1.0, rel, 6); // masked dense, as published
         else Assert.InRange(rel, 0.1, 0.5);
+    }
+
+    [Fact]
+    public void TopKastWeightsAreDecayedByTheirPenaltyAndEveryOtherParameterByTheOptimizer()
+    {
+        // As in every other run, BatchNorm, biases and the dense stem keep --weight-decay; only the Top-KAST weights,
+        // which the layers' own penalty regularizes, are exempt from it (one decay per parameter, never two).
+        var s = new TrainSettings { Method = "topkast", Model = "resnet8", Density = 0.2, WeightDecay = 5e-4, DenseFirstLayer = true };
+        TrainingSetup.Validate(s);
+        var method = MethodRegistry.Get(s.Method).ForRun();
+        var model = method.BuildModel(s, new ImageShape(1, 8, 8), 10, new Rng(3));
+        var trainer = new Trainer(model, TrainingSetup.Optimizer(s, model));
+        _ = method.Callbacks(trainer, s, 10).ToList();
+        var expected = model.LayersOf<ITopKastLayer>().Select(l => l.Path + ".weight").Order().ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, trainer.Optimizer.WeightDecayExempt.Order().ToList());
+        Assert.Contains(trainer.Optimizer.Parameters, p => p.Name.Contains("bn", StringComparison.Ordinal) && !expected.Contains(p.Name));
+        Assert.Equal(5e-4f, ((Sprout.Nn.Optim.Sgd)trainer.Optimizer).WeightDecay);
     }
 
     [Fact]

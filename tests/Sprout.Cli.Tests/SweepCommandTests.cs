@@ -35,6 +35,29 @@ public class SweepCommandTests
     }
 
     [Fact]
+    public void ReuseContinuesACutRunFromItsLastCheckpointToTheSameResult()
+    {
+        using var cli = new CliRunner();
+        Directory.CreateDirectory(cli.PathOf("configs"));
+        string config = cli.PathOf("configs", "set.yaml");
+        File.WriteAllText(config, "model: mlp:16\nepochs: 3\nmethod: set\ndensity: 0.2\nupdate-every: 5\n");
+        string cut = cli.PathOf("runs", "sweep-configs-set-s0");
+        var first = CliRunner.Run(["train", "--config", config, "--seed", "0", "--name", "sweep-configs-set-s0", "--out", cut, "--stop-after", "1", "--plain", "true"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var straight = CliRunner.Run(["sweep", "--config", config, "--seeds", "0", "--runs", cli.PathOf("straight")]);
+        Assert.True(straight.ExitCode == 0, straight.ToString());
+
+        var sweep = CliRunner.Run(["sweep", "--config", config, "--seeds", "0", "--runs", cli.PathOf("runs"), "--reuse"]);
+        Assert.True(sweep.ExitCode == 0, sweep.ToString());
+        Assert.Contains("continuing from", sweep.Output);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(cut, "metrics.jsonl")).Length);   // epoch 1 kept, 2 and 3 added
+        using var a = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cli.PathOf("straight", "sweep-configs-set-s0"), "summary.json")));
+        using var b = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(cut, "summary.json")));
+        Assert.Equal("completed", b.RootElement.GetProperty("status").GetString());
+        Assert.Equal(a.RootElement.GetProperty("test_accuracy").GetDouble(), b.RootElement.GetProperty("test_accuracy").GetDouble());
+    }
+
+    [Fact]
     public void AnEmptyRunFolderIsFreeAsInTrain()
     {
         using var cli = new CliRunner();

@@ -3,13 +3,15 @@
 // runs/sweep-<config folder>-<config>-s<seed>), each run's summary.json is read back, and the mean ± std table is
 // written to --out (e.g. docs/RESULTS.md). Training FLOPs relative to dense come from the run's own FLOP counter
 // (summary.json: sparsity.train_flops_relative_to_dense; 1 for a dense run). Like `train`, an existing run is
-// never overwritten silently: --reuse reads finished runs back (to resume a sweep or rebuild its table),
+// never overwritten silently: --reuse reads finished runs back and continues cut ones from their last.safetensors
+// (to resume a sweep or rebuild its table),
 // --overwrite retrains them, and --table-only trains nothing: it tabulates the runs finished so far (long sweeps are
 // trained across sessions) and lists the missing ones.
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Sprout.Cli.Config;
+using Sprout.Training.Checkpoints;
 using Sprout.Training.Runs;
 using Sprout.Training.Sweeps;
 
@@ -26,7 +28,7 @@ public static class SweepCommand
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds", HelpName = "S,S,...", DefaultValueFactory = _ => "0,1,2" };
         var epochs = new Option<int?>("--epochs") { Description = "Override every config's epochs (quick checks)", HelpName = "N" };
         var output = new Option<string?>("--out") { Description = "Markdown file to write (default: print only)", HelpName = "FILE" };
-        var reuse = new Option<bool>("--reuse") { Description = "Read back runs that already completed instead of training them again" };
+        var reuse = new Option<bool>("--reuse") { Description = "Read back runs that already completed instead of training them again; continue cut ones from their last checkpoint" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Retrain runs whose directories already exist" };
         var tableOnly = new Option<bool>("--table-only") { Description = "Train nothing: build the table from the runs that have finished and list the missing ones" };
         var runsRoot = new Option<string>("--runs") { Description = "Folder for the sweep's run directories", HelpName = "DIR", DefaultValueFactory = _ => "runs" };
@@ -88,14 +90,16 @@ public static class SweepCommand
         string summary = Path.Combine(s.Out!, RunDirectory.SummaryFile);
         bool completed = File.Exists(summary) && ReadSummary(summary).Status == "completed";
         if (!completed && mode == ExistingRun.TableOnly) return null;
-        if (completed && mode is ExistingRun.Reuse or ExistingRun.TableOnly)
+        string last = Path.Combine(s.Out!, RunDirectory.LastCheckpointFile);
+        if (completed && mode is ExistingRun.Reuse or ExistingRun.TableOnly) RequireSameSettings(s);
+        else if (mode == ExistingRun.Reuse && File.Exists(last) && File.Exists(Path.Combine(s.Out!, RunDirectory.ConfigFile)))
         {
-            // Reuse is keyed on the resolved settings: a run trained with other settings is not this row's result.
-            TrainRunner.Validate(s); // resolves the optimizer-dependent defaults that config.yaml records
-            string saved = File.ReadAllText(Path.Combine(s.Out!, RunDirectory.ConfigFile));
-            string? changed = FirstDifference(saved, ConfigFile.ToYaml(s));
-            if (changed is not null)
-                throw new UsageException($"Sweep run {s.Out} was trained with other settings ({changed}); pass --overwrite to retrain it, or --runs DIR to keep both.");
+            // A run cut before its end (a session or Ctrl+C) continues from its last epoch instead of starting again.
+            RequireSameSettings(s);
+            context.Output.WriteLine($"{s.Name}: continuing from {last} (epoch {Checkpoint.ReadInfo(last).Epoch} of {s.Epochs})");
+            s.Name = null; // continue the checkpoint's own folder
+            int code = new TrainRunner(context).Run(s, last, cancellation);
+            if (code != ExitCodes.Ok) throw new UsageException($"Sweep run {s.Out} ({file}) exited with code {code}; see {s.Out}/train.log.");
         }
         else
         {
@@ -106,6 +110,16 @@ public static class SweepCommand
             if (code != ExitCodes.Ok) throw new UsageException($"Sweep run {s.Name} ({file}) exited with code {code}; see {s.Out}/train.log (--reuse keeps finished runs, --overwrite retrains them).");
         }
         return ReadSummary(summary).Result;
+    }
+
+    // Reuse is keyed on the resolved settings: a run trained with other settings is not this row's result.
+    private static void RequireSameSettings(TrainSettings s)
+    {
+        TrainRunner.Validate(s); // resolves the optimizer-dependent defaults that config.yaml records
+        string saved = File.ReadAllText(Path.Combine(s.Out!, RunDirectory.ConfigFile));
+        string? changed = FirstDifference(saved, ConfigFile.ToYaml(s));
+        if (changed is not null)
+            throw new UsageException($"Sweep run {s.Out} was trained with other settings ({changed}); pass --overwrite to retrain it, or --runs DIR to keep both.");
     }
 
     private static TrainSettings Settings(string file, ulong seed, int? epochs, string root)

@@ -82,7 +82,7 @@ public static class SettingsTable
         Setting.OptionalNumber("topkast-backward", "Top-KAST: backward extra M, B = top-(D+M) (default: M = each layer's D)", 0,
             s => s.TopKastBackward, (s, v) => s.TopKastBackward = v),
         Setting.Int("topkast-refresh", "Top-KAST: steps between refreshes of the forward/backward sets", 1, s => s.TopKastRefresh, (s, v) => s.TopKastRefresh = v),
-        Setting.Number("topkast-lambda", "Top-KAST: exploration regularizer strength (optimizer weight decay is set to 0)", 0, 1,
+        Setting.Number("topkast-lambda", "Top-KAST: penalty λ on its weights (gradient 2λθ on A, 2λθ/D on B\\A; the optimizer's weight decay skips them)", 0, 1,
             s => s.TopKastLambda, (s, v) => s.TopKastLambda = v),
         Setting.Choice("topkast-penalty", "Top-KAST: regularizer penalty", TopKastPenalties, s => s.TopKastPenalty, (s, v) => s.TopKastPenalty = v),
         Setting.Choice("topkast-reservoir", "Top-KAST: dense reservoir (as published) or compact (only entries that left B; same results, less memory)",

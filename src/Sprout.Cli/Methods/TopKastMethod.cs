@@ -1,7 +1,9 @@
 // TopKastMethod: `--method topkast` (Jayakumar et al. 2020). Every weight layer of the model becomes a TopKastLinear
 // with forward density D from the --density/--distribution allocation and backward extra M (--topkast-backward,
 // default M = D, capped at 1 − D), refreshed every --topkast-refresh steps. The exploration regularizer λ
-// (--topkast-lambda) replaces weight decay, so the optimizer's weight decay is set to 0 (recorded in config.yaml).
+// (--topkast-lambda, penalty λ·Σθ² on A and λ/D·Σθ² on B\A) replaces weight decay on the Top-KAST weights, so the
+// optimizer's --weight-decay skips them (never the reservoir) and still applies to every other parameter (BatchNorm,
+// biases, dense layers outside the budget), as in any other run.
 // --topkast-reservoir picks the dense (published) or compact reservoir.
 // Per-layer nnz in the table and summary is the forward set |A|; the summary adds the backward set |B|.
 using System.Text.Json.Nodes;
@@ -53,7 +55,6 @@ public sealed class TopKastMethod : TrainingMethod
         {
             DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer,
         });
-        s.WeightDecay = 0;
         var options = new TopKastOptions(s.TopKastBackward, (float)s.TopKastLambda, s.TopKastRefresh, s.TopKastPenalty == "squared",
             s.TopKastReservoir == "compact" ? TopKastReservoirKind.Compact : TopKastReservoirKind.Dense);
         _model = build(new TopKastLayerFactory(plan, rng, options));
@@ -64,6 +65,9 @@ public sealed class TopKastMethod : TrainingMethod
     /// <inheritdoc/>
     public override IEnumerable<ITrainingCallback> Callbacks(Trainer trainer, TrainSettings s, int stepsPerEpoch)
     {
+        // The Top-KAST weights are decayed by the layers' own penalty (on A and B\A, never the reservoir); every other
+        // parameter (BatchNorm, biases, dense layers outside the budget) keeps the run's --weight-decay like in any other run.
+        trainer.Optimizer.ExcludeFromWeightDecay(_model!.LayersOf<ITopKastLayer>().Select(l => l.Path + ".weight"));
         _driver = new SparseTrainingDriver(_model!, null, null);
         _refresh = new TopKastRefreshCallback(_layers);
         return [new SparsityCallback(_driver), _refresh];

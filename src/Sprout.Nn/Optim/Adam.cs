@@ -50,7 +50,7 @@ public class Adam : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(int index, Tensor p) =>
-        OptimizerUpdates.Adam(p.Data, p.Grad, _m[index].Data, _v[index].Data, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Decoupled, StepCount);
+        OptimizerUpdates.Adam(p.Data, p.Grad, _m[index].Data, _v[index].Data, LearningRate, Beta1, Beta2, Epsilon, DecayOf(index, WeightDecay), Decoupled, StepCount);
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (default λ = 0.01).</summary>

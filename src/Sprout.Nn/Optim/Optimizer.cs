@@ -11,6 +11,7 @@ public abstract class Optimizer : IOptimizerState
 {
     private readonly List<(string Name, Tensor Tensor)> _stateTensors = [];
     private readonly Tensor[][] _slotsOf; // [parameter][slot]: built once by CreateSlots, indexed so topology updates allocate nothing
+    private readonly bool[] _noDecay;     // [parameter]: regularized elsewhere (Top-KAST's penalty), so the optimizer's decay skips it
 
     /// <summary>Creates an optimizer over named parameters (e.g. <see cref="Module.NamedParameters"/>).</summary>
     protected Optimizer(IEnumerable<(string Name, Tensor Tensor)> parameters, float learningRate)
@@ -21,6 +22,7 @@ public abstract class Optimizer : IOptimizerState
         if (Parameters.Count == 0) throw new ArgumentException("The optimizer was given no parameters.", nameof(parameters));
         _slotsOf = new Tensor[Parameters.Count][];
         Array.Fill(_slotsOf, []);
+        _noDecay = new bool[Parameters.Count];
         LearningRate = learningRate;
         BaseLearningRate = learningRate;
     }
@@ -36,6 +38,28 @@ public abstract class Optimizer : IOptimizerState
 
     /// <summary>Number of completed steps.</summary>
     public int StepCount { get; set; }
+
+    /// <summary>
+    /// Exempts the named parameters from the optimizer's weight decay (a method that regularizes them itself, as Top-KAST
+    /// does through its own penalty); every other parameter keeps it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name that is not one of this optimizer's parameters.</exception>
+    public void ExcludeFromWeightDecay(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (string name in names)
+        {
+            int i = Parameters.ToList().FindIndex(p => p.Name == name);
+            if (i < 0) throw new ArgumentException($"'{name}' is not a parameter of this optimizer.", nameof(names));
+            _noDecay[i] = true;
+        }
+    }
+
+    /// <summary>Names of the parameters the optimizer's weight decay skips (<see cref="ExcludeFromWeightDecay"/>).</summary>
+    public IEnumerable<string> WeightDecayExempt => Parameters.Where((_, i) => _noDecay[i]).Select(p => p.Name);
+
+    /// <summary>The weight decay to apply to parameter <paramref name="index"/>: <paramref name="decay"/>, or 0 if it is exempt.</summary>
+    protected float DecayOf(int index, float decay) => _noDecay[index] ? 0f : decay;
 
     /// <summary>Applies one update to every parameter from its current gradient.</summary>
     public void Step()

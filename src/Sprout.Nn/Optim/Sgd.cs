@@ -35,5 +35,5 @@ public sealed class Sgd : Optimizer
 
     /// <inheritdoc/>
     protected override void Update(int index, Tensor p) =>
-        OptimizerUpdates.Sgd(p.Data, p.Grad, _velocity[index].Data, LearningRate, Momentum, WeightDecay, Nesterov);
+        OptimizerUpdates.Sgd(p.Data, p.Grad, _velocity[index].Data, LearningRate, Momentum, DecayOf(index, WeightDecay), Nesterov);
 }

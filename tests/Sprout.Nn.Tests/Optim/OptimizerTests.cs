@@ -37,6 +37,22 @@ public class OptimizerTests
         Assert.Equal(0.99f, ps[0].Item2[0], 4); // bias-corrected m/√v = sign(g) on step 1
     }
 
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adamw")]
+    public void ExemptParametersAreNotDecayedAndTheOthersAre(string kind)
+    {
+        var (a, b) = (One(2f, 0f)[0], One(2f, 0f)[0]);
+        (string, Tensor)[] ps = [("kept", a.Item2), ("exempt", b.Item2)];
+        Optimizer opt = kind == "sgd" ? new Sgd(ps, 0.1f, weightDecay: 0.5f) : new AdamW(ps, 0.1f, weightDecay: 0.5f);
+        opt.ExcludeFromWeightDecay(["exempt"]);
+        Assert.Equal(["exempt"], opt.WeightDecayExempt);
+        opt.Step();
+        Assert.Equal(2f - 0.1f * 0.5f * 2f, a.Item2[0], 5);   // zero gradient: only the decay moves it
+        Assert.Equal(2f, b.Item2[0]);
+        Assert.Throws<ArgumentException>(() => opt.ExcludeFromWeightDecay(["nope"]));
+    }
+
     [Fact]
     public void AdamWDecaysDecoupled()
     {
