@@ -72,9 +72,9 @@ public sealed class TrainRunner(CliContext context)
             TrainingSetup.Options(s));
         if (distributed is not null) trainer.Callbacks.Add(distributed.DataParallel); // first: methods read the summed gradients
         foreach (var callback in method.Callbacks(trainer, s, trainBatches.BatchesPerEpoch)) trainer.Callbacks.Add(callback);
-        var recipeNotes = new List<string>(EmptyLayerWarnings(model));
+        var notes = new List<string>(EmptyLayerWarnings(model));
         var recipe = Recipes.TostRecipe.Apply(s, trainer, () => new DataLoaderSource(train, s.BatchSize, shuffle: true, Rng.Derive(s.Seed, "tost.lrsi").NextUInt64()),
-            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, recipeNotes.Add, distributed?.DataParallel.Communicator.Size ?? 1,
+            trainSource.BatchesPerEpoch, resumeInfo?.Step ?? 0, notes.Add, distributed?.DataParallel.Communicator.Size ?? 1,
             resumeInfo?[Recipes.TostRecipe.LrsiMetadataKey]);
         // After the method's callbacks exist: they restore their own state (topology, counters, random streams).
         if (resumePath is not null) Checkpoint.Restore(resumePath, trainer);
@@ -88,7 +88,7 @@ public sealed class TrainRunner(CliContext context)
         log.WriteLine($"# {DateTime.Now:yyyy-MM-dd HH:mm:ss}  sprout {string.Join(' ', context.Arguments)}");
         log.WriteLine(header);
         if (resumePath is not null) log.WriteLine($"resumed from {resumePath} after epoch {trainer.CompletedEpochs}");
-        foreach (string line in recipeNotes) log.WriteLine(line);
+        foreach (string line in notes) log.WriteLine(line);
 
         trainer.Callbacks.Add(new MetricsCallback(run));
         var metadata = new Dictionary<string, string>
@@ -111,7 +111,7 @@ public sealed class TrainRunner(CliContext context)
         IAnsiConsole? console = interactive ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Output) }) : null;
         WriteLine(console, header);
         WriteLine(console, $"run: {run.FullPath}");
-        foreach (string line in recipeNotes) WriteLine(console, line);
+        foreach (string line in notes) WriteLine(console, line);
         // Dense methods have no sparsity driver; their table (density 1) still shows every layer's shape.
         if ((method.LayerTable() ?? DenseTable(model)) is string table)
         {

@@ -47,12 +47,9 @@ public abstract class Optimizer : IOptimizerState
     public void ExcludeFromWeightDecay(IEnumerable<string> names)
     {
         ArgumentNullException.ThrowIfNull(names);
+        var index = Parameters.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i);
         foreach (string name in names)
-        {
-            int i = Parameters.ToList().FindIndex(p => p.Name == name);
-            if (i < 0) throw new ArgumentException($"'{name}' is not a parameter of this optimizer.", nameof(names));
-            _noDecay[i] = true;
-        }
+            _noDecay[index.TryGetValue(name, out int i) ? i : throw new ArgumentException($"'{name}' is not a parameter of this optimizer.", nameof(names))] = true;
     }
 
     /// <summary>Names of the parameters the optimizer's weight decay skips (<see cref="ExcludeFromWeightDecay"/>).</summary>

@@ -66,6 +66,7 @@ public sealed class LayerwiseRescaledInit
         var update = new LrsiScaleUpdate(LowerBounds, _options.LearningRate, _options.GradientClip);
         var gradient = new float[_tensors.Length];
         int pass = 0, normIterations = 0;
+        _samplePasses = 0;
         bool wasTraining = _model.Training;
         _model.Train();
         batches.Reset(pass);
