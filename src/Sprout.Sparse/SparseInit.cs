@@ -12,6 +12,13 @@ public enum SparseInitMode
 
     /// <summary>U(±1/√fan_in_dense), PyTorch's dense Linear default, ignoring the mask (the usual masked baseline).</summary>
     Dense,
+
+    /// <summary>
+    /// U(±gain·√(3/fan_in_dense)): the dense layer's own init variance (He's for a conv), then masked, as RigL's and
+    /// sparse_learning's CIFAR code start. Live weights are larger than <see cref="FanInAware"/>'s by √(1/density); under
+    /// BatchNorm the function is the same and only the step size relative to the weights differs.
+    /// </summary>
+    DenseFanIn,
 }
 
 /// <summary>Sparsity-aware initializers over CSR rows.</summary>
@@ -26,7 +33,12 @@ public static class SparseInit
         for (int r = 0; r < topology.Rows; r++)
         {
             int start = rp[r], end = rp[r + 1];
-            float bound = mode == SparseInitMode.Dense ? denseBound : gain * MathF.Sqrt(3f / Math.Max(end - start, 1));
+            float bound = mode switch
+            {
+                SparseInitMode.Dense => denseBound,
+                SparseInitMode.DenseFanIn => gain * MathF.Sqrt(3f / Math.Max(topology.Cols, 1)),
+                _ => gain * MathF.Sqrt(3f / Math.Max(end - start, 1)),
+            };
             for (int p = start; p < end; p++) values[p] = rng.Uniform(-bound, bound);
         }
     }
@@ -37,7 +49,7 @@ public static class SparseInit
         if (bias.Length != topology.Rows) throw new ArgumentException($"bias has {bias.Length} elements, the topology {topology.Rows} rows.", nameof(bias));
         for (int r = 0; r < topology.Rows; r++)
         {
-            float b = mode == SparseInitMode.Dense ? 1f / MathF.Sqrt(Math.Max(topology.Cols, 1)) : MathF.Sqrt(3f / Math.Max(topology.RowLength(r), 1));
+            float b = mode is SparseInitMode.Dense or SparseInitMode.DenseFanIn ? 1f / MathF.Sqrt(Math.Max(topology.Cols, 1)) : MathF.Sqrt(3f / Math.Max(topology.RowLength(r), 1));
             bias[r] = rng.Uniform(-b, b);
         }
     }

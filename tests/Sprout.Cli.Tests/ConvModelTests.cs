@@ -2,6 +2,7 @@
 // errors otherwise), end-to-end training of a small ResNet on the embedded digits (dense and always-sparse, the layer
 // table with conv shapes, eval of its checkpoint), the augmentation default per dataset, and `bench conv --json`.
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Sprout.Cli.Config;
 using Sprout.Cli.Models;
 using Sprout.Data;
@@ -119,6 +120,19 @@ public sealed class ConvModelTests : IDisposable
         var sparseStem = _cli.Train("sparse-stem", "--model", "resnet8", "--epochs", "1", "--method", "static", "--density", "0.05");
         Assert.True(sparseStem.ExitCode == 0, sparseStem.ToString());
         Assert.Matches(@"conv1\s+csr\s+1→16 3×3 p1", sparseStem.Output);
+    }
+
+    [Fact]
+    public void SparseInitSelectsTheInitialScaleAndRefusesUnknownNames()
+    {
+        var live = _cli.Train("init-fan-in", "--model", "resnet8", "--epochs", "1", "--method", "static", "--density", "0.1");
+        var dense = _cli.Train("init-dense", "--model", "resnet8", "--epochs", "1", "--method", "static", "--density", "0.1", "--sparse-init", "dense-fan-in");
+        Assert.True(live.ExitCode == 0, live.ToString());
+        Assert.True(dense.ExitCode == 0, dense.ToString());
+        Assert.NotEqual(Regex.Match(live.Output, @"test_loss \S+").Value, Regex.Match(dense.Output, @"test_loss \S+").Value);
+        var bad = _cli.Train("init-bad", "--model", "resnet8", "--epochs", "1", "--method", "static", "--sparse-init", "xavier");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("sparse-init", bad.Error + bad.Output);
     }
 
     [Theory]

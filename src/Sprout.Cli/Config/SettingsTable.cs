@@ -21,6 +21,9 @@ public static class SettingsTable
     /// <summary>Sparse layer implementations.</summary>
     public static readonly string[] LayerKinds = ["csr", "masked"];
 
+    /// <summary>Initial scales of randomly initialized sparse layers.</summary>
+    public static readonly string[] SparseInits = ["fan-in", "dense-fan-in"];
+
     /// <summary>Drop-fraction decays.</summary>
     public static readonly string[] Decays = ["cosine", "linear", "constant"];
 
@@ -59,6 +62,8 @@ public static class SettingsTable
         Setting.Bool("dense-last-layer", "Sparse methods: keep the last weight layer (the classifier) dense, outside the --density budget (as RigL)",
             s => s.DenseLastLayer, (s, v) => s.DenseLastLayer = v),
         Setting.Choice("layer-kind", "Sparse methods: csr (always-sparse) or masked (dense weights x mask)", LayerKinds, s => s.LayerKind, (s, v) => s.LayerKind = v),
+        Setting.Choice("sparse-init", "Sparse methods: initial weights scaled by each unit's live fan-in (fan-in) or by the dense layer's (dense-fan-in: the dense init, then masked, as RigL's code)",
+            SparseInits, s => s.SparseInit, (s, v) => s.SparseInit = v),
         Setting.Int("update-every", "Dynamic methods: steps between topology updates", 1, s => s.UpdateEvery, (s, v) => s.UpdateEvery = v),
         Setting.Number("end-fraction", "Dynamic methods: fraction of training after which the topology stops changing", 0, 1,
             s => s.EndFraction, (s, v) => s.EndFraction = v),

@@ -91,6 +91,9 @@ public sealed class TrainSettings
     /// <summary>Sparse methods: layer implementation (csr = always-sparse, masked = dense ⊙ mask).</summary>
     public string LayerKind { get; set; } = "csr";
 
+    /// <summary>Sparse methods: scale of the random initial weights (fan-in = over each unit's live inputs, dense-fan-in = the dense layer's, then masked).</summary>
+    public string SparseInit { get; set; } = "fan-in";
+
     /// <summary>Dynamic methods: steps between topology updates (ΔT).</summary>
     public int UpdateEvery { get; set; } = 100;
 

@@ -10,6 +10,7 @@ using Sprout.Cli.Config;
 using Sprout.Core;
 using Sprout.Data;
 using Sprout.Nn;
+using Sprout.Sparse;
 using Sprout.Sparse.Allocation;
 using Sprout.Sparse.Pruning;
 using Sprout.Sparse.Topology;
@@ -75,7 +76,8 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         var plan = RecordingLayerFactory.Plan(build, new DensityAllocationOptions(s.Density, distribution) { DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer });
         if (pruning is null)
         {
-            _model = build(new SparseLayerFactory(plan, rng, kind)).WithSparseLayerNames();
+            var init = s.SparseInit == "dense-fan-in" ? SparseInitMode.DenseFanIn : SparseInitMode.FanInAware;
+            _model = build(new SparseLayerFactory(plan, rng, kind, init)).WithSparseLayerNames();
             return _model;
         }
         if (s.MaskFrom is not null)

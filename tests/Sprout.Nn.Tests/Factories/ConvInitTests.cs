@@ -58,6 +58,22 @@ public sealed class ConvInitTests
         Assert.Equal(meanVariance, Variance(csr.Values.Data), meanVariance * 0.15);
     }
 
+    [Theory]
+    [InlineData(ConvInit.HeNormal)]
+    [InlineData(ConvInit.TorchDefault)]
+    public void DenseFanInKeepsTheDenseLayersVarianceOnTheLiveWeights(ConvInit init)
+    {
+        var csr = new SparseConv2d(Shape, 0.1, new Rng(2), init: SparseInitMode.DenseFanIn, convInit: init);
+        var masked = new MaskedConv2d(Shape, 0.1, new Rng(2), init: SparseInitMode.DenseFanIn, convInit: init);
+        float bound = init.Gain() * MathF.Sqrt(3f / Shape.FanIn) * (1 + 1e-6f);
+        Assert.All(csr.Values.Data.ToArray(), w => Assert.InRange(w, -bound, bound));
+        var topo = csr.Topology;
+        for (int p = 0; p < topo.Nnz; p++)
+            Assert.Equal(csr.Values.Data[p], masked.Weight.Data[(int)topo.LinearIndexOf(p)]);
+        double denseVariance = init.Gain() * init.Gain() / Shape.FanIn; // a dense layer's, as if the mask came after
+        Assert.Equal(denseVariance, Variance(csr.Values.Data), denseVariance * 0.05);
+    }
+
     [Fact]
     public void LeNet5AsksForTorchDefaultAndResNetForHeNormal()
     {

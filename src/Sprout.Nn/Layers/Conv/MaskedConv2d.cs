@@ -36,7 +36,7 @@ public sealed class MaskedConv2d : Module, ISparseLayer, ICheckpointable, ICount
         if (topology.Rows != shape.OutChannels || topology.Cols != shape.FanIn)
             throw new ArgumentException($"MaskedConv2d {shape} needs a topology [{shape.OutChannels} × {shape.FanIn}], got [{topology.Rows} × {topology.Cols}].", nameof(topology));
         Shape = shape;
-        _matrix = new MaskedLinear(topology, rng, bias: false, init, init == SparseInitMode.FanInAware ? convInit.Gain() : 1f);
+        _matrix = new MaskedLinear(topology, rng, bias: false, init, init == SparseInitMode.Dense ? 1f : convInit.Gain());
         RegisterParameter("weight", _matrix.Weight);
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
     }

@@ -38,7 +38,7 @@ public sealed class SparseConv2d : Module, ISparseLayer, IBatchStatistics, IKeep
         if (topology.Rows != shape.OutChannels || topology.Cols != shape.FanIn)
             throw new ArgumentException($"SparseConv2d {shape} needs a topology [{shape.OutChannels} × {shape.FanIn}], got [{topology.Rows} × {topology.Cols}].", nameof(topology));
         (Shape, Topology, InitMode) = (shape, topology, init);
-        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init, gain: init == SparseInitMode.FanInAware ? convInit.Gain() : 1f);
+        SparseInit.Fill(topology, topology.Values.AsSpan(0, topology.Nnz), rng, init, gain: init == SparseInitMode.Dense ? 1f : convInit.Gain());
         Values = RegisterParameter("weight", new Tensor(topology.Values, topology.Nnz));
         if (bias) Bias = RegisterParameter("bias", new Tensor(shape.OutChannels));
     }
