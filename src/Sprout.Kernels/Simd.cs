@@ -1,20 +1,26 @@
-// Simd: the one elementwise driver. A kernel is a ref struct whose Step<TV, V> is written once against the
-// ISimd<TV> operations; the driver runs it at Vector512, then Vector256, then Vector128 width (each only
-// when hardware accelerated), then one float at a time for the tail. Because the tail uses the same
-// formula at width 1, every element gets the same arithmetic whatever the length. Not public API, and not
-// a general vector library: only the operations the kernels need.
+// Simd: the one vector-width abstraction and the one elementwise driver. A kernel is written once against the
+// ISimd<TV> operations and the JIT specialises it for Vector512, Vector256, Vector128 and plain float (static
+// abstract members on structs, every member a one-line forward it inlines). The elementwise driver runs a kernel's
+// Step<TV, V> at the widest accelerated width, then narrower ones, then one float at a time for the tail; because
+// the tail uses the same formula at width 1, every element gets the same arithmetic whatever the length. The CSR
+// loops (Csr*Loops.cs) and the GEMM micro-kernel use the same widths through pointers. Not public API, and not a
+// general vector library: only the operations the kernels need.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sprout.Kernels;
 
 /// <summary>Vector operations over a vector type TV (Vector512/256/128 of float, or float itself).</summary>
-internal interface ISimd<TV> where TV : struct
+internal unsafe interface ISimd<TV> where TV : struct
 {
     static abstract int Count { get; }
+    static abstract TV Zero { get; }
     static abstract TV Load(ref float source, nuint index);
+    static abstract TV Load(float* source);
     static abstract void Store(TV value, ref float destination, nuint index);
+    static abstract void Store(TV value, float* destination);
     static abstract TV Splat(float value);
     static abstract TV Add(TV a, TV b);
     static abstract TV Sub(TV a, TV b);
@@ -23,11 +29,20 @@ internal interface ISimd<TV> where TV : struct
     static abstract TV Sqrt(TV a);
     static abstract TV Exp(TV a);
 
-    /// <summary>a·b + c rounded once (fused multiply-add).</summary>
+    /// <summary>a·b + c rounded once (fused multiply-add) at every width, emulated where the hardware has no FMA.</summary>
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
+
+    /// <summary>
+    /// a·b + c, fused where the hardware has FMA and a multiply then an add elsewhere, and always unfused at width 1.
+    /// The CSR and GEMM loops use it: it never falls back to slow emulation, and their scalar references round twice.
+    /// </summary>
+    static abstract TV MultiplyAddEstimate(TV a, TV b, TV c);
 
     /// <summary>The sum of the lanes.</summary>
     static abstract float Sum(TV a);
+
+    /// <summary>[Σa, Σb, Σc, Σd]: four horizontal sums sharing their shuffles (cheaper than four <see cref="Sum"/>).</summary>
+    static abstract Vector128<float> Sum4(TV a, TV b, TV c, TV d);
 
     /// <summary>Lane-wise maximum.</summary>
     static abstract TV Max(TV a, TV b);
@@ -79,91 +94,121 @@ internal static class Simd
     {
         if (actual < length) throw new ArgumentException($"{name} holds {actual} elements, needs {length}.", name);
     }
+
+    /// <summary>[Σa, Σb, Σc, Σd] of four 4-lane vectors: two rounds of pairwise horizontal adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) =>
+        Sse3.IsSupported
+            ? Sse3.HorizontalAdd(Sse3.HorizontalAdd(a, b), Sse3.HorizontalAdd(c, d))
+            : Vector128.Create(Vector128.Sum(a), Vector128.Sum(b), Vector128.Sum(c), Vector128.Sum(d));
 }
 
-internal readonly struct V512 : ISimd<Vector512<float>>
+internal unsafe readonly struct V512 : ISimd<Vector512<float>>
 {
     public static int Count => 16;
-    public static Vector512<float> Load(ref float s, nuint i) => Vector512.LoadUnsafe(ref s, i);
-    public static void Store(Vector512<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
-    public static Vector512<float> Splat(float v) => Vector512.Create(v);
-    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
-    public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
-    public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
-    public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
-    public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
-    public static Vector512<float> Exp(Vector512<float> a) => FastExp.Of(a);
-    public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
-    public static float Sum(Vector512<float> a) => Vector512.Sum(a);
-    public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
-    public static float MaxAcross(Vector512<float> a) => V256.MaxAcross(Vector256.Max(a.GetLower(), a.GetUpper()));
-    public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> v) =>
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float s, nuint i) => Vector512.LoadUnsafe(ref s, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> v, float* p) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Splat(float v) => Vector512.Create(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> a, Vector512<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> a, Vector512<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Div(Vector512<float> a, Vector512<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Exp(Vector512<float> a) => FastExp.Of(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> MultiplyAddEstimate(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d) =>
+        V256.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector512<float> a) => V256.MaxAcross(Vector256.Max(a.GetLower(), a.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> WherePositive(Vector512<float> x, Vector512<float> v) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), v, Vector512<float>.Zero);
-    public static Vector512<float> ZeroWhereNotPositive(Vector512<float> x) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> ZeroWhereNotPositive(Vector512<float> x) =>
         Vector512.ConditionalSelect(Vector512.LessThanOrEqual(x, Vector512<float>.Zero), Vector512<float>.Zero, x);
 }
 
-internal readonly struct V256 : ISimd<Vector256<float>>
+internal unsafe readonly struct V256 : ISimd<Vector256<float>>
 {
     public static int Count => 8;
-    public static Vector256<float> Load(ref float s, nuint i) => Vector256.LoadUnsafe(ref s, i);
-    public static void Store(Vector256<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
-    public static Vector256<float> Splat(float v) => Vector256.Create(v);
-    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
-    public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
-    public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
-    public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
-    public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
-    public static Vector256<float> Exp(Vector256<float> a) => FastExp.Of(a);
-    public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
-    public static float Sum(Vector256<float> a) => Vector256.Sum(a);
-    public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
-    public static float MaxAcross(Vector256<float> a) => V128.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
-    public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> v) =>
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ref float s, nuint i) => Vector256.LoadUnsafe(ref s, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<float> v, float* p) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Splat(float v) => Vector256.Create(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> a, Vector256<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> a, Vector256<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Div(Vector256<float> a, Vector256<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Exp(Vector256<float> a) => FastExp.Of(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> MultiplyAddEstimate(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d) =>
+        Simd.Sum4(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper(), c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector256<float> a) => V128.MaxAcross(Vector128.Max(a.GetLower(), a.GetUpper()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> WherePositive(Vector256<float> x, Vector256<float> v) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), v, Vector256<float>.Zero);
-    public static Vector256<float> ZeroWhereNotPositive(Vector256<float> x) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> ZeroWhereNotPositive(Vector256<float> x) =>
         Vector256.ConditionalSelect(Vector256.LessThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.Zero, x);
 }
 
-internal readonly struct V128 : ISimd<Vector128<float>>
+internal unsafe readonly struct V128 : ISimd<Vector128<float>>
 {
     public static int Count => 4;
-    public static Vector128<float> Load(ref float s, nuint i) => Vector128.LoadUnsafe(ref s, i);
-    public static void Store(Vector128<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
-    public static Vector128<float> Splat(float v) => Vector128.Create(v);
-    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
-    public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
-    public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
-    public static Vector128<float> Div(Vector128<float> a, Vector128<float> b) => a / b;
-    public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
-    public static Vector128<float> Exp(Vector128<float> a) => FastExp.Of(a);
-    public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
-    public static float Sum(Vector128<float> a) => Vector128.Sum(a);
-    public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
-    public static float MaxAcross(Vector128<float> a) => MathF.Max(MathF.Max(a.GetElement(0), a.GetElement(1)), MathF.Max(a.GetElement(2), a.GetElement(3)));
-    public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> v) =>
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(ref float s, nuint i) => Vector128.LoadUnsafe(ref s, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(float* p) => Vector128.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> v, ref float d, nuint i) => v.StoreUnsafe(ref d, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<float> v, float* p) => v.Store(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Splat(float v) => Vector128.Create(v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sub(Vector128<float> a, Vector128<float> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Mul(Vector128<float> a, Vector128<float> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Div(Vector128<float> a, Vector128<float> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Exp(Vector128<float> a) => FastExp.Of(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> MultiplyAddEstimate(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.MultiplyAddEstimate(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sum4(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d) =>
+        Simd.Sum4(a, b, c, d);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(Vector128<float> a) => MathF.Max(MathF.Max(a.GetElement(0), a.GetElement(1)), MathF.Max(a.GetElement(2), a.GetElement(3)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> WherePositive(Vector128<float> x, Vector128<float> v) =>
         Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128<float>.Zero), v, Vector128<float>.Zero);
-    public static Vector128<float> ZeroWhereNotPositive(Vector128<float> x) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> ZeroWhereNotPositive(Vector128<float> x) =>
         Vector128.ConditionalSelect(Vector128.LessThanOrEqual(x, Vector128<float>.Zero), Vector128<float>.Zero, x);
 }
 
 /// <summary>Width 1: the tail, and the whole loop when no SIMD is available.</summary>
-internal readonly struct V1 : ISimd<float>
+internal unsafe readonly struct V1 : ISimd<float>
 {
     public static int Count => 1;
-    public static float Load(ref float s, nuint i) => Unsafe.Add(ref s, i);
-    public static void Store(float v, ref float d, nuint i) => Unsafe.Add(ref d, i) = v;
-    public static float Splat(float v) => v;
-    public static float Add(float a, float b) => a + b;
-    public static float Sub(float a, float b) => a - b;
-    public static float Mul(float a, float b) => a * b;
-    public static float Div(float a, float b) => a / b;
-    public static float Sqrt(float a) => MathF.Sqrt(a);
-    public static float Exp(float a) => MathF.Exp(a);
-    public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
-    public static float Sum(float a) => a;
-    public static float Max(float a, float b) => MathF.Max(a, b);
-    public static float MaxAcross(float a) => a;
-    public static float WherePositive(float x, float v) => x > 0 ? v : 0;
-    public static float ZeroWhereNotPositive(float x) => x <= 0 ? 0 : x;
+    public static float Zero => 0f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(ref float s, nuint i) => Unsafe.Add(ref s, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float v, ref float d, nuint i) => Unsafe.Add(ref d, i) = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float v, float* p) => *p = v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Splat(float v) => v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float a, float b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sub(float a, float b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Mul(float a, float b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Div(float a, float b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sqrt(float a) => MathF.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Exp(float a) => MathF.Exp(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MultiplyAddEstimate(float a, float b, float c) => a * b + c;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Sum4(float a, float b, float c, float d) => Vector128.Create(a, b, c, d);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Max(float a, float b) => MathF.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float MaxAcross(float a) => a;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float WherePositive(float x, float v) => x > 0 ? v : 0;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float ZeroWhereNotPositive(float x) => x <= 0 ? 0 : x;
 }
