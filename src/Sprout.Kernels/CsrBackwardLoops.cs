@@ -1,7 +1,7 @@
 // The hot loop of the fused SpMM backward: for each column c of W (the CSC view) and each of its nonzeros
 // (r, p), dx[c] += values[p]·dy[r] and dValues[p] (=|+=) dy[r]·x[c]. Both products read the same dy row, so it
 // is loaded once for two FMAs per element instead of once per kernel; x[c] and the dx[c] accumulator stay in
-// registers. Written once over the width abstraction (CsrSimd.cs); checks are in Csr.cs, threading in CsrWorkers.cs.
+// registers. Written once over the width abstraction (Simd.cs); checks are in Csr.cs, threading in CsrWorkers.cs.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -66,41 +66,41 @@ public static partial class Csr
             {
                 float* d = s + (nint)ridx[q] * batch;
                 if (q + BackwardPrefetchDistance < last) Prefetch(s + (nint)ridx[q + BackwardPrefetchDistance] * batch, 8 * w);
-                TV v = TS.Broadcast(values[perm[q]]);
+                TV v = TS.Splat(values[perm[q]]);
                 TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
                 TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
-                a0 = TS.MulAdd(v, d0, a0); a1 = TS.MulAdd(v, d1, a1); a2 = TS.MulAdd(v, d2, a2); a3 = TS.MulAdd(v, d3, a3);
-                a4 = TS.MulAdd(v, d4, a4); a5 = TS.MulAdd(v, d5, a5); a6 = TS.MulAdd(v, d6, a6); a7 = TS.MulAdd(v, d7, a7);
+                a0 = TS.MultiplyAddEstimate(v, d0, a0); a1 = TS.MultiplyAddEstimate(v, d1, a1); a2 = TS.MultiplyAddEstimate(v, d2, a2); a3 = TS.MultiplyAddEstimate(v, d3, a3);
+                a4 = TS.MultiplyAddEstimate(v, d4, a4); a5 = TS.MultiplyAddEstimate(v, d5, a5); a6 = TS.MultiplyAddEstimate(v, d6, a6); a7 = TS.MultiplyAddEstimate(v, d7, a7);
                 t0 = Dot8<TS, TV>(d0, d1, d2, d3, d4, d5, d6, d7, x0, x1, x2, x3, x4, x5, x6, x7);
             }
             {
                 float* d = s + (nint)ridx[q + 1] * batch;
                 if (q + 1 + BackwardPrefetchDistance < last) Prefetch(s + (nint)ridx[q + 1 + BackwardPrefetchDistance] * batch, 8 * w);
-                TV v = TS.Broadcast(values[perm[q + 1]]);
+                TV v = TS.Splat(values[perm[q + 1]]);
                 TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
                 TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
-                a0 = TS.MulAdd(v, d0, a0); a1 = TS.MulAdd(v, d1, a1); a2 = TS.MulAdd(v, d2, a2); a3 = TS.MulAdd(v, d3, a3);
-                a4 = TS.MulAdd(v, d4, a4); a5 = TS.MulAdd(v, d5, a5); a6 = TS.MulAdd(v, d6, a6); a7 = TS.MulAdd(v, d7, a7);
+                a0 = TS.MultiplyAddEstimate(v, d0, a0); a1 = TS.MultiplyAddEstimate(v, d1, a1); a2 = TS.MultiplyAddEstimate(v, d2, a2); a3 = TS.MultiplyAddEstimate(v, d3, a3);
+                a4 = TS.MultiplyAddEstimate(v, d4, a4); a5 = TS.MultiplyAddEstimate(v, d5, a5); a6 = TS.MultiplyAddEstimate(v, d6, a6); a7 = TS.MultiplyAddEstimate(v, d7, a7);
                 t1 = Dot8<TS, TV>(d0, d1, d2, d3, d4, d5, d6, d7, x0, x1, x2, x3, x4, x5, x6, x7);
             }
             {
                 float* d = s + (nint)ridx[q + 2] * batch;
                 if (q + 2 + BackwardPrefetchDistance < last) Prefetch(s + (nint)ridx[q + 2 + BackwardPrefetchDistance] * batch, 8 * w);
-                TV v = TS.Broadcast(values[perm[q + 2]]);
+                TV v = TS.Splat(values[perm[q + 2]]);
                 TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
                 TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
-                a0 = TS.MulAdd(v, d0, a0); a1 = TS.MulAdd(v, d1, a1); a2 = TS.MulAdd(v, d2, a2); a3 = TS.MulAdd(v, d3, a3);
-                a4 = TS.MulAdd(v, d4, a4); a5 = TS.MulAdd(v, d5, a5); a6 = TS.MulAdd(v, d6, a6); a7 = TS.MulAdd(v, d7, a7);
+                a0 = TS.MultiplyAddEstimate(v, d0, a0); a1 = TS.MultiplyAddEstimate(v, d1, a1); a2 = TS.MultiplyAddEstimate(v, d2, a2); a3 = TS.MultiplyAddEstimate(v, d3, a3);
+                a4 = TS.MultiplyAddEstimate(v, d4, a4); a5 = TS.MultiplyAddEstimate(v, d5, a5); a6 = TS.MultiplyAddEstimate(v, d6, a6); a7 = TS.MultiplyAddEstimate(v, d7, a7);
                 t2 = Dot8<TS, TV>(d0, d1, d2, d3, d4, d5, d6, d7, x0, x1, x2, x3, x4, x5, x6, x7);
             }
             {
                 float* d = s + (nint)ridx[q + 3] * batch;
                 if (q + 3 + BackwardPrefetchDistance < last) Prefetch(s + (nint)ridx[q + 3 + BackwardPrefetchDistance] * batch, 8 * w);
-                TV v = TS.Broadcast(values[perm[q + 3]]);
+                TV v = TS.Splat(values[perm[q + 3]]);
                 TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
                 TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
-                a0 = TS.MulAdd(v, d0, a0); a1 = TS.MulAdd(v, d1, a1); a2 = TS.MulAdd(v, d2, a2); a3 = TS.MulAdd(v, d3, a3);
-                a4 = TS.MulAdd(v, d4, a4); a5 = TS.MulAdd(v, d5, a5); a6 = TS.MulAdd(v, d6, a6); a7 = TS.MulAdd(v, d7, a7);
+                a0 = TS.MultiplyAddEstimate(v, d0, a0); a1 = TS.MultiplyAddEstimate(v, d1, a1); a2 = TS.MultiplyAddEstimate(v, d2, a2); a3 = TS.MultiplyAddEstimate(v, d3, a3);
+                a4 = TS.MultiplyAddEstimate(v, d4, a4); a5 = TS.MultiplyAddEstimate(v, d5, a5); a6 = TS.MultiplyAddEstimate(v, d6, a6); a7 = TS.MultiplyAddEstimate(v, d7, a7);
                 t3 = Dot8<TS, TV>(d0, d1, d2, d3, d4, d5, d6, d7, x0, x1, x2, x3, x4, x5, x6, x7);
             }
             var sums = TS.Sum4(t0, t1, t2, t3);
@@ -114,23 +114,23 @@ public static partial class Csr
             int p = perm[q];
             float* d = s + (nint)ridx[q] * batch;
             if (q + BackwardPrefetchDistance < last) Prefetch(s + (nint)ridx[q + BackwardPrefetchDistance] * batch, 8 * w);
-            TV v = TS.Broadcast(values[p]);
+            TV v = TS.Splat(values[p]);
             TV d0 = TS.Load(d), d1 = TS.Load(d + w), d2 = TS.Load(d + 2 * w), d3 = TS.Load(d + 3 * w);
             TV d4 = TS.Load(d + 4 * w), d5 = TS.Load(d + 5 * w), d6 = TS.Load(d + 6 * w), d7 = TS.Load(d + 7 * w);
-            a0 = TS.MulAdd(v, d0, a0); a1 = TS.MulAdd(v, d1, a1); a2 = TS.MulAdd(v, d2, a2); a3 = TS.MulAdd(v, d3, a3);
-            a4 = TS.MulAdd(v, d4, a4); a5 = TS.MulAdd(v, d5, a5); a6 = TS.MulAdd(v, d6, a6); a7 = TS.MulAdd(v, d7, a7);
+            a0 = TS.MultiplyAddEstimate(v, d0, a0); a1 = TS.MultiplyAddEstimate(v, d1, a1); a2 = TS.MultiplyAddEstimate(v, d2, a2); a3 = TS.MultiplyAddEstimate(v, d3, a3);
+            a4 = TS.MultiplyAddEstimate(v, d4, a4); a5 = TS.MultiplyAddEstimate(v, d5, a5); a6 = TS.MultiplyAddEstimate(v, d6, a6); a7 = TS.MultiplyAddEstimate(v, d7, a7);
             Write(dvals + p, TS.Sum(Dot8<TS, TV>(d0, d1, d2, d3, d4, d5, d6, d7, x0, x1, x2, x3, x4, x5, x6, x7)), accumulateDw);
         }
-        TS.Store(o, a0); TS.Store(o + w, a1); TS.Store(o + 2 * w, a2); TS.Store(o + 3 * w, a3);
-        TS.Store(o + 4 * w, a4); TS.Store(o + 5 * w, a5); TS.Store(o + 6 * w, a6); TS.Store(o + 7 * w, a7);
+        TS.Store(a0, o); TS.Store(a1, o + w); TS.Store(a2, o + 2 * w); TS.Store(a3, o + 3 * w);
+        TS.Store(a4, o + 4 * w); TS.Store(a5, o + 5 * w); TS.Store(a6, o + 6 * w); TS.Store(a7, o + 7 * w);
     }
 
     /// <summary>Σ dᵢ·xᵢ over eight vectors, in two chains: independent nonzeros overlap each other's chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Dot8<TS, TV>(TV d0, TV d1, TV d2, TV d3, TV d4, TV d5, TV d6, TV d7, TV x0, TV x1, TV x2, TV x3, TV x4, TV x5, TV x6, TV x7)
         where TS : struct, ISimd<TV> where TV : struct =>
-        TS.Add(TS.MulAdd(d6, x6, TS.MulAdd(d4, x4, TS.MulAdd(d2, x2, TS.MulAdd(d0, x0, TS.Zero)))),
-               TS.MulAdd(d7, x7, TS.MulAdd(d5, x5, TS.MulAdd(d3, x3, TS.MulAdd(d1, x1, TS.Zero)))));
+        TS.Add(TS.MultiplyAddEstimate(d6, x6, TS.MultiplyAddEstimate(d4, x4, TS.MultiplyAddEstimate(d2, x2, TS.MultiplyAddEstimate(d0, x0, TS.Zero)))),
+               TS.MultiplyAddEstimate(d7, x7, TS.MultiplyAddEstimate(d5, x5, TS.MultiplyAddEstimate(d3, x3, TS.MultiplyAddEstimate(d1, x1, TS.Zero)))));
 
     /// <summary>How many nonzeros ahead the fused backward prefetches its dy chunk, across column boundaries.</summary>
     private const int BackwardPrefetchDistance = 8;
@@ -146,10 +146,10 @@ public static partial class Csr
         {
             int p = perm[q];
             TV d0 = TS.Load(s + (nint)ridx[q] * batch);
-            a0 = TS.MulAdd(TS.Broadcast(values[p]), d0, a0);
-            Write(dvals + p, TS.Sum(TS.MulAdd(d0, x0, TS.Zero)), accumulateDw);
+            a0 = TS.MultiplyAddEstimate(TS.Splat(values[p]), d0, a0);
+            Write(dvals + p, TS.Sum(TS.MultiplyAddEstimate(d0, x0, TS.Zero)), accumulateDw);
         }
-        TS.Store(o, a0);
+        TS.Store(a0, o);
     }
 
     /// <summary>Widest vector over as much of the batch as fits, then narrower ones; later passes add their partial dots.</summary>
@@ -158,12 +158,12 @@ public static partial class Csr
     {
         int b = 0;
         if (Vector512.IsHardwareAccelerated && batch - b >= 16)
-            b = BackwardColumns<Simd512, Vector512<float>>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
+            b = BackwardColumns<V512, Vector512<float>>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
         if (Vector256.IsHardwareAccelerated && batch - b >= 8)
-            b = BackwardColumns<Simd256, Vector256<float>>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
+            b = BackwardColumns<V256, Vector256<float>>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
         if (Vector128.IsHardwareAccelerated && batch - b >= 4)
-            b = BackwardColumns<Simd128, Vector128<float>>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
+            b = BackwardColumns<V128, Vector128<float>>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
         if (b < batch)
-            BackwardColumns<Simd1, float>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
+            BackwardColumns<V1, float>(cptr, ridx, perm, values, x, dy, dx, dvals, c0, c1, batch, b, batch, accumulateDx, accumulateDw || b > 0);
     }
 }

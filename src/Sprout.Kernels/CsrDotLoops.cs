@@ -1,5 +1,5 @@
 // The hot loops of SDDMM: one length-batch dot product per position, dy[row]·x[col]. Written once over the
-// width abstraction (CsrSimd.cs). Deliberately not here: argument checks (Csr.cs) and threading (CsrWorkers.cs).
+// width abstraction (Simd.cs). Deliberately not here: argument checks (Csr.cs) and threading (CsrWorkers.cs).
 // Like SpMM this is bound by streaming x rows (one load per FMA), so the wide paths keep a chunk of the dy
 // row in registers and stream each x row through once; narrow remainders share each dy load among four x rows.
 // The wide tiles prefetch the x rows of the pair PrefetchDistance nonzeros ahead (~15% at 4096², 5%, batch 256).
@@ -66,22 +66,22 @@ public static partial class Csr
                 Prefetch(x + (nint)idx[q + PrefetchDistance] * batch, 16 * w);
                 Prefetch(x + (nint)idx[q + PrefetchDistance + 1] * batch, 16 * w);
             }
-            TV a0 = TS.MulAdd(d0, TS.Load(s), TS.Zero), a1 = TS.MulAdd(d1, TS.Load(s + w), TS.Zero);
-            TV a2 = TS.MulAdd(d2, TS.Load(s + 2 * w), TS.Zero), a3 = TS.MulAdd(d3, TS.Load(s + 3 * w), TS.Zero);
-            TV c0 = TS.MulAdd(d0, TS.Load(t), TS.Zero), c1 = TS.MulAdd(d1, TS.Load(t + w), TS.Zero);
-            TV c2 = TS.MulAdd(d2, TS.Load(t + 2 * w), TS.Zero), c3 = TS.MulAdd(d3, TS.Load(t + 3 * w), TS.Zero);
-            a0 = TS.MulAdd(d4, TS.Load(s + 4 * w), a0); a1 = TS.MulAdd(d5, TS.Load(s + 5 * w), a1);
-            a2 = TS.MulAdd(d6, TS.Load(s + 6 * w), a2); a3 = TS.MulAdd(d7, TS.Load(s + 7 * w), a3);
-            c0 = TS.MulAdd(d4, TS.Load(t + 4 * w), c0); c1 = TS.MulAdd(d5, TS.Load(t + 5 * w), c1);
-            c2 = TS.MulAdd(d6, TS.Load(t + 6 * w), c2); c3 = TS.MulAdd(d7, TS.Load(t + 7 * w), c3);
-            a0 = TS.MulAdd(d8, TS.Load(s + 8 * w), a0); a1 = TS.MulAdd(d9, TS.Load(s + 9 * w), a1);
-            a2 = TS.MulAdd(d10, TS.Load(s + 10 * w), a2); a3 = TS.MulAdd(d11, TS.Load(s + 11 * w), a3);
-            c0 = TS.MulAdd(d8, TS.Load(t + 8 * w), c0); c1 = TS.MulAdd(d9, TS.Load(t + 9 * w), c1);
-            c2 = TS.MulAdd(d10, TS.Load(t + 10 * w), c2); c3 = TS.MulAdd(d11, TS.Load(t + 11 * w), c3);
-            a0 = TS.MulAdd(d12, TS.Load(s + 12 * w), a0); a1 = TS.MulAdd(d13, TS.Load(s + 13 * w), a1);
-            a2 = TS.MulAdd(d14, TS.Load(s + 14 * w), a2); a3 = TS.MulAdd(d15, TS.Load(s + 15 * w), a3);
-            c0 = TS.MulAdd(d12, TS.Load(t + 12 * w), c0); c1 = TS.MulAdd(d13, TS.Load(t + 13 * w), c1);
-            c2 = TS.MulAdd(d14, TS.Load(t + 14 * w), c2); c3 = TS.MulAdd(d15, TS.Load(t + 15 * w), c3);
+            TV a0 = TS.MultiplyAddEstimate(d0, TS.Load(s), TS.Zero), a1 = TS.MultiplyAddEstimate(d1, TS.Load(s + w), TS.Zero);
+            TV a2 = TS.MultiplyAddEstimate(d2, TS.Load(s + 2 * w), TS.Zero), a3 = TS.MultiplyAddEstimate(d3, TS.Load(s + 3 * w), TS.Zero);
+            TV c0 = TS.MultiplyAddEstimate(d0, TS.Load(t), TS.Zero), c1 = TS.MultiplyAddEstimate(d1, TS.Load(t + w), TS.Zero);
+            TV c2 = TS.MultiplyAddEstimate(d2, TS.Load(t + 2 * w), TS.Zero), c3 = TS.MultiplyAddEstimate(d3, TS.Load(t + 3 * w), TS.Zero);
+            a0 = TS.MultiplyAddEstimate(d4, TS.Load(s + 4 * w), a0); a1 = TS.MultiplyAddEstimate(d5, TS.Load(s + 5 * w), a1);
+            a2 = TS.MultiplyAddEstimate(d6, TS.Load(s + 6 * w), a2); a3 = TS.MultiplyAddEstimate(d7, TS.Load(s + 7 * w), a3);
+            c0 = TS.MultiplyAddEstimate(d4, TS.Load(t + 4 * w), c0); c1 = TS.MultiplyAddEstimate(d5, TS.Load(t + 5 * w), c1);
+            c2 = TS.MultiplyAddEstimate(d6, TS.Load(t + 6 * w), c2); c3 = TS.MultiplyAddEstimate(d7, TS.Load(t + 7 * w), c3);
+            a0 = TS.MultiplyAddEstimate(d8, TS.Load(s + 8 * w), a0); a1 = TS.MultiplyAddEstimate(d9, TS.Load(s + 9 * w), a1);
+            a2 = TS.MultiplyAddEstimate(d10, TS.Load(s + 10 * w), a2); a3 = TS.MultiplyAddEstimate(d11, TS.Load(s + 11 * w), a3);
+            c0 = TS.MultiplyAddEstimate(d8, TS.Load(t + 8 * w), c0); c1 = TS.MultiplyAddEstimate(d9, TS.Load(t + 9 * w), c1);
+            c2 = TS.MultiplyAddEstimate(d10, TS.Load(t + 10 * w), c2); c3 = TS.MultiplyAddEstimate(d11, TS.Load(t + 11 * w), c3);
+            a0 = TS.MultiplyAddEstimate(d12, TS.Load(s + 12 * w), a0); a1 = TS.MultiplyAddEstimate(d13, TS.Load(s + 13 * w), a1);
+            a2 = TS.MultiplyAddEstimate(d14, TS.Load(s + 14 * w), a2); a3 = TS.MultiplyAddEstimate(d15, TS.Load(s + 15 * w), a3);
+            c0 = TS.MultiplyAddEstimate(d12, TS.Load(t + 12 * w), c0); c1 = TS.MultiplyAddEstimate(d13, TS.Load(t + 13 * w), c1);
+            c2 = TS.MultiplyAddEstimate(d14, TS.Load(t + 14 * w), c2); c3 = TS.MultiplyAddEstimate(d15, TS.Load(t + 15 * w), c3);
             Write(outv + q, TS.Sum(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3))), accumulate);
             if (qb != q) Write(outv + qb, TS.Sum(TS.Add(TS.Add(c0, c1), TS.Add(c2, c3))), accumulate);
         }
@@ -104,14 +104,14 @@ public static partial class Csr
                 Prefetch(x + (nint)idx[q + PrefetchDistance] * batch, 8 * w);
                 Prefetch(x + (nint)idx[q + PrefetchDistance + 1] * batch, 8 * w);
             }
-            TV a0 = TS.MulAdd(d0, TS.Load(s), TS.Zero), a1 = TS.MulAdd(d1, TS.Load(s + w), TS.Zero);
-            TV a2 = TS.MulAdd(d2, TS.Load(s + 2 * w), TS.Zero), a3 = TS.MulAdd(d3, TS.Load(s + 3 * w), TS.Zero);
-            TV c0 = TS.MulAdd(d0, TS.Load(t), TS.Zero), c1 = TS.MulAdd(d1, TS.Load(t + w), TS.Zero);
-            TV c2 = TS.MulAdd(d2, TS.Load(t + 2 * w), TS.Zero), c3 = TS.MulAdd(d3, TS.Load(t + 3 * w), TS.Zero);
-            a0 = TS.MulAdd(d4, TS.Load(s + 4 * w), a0); a1 = TS.MulAdd(d5, TS.Load(s + 5 * w), a1);
-            a2 = TS.MulAdd(d6, TS.Load(s + 6 * w), a2); a3 = TS.MulAdd(d7, TS.Load(s + 7 * w), a3);
-            c0 = TS.MulAdd(d4, TS.Load(t + 4 * w), c0); c1 = TS.MulAdd(d5, TS.Load(t + 5 * w), c1);
-            c2 = TS.MulAdd(d6, TS.Load(t + 6 * w), c2); c3 = TS.MulAdd(d7, TS.Load(t + 7 * w), c3);
+            TV a0 = TS.MultiplyAddEstimate(d0, TS.Load(s), TS.Zero), a1 = TS.MultiplyAddEstimate(d1, TS.Load(s + w), TS.Zero);
+            TV a2 = TS.MultiplyAddEstimate(d2, TS.Load(s + 2 * w), TS.Zero), a3 = TS.MultiplyAddEstimate(d3, TS.Load(s + 3 * w), TS.Zero);
+            TV c0 = TS.MultiplyAddEstimate(d0, TS.Load(t), TS.Zero), c1 = TS.MultiplyAddEstimate(d1, TS.Load(t + w), TS.Zero);
+            TV c2 = TS.MultiplyAddEstimate(d2, TS.Load(t + 2 * w), TS.Zero), c3 = TS.MultiplyAddEstimate(d3, TS.Load(t + 3 * w), TS.Zero);
+            a0 = TS.MultiplyAddEstimate(d4, TS.Load(s + 4 * w), a0); a1 = TS.MultiplyAddEstimate(d5, TS.Load(s + 5 * w), a1);
+            a2 = TS.MultiplyAddEstimate(d6, TS.Load(s + 6 * w), a2); a3 = TS.MultiplyAddEstimate(d7, TS.Load(s + 7 * w), a3);
+            c0 = TS.MultiplyAddEstimate(d4, TS.Load(t + 4 * w), c0); c1 = TS.MultiplyAddEstimate(d5, TS.Load(t + 5 * w), c1);
+            c2 = TS.MultiplyAddEstimate(d6, TS.Load(t + 6 * w), c2); c3 = TS.MultiplyAddEstimate(d7, TS.Load(t + 7 * w), c3);
             Write(outv + q, TS.Sum(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3))), accumulate);
             if (qb != q) Write(outv + qb, TS.Sum(TS.Add(TS.Add(c0, c1), TS.Add(c2, c3))), accumulate);
         }
@@ -130,10 +130,10 @@ public static partial class Csr
             for (int b = b0; b < stop; b += w)
             {
                 TV dv = TS.Load(d + b);
-                s0 = TS.MulAdd(dv, TS.Load(x0 + b), s0);
-                s1 = TS.MulAdd(dv, TS.Load(x1 + b), s1);
-                s2 = TS.MulAdd(dv, TS.Load(x2 + b), s2);
-                s3 = TS.MulAdd(dv, TS.Load(x3 + b), s3);
+                s0 = TS.MultiplyAddEstimate(dv, TS.Load(x0 + b), s0);
+                s1 = TS.MultiplyAddEstimate(dv, TS.Load(x1 + b), s1);
+                s2 = TS.MultiplyAddEstimate(dv, TS.Load(x2 + b), s2);
+                s3 = TS.MultiplyAddEstimate(dv, TS.Load(x3 + b), s3);
             }
             Write(outv + q, TS.Sum(s0), accumulate);
             Write(outv + q + 1, TS.Sum(s1), accumulate);
@@ -166,10 +166,10 @@ public static partial class Csr
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
             for (int b = b0; b < stop; b += w)
             {
-                s0 = TS.MulAdd(TS.Load(d0 + b), TS.Load(x0 + b), s0);
-                s1 = TS.MulAdd(TS.Load(d1 + b), TS.Load(x1 + b), s1);
-                s2 = TS.MulAdd(TS.Load(d2 + b), TS.Load(x2 + b), s2);
-                s3 = TS.MulAdd(TS.Load(d3 + b), TS.Load(x3 + b), s3);
+                s0 = TS.MultiplyAddEstimate(TS.Load(d0 + b), TS.Load(x0 + b), s0);
+                s1 = TS.MultiplyAddEstimate(TS.Load(d1 + b), TS.Load(x1 + b), s1);
+                s2 = TS.MultiplyAddEstimate(TS.Load(d2 + b), TS.Load(x2 + b), s2);
+                s3 = TS.MultiplyAddEstimate(TS.Load(d3 + b), TS.Load(x3 + b), s3);
             }
             Write(outv + q, TS.Sum(s0), accumulate);
             Write(outv + q + 1, TS.Sum(s1), accumulate);
@@ -189,10 +189,10 @@ public static partial class Csr
         int i = from;
         for (; i + 2 * w <= to; i += 2 * w)
         {
-            s0 = TS.MulAdd(TS.Load(a + i), TS.Load(b + i), s0);
-            s1 = TS.MulAdd(TS.Load(a + i + w), TS.Load(b + i + w), s1);
+            s0 = TS.MultiplyAddEstimate(TS.Load(a + i), TS.Load(b + i), s0);
+            s1 = TS.MultiplyAddEstimate(TS.Load(a + i + w), TS.Load(b + i + w), s1);
         }
-        if (i < to) s0 = TS.MulAdd(TS.Load(a + i), TS.Load(b + i), s0);
+        if (i < to) s0 = TS.MultiplyAddEstimate(TS.Load(a + i), TS.Load(b + i), s0);
         return TS.Sum(TS.Add(s0, s1));
     }
 
@@ -203,25 +203,25 @@ public static partial class Csr
     {
         int b = 0;
         if (Vector512.IsHardwareAccelerated && batch - b >= 16)
-            b = DotRows<Simd512, Vector512<float>>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
+            b = DotRows<V512, Vector512<float>>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
         if (Vector256.IsHardwareAccelerated && batch - b >= 8)
-            b = DotRows<Simd256, Vector256<float>>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
+            b = DotRows<V256, Vector256<float>>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
         if (Vector128.IsHardwareAccelerated && batch - b >= 4)
-            b = DotRows<Simd128, Vector128<float>>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
+            b = DotRows<V128, Vector128<float>>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
         if (b < batch)
-            DotRows<Simd1, float>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
+            DotRows<V1, float>(ptr, idx, dy, x, outv, r0, r1, batch, b, batch, accumulate || b > 0);
     }
 
     internal static unsafe void DotPairsWidths(int* rowIdx, int* colIdx, float* dy, float* x, float* outv, int q0, int q1, int batch, bool accumulate)
     {
         int b = 0;
         if (Vector512.IsHardwareAccelerated && batch - b >= 16)
-            b = DotPairs<Simd512, Vector512<float>>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
+            b = DotPairs<V512, Vector512<float>>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
         if (Vector256.IsHardwareAccelerated && batch - b >= 8)
-            b = DotPairs<Simd256, Vector256<float>>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
+            b = DotPairs<V256, Vector256<float>>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
         if (Vector128.IsHardwareAccelerated && batch - b >= 4)
-            b = DotPairs<Simd128, Vector128<float>>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
+            b = DotPairs<V128, Vector128<float>>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
         if (b < batch)
-            DotPairs<Simd1, float>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
+            DotPairs<V1, float>(rowIdx, colIdx, dy, x, outv, q0, q1, batch, b, batch, accumulate || b > 0);
     }
 }

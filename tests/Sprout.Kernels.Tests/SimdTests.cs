@@ -1,23 +1,23 @@
-// Tests of the CSR width abstraction's four-way horizontal sum, the one member with more than a one-line body:
-// every width the hardware runs gives the four lane sums, in order.
+// Tests of the width abstraction's four-way horizontal sum (Simd.cs), the one member with more than a one-line
+// body: every width the hardware runs gives the four lane sums, in order.
 using System.Runtime.Intrinsics;
 using Sprout.Kernels;
 using Sprout.TestSupport;
 
 namespace Sprout.Kernels.Tests;
 
-public unsafe class CsrSimdTests
+public unsafe class SimdTests
 {
     [Fact]
     public void Sum4_GivesTheFourLaneSumsInOrder_AtEveryAcceleratedWidth()
     {
-        if (Vector512.IsHardwareAccelerated) Check<Csr.Simd512, Vector512<float>>();
-        if (Vector256.IsHardwareAccelerated) Check<Csr.Simd256, Vector256<float>>();
-        if (Vector128.IsHardwareAccelerated) Check<Csr.Simd128, Vector128<float>>();
-        Check<Csr.Simd1, float>();
+        if (Vector512.IsHardwareAccelerated) Check<V512, Vector512<float>>();
+        if (Vector256.IsHardwareAccelerated) Check<V256, Vector256<float>>();
+        if (Vector128.IsHardwareAccelerated) Check<V128, Vector128<float>>();
+        Check<V1, float>();
     }
 
-    private static void Check<TS, TV>() where TS : struct, Csr.ISimd<TV> where TV : struct
+    private static void Check<TS, TV>() where TS : struct, ISimd<TV> where TV : struct
     {
         int w = TS.Count;
         float[] data = Shapes.Random(4 * w, (ulong)w);
