@@ -238,9 +238,9 @@ public static partial class Gemm
         {
             var list = new List<Variant>();
             if (Vector512.IsHardwareAccelerated) list.Add(new() { Mr = 8, Nr = 32, Kernel = &Kernel512, HalfKernel = &Kernel512Half, Name = "avx512-8x32" });
-            if (Vector256.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<Ops256, Vector256<float>>, Name = "v256-6x16" });
-            if (Vector128.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<Ops128, Vector128<float>>, Name = "v128-6x8" });
-            list.Add(new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<OpsScalar, float>, Name = "scalar-6x2" });
+            if (Vector256.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 16, Kernel = &Kernel6x2<V256, Vector256<float>>, Name = "v256-6x16" });
+            if (Vector128.IsHardwareAccelerated) list.Add(new() { Mr = 6, Nr = 8, Kernel = &Kernel6x2<V128, Vector128<float>>, Name = "v128-6x8" });
+            list.Add(new() { Mr = 6, Nr = 2, Kernel = &Kernel6x2<V1, float>, Name = "scalar-6x2" });
             return [.. list];
         }
     }

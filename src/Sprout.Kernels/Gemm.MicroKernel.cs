@@ -1,9 +1,9 @@
 // GEMM micro-kernels: C[MR×NR] (=|+=) Apanel·Bpanel over kc, with the whole C tile held in registers.
 // Apanel is kc×MR and Bpanel kc×NR (see Gemm.Packing.cs). Per k step the kernel loads NR/W vectors of B,
 // broadcasts MR values of A and issues MR·NR/W independent FMAs, enough to cover FMA latency.
-// The AVX-512 8×32 loop itself is Gemm.Tile8x32.cs, shared with the conv tap kernels; the 6×2·W kernel below serves
-// narrower vectors, whose 16 registers cannot hold an 8-row tile. Not here: edges (the driver runs full tiles on
-// zero-padded panels into a scratch tile) and blocking.
+// The AVX-512 8×32 loop itself is Gemm.Tile8x32.cs, shared with the conv tap kernels; the 6×2·W kernel below,
+// written once over the ISimd widths (Simd.cs), serves narrower vectors, whose 16 registers cannot hold an 8-row
+// tile. Not here: edges (the driver runs full tiles on zero-padded panels into a scratch tile) and blocking.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -76,106 +76,55 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>6×(2·W) tile for Vector256 (6×16, 12 of 16 ymm accumulators) or Vector128 (6×8).</summary>
+    /// <summary>6×(2·W) tile for Vector256 (6×16, 12 of 16 ymm accumulators), Vector128 (6×8) or plain floats (6×2).</summary>
+    /// <remarks>
+    /// MultiplyAddEstimate, not MultiplyAdd: fused where the hardware has FMA, else a multiply then an add, because
+    /// FusedMultiplyAdd is emulated (slowly) without FMA; the two roundings differ only in the last bit.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel6x2<TOps, TV>(int kc, float* a, float* b, float* c, nint ldc, bool add)
-        where TOps : struct, IVecOps<TV> where TV : struct
+    private static unsafe void Kernel6x2<TS, TV>(int kc, float* a, float* b, float* c, nint ldc, bool add)
+        where TS : struct, ISimd<TV> where TV : struct
     {
-        int w = TOps.Width;
+        int w = TS.Count;
         TV c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = TOps.Load(b);
-            var b1 = TOps.Load(b + w);
-            var x = TOps.Broadcast(a[0]);
-            c00 = TOps.MulAdd(x, b0, c00); c01 = TOps.MulAdd(x, b1, c01);
-            x = TOps.Broadcast(a[1]);
-            c10 = TOps.MulAdd(x, b0, c10); c11 = TOps.MulAdd(x, b1, c11);
-            x = TOps.Broadcast(a[2]);
-            c20 = TOps.MulAdd(x, b0, c20); c21 = TOps.MulAdd(x, b1, c21);
-            x = TOps.Broadcast(a[3]);
-            c30 = TOps.MulAdd(x, b0, c30); c31 = TOps.MulAdd(x, b1, c31);
-            x = TOps.Broadcast(a[4]);
-            c40 = TOps.MulAdd(x, b0, c40); c41 = TOps.MulAdd(x, b1, c41);
-            x = TOps.Broadcast(a[5]);
-            c50 = TOps.MulAdd(x, b0, c50); c51 = TOps.MulAdd(x, b1, c51);
+            var b0 = TS.Load(b);
+            var b1 = TS.Load(b + w);
+            var x = TS.Splat(a[0]);
+            c00 = TS.MultiplyAddEstimate(x, b0, c00); c01 = TS.MultiplyAddEstimate(x, b1, c01);
+            x = TS.Splat(a[1]);
+            c10 = TS.MultiplyAddEstimate(x, b0, c10); c11 = TS.MultiplyAddEstimate(x, b1, c11);
+            x = TS.Splat(a[2]);
+            c20 = TS.MultiplyAddEstimate(x, b0, c20); c21 = TS.MultiplyAddEstimate(x, b1, c21);
+            x = TS.Splat(a[3]);
+            c30 = TS.MultiplyAddEstimate(x, b0, c30); c31 = TS.MultiplyAddEstimate(x, b1, c31);
+            x = TS.Splat(a[4]);
+            c40 = TS.MultiplyAddEstimate(x, b0, c40); c41 = TS.MultiplyAddEstimate(x, b1, c41);
+            x = TS.Splat(a[5]);
+            c50 = TS.MultiplyAddEstimate(x, b0, c50); c51 = TS.MultiplyAddEstimate(x, b1, c51);
             a += 6;
             b += 2 * w;
         }
-        TOps.StoreRow(c, c00, c01, add); c += ldc;
-        TOps.StoreRow(c, c10, c11, add); c += ldc;
-        TOps.StoreRow(c, c20, c21, add); c += ldc;
-        TOps.StoreRow(c, c30, c31, add); c += ldc;
-        TOps.StoreRow(c, c40, c41, add); c += ldc;
-        TOps.StoreRow(c, c50, c51, add);
+        StoreRow<TS, TV>(c, c00, c01, add); c += ldc;
+        StoreRow<TS, TV>(c, c10, c11, add); c += ldc;
+        StoreRow<TS, TV>(c, c20, c21, add); c += ldc;
+        StoreRow<TS, TV>(c, c30, c31, add); c += ldc;
+        StoreRow<TS, TV>(c, c40, c41, add); c += ldc;
+        StoreRow<TS, TV>(c, c50, c51, add);
     }
 
-    /// <summary>Vector operations the generic micro-kernel needs; one struct per width so the JIT specializes it.</summary>
-    private unsafe interface IVecOps<TV> where TV : struct
+    /// <summary>One row of a 2·W-wide tile: c[0, 2·W) = [v0, v1], or += when <paramref name="add"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreRow<TS, TV>(float* c, TV v0, TV v1, bool add) where TS : struct, ISimd<TV> where TV : struct
     {
-        static abstract int Width { get; }
-        static abstract TV Load(float* p);
-        static abstract TV Broadcast(float v);
-        static abstract TV MulAdd(TV x, TV y, TV acc);
-        static abstract void StoreRow(float* c, TV v0, TV v1, bool add);
-    }
-
-    private readonly unsafe struct Ops256 : IVecOps<Vector256<float>>
-    {
-        public static int Width => 8;
-        public static Vector256<float> Load(float* p) => Vector256.Load(p);
-        public static Vector256<float> Broadcast(float v) => Vector256.Create(v);
-
-        // FusedMultiplyAdd is emulated (slowly) without FMA hardware; the rounding differs from mul+add only in the last bit.
-        public static Vector256<float> MulAdd(Vector256<float> x, Vector256<float> y, Vector256<float> acc) =>
-            System.Runtime.Intrinsics.X86.Fma.IsSupported ? Vector256.FusedMultiplyAdd(x, y, acc) : x * y + acc;
-
-        public static void StoreRow(float* c, Vector256<float> v0, Vector256<float> v1, bool add)
+        if (add)
         {
-            if (add)
-            {
-                v0 += Vector256.Load(c);
-                v1 += Vector256.Load(c + 8);
-            }
-            Vector256.Store(v0, c);
-            Vector256.Store(v1, c + 8);
+            v0 = TS.Add(v0, TS.Load(c));
+            v1 = TS.Add(v1, TS.Load(c + TS.Count));
         }
-    }
-
-    private readonly unsafe struct Ops128 : IVecOps<Vector128<float>>
-    {
-        public static int Width => 4;
-        public static Vector128<float> Load(float* p) => Vector128.Load(p);
-        public static Vector128<float> Broadcast(float v) => Vector128.Create(v);
-
-        public static Vector128<float> MulAdd(Vector128<float> x, Vector128<float> y, Vector128<float> acc) =>
-            System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported
-                ? Vector128.FusedMultiplyAdd(x, y, acc) : x * y + acc;
-
-        public static void StoreRow(float* c, Vector128<float> v0, Vector128<float> v1, bool add)
-        {
-            if (add)
-            {
-                v0 += Vector128.Load(c);
-                v1 += Vector128.Load(c + 4);
-            }
-            Vector128.Store(v0, c);
-            Vector128.Store(v1, c + 4);
-        }
-    }
-    /// <summary>Plain floats through the same driver (6×2 tile) when no SIMD is available.</summary>
-    private readonly unsafe struct OpsScalar : IVecOps<float>
-    {
-        public static int Width => 1;
-        public static float Load(float* p) => *p;
-        public static float Broadcast(float v) => v;
-        public static float MulAdd(float x, float y, float acc) => x * y + acc;
-
-        public static void StoreRow(float* c, float v0, float v1, bool add)
-        {
-            c[0] = add ? c[0] + v0 : v0;
-            c[1] = add ? c[1] + v1 : v1;
-        }
+        TS.Store(v0, c);
+        TS.Store(v1, c + TS.Count);
     }
 }
