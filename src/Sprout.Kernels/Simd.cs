@@ -33,8 +33,9 @@ internal unsafe interface ISimd<TV> where TV : struct
     static abstract TV MultiplyAdd(TV a, TV b, TV c);
 
     /// <summary>
-    /// a·b + c, fused where the hardware has FMA and a multiply then an add elsewhere, and always unfused at width 1.
-    /// The CSR and GEMM loops use it: it never falls back to slow emulation, and their scalar references round twice.
+    /// a·b + c: fused where the hardware has FMA, else a multiply then an add; at width 1 always a multiply then an add.
+    /// The CSR and GEMM loops use it because it never falls back to the slow software FMA; it may differ from
+    /// <see cref="MultiplyAdd"/> in the last bit.
     /// </summary>
     static abstract TV MultiplyAddEstimate(TV a, TV b, TV c);
 
