@@ -58,8 +58,12 @@ public static class TostRecipe
         {
             var options = new LrsiOptions { Iterations = s.LrsiIterations, StepSize = (float)s.LrsiStep, FixedStepDirection = s.LrsiFixedDirection, LabelSmoothing = (float)s.LabelSmoothing };
             var result = new LayerwiseRescaledInit(trainer.Model, options).Run(lrsiBatches());
-            double? lrsiMacs = flops is null ? null : (double)result.SamplePasses * flops.ExecutedMacsPerSample;
-            flops?.AddExtra(lrsiMacs!.Value);
+            double? lrsiMacs = null;
+            if (flops is not null)
+            {
+                lrsiMacs = (double)result.SamplePasses * flops.ExecutedMacsPerSample;
+                flops.AddExtra(lrsiMacs.Value);
+            }
             // Both quantities on the same two batches before and after, so the numbers compare (docs/tost.md).
             note(string.Create(CultureInfo.InvariantCulture,
                 $"lrsi: {result.Iterations} iterations ({result.GradientNormIterations} on ‖g‖), step η {s.LrsiStep:G3}{(s.LrsiFixedDirection ? " (direction held fixed)" : "")}; on a fixed batch pair ‖g‖ {result.Before.GradientNorm:G4} -> {result.After.GradientNorm:G4}, loss after the step {result.Before.LossAfterStep:G4} -> {result.After.LossAfterStep:G4}; scales {result.Scales.Min(x => x.Scale):G3}..{result.Scales.Max(x => x.Scale):G3}"));
