@@ -136,6 +136,23 @@ public sealed class ConvModelTests : IDisposable
     }
 
     [Theory]
+    [InlineData("dense")]
+    [InlineData("snip")]
+    [InlineData("magnitude")]
+    [InlineData("gmp")]
+    [InlineData("topkast")]
+    [InlineData("spartan")]
+    public void SparseInitIsRefusedByMethodsThatDrawNoRandomSparseInit(string method)
+    {
+        string folder = _cli.PathOf($"ignored-{method}");
+        var r = CliRunner.Run(["train", "--model", "resnet8", "--epochs", "1", "--method", method, "--density", method == "dense" ? "1" : "0.1",
+            "--sparse-init", "dense-fan-in", "--out", folder]);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains($"--sparse-init dense-fan-in has no effect with --method {method}", r.ErrorLine);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Theory]
     [InlineData("cifar10", true)]
     [InlineData("CIFAR-100", true)]
     [InlineData("mnist", false)]

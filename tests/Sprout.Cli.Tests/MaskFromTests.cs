@@ -111,6 +111,8 @@ public sealed class MaskFromTests : IDisposable
             (["--mask-from", good, "--density", "1.5"], "--density"),
             (["--mask-from", good, "--density", "1"], "--density"),
             (["--mask-from", good, "--method", "snip"], "--method magnitude only"),
+            (["--mask-from", good, "--method", "topkast"], "--method magnitude only"),
+            (["--mask-from", good, "--method", "dense", "--density", "1"], "--method magnitude only"),
         ];
         for (int i = 0; i < cases.Length; i++)
         {

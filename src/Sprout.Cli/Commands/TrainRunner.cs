@@ -185,12 +185,23 @@ public sealed class TrainRunner(CliContext context)
         var method = MethodRegistry.Get(s.Method).ForRun();
         TrainingSetup.Validate(s);
         Recipes.TostRecipe.Resolve(s);
+        RefuseUnusedSettings(method, s);
         method.Validate(s);
         if (!DatasetRegistry.IsKnown(s.Data))
             throw new UsageException($"Unknown dataset '{s.Data}'; valid: {string.Join(", ", DatasetRegistry.Names)} (see `sprout data list`).");
         SettingsSanity.Check(s); // before ModelRegistry.Validate, which builds the (hidden) layers
         Models.ModelRegistry.Validate(s.Model, s.Data);
         return method;
+    }
+
+    // A setting the method would silently ignore is refused: the run would not be the experiment its config claims.
+    private static void RefuseUnusedSettings(TrainingMethod method, TrainSettings s)
+    {
+        if (s.MaskFrom is not null && !method.ReadsMaskFrom)
+            throw new UsageException($"--mask-from works with --method magnitude only (a trained dense run's magnitudes, rewound to its initial weights), not --method {s.Method}.");
+        if (s.SparseInit != new TrainSettings().SparseInit && !method.DrawsSparseInit)
+            throw new UsageException($"--sparse-init {s.SparseInit} has no effect with --method {s.Method} (it keeps pruned, rewound or dense weights); " +
+                "use it with static, set, rigl, gse*, dst-ee or snfs*, or drop it.");
     }
 
     private void WriteLine(IAnsiConsole? console, string text)

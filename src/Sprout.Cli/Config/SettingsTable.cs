@@ -62,7 +62,7 @@ public static class SettingsTable
         Setting.Bool("dense-last-layer", "Sparse methods: keep the last weight layer (the classifier) dense, outside the --density budget (as RigL)",
             s => s.DenseLastLayer, (s, v) => s.DenseLastLayer = v),
         Setting.Choice("layer-kind", "Sparse methods: csr (always-sparse) or masked (dense weights x mask)", LayerKinds, s => s.LayerKind, (s, v) => s.LayerKind = v),
-        Setting.Choice("sparse-init", "Sparse methods: initial weights scaled by each unit's live fan-in (fan-in) or by the dense layer's (dense-fan-in: the dense init, then masked, as RigL's code)",
+        Setting.Choice("sparse-init", "static, drop/grow methods: initial weights scaled by each unit's live fan-in (fan-in) or by the dense layer's (dense-fan-in: the dense init, then masked, as RigL's code)",
             SparseInits, s => s.SparseInit, (s, v) => s.SparseInit = v),
         Setting.Int("update-every", "Dynamic methods: steps between topology updates", 1, s => s.UpdateEvery, (s, v) => s.UpdateEvery = v),
         Setting.Number("end-fraction", "Dynamic methods: fraction of training after which the topology stops changing", 0, 1,

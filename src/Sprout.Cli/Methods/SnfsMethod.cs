@@ -36,6 +36,9 @@ public sealed class SnfsMethod : TrainingMethod
     public override TrainingMethod ForRun() => new SnfsMethod();
 
     /// <inheritdoc/>
+    public override bool DrawsSparseInit => true;
+
+    /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;
 
 

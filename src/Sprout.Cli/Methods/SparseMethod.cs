@@ -40,18 +40,19 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
     {
         if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method {name}, got {s.Density}; use --method dense for a dense model.");
         if ((updater is not null || configured is not null) && schedule is null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
-        if (s.MaskFrom is not null)
-        {
-            if (pruning != PruningCriterion.Magnitude)
-                throw new UsageException($"--mask-from works with --method magnitude only (a trained dense run's magnitudes, rewound to its initial weights), not --method {name}.");
-            TrainedMaskSource.Check(s.MaskFrom, s);
-        }
+        if (s.MaskFrom is not null && ReadsMaskFrom) TrainedMaskSource.Check(s.MaskFrom, s);
         check?.Invoke(s);
     }
 
     /// <inheritdoc/>
     /// <remarks>The registry's instance is shared; each run gets its own, since the model and counters are per run.</remarks>
     public override TrainingMethod ForRun() => new SparseMethod(name, description, updater, pruning, gmp, configured, schedule, check);
+
+    /// <inheritdoc/>
+    public override bool DrawsSparseInit => pruning is null && !gmp;
+
+    /// <inheritdoc/>
+    public override bool ReadsMaskFrom => pruning == PruningCriterion.Magnitude;
 
     /// <inheritdoc/>
     public override double Density(TrainSettings s) => s.Density;

@@ -24,6 +24,12 @@ public abstract class TrainingMethod
     /// <exception cref="UsageException">A setting is invalid for this method.</exception>
     public virtual void Validate(TrainSettings settings) { }
 
+    /// <summary>True if the model starts from random sparse weights, which --sparse-init scales; pruned, rewound and dense models do not.</summary>
+    public virtual bool DrawsSparseInit => false;
+
+    /// <summary>True if the method reads a trained dense run's checkpoint (--mask-from).</summary>
+    public virtual bool ReadsMaskFrom => false;
+
     /// <summary>Target density reported in summary.json (1 for dense).</summary>
     public virtual double Density(TrainSettings settings) => 1.0;
 
