@@ -122,6 +122,29 @@ public sealed class ConvModelTests : IDisposable
         Assert.Matches(@"conv1\s+csr\s+1→16 3×3 p1", sparseStem.Output);
     }
 
+    [Theory]
+    [InlineData("snip")]
+    [InlineData("synflow")]
+    public void GlobalPruningCriteriaKeepTheStemDenseWhenAsked(string method)
+    {
+        var r = _cli.Train($"stem-{method}", "--model", "resnet8", "--epochs", "1", "--method", method, "--density", "0.05", "--dense-first-layer");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Matches(@"conv1\s+\w+\s+1→16 3×3 p1\s+1\.0000\s+144\b", r.Output);
+        Assert.Matches(@"total\s+0\.05\d\d", r.Output); // 5% of the other layers; the 144 stem weights come on top
+    }
+
+    [Theory]
+    [InlineData("gmp", "--dense-first-layer", "--method gmp prunes every weight layer to the same sparsity")]
+    [InlineData("spartan", "--dense-last-layer", "--method spartan allocates its budget with --spartan-allocation")]
+    public void MethodsWithTheirOwnAllocationRefuseADenseFirstOrLastLayer(string method, string flag, string phrase)
+    {
+        string folder = _cli.PathOf($"{method}-stem");
+        var r = CliRunner.Run(["train", "--model", "resnet8", "--epochs", "1", "--method", method, "--density", "0.1", flag, "--out", folder]);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains(phrase, r.ErrorLine);
+        Assert.False(Directory.Exists(folder));
+    }
+
     [Fact]
     public void SparseInitSelectsTheInitialScaleAndRefusesUnknownNames()
     {

@@ -57,7 +57,7 @@ public static class SettingsTable
         Setting.Number("density", "Sparse methods: overall density, the kept fraction of weights", 0, 1, s => s.Density, (s, v) => s.Density = v,
             minExclusive: true),
         Setting.Choice("distribution", "Sparse methods: layer-wise density distribution", Distributions, s => s.Distribution, (s, v) => s.Distribution = v),
-        Setting.Bool("dense-first-layer", "Sparse methods: keep the first weight layer (a conv net's stem, a ViT's patch embedding) dense, outside the --density budget (as RigL)",
+        Setting.Bool("dense-first-layer", "Sparse methods (not gmp, spartan): keep the first weight layer (a conv net's stem, a ViT's patch embedding) dense, outside the --density budget (as RigL); SNIP, GraSP and SynFlow then rank the other layers",
             s => s.DenseFirstLayer, (s, v) => s.DenseFirstLayer = v),
         Setting.Bool("dense-last-layer", "Sparse methods: keep the last weight layer (the classifier) dense, outside the --density budget (as RigL)",
             s => s.DenseLastLayer, (s, v) => s.DenseLastLayer = v),

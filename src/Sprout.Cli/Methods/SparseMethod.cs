@@ -41,6 +41,8 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
         if (s.Density >= 1) throw new UsageException($"--density must be below 1 for --method {name}, got {s.Density}; use --method dense for a dense model.");
         if ((updater is not null || configured is not null) && schedule is null && s.EndFraction <= 0) throw new UsageException($"--end-fraction must be > 0 for --method {name}, got {s.EndFraction}.");
         if (s.MaskFrom is not null && ReadsMaskFrom) TrainedMaskSource.Check(s.MaskFrom, s);
+        if (gmp && (s.DenseFirstLayer || s.DenseLastLayer))
+            throw new UsageException("--method gmp prunes every weight layer to the same sparsity; drop --dense-first-layer/--dense-last-layer, or use a method that allocates per layer (e.g. static, rigl).");
         check?.Invoke(s);
     }
 
@@ -101,7 +103,10 @@ public sealed class SparseMethod(string name, string description, Func<ITopology
             x = loader.Inputs;
             labels = loader.Labels.ToArray();
         }
-        var masks = PruneAtInit.Masks(dense, pruning.Value, s.Density, plan.Densities, x, labels, rng);
+        var denseLayers = new HashSet<int>();
+        if (s.DenseFirstLayer) denseLayers.Add(0);
+        if (s.DenseLastLayer) denseLayers.Add(plan.Densities.Count - 1);
+        var masks = PruneAtInit.Masks(dense, pruning.Value, s.Density, plan.Densities, x, labels, rng, denseLayers);
         _model = build(new PrunedLayerFactory(DenseWeightLayers.Pruned(dense, masks), rng, kind)).WithSparseLayerNames();
         return _model;
     }

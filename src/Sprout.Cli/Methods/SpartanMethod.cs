@@ -37,6 +37,8 @@ public sealed class SpartanMethod : TrainingMethod
         if (s.SpartanWarmup + s.SpartanFinetune > 1)
             throw new UsageException($"--spartan-warmup + --spartan-finetune must be at most 1, got {s.SpartanWarmup} + {s.SpartanFinetune}.");
         Block(s.SpartanBlock);
+        if (s.DenseFirstLayer || s.DenseLastLayer)
+            throw new UsageException("--method spartan allocates its budget with --spartan-allocation over every weight layer; drop --dense-first-layer/--dense-last-layer.");
     }
 
     /// <inheritdoc/>

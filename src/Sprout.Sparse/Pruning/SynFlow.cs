@@ -13,21 +13,20 @@ public static class SynFlow
     /// <summary>
     /// Global SynFlow masks at final density <paramref name="density"/> after <paramref name="rounds"/> rounds.
     /// Biases, when given, enter as |b| (as the reference code takes |·| of every parameter) but are never pruned.
+    /// Layers in <paramref name="denseLayers"/> are kept whole and outside the budget (density of the other layers).
     /// </summary>
     /// <exception cref="ArgumentException">Shapes do not chain, a weight array has the wrong length, density ∉ (0, 1] or rounds &lt; 1.</exception>
     public static CsrMatrix[] Prune(IReadOnlyList<float[]> weights, IReadOnlyList<(int Rows, int Cols)> shapes, double density,
-        int rounds = 100, IReadOnlyList<float[]?>? biases = null)
+        int rounds = 100, IReadOnlyList<float[]?>? biases = null, IReadOnlySet<int>? denseLayers = null)
     {
         if (!(density is > 0 and <= 1)) throw new ArgumentException($"density must be in (0, 1], was {density}.", nameof(density));
         if (rounds < 1) throw new ArgumentException($"rounds must be ≥ 1, was {rounds}.", nameof(rounds));
         int n = weights.Count;
         if (shapes.Count != n) throw new ArgumentException($"{n} weights for {shapes.Count} shapes.", nameof(shapes));
-        long total = 0;
         for (int l = 0; l < n; l++)
         {
             if (weights[l].LongLength != (long)shapes[l].Rows * shapes[l].Cols) throw new ArgumentException($"Layer {l}: {weights[l].Length} weights for {shapes[l].Rows}×{shapes[l].Cols}.", nameof(weights));
             if (l > 0 && shapes[l].Cols != shapes[l - 1].Rows) throw new ArgumentException($"Layer {l} takes {shapes[l].Cols} inputs but layer {l - 1} has {shapes[l - 1].Rows} outputs.", nameof(shapes));
-            total += weights[l].LongLength;
         }
         var abs = weights.Select(w => w.Select(MathF.Abs).ToArray()).ToArray();
         var keepMask = weights.Select(w => Enumerable.Repeat(true, w.Length).ToArray()).ToArray();
@@ -36,8 +35,7 @@ public static class SynFlow
         for (int k = 1; k <= rounds; k++)
         {
             Score(abs, keepMask, shapes, biases, scores);
-            long keep = (long)Math.Round(Math.Pow(density, (double)k / rounds) * total);
-            masks = MaskSelection.GlobalTopK(scores, shapes, keep);
+            masks = MaskSelection.GlobalTopK(scores, shapes, Math.Pow(density, (double)k / rounds), denseLayers ?? NoLayers);
             for (int l = 0; l < n; l++)
             {
                 Array.Clear(keepMask[l]);
@@ -47,6 +45,8 @@ public static class SynFlow
         }
         return masks;
     }
+
+    private static readonly HashSet<int> NoLayers = [];
 
     /// <summary>Synaptic flow R of the masked |θ| network (1ᵀ output for an all-ones input); 0 means some output is unreachable from all inputs.</summary>
     public static double[] OutputFlow(IReadOnlyList<float[]> weights, IReadOnlyList<CsrMatrix> masks)

@@ -20,20 +20,20 @@ public static class ModelSynFlow
     /// </summary>
     /// <param name="dense">The dense model.</param>
     /// <param name="inputFeatures">Features of one input sample (C·H·W for a conv net); the input is one all-ones sample.</param>
-    /// <param name="density">Kept fraction over all weight layers.</param>
+    /// <param name="density">Kept fraction of the weight layers not in <paramref name="denseLayers"/>.</param>
     /// <param name="rounds">Pruning rounds (100 as published).</param>
     /// <param name="ramp">
     /// Use a positive ramp 1 + i/features instead of all ones: a model that LayerNorms its input patches (a ViT) maps a
     /// constant input to zero, which would give its first layer no score at all.
     /// </param>
+    /// <param name="denseLayers">Layers (DenseWeightLayers order) kept whole, outside the budget: a dense first or last layer.</param>
     /// <exception cref="ArgumentException">density ∉ (0, 1], rounds &lt; 1, or R overflows float32.</exception>
-    public static CsrMatrix[] Prune(Module dense, int inputFeatures, double density, int rounds = 100, bool ramp = false)
+    public static CsrMatrix[] Prune(Module dense, int inputFeatures, double density, int rounds = 100, bool ramp = false, IReadOnlySet<int>? denseLayers = null)
     {
         if (!(density is > 0 and <= 1)) throw new ArgumentException($"density must be in (0, 1], was {density}.", nameof(density));
         if (rounds < 1) throw new ArgumentException($"rounds must be ≥ 1, was {rounds}.", nameof(rounds));
         var layers = DenseWeightLayers.Of(dense).Select(l => l.Weight).ToArray();
         var shapes = layers.Select(w => (w.Dim(0), w.Dim(1))).ToArray();
-        long total = layers.Sum(w => (long)w.Size);
         var parameters = dense.Parameters().ToArray();
         var saved = parameters.Select(p => p.ToArray()).ToArray();
         bool training = dense.Training;
@@ -65,8 +65,7 @@ public static class ModelSynFlow
                     for (int i = 0; i < w.Length; i++) scores[l][i] = MathF.Abs(w[i] * g[i]);
                 }
                 tape.Reset();
-                long keep = (long)Math.Round(Math.Pow(density, (double)k / rounds) * total);
-                result = MaskSelection.GlobalTopK(scores, shapes, keep);
+                result = MaskSelection.GlobalTopK(scores, shapes, Math.Pow(density, (double)k / rounds), denseLayers ?? new HashSet<int>());
                 for (int l = 0; l < layers.Length; l++)
                 {
                     Array.Clear(masks[l]);

@@ -23,15 +23,16 @@ public static class PruneAtInit
     /// Masks for the dense Linear layers of <paramref name="dense"/> (in forward order). Random and Magnitude keep round(d_l·N_l) per layer with
     /// d_l from <paramref name="layerDensities"/>; SNIP, GraSP and SynFlow keep round(d·ΣN_l) globally, d = <paramref name="density"/>.
     /// <paramref name="inputs"/> [count × features] and <paramref name="labels"/> are the scoring batch (unused by Random, Magnitude, SynFlow).
+    /// The global criteria keep the layers in <paramref name="denseLayers"/> whole, outside the budget (a dense first or last
+    /// layer, as the per-layer allocations do); d is then the kept fraction of the other layers.
     /// </summary>
     /// <exception cref="ArgumentException">A data-driven criterion without a batch, or densities that do not match the layers.</exception>
     public static CsrMatrix[] Masks(Module dense, PruningCriterion criterion, double density, IReadOnlyList<double> layerDensities,
-        Tensor? inputs, int[]? labels, Rng rng)
+        Tensor? inputs, int[]? labels, Rng rng, IReadOnlySet<int>? denseLayers = null)
     {
+        denseLayers ??= new HashSet<int>();
         var (weights, shapes) = DenseWeightLayers.Weights(dense);
         if (layerDensities.Count != shapes.Length) throw new ArgumentException($"{layerDensities.Count} layer densities for {shapes.Length} layers.", nameof(layerDensities));
-        long total = shapes.Sum(s => (long)s.Rows * s.Cols);
-        long keep = (long)Math.Round(density * total);
         switch (criterion)
         {
             case PruningCriterion.Random:
@@ -41,25 +42,25 @@ public static class PruneAtInit
                     (long)Math.Round(layerDensities[l] * s.Rows * s.Cols))).ToArray();
             case PruningCriterion.SynFlow when dense is ConvNet net:
                 // Not a chain of Linear layers: SynFlow through the model's own forward (BN in eval mode).
-                return ModelSynFlow.Prune(dense, net.Channels * net.Height * net.Width, density);
+                return ModelSynFlow.Prune(dense, net.Channels * net.Height * net.Width, density, denseLayers: denseLayers);
             case PruningCriterion.SynFlow when dense is SimpleVit vit:
                 // Not a chain either (attention, residual adds, LayerNorm): through the model's own forward, on a positive
                 // ramp (LayerNorm maps an all-ones patch to zero, which would leave the patch embedding without a score).
-                return ModelSynFlow.Prune(dense, vit.Config.Channels * vit.Config.Height * vit.Config.Width, density, ramp: true);
+                return ModelSynFlow.Prune(dense, vit.Config.Channels * vit.Config.Height * vit.Config.Width, density, ramp: true, denseLayers: denseLayers);
             case PruningCriterion.SynFlow:
                 var biases = DenseWeightLayers.Of(dense).Select(l => l.Bias?.ToArray()).ToArray();
-                return SynFlow.Prune(weights, shapes, density, 100, biases);
+                return SynFlow.Prune(weights, shapes, density, 100, biases, denseLayers);
             case PruningCriterion.Snip:
             {
                 var g = Gradients(dense, Require(inputs), Require(labels), 1f);
                 var scores = weights.Select((w, l) => w.Select((v, i) => MathF.Abs(v * g[l][i])).ToArray()).ToArray();
-                return MaskSelection.GlobalTopK(scores, shapes, keep);
+                return MaskSelection.GlobalTopK(scores, shapes, density, denseLayers);
             }
             case PruningCriterion.Grasp:
             {
                 var hg = HessianGradient(dense, Require(inputs), Require(labels));
                 var scores = weights.Select((w, l) => w.Select((v, i) => v * hg[l][i]).ToArray()).ToArray();
-                return MaskSelection.GlobalTopK(scores, shapes, keep);
+                return MaskSelection.GlobalTopK(scores, shapes, density, denseLayers);
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "Unknown pruning criterion.");

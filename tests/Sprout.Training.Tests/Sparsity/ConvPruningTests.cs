@@ -61,6 +61,26 @@ public class ConvPruningTests
         Assert.True(float.IsFinite(Train(sparse, 1)));
     }
 
+    [Theory]
+    [InlineData(PruningCriterion.Snip)]
+    [InlineData(PruningCriterion.Grasp)]
+    [InlineData(PruningCriterion.SynFlow)]
+    public void GlobalCriteria_KeepTheDenseFirstAndLastLayersWholeAndOutsideTheBudget(PruningCriterion criterion)
+    {
+        var dense = Build(new DenseLayerFactory(new Rng(1)));
+        var layers = DenseWeightLayers.Of(dense);
+        int last = layers.Length - 1;
+        var (x, labels) = Batch();
+        double density = 0.1;
+        var densities = layers.Select((_, l) => l == 0 || l == last ? 1.0 : density).ToArray();
+        var masks = PruneAtInit.Masks(dense, criterion, density, densities, x, labels, new Rng(2), new HashSet<int> { 0, last });
+        Assert.Equal(layers[0].Weight.Size, masks[0].Nnz);
+        Assert.Equal(layers[last].Weight.Size, masks[last].Nnz);
+        long ranked = layers[1..last].Sum(l => (long)l.Weight.Size);
+        Assert.Equal((long)Math.Round(density * ranked), masks[1..last].Sum(m => (long)m.Nnz));
+        foreach (var m in masks) m.CheckInvariants();
+    }
+
     [Fact]
     public void SynFlow_IsDeterministicAndKeepsEveryLayerAlive()
     {
