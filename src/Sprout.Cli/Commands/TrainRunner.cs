@@ -248,10 +248,12 @@ public sealed class TrainRunner(CliContext context)
         }
     }
 
-    // A weight layer left without a live weight cuts the network (pruning at init can collapse a layer at high
-    // sparsity): the run would train to chance and look like a result, so say so before it starts.
+    // A weight layer left without a live weight cuts its path (pruning at init can collapse a layer at high sparsity): on
+    // the only path the run would train to chance and look like a result, so say so before it starts. A residual
+    // shortcut that collapses still leaves the block's main branch, so the warning does not claim more than that.
     private static IEnumerable<string> EmptyLayerWarnings(Module model) =>
-        model.EmptyWeightLayers().Select(path => $"warning: layer {path} has no live weights, so no signal passes it (layer collapse at this density); the run will not learn past that layer, so use a higher --density or another method");
+        model.EmptyWeightLayers().Select(path => $"warning: layer {path} has no live weights, so no signal passes it (layer collapse at this density); " +
+            "unless another path bypasses it (a residual block's other branch) the run cannot learn past it: use a higher --density or another method");
 
     private static string Header(TrainSettings s, DatasetSplits splits, Dataset train, Dataset? validation, Module model)
     {
