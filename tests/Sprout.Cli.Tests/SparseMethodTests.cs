@@ -28,4 +28,14 @@ public sealed class SparseMethodTests : IDisposable
         else Assert.InRange(rel, 0.25, 0.45); // ≈ density (+ RigL's dense gradient at updates)
         Assert.Equal(0.3, doc.RootElement.GetProperty("density").GetDouble(), 6);
     }
+
+    [Fact]
+    public void ALayerLeftWithoutLiveWeightsIsWarnedAboutBeforeTraining()
+    {
+        // SNIP ranks the 64×16 hidden layer alone (the classifier is kept dense): 0.04% of it rounds to no weight at all.
+        var r = _cli.Train("collapse", "--model", "mlp:16", "--method", "snip", "--density", "0.0004", "--dense-last-layer");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("warning: layer", r.Output + r.Error);
+        Assert.Contains("has no live weights", r.Output + r.Error);
+    }
 }

@@ -98,7 +98,7 @@ public static class SettingsSanity
         double[] densities;
         try
         {
-            densities = DensityAllocation.Allocate(shapes, new DensityAllocationOptions(s.Density, distribution));
+            densities = DensityAllocation.Allocate(shapes, new DensityAllocationOptions(s.Density, distribution) { DenseFirstLayer = s.DenseFirstLayer, DenseLastLayer = s.DenseLastLayer });
         }
         catch (ArgumentException)
         {
