@@ -13,18 +13,18 @@ namespace Sprout.Sparse.Pruning;
 public static class MaskSelection
 {
     /// <summary>
-    /// Global top-k that keeps the layers in <paramref name="denseLayers"/> whole (a dense first or last layer, outside the
+    /// Global top-k that keeps the layers in <paramref name="denseLayers"/> (none when null) whole (a dense first or last layer, outside the
     /// budget as the per-layer allocations count it) and the <paramref name="fraction"/> of the other layers' weights with the
     /// highest scores. The dense layers' scores are overwritten with +∞.
     /// </summary>
     /// <exception cref="ArgumentException">Counts or sizes disagree, or fraction ∉ [0, 1].</exception>
-    public static CsrMatrix[] GlobalTopK(float[][] scores, IReadOnlyList<(int Rows, int Cols)> shapes, double fraction, IReadOnlySet<int> denseLayers)
+    public static CsrMatrix[] GlobalTopK(float[][] scores, IReadOnlyList<(int Rows, int Cols)> shapes, double fraction, IReadOnlySet<int>? denseLayers = null)
     {
         if (!(fraction is >= 0 and <= 1)) throw new ArgumentException($"fraction must be in [0, 1], was {fraction}.", nameof(fraction));
         long whole = 0, ranked = 0;
         for (int l = 0; l < scores.Length; l++)
         {
-            if (!denseLayers.Contains(l)) { ranked += scores[l].LongLength; continue; }
+            if (denseLayers?.Contains(l) != true) { ranked += scores[l].LongLength; continue; }
             Array.Fill(scores[l], float.PositiveInfinity);
             whole += scores[l].LongLength;
         }

@@ -35,7 +35,7 @@ public static class SynFlow
         for (int k = 1; k <= rounds; k++)
         {
             Score(abs, keepMask, shapes, biases, scores);
-            masks = MaskSelection.GlobalTopK(scores, shapes, Math.Pow(density, (double)k / rounds), denseLayers ?? NoLayers);
+            masks = MaskSelection.GlobalTopK(scores, shapes, Math.Pow(density, (double)k / rounds), denseLayers);
             for (int l = 0; l < n; l++)
             {
                 Array.Clear(keepMask[l]);
@@ -45,8 +45,6 @@ public static class SynFlow
         }
         return masks;
     }
-
-    private static readonly HashSet<int> NoLayers = [];
 
     /// <summary>Synaptic flow R of the masked |θ| network (1ᵀ output for an all-ones input); 0 means some output is unreachable from all inputs.</summary>
     public static double[] OutputFlow(IReadOnlyList<float[]> weights, IReadOnlyList<CsrMatrix> masks)

@@ -65,7 +65,7 @@ public static class ModelSynFlow
                     for (int i = 0; i < w.Length; i++) scores[l][i] = MathF.Abs(w[i] * g[i]);
                 }
                 tape.Reset();
-                result = MaskSelection.GlobalTopK(scores, shapes, Math.Pow(density, (double)k / rounds), denseLayers ?? new HashSet<int>());
+                result = MaskSelection.GlobalTopK(scores, shapes, Math.Pow(density, (double)k / rounds), denseLayers);
                 for (int l = 0; l < layers.Length; l++)
                 {
                     Array.Clear(masks[l]);

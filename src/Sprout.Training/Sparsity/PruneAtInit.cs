@@ -21,16 +21,15 @@ public static class PruneAtInit
 
     /// <summary>
     /// Masks for the dense Linear layers of <paramref name="dense"/> (in forward order). Random and Magnitude keep round(d_l·N_l) per layer with
-    /// d_l from <paramref name="layerDensities"/>; SNIP, GraSP and SynFlow keep round(d·ΣN_l) globally, d = <paramref name="density"/>.
+    /// d_l from <paramref name="layerDensities"/>; SNIP, GraSP and SynFlow keep round(d·ΣN_l) globally over the layers not in
+    /// <paramref name="denseLayers"/>, d = <paramref name="density"/>.
     /// <paramref name="inputs"/> [count × features] and <paramref name="labels"/> are the scoring batch (unused by Random, Magnitude, SynFlow).
-    /// The global criteria keep the layers in <paramref name="denseLayers"/> whole, outside the budget (a dense first or last
-    /// layer, as the per-layer allocations do); d is then the kept fraction of the other layers.
+    /// Those listed layers (a dense first or last layer) are kept whole, outside the budget, as the per-layer allocations do.
     /// </summary>
     /// <exception cref="ArgumentException">A data-driven criterion without a batch, or densities that do not match the layers.</exception>
     public static CsrMatrix[] Masks(Module dense, PruningCriterion criterion, double density, IReadOnlyList<double> layerDensities,
         Tensor? inputs, int[]? labels, Rng rng, IReadOnlySet<int>? denseLayers = null)
     {
-        denseLayers ??= new HashSet<int>();
         var (weights, shapes) = DenseWeightLayers.Weights(dense);
         if (layerDensities.Count != shapes.Length) throw new ArgumentException($"{layerDensities.Count} layer densities for {shapes.Length} layers.", nameof(layerDensities));
         switch (criterion)
